@@ -1,0 +1,184 @@
+/*
+ * roster.h -- the server-wide roster in POSIX shared memory.
+ *
+ * Who may touch it (the contract of DESIGN.md):
+ *   master  creates it (roster_init) before forking; never locks it.
+ *   worker  locks; adds, removes, finds and renames its own users; joins
+ *           and parts channels; reads anything for NAMES/WHO/WHOIS/LIST.
+ *   relay   locks; purges the slots of a dead worker (roster_purge_pid).
+ *
+ * The segment is fixed-size, pointer-free, versioned data: a header (magic,
+ * version, sizes, the lock), hash buckets, then user slots, channels,
+ * membership entries and per-address counters, all linked by indexes.
+ * Every function below except roster_size/init/attach/detach and the
+ * worker_conns accessors requires the caller to hold the lock; pointers it
+ * returns are borrowed until roster_unlock.
+ *
+ * The lock is a robust process-shared mutex.  A holder that dies leaves
+ * EOWNERDEAD; the next locker rebuilds every derived index (hash chains,
+ * member lists, counters, free lists) from the primary data (slot states,
+ * nicks, each user's channel list) before going on.  A holder that is
+ * stopped makes lockers wait in slices, calling a hook between slices so
+ * they can keep their heartbeat alive until the watchdog kills the holder.
+ */
+#ifndef KEO_ROSTER_H
+#define KEO_ROSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+#define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
+#define ROSTER_VERSION	1
+
+enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
+
+#define ROSTER_UF_AWAY		0x01	/* away[] holds the message */
+#define ROSTER_UF_INVISIBLE	0x02	/* user mode +i */
+
+enum roster_err {
+	ROSTER_OK = 0,
+	ROSTER_FULL,		/* no free user slot (max-clients) */
+	ROSTER_IP_LIMIT,	/* max-clients-per-ip reached */
+	ROSTER_NICK_IN_USE,
+	ROSTER_TOO_MANY_CHANS,	/* the user's channel limit */
+	ROSTER_CHANS_FULL,	/* no free channel (max-channels) */
+	ROSTER_ALREADY_ON,	/* join of a channel the user is in */
+	ROSTER_NOT_ON,		/* part of a channel the user is not in */
+	ROSTER_NO_SUCH_CHAN,
+};
+
+/* One user slot.  Written only by roster.c, except last_msg, which the
+ * owning worker updates without the lock (a hint for WHOIS idle time). */
+struct roster_user {
+	uint32_t gen;			/* bumped when the slot is freed */
+	uint8_t	 state;			/* enum roster_state */
+	uint8_t	 worker;		/* owning worker id */
+	uint16_t nchans;		/* used entries of chans[]/mems[] */
+	int32_t	 pid;			/* owning worker's pid: purge key */
+	int32_t	 next;			/* nick hash chain or free list, -1 ends */
+	int32_t	 ip;			/* index in the address table, -1 none */
+	uint32_t flags;			/* ROSTER_UF_* */
+	int64_t	 signon;		/* epoch seconds, set at registration */
+	int64_t	 last_msg;		/* epoch seconds of the last message */
+	uint8_t	 addr[16];		/* peer address, v4-mapped (primary) */
+	char	 nick[NICK_MAX + 1];	/* "" until NICK */
+	char	 fnick[NICK_MAX + 1];	/* casefolded nick: the hash key */
+	char	 user[USER_MAX + 1];
+	char	 host[HOST_MAX + 1];	/* textual address */
+	char	 realname[REALNAME_MAX + 1];
+	char	 away[AWAY_MAX + 1];
+	int32_t	 chans[CHANS_PER_USER_MAX];	/* channel indexes (primary) */
+	int32_t	 mems[CHANS_PER_USER_MAX];	/* their member entries */
+};
+
+/* One channel; exists while it has members. */
+struct roster_chan {
+	uint32_t gen;			/* bumped when the channel is freed */
+	uint8_t	 used;
+	uint8_t	 pad[3];
+	int32_t	 next;			/* hash chain or free list */
+	int32_t	 head, tail;		/* member list, join order */
+	uint32_t nmembers;
+	int64_t	 created;		/* epoch seconds */
+	int64_t	 topic_time;		/* epoch seconds, 0: no topic */
+	char	 name[CHAN_MAX + 1];
+	char	 fname[CHAN_MAX + 1];	/* casefolded: the hash key */
+	char	 topic[TOPIC_MAX + 1];
+	char	 topic_by[PREFIX_MAX + 1];
+};
+
+struct roster;	/* a process's handle; defined in roster.c */
+
+/* Bytes needed for a segment of this capacity. */
+size_t		 roster_size(unsigned max_users, unsigned max_chans);
+
+/* Lay out a fresh segment in mem (size bytes, zero-filled); 0 or -1. */
+int		 roster_init(void *mem, size_t size, unsigned max_users,
+		    unsigned max_chans, unsigned nworkers);
+
+/* A handle on an initialised segment; NULL with err filled when the
+ * header does not match this build.  Caller frees with roster_detach. */
+struct roster	*roster_attach(void *mem, size_t size, char *err,
+		    size_t errsz);
+void		 roster_detach(struct roster *r);
+
+/* Called every wait slice while another process holds the lock. */
+void		 roster_set_wait_hook(struct roster *r, void (*fn)(void *),
+		    void *arg);
+
+/* 0 when locked, 1 when locked after repairing a dead holder's damage,
+ * -1 when the lock is unusable (a bug: the caller should exit). */
+int		 roster_lock(struct roster *r);
+void		 roster_unlock(struct roster *r);
+/* Times the roster was rebuilt after a dead holder (for tests/logs). */
+unsigned	 roster_repairs(struct roster *r);
+
+/* --- users ------------------------------------------------------------- */
+/* A new unregistered slot for a connection from addr (16 bytes, v4-mapped
+ * for IPv4) shown as host; -1 with *err on ROSTER_FULL/ROSTER_IP_LIMIT. */
+int32_t		 roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
+		    const uint8_t addr[16], const char *host, unsigned per_ip,
+		    enum roster_err *err);
+/* Free a slot: parts every channel, drops the nick and address count. */
+void		 roster_user_free(struct roster *r, int32_t slot);
+struct roster_user *roster_user(struct roster *r, int32_t slot);
+/* Nonzero when slot is in use with generation gen. */
+int		 roster_user_valid(struct roster *r, int32_t slot,
+		    uint32_t gen);
+/* Claim nick for slot (case-insensitively unique); ROSTER_NICK_IN_USE. */
+enum roster_err	 roster_user_set_nick(struct roster *r, int32_t slot,
+		    const char *nick);
+/* Mark registered with ident and realname; signon = now. */
+void		 roster_user_register(struct roster *r, int32_t slot,
+		    const char *user, const char *realname, int64_t now);
+void		 roster_user_set_away(struct roster *r, int32_t slot,
+		    const char *msg);
+void		 roster_user_set_flag(struct roster *r, int32_t slot,
+		    uint32_t flag, int on);
+/* The slot holding nick (registered or not), or -1. */
+int32_t		 roster_find_nick(struct roster *r, const char *nick);
+/* One past the highest slot ever used: iterate [0, this). */
+int32_t		 roster_user_limit(struct roster *r);
+
+/* --- channels ----------------------------------------------------------- */
+int32_t		 roster_chan_find(struct roster *r, const char *name);
+struct roster_chan *roster_chan(struct roster *r, int32_t chan);
+int32_t		 roster_chan_limit(struct roster *r);
+/* Join slot to name, creating it; *chan gets the index, *created 1 when
+ * new.  limit is the user's channel limit. */
+enum roster_err	 roster_join(struct roster *r, int32_t slot, const char *name,
+		    unsigned limit, int64_t now, int32_t *chan, int *created);
+/* Part; frees the channel when it empties (*gone = 1). */
+enum roster_err	 roster_part(struct roster *r, int32_t slot, int32_t chan,
+		    int *gone);
+int		 roster_is_member(struct roster *r, int32_t slot, int32_t chan);
+void		 roster_set_topic(struct roster *r, int32_t chan,
+		    const char *topic, const char *by, int64_t now);
+/* Member iteration in join order: m = roster_chan_first(); m >= 0;
+ * m = roster_member_next(m); slot = roster_member_user(m). */
+int32_t		 roster_chan_first(struct roster *r, int32_t chan);
+int32_t		 roster_member_next(struct roster *r, int32_t m);
+int32_t		 roster_member_user(struct roster *r, int32_t m);
+
+/* --- purge and counters ------------------------------------------------- */
+/* For every slot owned by pid: call fn (slot still intact), then free it.
+ * Returns the number purged. */
+unsigned	 roster_purge_pid(struct roster *r, int32_t pid,
+		    void (*fn)(struct roster *, int32_t, void *), void *arg);
+
+struct roster_counts {
+	unsigned registered, unregistered, channels, max_registered;
+	unsigned capacity;
+};
+void		 roster_get_counts(struct roster *r, struct roster_counts *c);
+
+/* Lock-free per-worker connection counts, for accept balancing. */
+void		 roster_worker_conns_set(struct roster *r, unsigned id,
+		    unsigned n);
+/* Sum and number of live workers' counts. */
+void		 roster_worker_conns(struct roster *r, unsigned *sum,
+		    unsigned *nworkers);
+
+#endif
