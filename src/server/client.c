@@ -1,0 +1,660 @@
+/*
+ * client.c -- a worker's clients: table, buffers, input, output, teardown.
+ *
+ * Owns struct client and struct client_table.  Invariants: a client is in
+ * the dense table and the slot map from accept until its teardown; on the
+ * flush list iff CF_DIRTY; on the run queue iff CF_RUNQ; a client is freed
+ * only by client_closing_tick/reap, never inside a callback that got it as
+ * an argument.  Output is one contiguous buffer per client, written with
+ * one write() per loop turn and released when drained, so idle clients
+ * hold no buffers at all.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "cmd.h"
+#include "deliver.h"
+#include "log.h"
+#include "relay_link.h"
+#include "roster.h"
+#include "server.h"
+#include "valid.h"
+
+#define READ_CHUNK	8192	/* bytes per read() */
+#define READ_BUDGET	32768	/* bytes per client per loop turn */
+#define CLOSE_LINGER_MS	2000	/* how long a closing client may flush */
+
+struct client_table {
+	struct client	**all;		/* dense: live, dying */
+	unsigned	  n, cap;
+	struct client	**byslot;	/* roster slot -> client */
+	unsigned	  nslots;
+	struct client	 *dirty;	/* flush list */
+	struct client	 *dead;		/* marked by client_close */
+	struct client	 *runq;		/* deferred input, due at run_due */
+	struct client	 *blocked;	/* held back by relay back-pressure */
+	struct client	**closing;	/* out of the roster, flushing */
+	unsigned	  nclosing, closingcap;
+};
+
+#define T	(kd.clients)
+
+int
+client_table_init(unsigned max_clients)
+{
+	if ((T = calloc(1, sizeof(*T))) == NULL)
+		return -1;
+	T->nslots = max_clients;
+	if ((T->byslot = calloc(max_clients, sizeof(*T->byslot))) == NULL)
+		return -1;
+	return 0;
+}
+
+unsigned
+client_count(void)
+{
+	return T->n + T->nclosing;
+}
+
+static int
+table_add(struct client *c)
+{
+	struct client **n;
+
+	if (T->n == T->cap) {
+		unsigned ncap = T->cap ? T->cap * 2 : 256;
+		if ((n = reallocarray(T->all, ncap, sizeof(*n))) == NULL)
+			return -1;
+		T->all = n;
+		T->cap = ncap;
+	}
+	c->idx = T->n;
+	T->all[T->n++] = c;
+	if (c->slot >= 0 && (unsigned)c->slot < T->nslots)
+		T->byslot[c->slot] = c;
+	return 0;
+}
+
+static void
+table_remove(struct client *c)
+{
+	struct client *last = T->all[--T->n];
+
+	T->all[c->idx] = last;
+	last->idx = c->idx;
+	if (c->slot >= 0 && (unsigned)c->slot < T->nslots &&
+	    T->byslot[c->slot] == c)
+		T->byslot[c->slot] = NULL;
+}
+
+struct client *
+client_new(int fd, const struct conn_ops *ops, int32_t slot, uint32_t gen,
+    const uint8_t addr[16], const char *host)
+{
+	struct client *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->ops = ops;
+	c->fd = fd;
+	c->slot = slot;
+	c->gen = gen;
+	c->state = CL_UNREG;
+	c->created_ms = c->last_rx_ms = kd.now_ms;
+	c->flood_us = 0;
+	memcpy(c->addr, addr, 16);
+	snprintf(c->host, sizeof(c->host), "%s", host);
+	linebuf_init(&c->in, IRC_WIRE_MAX);
+	if (kd.cfg.password[0] == '\0')
+		c->flags |= CF_PASS_OK;
+	if (table_add(c) == -1) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct client *
+client_by_slot(int32_t slot, uint32_t gen)
+{
+	struct client *c;
+
+	if (slot < 0 || (unsigned)slot >= T->nslots)
+		return NULL;
+	c = T->byslot[slot];
+	if (c == NULL || c->gen != gen || c->state >= CL_DYING)
+		return NULL;
+	return c;
+}
+
+void
+client_foreach(void (*fn)(struct client *, void *), void *arg)
+{
+	unsigned i;
+
+	for (i = 0; i < T->n; i++)
+		if (T->all[i]->state < CL_DYING)
+			fn(T->all[i], arg);
+}
+
+void
+client_set_prefix(struct client *c)
+{
+	int n = snprintf(c->prefix, sizeof(c->prefix), "%s!%s@%s", c->nick,
+	    c->user[0] ? c->user : "*", c->host);
+
+	c->prefixlen = (uint16_t)(n < 0 ? 0 :
+	    (size_t)n >= sizeof(c->prefix) ? sizeof(c->prefix) - 1 : (size_t)n);
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static void
+mark_dirty(struct client *c)
+{
+	if (c->flags & CF_DIRTY)
+		return;
+	c->flags |= CF_DIRTY;
+	c->next_dirty = T->dirty;
+	T->dirty = c;
+}
+
+static int
+out_reserve(struct client *c, size_t n)
+{
+	size_t used = c->out_len - c->out_off, ncap;
+	char *p;
+
+	if (c->out_cap - c->out_len >= n)
+		return 0;
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, used);
+		c->out_off = 0;
+		c->out_len = used;
+		if (c->out_cap - c->out_len >= n)
+			return 0;
+	}
+	ncap = c->out_cap ? c->out_cap : 1024;
+	while (ncap - used < n)
+		ncap *= 2;
+	if ((p = realloc(c->out, ncap)) == NULL)
+		return -1;
+	c->out = p;
+	c->out_cap = ncap;
+	return 0;
+}
+
+static void
+out_append(struct client *c, const char *p, size_t n)
+{
+	if (out_reserve(c, n) == -1) {
+		log_warnx("out of memory queueing %zu bytes for %s", n,
+		    c->host);
+		c->flags |= CF_DISCARD_OUT;
+		client_close(c, "Server out of memory");
+		return;
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+	mark_dirty(c);
+}
+
+void
+client_send(struct client *c, const char *p, size_t n)
+{
+	if (c->state >= CL_DYING)
+		return;
+	if (c->out_len - c->out_off + n > kd.cfg.sendq) {
+		c->flags |= CF_DISCARD_OUT;
+		client_close(c, "SendQ exceeded");
+		return;
+	}
+	out_append(c, p, n);
+}
+
+/* Cut buf (len bytes) to 510 at a UTF-8 boundary and add CRLF. */
+static size_t
+line_finish(char *buf, size_t len)
+{
+	if (len > IRC_LINE_MAX - 2)
+		len = utf8_prefix(buf, len, IRC_LINE_MAX - 2);
+	buf[len++] = '\r';
+	buf[len++] = '\n';
+	return len;
+}
+
+static void
+vsendf(struct client *c, char *buf, size_t n, const char *fmt, va_list ap)
+{
+	int m;
+
+	m = vsnprintf(buf + n, IRC_LINE_MAX * 2 - n, fmt, ap);
+	if (m < 0)
+		return;
+	n += (size_t)m;
+	if (n > IRC_LINE_MAX * 2 - 3)
+		n = IRC_LINE_MAX * 2 - 3;
+	client_send(c, buf, line_finish(buf, n));
+}
+
+void
+client_sendf(struct client *c, const char *fmt, ...)
+{
+	char buf[IRC_LINE_MAX * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsendf(c, buf, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+reply(struct client *c, const char *num, const char *fmt, ...)
+{
+	char buf[IRC_LINE_MAX * 2];
+	va_list ap;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), ":%s %s %s ", kd.cfg.server_name, num,
+	    c->nick[0] ? c->nick : "*");
+	if (n < 0 || (size_t)n >= sizeof(buf) / 2)
+		return;
+	va_start(ap, fmt);
+	vsendf(c, buf, (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+out_release(struct client *c)
+{
+	free(c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = c->out_cap = 0;
+}
+
+int
+client_flush(struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = c->ops->write(c, c->out + c->out_off,
+		    c->out_len - c->out_off);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->flags |= CF_WBLOCK;
+			return 0;
+		}
+		/* EPIPE, ECONNRESET ...: the peer is gone */
+		if (c->state < CL_DYING) {
+			char why[96];
+			snprintf(why, sizeof(why), "Write error: %s",
+			    strerror(errno));
+			c->flags |= CF_DISCARD_OUT;
+			client_close(c, why);
+		}
+		out_release(c);
+		return -1;
+	}
+	c->flags &= ~(uint32_t)CF_WBLOCK;
+	out_release(c);
+	return 0;
+}
+
+void
+client_flush_all(void)
+{
+	struct client *c, *next;
+
+	for (c = T->dirty, T->dirty = NULL; c != NULL; c = next) {
+		next = c->next_dirty;
+		c->flags &= ~(uint32_t)CF_DIRTY;
+		if (!(c->flags & CF_WBLOCK))
+			client_flush(c);
+	}
+}
+
+/* --- closing ------------------------------------------------------------- */
+
+void
+client_close(struct client *c, const char *reason)
+{
+	if (c->state >= CL_DYING)
+		return;
+	c->state = CL_DYING;
+	c->reason = strdup(reason);
+	c->next_dead = T->dead;
+	T->dead = c;
+}
+
+static void
+client_free(struct client *c)
+{
+	c->ops->close(c);
+	linebuf_free(&c->in);
+	out_release(c);
+	free(c->act);
+	free(c->reason);
+	free(c->realname);
+	free(c);
+}
+
+static void
+closing_add(struct client *c)
+{
+	struct client **n;
+
+	if (T->nclosing == T->closingcap) {
+		unsigned ncap = T->closingcap ? T->closingcap * 2 : 64;
+		if ((n = reallocarray(T->closing, ncap, sizeof(*n))) == NULL) {
+			client_free(c);	/* cannot linger: close at once */
+			return;
+		}
+		T->closing = n;
+		T->closingcap = ncap;
+	}
+	T->closing[T->nclosing++] = c;
+}
+
+static void
+teardown(struct client *c)
+{
+	char buf[IRC_LINE_MAX * 2];
+	int n;
+
+	user_gone(c, c->reason ? c->reason : "Connection closed");
+	table_remove(c);
+	roster_worker_conns_set(kd.roster, kd.id, T->n);
+	if (c->flags & CF_DISCARD_OUT)
+		out_release(c);
+	n = snprintf(buf, sizeof(buf), "ERROR :Closing Link: %s (%s)",
+	    c->host, c->reason ? c->reason : "Connection closed");
+	if (n > 0)
+		out_append(c, buf, line_finish(buf, (size_t)n));
+	c->state = CL_CLOSING;
+	c->close_by_ms = kd.now_ms + CLOSE_LINGER_MS;
+	if (client_flush(c) == -1 || c->out_off == c->out_len) {
+		client_free(c);
+		return;
+	}
+	closing_add(c);
+}
+
+void
+client_reap(void)
+{
+	struct client *c, *next;
+
+	while (T->dead != NULL) {
+		c = T->dead;
+		T->dead = NULL;
+		for (; c != NULL; c = next) {
+			next = c->next_dead;
+			teardown(c);
+		}
+	}
+}
+
+unsigned
+client_closing_tick(int force)
+{
+	unsigned i = 0;
+	struct client *c;
+
+	while (i < T->nclosing) {
+		c = T->closing[i];
+		if (!force && c->out_off < c->out_len &&
+		    kd.now_ms < c->close_by_ms) {
+			i++;
+			continue;
+		}
+		T->closing[i] = T->closing[--T->nclosing];
+		client_free(c);
+	}
+	return T->nclosing;
+}
+
+/* --- input --------------------------------------------------------------- */
+
+static void
+runq_add(struct client *c)
+{
+	if (c->flags & CF_RUNQ)
+		return;
+	c->flags |= CF_RUNQ;
+	c->next_run = T->runq;
+	T->runq = c;
+}
+
+static void
+block_add(struct client *c)
+{
+	if (c->flags & CF_BLOCKED)
+		return;
+	c->flags |= CF_BLOCKED;
+	c->next_block = T->blocked;
+	T->blocked = c;
+}
+
+void
+client_unblock_all(void)
+{
+	struct client *c, *next;
+
+	for (c = T->blocked, T->blocked = NULL; c != NULL; c = next) {
+		next = c->next_block;
+		c->flags &= ~(uint32_t)CF_BLOCKED;
+		if (c->state < CL_DYING)
+			runq_add(c);
+	}
+}
+
+/* Run complete lines: 0 all done, 1 lagged (flood control), 2 held back
+ * because the relay link is congested. */
+static int
+run_lines(struct client *c)
+{
+	struct lb_line l;
+	enum linebuf_res r;
+	int64_t due;
+
+	while (c->state < CL_DYING) {
+		if (relay_link_congested()) {
+			block_add(c);
+			return 2;
+		}
+		if (!flood_allow(c, &due)) {
+			runq_add(c);
+			return 1;
+		}
+		r = linebuf_next(&c->in, &l);
+		if (r == LB_NONE)
+			return 0;
+		if (r == LB_TOO_LONG) {
+			client_close(c, "Input line too long");
+			return 0;
+		}
+		c->last_rx_ms = kd.now_ms;
+		c->flags &= ~(uint32_t)CF_PING_SENT;
+		dispatch_line(c, l.s, l.len, l.flags);
+	}
+	return 0;
+}
+
+static int
+looks_like_tls(const struct client *c)
+{
+	const unsigned char *p = (const unsigned char *)c->in.data;
+
+	return c->state == CL_UNREG && c->in.off == 0 && c->in.len >= 2 &&
+	    p[0] == 0x16 && p[1] == 0x03;
+}
+
+void
+client_input(struct client *c)
+{
+	size_t budget = READ_BUDGET, avail, limit;
+	ssize_t n;
+	char *p;
+
+	limit = kd.cfg.recvq > IRC_WIRE_MAX + 2 ? kd.cfg.recvq :
+	    IRC_WIRE_MAX + 2;
+	while (c->state < CL_DYING) {
+		switch (run_lines(c)) {
+		case 2:		/* back-pressure: leave the bytes in TCP */
+			return;
+		case 1:		/* fake lag: keep reading to police recvq */
+			if (linebuf_pending(&c->in) > limit) {
+				client_close(c, "Excess Flood");
+				return;
+			}
+			break;
+		}
+		if (budget == 0) {
+			runq_add(c);
+			return;
+		}
+		if ((p = linebuf_reserve(&c->in, READ_CHUNK, &avail)) == NULL) {
+			client_close(c, "Server out of memory");
+			return;
+		}
+		if (avail > budget)
+			avail = budget;
+		n = c->ops->read(c, p, avail);
+		if (n > 0) {
+			linebuf_commit(&c->in, (size_t)n);
+			budget -= (size_t)n;
+			if (looks_like_tls(c)) {
+				client_close(c, "TLS handshake on a plain-text "
+				    "port");
+				return;
+			}
+			if (linebuf_pending(&c->in) > limit) {
+				client_close(c, "Excess Flood");
+				return;
+			}
+			continue;
+		}
+		if (n == 0) {
+			client_close(c, "Connection closed");
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (linebuf_pending(&c->in) == 0)
+				linebuf_shrink(&c->in);
+			return;
+		}
+		{
+			char why[96];
+			snprintf(why, sizeof(why), "Read error: %s",
+			    strerror(errno));
+			client_close(c, why);
+		}
+		return;
+	}
+}
+
+void
+client_run_pending(void)
+{
+	struct client *c, *next, *list = T->runq;
+
+	T->runq = NULL;
+	for (c = list; c != NULL; c = next) {
+		next = c->next_run;
+		c->flags &= ~(uint32_t)CF_RUNQ;
+		if (c->state >= CL_DYING)
+			continue;
+		client_input(c);
+	}
+}
+
+int64_t
+client_next_due(void)
+{
+	struct client *c;
+	int64_t best = -1, due;
+
+	for (c = T->runq; c != NULL; c = c->next_run) {
+		if (c->state >= CL_DYING || flood_allow(c, &due))
+			return 0;
+		due = (due - kd.now_us + 999) / 1000;
+		if (best < 0 || due < best)
+			best = due;
+	}
+	return best;
+}
+
+/* --- timeouts ------------------------------------------------------------ */
+
+void
+client_tick(void)
+{
+	unsigned i;
+	struct client *c;
+	int64_t idle;
+	char why[64];
+
+	for (i = 0; i < T->n; i++) {
+		c = T->all[i];
+		if (c->state == CL_UNREG) {
+			if (kd.now_ms - c->created_ms >=
+			    (int64_t)kd.cfg.registration_timeout * 1000)
+				client_close(c, "Registration timed out");
+			continue;
+		}
+		if (c->state != CL_REG)
+			continue;
+		idle = kd.now_ms - c->last_rx_ms;
+		if (!(c->flags & CF_PING_SENT) &&
+		    idle >= (int64_t)kd.cfg.ping_interval * 1000) {
+			client_sendf(c, "PING :%s", kd.cfg.server_name);
+			c->flags |= CF_PING_SENT;
+			c->ping_ms = kd.now_ms;
+		} else if ((c->flags & CF_PING_SENT) && kd.now_ms - c->ping_ms >=
+		    (int64_t)kd.cfg.ping_timeout * 1000) {
+			snprintf(why, sizeof(why), "Ping timeout: %lld seconds",
+			    (long long)((kd.now_ms - c->last_rx_ms) / 1000));
+			client_close(c, why);
+		}
+	}
+}
+
+/* --- plain TCP ----------------------------------------------------------- */
+
+static ssize_t
+plain_read(struct client *c, void *p, size_t n)
+{
+	return read(c->fd, p, n);
+}
+
+static ssize_t
+plain_write(struct client *c, const void *p, size_t n)
+{
+	return send(c->fd, p, n, MSG_NOSIGNAL);
+}
+
+static void
+plain_close(struct client *c)
+{
+	if (c->fd >= 0 && close(c->fd) == -1 && errno != EINTR)
+		log_warn("close fd %d", c->fd);
+	c->fd = -1;
+}
+
+const struct conn_ops conn_plain_ops = {
+	"plain", plain_read, plain_write, plain_close
+};

@@ -1,0 +1,116 @@
+/*
+ * proc.c -- the procs[] table of child kinds and fork().  This is the only
+ * file that forks.  A child starts with the master's signal mask cleared,
+ * default signal handlers, its own log label, and PR_SET_PDEATHSIG so it
+ * cannot outlive a master killed with SIGKILL by more than a moment (the
+ * EOF on its control socket is the orderly path).
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "server.h"
+
+static const struct {
+	enum proc_role	 role;
+	const char	*name;
+	int		(*main)(void);
+} procs[] = {
+	{ ROLE_RELAY, "relay", relay_main },
+	{ ROLE_WORKER, "worker", worker_main },
+};
+
+const char *
+proc_name(const struct proc *p, char *buf, size_t bufsz)
+{
+	if (p->role == ROLE_WORKER)
+		snprintf(buf, bufsz, "worker %u", p->id);
+	else
+		snprintf(buf, bufsz, "relay");
+	return buf;
+}
+
+int
+ctl_send(int fd, const void *frame, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static void
+child_signals(void)
+{
+	sigset_t set;
+	int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the master tells us what to do: ignore terminal signals sent to
+	 * the whole process group (^C in a shell) */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+int
+proc_spawn(struct proc *p, void (*close_fn)(void *), void *arg)
+{
+	char name[32];
+	int sv[2], status;
+	size_t i;
+	pid_t pid, master = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(sv[1]);
+		p->pid = pid;
+		p->ctl = sv[0];
+		p->ready = 0;
+		p->users = p->conns = 0;
+		return 0;
+	}
+	/* child */
+	close(sv[0]);
+	if (close_fn != NULL)
+		close_fn(arg);
+	kd.ctl = sv[1];
+	kd.role = p->role;
+	kd.id = p->id;
+	kd.pid = getpid();
+	log_procname(proc_name(p, name, sizeof(name)));
+	child_signals();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		log_warn("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != master)
+		_exit(1);	/* the master died before prctl */
+	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		if (procs[i].role == p->role) {
+			status = procs[i].main();
+			exit(status);
+		}
+	fatalx("no entry function for role %d", p->role);
+}

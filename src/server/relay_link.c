@@ -1,0 +1,329 @@
+/*
+ * relay_link.c -- see relay_link.h.  Owns struct relay_link (kd.link).
+ *
+ * The FIFO is one byte buffer of whole frames back to back; each frame's
+ * header says its length, so no side table is needed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "deliver.h"
+#include "log.h"
+#include "relay_link.h"
+#include "relay_msg.h"
+#include "server.h"
+#include "worker.h"
+
+#define LINK_HIGH	(4u << 20)	/* congested above this many bytes */
+#define LINK_LOW	(1u << 20)	/* and relieved below this */
+#define BATCH		64		/* frames per sendmmsg/recvmmsg */
+#define RX_PER_TURN	2048		/* frames read per loop turn */
+
+struct relay_link {
+	int		 epfd;
+	int		 fd;		/* -1 while down */
+	int		 up;
+	int		 rx_pending;
+	int		 congested;
+	int		 backoff_ms;
+	int64_t		 retry_ms;	/* next connect attempt */
+	char		*q;		/* FIFO of frames */
+	size_t		 qoff, qlen, qcap;
+	uint8_t		*rxbuf;		/* BATCH x RELAY_FRAME_MAX */
+};
+
+#define K	(kd.link)
+
+static void link_connect(void);
+
+int
+relay_link_init(int epfd)
+{
+	if ((K = calloc(1, sizeof(*K))) == NULL)
+		return -1;
+	K->epfd = epfd;
+	K->fd = -1;
+	K->backoff_ms = 50;
+	if ((K->rxbuf = malloc((size_t)BATCH * RELAY_FRAME_MAX)) == NULL)
+		return -1;
+	link_connect();
+	return 0;
+}
+
+int
+relay_link_up(void)
+{
+	return K->up;
+}
+
+size_t
+relay_link_queued(void)
+{
+	return K->qlen - K->qoff;
+}
+
+int
+relay_link_congested(void)
+{
+	return K->congested;
+}
+
+int
+relay_link_pending(void)
+{
+	return K->up && K->rx_pending;
+}
+
+static int
+q_reserve(size_t n)
+{
+	size_t used = K->qlen - K->qoff, ncap;
+	char *p;
+
+	if (K->qoff > 0 && (used == 0 || K->qcap - K->qlen < n)) {
+		memmove(K->q, K->q + K->qoff, used);
+		K->qoff = 0;
+		K->qlen = used;
+	}
+	if (K->qcap - K->qlen >= n)
+		return 0;
+	ncap = K->qcap ? K->qcap : 65536;
+	while (ncap - K->qlen < n)
+		ncap *= 2;
+	if ((p = realloc(K->q, ncap)) == NULL)
+		return -1;
+	K->q = p;
+	K->qcap = ncap;
+	return 0;
+}
+
+void
+relay_link_send(const void *frame, size_t len)
+{
+	if (q_reserve(len) == -1)
+		fatalx("out of memory queueing a relay frame");
+	memcpy(K->q + K->qlen, frame, len);
+	K->qlen += len;
+	if (!K->congested && K->qlen - K->qoff > LINK_HIGH) {
+		K->congested = 1;
+		log_debug("relay link congested (%zu bytes queued)",
+		    K->qlen - K->qoff);
+	}
+}
+
+static void
+link_down(const char *why)
+{
+	if (K->fd >= 0 && close(K->fd) == -1)
+		log_warn("close relay link");
+	K->fd = -1;
+	K->up = 0;
+	K->rx_pending = 0;
+	K->retry_ms = kd.now_ms + K->backoff_ms;
+	log_warnx("relay link lost (%s); %zu bytes of frames queued will be "
+	    "sent after reconnecting", why, K->qlen - K->qoff);
+}
+
+/* Put HELLO and a SUB per local channel in front of the FIFO. */
+static void
+sub_one(int32_t idx, uint32_t gen, void *arg)
+{
+	(void)arg;
+	send_sub(RELAY_SUB, idx, gen);
+}
+
+static void
+queue_hello(void)
+{
+	uint8_t buf[64];
+	struct relay_msg_w w;
+	char *old = K->q;
+	size_t ooff = K->qoff, olen = K->qlen;
+	int n;
+
+	K->q = NULL;
+	K->qoff = K->qlen = K->qcap = 0;
+	relay_msg_begin(&w, buf, sizeof(buf), RELAY_HELLO);
+	relay_msg_add_u16(&w, RELAY_PROTO_VERSION);
+	relay_msg_add_u8(&w, (uint8_t)kd.id);
+	relay_msg_add_u32(&w, (uint32_t)kd.pid);
+	if ((n = relay_msg_end(&w)) == -1)
+		fatalx("cannot build HELLO");
+	relay_link_send(buf, (size_t)n);
+	lchan_foreach_sub(sub_one, NULL);
+	if (olen > ooff)
+		relay_link_send(old + ooff, olen - ooff);
+	free(old);
+}
+
+static void
+link_connect(void)
+{
+	struct sockaddr_un sun;
+	struct epoll_event ev;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%.*s",
+	    (int)sizeof(sun.sun_path) - 1, kd.relay_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("socket for the relay link");
+		goto retry;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno != ENOENT && errno != ECONNREFUSED &&
+		    errno != EAGAIN)
+			log_warn("connect %s", kd.relay_path);
+		close(fd);
+		goto retry;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
+	ev.data.u64 = WTAG_LINK;
+	if (epoll_ctl(K->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("epoll_ctl relay link");
+		close(fd);
+		goto retry;
+	}
+	K->fd = fd;
+	K->up = 1;
+	K->rx_pending = 1;
+	K->backoff_ms = 50;
+	queue_hello();
+	log_debug("relay link up");
+	return;
+retry:
+	K->retry_ms = kd.now_ms + K->backoff_ms;
+	if (K->backoff_ms < 1000)
+		K->backoff_ms *= 2;
+}
+
+void
+relay_link_tick(void)
+{
+	if (!K->up && kd.now_ms >= K->retry_ms)
+		link_connect();
+}
+
+static uint32_t
+frame_len(const char *p)
+{
+	uint32_t plen;
+
+	memcpy(&plen, p + 4, sizeof(plen));
+	return plen + RELAY_HDR_SIZE;
+}
+
+static void
+link_write(void)
+{
+	struct mmsghdr msg[BATCH];
+	struct iovec iov[BATCH];
+	size_t off, sent;
+	int n, i;
+
+	while (K->up && K->qoff < K->qlen) {
+		memset(msg, 0, sizeof(msg));
+		for (n = 0, off = K->qoff; n < BATCH && off < K->qlen; n++) {
+			iov[n].iov_base = K->q + off;
+			iov[n].iov_len = frame_len(K->q + off);
+			msg[n].msg_hdr.msg_iov = &iov[n];
+			msg[n].msg_hdr.msg_iovlen = 1;
+			off += iov[n].iov_len;
+		}
+		n = sendmmsg(K->fd, msg, (unsigned)n, MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				link_down(strerror(errno));
+			break;
+		}
+		for (i = 0, sent = 0; i < n; i++)
+			sent += iov[i].iov_len;
+		K->qoff += sent;
+	}
+	if (K->qoff == K->qlen)
+		K->qoff = K->qlen = 0;
+	if (K->congested && K->qlen - K->qoff < LINK_LOW) {
+		K->congested = 0;
+		client_unblock_all();
+	}
+}
+
+static void
+link_read(void)
+{
+	struct mmsghdr msg[BATCH];
+	struct iovec iov[BATCH];
+	int n, i, total = 0;
+
+	K->rx_pending = 0;
+	while (K->up && total < RX_PER_TURN) {
+		memset(msg, 0, sizeof(msg));
+		for (i = 0; i < BATCH; i++) {
+			iov[i].iov_base = K->rxbuf + (size_t)i * RELAY_FRAME_MAX;
+			iov[i].iov_len = RELAY_FRAME_MAX;
+			msg[i].msg_hdr.msg_iov = &iov[i];
+			msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(K->fd, msg, BATCH, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				link_down(strerror(errno));
+			return;
+		}
+		if (n == 0) {
+			link_down("end of file");
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			if (msg[i].msg_len == 0) {
+				link_down("end of file");
+				return;
+			}
+			if ((msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    deliver_frame(iov[i].iov_base, msg[i].msg_len) == -1) {
+				link_down("malformed frame");
+				return;
+			}
+		}
+		total += n;
+		if (n < BATCH)
+			return;
+	}
+	K->rx_pending = K->up;
+}
+
+void
+relay_link_event(uint32_t events)
+{
+	if (!K->up)
+		return;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		link_read();
+	if (K->up && (events & EPOLLOUT))
+		link_write();
+}
+
+void
+relay_link_flush(void)
+{
+	if (!K->up)
+		return;
+	if (K->rx_pending)
+		link_read();
+	link_write();
+}
