@@ -1,0 +1,442 @@
+"""kctest -- the harness of keochat's integration, fault and GUI tests.
+
+Each test file is a TAP producer: it declares test functions with @case,
+calls run(), and prints "ok N - name" / "not ok N - name" lines plus "#"
+diagnostics.  Servers are private: every Server gets its own runtime dir
+and listens on 127.0.0.1 port 0 (the port it got is read from its log).
+Nothing here sleeps for a fixed time where a condition can be polled, and
+every wait has a deadline.  Only processes this harness started are
+signalled, always by PID.
+"""
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+TOP_SRC = os.environ.get("KEO_TOP_SRCDIR",
+                         os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+TOP_BUILD = os.environ.get("KEO_TOP_BUILDDIR", TOP_SRC)
+KEOCHATD = os.path.join(TOP_BUILD, "src", "server", "keochatd")
+SLOW = float(os.environ.get("KEO_TEST_SLOW", "1"))   # deadline multiplier
+
+_cases = []
+_cleanups = []
+
+
+def case(fn):
+    """Register a test function (run in order)."""
+    _cases.append(fn)
+    return fn
+
+
+def at_exit(fn):
+    _cleanups.append(fn)
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print("# " + line, flush=True)
+
+
+class Skip(Exception):
+    pass
+
+
+def run():
+    """Run every registered case; print TAP; exit 0 (results are in TAP)."""
+    print("1..%d" % len(_cases), flush=True)
+    failed = 0
+    for i, fn in enumerate(_cases, 1):
+        name = fn.__name__
+        t0 = time.monotonic()
+        try:
+            fn()
+            print("ok %d - %s" % (i, name), flush=True)
+        except Skip as e:
+            print("ok %d - %s # SKIP %s" % (i, name, e), flush=True)
+        except Exception:
+            failed += 1
+            print("not ok %d - %s" % (i, name), flush=True)
+            diag(traceback.format_exc())
+            for s in list(Server.live):
+                diag("--- log of server %d (last 40 lines) ---" % s.pid)
+                diag("\n".join(s.log_text().splitlines()[-40:]))
+        diag("%s took %.2fs" % (name, time.monotonic() - t0))
+        for s in list(Server.live):
+            s.stop(check=False)
+    for fn in _cleanups:
+        try:
+            fn()
+        except Exception:
+            diag(traceback.format_exc())
+    sys.exit(0)
+
+
+def wait_for(pred, timeout=5.0, what="condition", interval=0.02):
+    """Poll pred() until it returns a true value; return that value."""
+    end = time.monotonic() + timeout * SLOW
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise AssertionError("timed out after %.1fs waiting for %s" %
+                                 (timeout * SLOW, what))
+        time.sleep(interval)
+
+
+def check(cond, msg="check failed"):
+    if not cond:
+        raise AssertionError(msg)
+
+
+# --- processes -----------------------------------------------------------
+
+def proc_children(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rindex(")") + 2:].split()
+        if int(rest[1]) == pid:
+            kids.append(int(d))
+    return kids
+
+
+def proc_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return st[st.rindex(")") + 2] != "Z"
+    except OSError:
+        return False
+
+
+def proc_cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read()
+    rest = st[st.rindex(")") + 2:].split()
+    return int(rest[11]) + int(rest[12])
+
+
+def proc_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def proc_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+class Server:
+    """A private keochatd.  opts are -o KEY=VALUE pairs."""
+    live = []
+
+    def __init__(self, workers=1, opts=None, env=None, args=None,
+                 listen="127.0.0.1:0", config_text=None, wait_ready=True,
+                 valgrind=None):
+        self.dir = tempfile.mkdtemp(prefix="kctest-")
+        self.rundir = os.path.join(self.dir, "run")
+        self.logpath = os.path.join(self.dir, "keochatd.log")
+        o = {"runtime-dir": self.rundir, "log-level": "debug",
+             "autojoin": "#lobby", "flood-rate": "0",
+             "registration-timeout": "30", "watchdog-timeout": "10",
+             "max-clients-per-ip": "0"}
+        o.update(opts or {})
+        self.opts = o
+        cmd = list(valgrind or []) + [KEOCHATD, "-w", str(workers)]
+        if config_text is not None:
+            self.config = os.path.join(self.dir, "keochatd.conf")
+            with open(self.config, "w") as f:
+                f.write(config_text)
+            cmd += ["-f", self.config]
+        else:
+            cmd += ["-f", "/dev/null"]
+        if listen:
+            cmd += ["-l", listen]
+        for k, v in o.items():
+            cmd += ["-o", "%s=%s" % (k, v)]
+        cmd += list(args or [])
+        e = dict(os.environ)
+        e.update(env or {})
+        self.log = open(self.logpath, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=e)
+        self.pid = self.proc.pid
+        self.workers = workers
+        self.port = None
+        Server.live.append(self)
+        if wait_ready:
+            self.wait_ready()
+
+    def log_text(self):
+        try:
+            with open(self.logpath, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def wait_log(self, pattern, timeout=5.0, count=1, since=0):
+        rx = re.compile(pattern, re.M)
+
+        def found():
+            m = rx.findall(self.log_text()[since:])
+            return m if len(m) >= count else None
+        return wait_for(found, timeout, "log line /%s/ x%d" % (pattern, count))
+
+    def log_mark(self):
+        return len(self.log_text())
+
+    def wait_ready(self, timeout=10.0):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError("keochatd exited with %s:\n%s" %
+                                     (self.proc.returncode, self.log_text()))
+            return "ready:" in self.log_text()
+        wait_for(ready, timeout, "keochatd ready")
+        m = re.search(r"listening on (\S+):(\d+)", self.log_text())
+        self.port = int(m.group(2)) if m else None
+
+    def children(self):
+        """{'relay': pid, 0: pid, 1: pid ...} from the start lines."""
+        roles = {}
+        for m in re.finditer(r"started (relay|worker (\d+)) \(pid (\d+)\)",
+                             self.log_text()):
+            key = "relay" if m.group(1) == "relay" else int(m.group(2))
+            roles[key] = int(m.group(3))
+        return roles
+
+    def worker_pid(self, wid):
+        return self.children()[wid]
+
+    def all_pids(self):
+        return [self.pid] + proc_children(self.pid)
+
+    def all_alive(self):
+        kids = self.children()
+        return proc_alive(self.pid) and all(proc_alive(p) for p in kids.values())
+
+    def cpu_ticks(self):
+        t = 0
+        for p in self.all_pids():
+            try:
+                t += proc_cpu_ticks(p)
+            except OSError:
+                pass
+        return t
+
+    def connect(self, nick=None, autojoin=True, caps=None, **kw):
+        c = Client(self.port, **kw)
+        if nick:
+            c.register(nick, autojoin=autojoin and
+                       self.opts.get("autojoin") != "", caps=caps)
+        return c
+
+    def signal(self, sig):
+        os.kill(self.pid, sig)
+
+    def stop(self, check=True, timeout=8.0):
+        if self in Server.live:
+            Server.live.remove(self)
+        rc = self.proc.poll()
+        if rc is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                rc = self.proc.wait(timeout=timeout * SLOW)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                rc = self.proc.wait()
+                if check:
+                    raise AssertionError("keochatd did not stop in time")
+        self.log.close()
+        if check and rc != 0:
+            raise AssertionError("keochatd exited with %d:\n%s" % (rc, self.log_text()))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return rc
+
+
+# --- clients ------------------------------------------------------------------
+
+class Client:
+    """A line-oriented IRC test client."""
+
+    def __init__(self, port, host="127.0.0.1", bind=None, rcvbuf=None,
+                 timeout=5.0):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if bind:
+            self.sock.bind((bind, 0))
+        self.sock.settimeout(timeout * SLOW)
+        self.sock.connect((host, port))
+        self.sock.setblocking(False)
+        self.buf = b""
+        self.lines = []      # received, not yet consumed
+        self.seen = []       # every line ever received
+        self.closed = False
+        self.nick = None
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        if not data.endswith(b"\n"):
+            data += b"\r\n"
+        self.sock.setblocking(True)
+        self.sock.settimeout(5.0 * SLOW)
+        self.sock.sendall(data)
+        self.sock.setblocking(False)
+
+    def send_raw(self, data):
+        self.sock.setblocking(True)
+        self.sock.settimeout(5.0 * SLOW)
+        self.sock.sendall(data)
+        self.sock.setblocking(False)
+
+    def _fill(self, timeout):
+        if self.closed:
+            return False
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if not r:
+            return False
+        try:
+            d = self.sock.recv(262144)
+        except (ConnectionResetError, BrokenPipeError):
+            d = b""
+        except BlockingIOError:
+            return False
+        if not d:
+            self.closed = True
+            return False
+        self.buf += d
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            line = line.rstrip(b"\r").decode("utf-8", "replace")
+            self.lines.append(line)
+            self.seen.append(line)
+        return True
+
+    def poll(self, timeout=0.0):
+        """Read what has arrived (waiting up to timeout for something)."""
+        got = self._fill(timeout)
+        while got and self._fill(0):
+            pass
+        return self.lines
+
+    def expect(self, pattern, timeout=5.0, consume=True):
+        """The first pending line matching pattern (regex); the lines
+        before it are consumed too when consume is true."""
+        rx = re.compile(pattern)
+        end = time.monotonic() + timeout * SLOW
+        while True:
+            for i, line in enumerate(self.lines):
+                if rx.search(line):
+                    if consume:
+                        del self.lines[:i + 1]
+                    return line
+            left = end - time.monotonic()
+            if left <= 0 or (self.closed and not self._fill(0)):
+                raise AssertionError("no line /%s/ within %.1fs; got:\n%s" % (
+                    pattern, timeout * SLOW, "\n".join(self.lines[-30:])))
+            self._fill(min(left, 0.2))
+
+    def expect_numeric(self, num, timeout=5.0):
+        return self.expect(r"^(@\S+ )?:\S+ %s " % num, timeout)
+
+    def not_expect(self, pattern, wait=0.3):
+        rx = re.compile(pattern)
+        self.poll(wait * SLOW)
+        for line in self.lines:
+            if rx.search(line):
+                raise AssertionError("unexpected line: %s" % line)
+
+    def drain(self, wait=0.05):
+        self.poll(wait)
+        self.lines = []
+
+    def register(self, nick, user="u", real="Test User", autojoin=True,
+                 caps=None):
+        if caps:
+            self.send("CAP LS 302")
+            self.send("CAP REQ :%s" % " ".join(caps))
+        self.send("NICK %s" % nick)
+        self.send("USER %s 0 * :%s" % (user, real))
+        if caps:
+            self.expect(r"CAP \S+ ACK")
+            self.send("CAP END")
+        self.expect_numeric("001")
+        self.nick = nick
+        if autojoin:
+            self.expect_numeric("366")
+        return self
+
+    def wait_closed(self, timeout=5.0):
+        end = time.monotonic() + timeout * SLOW
+        while not self.closed and time.monotonic() < end:
+            self._fill(0.1)
+        if not self.closed:
+            raise AssertionError("connection still open")
+
+    def worker(self):
+        """Which worker holds this connection (from INFO)."""
+        self.send("INFO")
+        line = self.expect(r"You are on worker (\d+)")
+        self.expect_numeric("374")
+        return int(re.search(r"worker (\d+)", line).group(1))
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.closed = True
+
+
+def clients_on_workers(server, n_workers_wanted, prefix, count=16, **kw):
+    """Connect and register count clients; return them grouped by worker."""
+    by = {}
+    out = []
+    for i in range(count):
+        c = server.connect("%s%d" % (prefix, i), **kw)
+        by.setdefault(c.worker(), []).append(c)
+        out.append(c)
+        if len(by) >= n_workers_wanted and i >= n_workers_wanted:
+            break
+    return by, out
+
+
+def healthy(server, timeout=2.0, cpu_check=True):
+    """The checks every fault test ends with: every process alive, a fresh
+    pair registers and talks within a second, and nobody burns CPU."""
+    check(server.all_alive(), "a keochatd process died")
+    tag = "h%d" % (int(time.monotonic() * 1000) % 100000)
+    t0 = time.monotonic()
+    a = server.connect(tag + "a")
+    b = server.connect(tag + "b")
+    b.drain()
+    a.send("PRIVMSG %s :health check" % (tag + "b"))
+    b.expect(r"PRIVMSG %s :health check" % (tag + "b"), timeout)
+    took = time.monotonic() - t0
+    check(took < 1.0 * SLOW + 1.0, "fresh pair took %.2fs to talk" % took)
+    a.close()
+    b.close()
+    if cpu_check:
+        t1 = server.cpu_ticks()
+        time.sleep(0.5)
+        used = server.cpu_ticks() - t1
+        # 50 ticks = 0.5 s of CPU: a busy loop in any process shows up
+        check(used < 15, "keochatd used %d ticks of CPU in 0.5s idle" % used)
