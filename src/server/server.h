@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 
 #define KEOCHATD_VERSION	"keochatd-" PACKAGE_VERSION
 

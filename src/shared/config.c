@@ -16,7 +16,7 @@
 #include <syslog.h>
 
 #include "config.h"
-#include "limits.h"
+#include "bounds.h"
 #include "valid.h"
 
 #define FIELD(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)

@@ -12,7 +12,7 @@
 #define KEO_IRC_H
 
 #include <stddef.h>
-#include "limits.h"
+#include "bounds.h"
 
 enum irc_err {
 	IRC_OK = 0,

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "bounds.h"
 
 #define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
 #define ROSTER_VERSION	1

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "valid.h"
 
 int

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "unit.h"
-#include "limits.h"
+#include "bounds.h"
 #include "valid.h"
 
 #include "parser_vectors.h"

@@ -1,12 +1,12 @@
 /*
- * limits.h -- every protocol-level bound of keochat in one place.
+ * bounds.h -- every protocol-level bound of keochat in one place.
  *
  * These are compile-time ceilings: the shared memory layout and the relay
  * frames are sized from them.  Configurable limits (nicklen, sendq ...)
  * are checked against them by the option table in config.c.
  */
-#ifndef KEO_LIMITS_H
-#define KEO_LIMITS_H
+#ifndef KEO_BOUNDS_H
+#define KEO_BOUNDS_H
 
 #define IRC_LINE_MAX		512	/* one line without tags, CRLF included */
 #define IRC_TAGS_MAX		8191	/* tag section, '@' and space included */

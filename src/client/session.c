@@ -1,0 +1,1195 @@
+/*
+ * session.c -- see session.h.  Owns struct session.
+ *
+ * What the user sees follows the original KEO Chat: "[HH:MM:SS] You
+ * connected", "Active: NAME" for everyone in the room on joining,
+ * "NAME connected" / "NAME disconnected (reason)" as people come and go,
+ * "<NAME> text" for messages and "You disconnected" at the end.  Times come
+ * from the server's server-time tag when it sends one.  Every error goes
+ * into the chat area as a line; nothing here can fail silently.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "irc.h"
+#include "bounds.h"
+#include "linebuf.h"
+#include "session.h"
+#include "valid.h"
+
+#define KEEPALIVE_MS	90000	/* quiet this long: we PING */
+#define PING_WAIT_MS	60000	/* no answer this long: the link is dead */
+#define TEXT_CHUNK	380	/* bytes of text per PRIVMSG we send */
+
+struct session {
+	struct session_host h;
+	void		*ud;
+	struct model	*m;
+	enum session_state state;
+	char		 server[256];
+	char		 nick[NICK_MAX + 1];
+	char		 room[CHAN_MAX + 1];
+	char		 password[128];
+	struct linebuf	 in;
+	int		 cap_time, cap_echo, cap_ended;
+	int		 joined_room_once;	/* JOIN sent after the MOTD */
+	int		 reconnect;	/* an unexpected loss: reconnect due */
+	int		 attempts;
+	int		 names_asked;	/* /names: print the next 366 */
+	int64_t		 last_rx_ms, ping_ms;
+	char		 prefixes[16];	/* PREFIX symbols, e.g. "@+" */
+	char		 caps_seen[512];
+	char		*fresh;		/* rooms awaiting their first NAMES */
+};
+
+static void handle_line(struct session *s, char *line, size_t len);
+
+struct session *
+session_new(const struct session_host *h, void *ud)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		abort();
+	s->h = *h;
+	s->ud = ud;
+	s->m = model_new();
+	linebuf_init(&s->in, IRC_WIRE_MAX);
+	snprintf(s->prefixes, sizeof(s->prefixes), "~&@%%+");
+	if ((s->fresh = calloc(MODEL_ROOMS_MAX, 1)) == NULL)
+		abort();
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	model_free(s->m);
+	linebuf_free(&s->in);
+	free(s->fresh);
+	free(s);
+}
+
+struct model *
+session_model(struct session *s)
+{
+	return s->m;
+}
+
+enum session_state
+session_state(const struct session *s)
+{
+	return s->state;
+}
+
+const char *
+session_nick(const struct session *s)
+{
+	return s->nick;
+}
+
+const char *
+session_server(const struct session *s)
+{
+	return s->server;
+}
+
+void
+session_set_password(struct session *s, const char *pw)
+{
+	snprintf(s->password, sizeof(s->password), "%s", pw);
+}
+
+/* --- output helpers -------------------------------------------------------- */
+
+static void
+emit(struct session *s, enum session_event_type t, int room, const char *text)
+{
+	struct session_event ev = { t, room, text };
+
+	s->h.event(s->ud, &ev);
+}
+
+static void
+sendf(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+sendf(struct session *s, const char *fmt, ...)
+{
+	char buf[IRC_LINE_MAX + 2];
+	va_list ap;
+	int n;
+	size_t k;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > IRC_LINE_MAX - 2)
+		n = (int)utf8_prefix(buf, strlen(buf), IRC_LINE_MAX - 2);
+	for (k = 0; k < (size_t)n; k++)	/* nothing may break the line */
+		if (buf[k] == '\r' || buf[k] == '\n' || buf[k] == '\0')
+			buf[k] = ' ';
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	s->h.send(s->ud, buf, (size_t)n);
+}
+
+/* Copy text, dropping mIRC formatting codes and other control bytes. */
+static void
+clean_text(char *out, size_t outsz, const char *in)
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)in;
+
+	for (; *p != '\0' && n + 1 < outsz; p++) {
+		if (*p == 0x03) {	/* colour: \003[fg[,bg]] */
+			if (p[1] >= '0' && p[1] <= '9') {
+				p++;
+				if (p[1] >= '0' && p[1] <= '9')
+					p++;
+				if (p[1] == ',' && p[2] >= '0' && p[2] <= '9') {
+					p += 2;
+					if (p[1] >= '0' && p[1] <= '9')
+						p++;
+				}
+			}
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			if (*p == '\t')
+				out[n++] = ' ';
+			continue;
+		}
+		out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+	if (!utf8_valid(out, n)) {	/* show a Latin-1 sender as '?' */
+		size_t k;
+		for (k = 0; k < n; k++)
+			if ((unsigned char)out[k] >= 0x80)
+				out[k] = '?';
+	}
+}
+
+static int64_t
+tag_time(const struct irc_msg *msg)
+{
+	const char *t = irc_msg_tag(msg, "time");
+	struct tm tm;
+	char *end;
+	long ms = 0;
+
+	if (t == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end == NULL)
+		return -1;
+	if (*end == '.')
+		ms = strtol(end + 1, &end, 10) % 1000;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* Add "[HH:MM:SS] text" to room; highlight marks a mention of us. */
+static void
+vline(struct session *s, int room, int64_t when_ms, int highlight,
+    const char *fmt, va_list ap)
+{
+	char text[IRC_WIRE_MAX], clean[IRC_WIRE_MAX], out[IRC_WIRE_MAX + 16];
+	time_t t;
+	struct tm tm;
+
+	if (room < 0 || room >= model_count(s->m))
+		room = 0;
+	if (when_ms < 0)
+		when_ms = s->h.now_ms(s->ud);
+	t = (time_t)(when_ms / 1000);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	clean_text(clean, sizeof(clean), text);
+	if (localtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	snprintf(out, sizeof(out), "[%02d:%02d:%02d] %s", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, clean);
+	model_add_line(s->m, room, out, highlight);
+	emit(s, SEV_LINE, room, out);
+	if (highlight)
+		emit(s, SEV_HIGHLIGHT, room, out);
+}
+
+static void
+line(struct session *s, int room, int64_t when, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+line(struct session *s, int room, int64_t when, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(s, room, when, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void
+hline(struct session *s, int room, int64_t when, int hl, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+hline(struct session *s, int room, int64_t when, int hl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(s, room, when, hl, fmt, ap);
+	va_end(ap);
+}
+
+void
+session_note(struct session *s, int room, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(s, room, -1, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void
+set_state(struct session *s, enum session_state st)
+{
+	s->state = st;
+	emit(s, SEV_STATE, -1, NULL);
+}
+
+/* Does text mention nick as a word? */
+static int
+mentions(const char *text, const char *nick)
+{
+	size_t n = strlen(nick);
+	const char *p;
+	char ft[IRC_WIRE_MAX], fn[NICK_MAX + 1];
+
+	if (n == 0)
+		return 0;
+	irc_casefold(ft, sizeof(ft), text);
+	irc_casefold(fn, sizeof(fn), nick);
+	for (p = strstr(ft, fn); p != NULL; p = strstr(p + 1, fn)) {
+		int before = p == ft || strchr(" ,.:;!?<>()'\"@", p[-1]);
+		int after = p[n] == '\0' || strchr(" ,.:;!?<>()'\"", p[n]);
+		if (before && after)
+			return 1;
+	}
+	return 0;
+}
+
+/* --- rooms ----------------------------------------------------------------- */
+
+static int
+room_of(struct session *s, const char *name, enum room_kind k, int create)
+{
+	int i = model_find(s->m, name);
+
+	if (i > 0 || !create)
+		return i > 0 ? i : -1;
+	i = model_open(s->m, name, k);
+	if (i < 0) {
+		line(s, 0, -1, "Too many tabs open: close some with /close");
+		return 0;
+	}
+	s->fresh[i] = 0;
+	emit(s, SEV_ROOMS, i, NULL);
+	return i;
+}
+
+/* Ask for room r to become the visible tab. */
+static void
+activate(struct session *s, int r)
+{
+	if (r < 0)
+		return;
+	model_set_active(s->m, r);
+	emit(s, SEV_ACTIVE, r, NULL);
+}
+
+static int
+is_channel(const char *t)
+{
+	return t[0] == '#' || t[0] == '&';
+}
+
+/* --- connection life ------------------------------------------------------- */
+
+void
+session_connecting(struct session *s, const char *server, const char *nick,
+    const char *room)
+{
+	int i;
+
+	snprintf(s->server, sizeof(s->server), "%s", server);
+	snprintf(s->nick, sizeof(s->nick), "%s", nick);
+	snprintf(s->room, sizeof(s->room), "%s", room);
+	linebuf_free(&s->in);
+	linebuf_init(&s->in, IRC_WIRE_MAX);
+	s->cap_time = s->cap_echo = s->cap_ended = 0;
+	s->joined_room_once = 0;
+	s->names_asked = 0;
+	s->caps_seen[0] = '\0';
+	s->reconnect = 0;
+	for (i = 1; i < model_count(s->m); i++)
+		model_set_joined(s->m, i, 0);
+	model_set_server_name(s->m, server);
+	emit(s, SEV_ROOMS, 0, NULL);
+	line(s, 0, -1, "Connecting to %s as %s ...", server, nick);
+	set_state(s, SS_CONNECTING);
+}
+
+void
+session_connected(struct session *s)
+{
+	s->last_rx_ms = s->h.now_ms(s->ud);
+	s->ping_ms = 0;
+	set_state(s, SS_REGISTERING);
+	sendf(s, "CAP LS 302");
+	if (s->password[0] != '\0')
+		sendf(s, "PASS %s", s->password);
+	sendf(s, "NICK %s", s->nick);
+	sendf(s, "USER %s 0 * :KEO Chat user", s->nick);
+}
+
+void
+session_connect_failed(struct session *s, const char *why)
+{
+	line(s, model_active(s->m), -1, "Could not connect to %s: %s",
+	    s->server, why);
+	s->reconnect = s->attempts > 0;	/* keep retrying a lost link */
+	set_state(s, SS_DISCONNECTED);
+}
+
+void
+session_closed(struct session *s, int by_user, const char *why)
+{
+	int i, was = s->state;
+
+	for (i = 1; i < model_count(s->m); i++) {
+		model_set_joined(s->m, i, 0);
+		model_roster_clear(s->m, i);
+		emit(s, SEV_ROSTER, i, NULL);
+	}
+	if (by_user)
+		line(s, model_active(s->m), -1, "You disconnected");
+	else
+		line(s, model_active(s->m), -1, "Connection to %s lost: %s",
+		    s->server, why);
+	s->reconnect = !by_user && was >= SS_REGISTERING;
+	if (by_user)
+		s->attempts = 0;
+	set_state(s, SS_DISCONNECTED);
+}
+
+int
+session_reconnect_delay(struct session *s)
+{
+	int d;
+
+	if (!s->reconnect || s->state != SS_DISCONNECTED)
+		return -1;
+	s->reconnect = 0;
+	d = 1000 << (s->attempts < 6 ? s->attempts : 6);	/* 1 s .. 64 s */
+	if (d > 60000)
+		d = 60000;
+	s->attempts++;
+	return d;
+}
+
+void
+session_retry_nick(struct session *s, const char *nick)
+{
+	if (s->state != SS_REGISTERING)
+		return;
+	snprintf(s->nick, sizeof(s->nick), "%s", nick);
+	sendf(s, "NICK %s", nick);
+	line(s, 0, -1, "Trying the name %s ...", nick);
+}
+
+void
+session_tick(struct session *s)
+{
+	int64_t now = s->h.now_ms(s->ud);
+
+	if (s->state < SS_REGISTERING)
+		return;
+	if (s->ping_ms == 0 && now - s->last_rx_ms > KEEPALIVE_MS) {
+		sendf(s, "PING :keochat-%lld", (long long)now);
+		s->ping_ms = now;
+	} else if (s->ping_ms != 0 && now - s->ping_ms > PING_WAIT_MS) {
+		s->ping_ms = 0;
+		s->h.close(s->ud, "the server stopped answering (ping "
+		    "timeout)");
+	}
+}
+
+void
+session_input(struct session *s, const char *p, size_t n)
+{
+	struct lb_line l;
+	enum linebuf_res r;
+
+	s->last_rx_ms = s->h.now_ms(s->ud);
+	s->ping_ms = 0;
+	if (linebuf_append(&s->in, p, n) == -1)
+		abort();
+	while ((r = linebuf_next(&s->in, &l)) != LB_NONE) {
+		if (r == LB_TOO_LONG || (l.flags & LB_NUL))
+			continue;
+		handle_line(s, l.s, l.len);
+		if (s->state == SS_DISCONNECTED)
+			break;	/* closed from inside a handler */
+	}
+}
+
+/* --- incoming messages ------------------------------------------------------ */
+
+struct in {
+	struct irc_msg	 m;
+	char		 nick[NICK_MAX + 1];	/* source nick */
+	char		 uh[USER_MAX + HOST_MAX + 2];
+	int64_t		 when;
+	int		 me;			/* from us */
+};
+
+static const char *
+last(const struct irc_msg *m)
+{
+	return m->nparams > 0 ? m->params[m->nparams - 1] : "";
+}
+
+static void
+strip_prefix(struct session *s, const char **nick)
+{
+	while (**nick != '\0' && strchr(s->prefixes, **nick) != NULL)
+		(*nick)++;
+}
+
+static void
+on_cap(struct session *s, struct in *in)
+{
+	const struct irc_msg *m = &in->m;
+	const char *sub = m->nparams > 1 ? m->params[1] : "";
+	char req[64] = "";
+	size_t k;
+
+	if (strcasecmp(sub, "LS") == 0) {
+		int more = m->nparams > 3 && strcmp(m->params[2], "*") == 0;
+		k = strlen(s->caps_seen);
+		snprintf(s->caps_seen + k, sizeof(s->caps_seen) - k, " %s ",
+		    last(m));
+		if (more || s->cap_ended)
+			return;
+		if (strstr(s->caps_seen, " server-time ") ||
+		    strstr(s->caps_seen, " server-time="))
+			snprintf(req, sizeof(req), "server-time");
+		if (strstr(s->caps_seen, " echo-message "))
+			snprintf(req + strlen(req), sizeof(req) - strlen(req),
+			    "%secho-message", req[0] ? " " : "");
+		if (req[0] != '\0') {
+			sendf(s, "CAP REQ :%s", req);
+			return;
+		}
+	} else if (strcasecmp(sub, "ACK") == 0) {
+		if (strstr(last(m), "server-time"))
+			s->cap_time = 1;
+		if (strstr(last(m), "echo-message"))
+			s->cap_echo = 1;
+	} else if (strcasecmp(sub, "NAK") != 0)
+		return;
+	if (!s->cap_ended && s->state == SS_REGISTERING) {
+		s->cap_ended = 1;
+		sendf(s, "CAP END");
+	}
+}
+
+static void
+on_welcome(struct session *s, struct in *in)
+{
+	snprintf(s->nick, sizeof(s->nick), "%s", in->m.params[0]);
+	s->attempts = 0;
+	set_state(s, SS_CONNECTED);
+	line(s, 0, in->when, "You connected");
+	line(s, 0, in->when, "%s", last(&in->m));
+}
+
+static void
+on_isupport(struct session *s, struct in *in)
+{
+	size_t i;
+	const char *p, *close;
+
+	for (i = 1; i + 1 < in->m.nparams; i++) {
+		if (strncmp(in->m.params[i], "PREFIX=", 7) != 0)
+			continue;
+		p = in->m.params[i] + 7;
+		if ((close = strchr(p, ')')) != NULL)
+			snprintf(s->prefixes, sizeof(s->prefixes), "%s",
+			    close + 1);
+	}
+}
+
+static void
+end_of_motd(struct session *s)
+{
+	if (s->joined_room_once || s->room[0] == '\0')
+		return;
+	s->joined_room_once = 1;
+	if (model_find(s->m, s->room) > 0 &&
+	    model_roster_has(s->m, model_find(s->m, s->room), s->nick))
+		return;		/* the server joined us already */
+	sendf(s, "JOIN %s", s->room);
+}
+
+static void
+on_join(struct session *s, struct in *in)
+{
+	const char *chan = in->m.nparams > 0 ? in->m.params[0] : "";
+	int r;
+
+	if (!is_channel(chan))
+		return;
+	r = room_of(s, chan, ROOM_CHANNEL, in->me);
+	if (r <= 0)
+		return;
+	if (in->me) {
+		model_set_joined(s->m, r, 1);
+		model_roster_clear(s->m, r);
+		model_roster_add(s->m, r, s->nick);
+		s->fresh[r] = 1;
+		line(s, r, in->when, "You joined %s", chan);
+		activate(s, r);
+	} else {
+		model_roster_add(s->m, r, in->nick);
+		if (irc_casecmp(chan, s->room) == 0)
+			line(s, r, in->when, "%s connected", in->nick);
+		else
+			line(s, r, in->when, "%s joined %s", in->nick, chan);
+	}
+	emit(s, SEV_ROSTER, r, NULL);
+}
+
+static void
+on_part(struct session *s, struct in *in)
+{
+	const char *chan = in->m.nparams > 0 ? in->m.params[0] : "";
+	const char *why = in->m.nparams > 1 ? in->m.params[1] : "";
+	int r = model_find(s->m, chan);
+
+	if (r <= 0)
+		return;
+	if (in->me) {
+		model_set_joined(s->m, r, 0);
+		model_roster_clear(s->m, r);
+		line(s, r, in->when, "You left %s", chan);
+	} else {
+		model_roster_remove(s->m, r, in->nick);
+		line(s, r, in->when, "%s left %s%s%s%s", in->nick, chan,
+		    *why ? " (" : "", why, *why ? ")" : "");
+	}
+	emit(s, SEV_ROSTER, r, NULL);
+}
+
+static void
+on_quit(struct session *s, struct in *in)
+{
+	const char *why = last(&in->m);
+	int i;
+
+	for (i = 1; i < model_count(s->m); i++) {
+		struct room_view v;
+		model_view(s->m, i, &v);
+		if (model_roster_remove(s->m, i, in->nick)) {
+			line(s, i, in->when, "%s disconnected (%s)", in->nick,
+			    *why ? why : "quit");
+			emit(s, SEV_ROSTER, i, NULL);
+		} else if (v.kind == ROOM_QUERY &&
+		    irc_casecmp(v.name, in->nick) == 0)
+			line(s, i, in->when, "%s disconnected (%s)", in->nick,
+			    *why ? why : "quit");
+	}
+}
+
+static void
+on_nick(struct session *s, struct in *in)
+{
+	const char *to = last(&in->m);
+	int i;
+
+	if (in->me) {
+		snprintf(s->nick, sizeof(s->nick), "%s", to);
+		line(s, 0, in->when, "You are now known as %s", to);
+		emit(s, SEV_STATE, -1, NULL);
+	}
+	for (i = 1; i < model_count(s->m); i++) {
+		struct room_view v;
+		model_view(s->m, i, &v);
+		if (v.kind == ROOM_QUERY && irc_casecmp(v.name, in->nick) == 0) {
+			model_rename(s->m, i, to);
+			emit(s, SEV_ROOMS, i, NULL);
+		}
+		if (model_roster_rename(s->m, i, in->nick, to)) {
+			if (in->me)
+				line(s, i, in->when, "You are now known as %s",
+				    to);
+			else
+				line(s, i, in->when, "%s is now known as %s",
+				    in->nick, to);
+			emit(s, SEV_ROSTER, i, NULL);
+		}
+	}
+}
+
+/* A CTCP request to us (other than ACTION): answer VERSION and PING. */
+static void
+ctcp(struct session *s, struct in *in, const char *body)
+{
+	char cmd[32];
+	const char *arg = strchr(body, ' ');
+	size_t n = strcspn(body, " \001");
+
+	snprintf(cmd, sizeof(cmd), "%.*s", (int)(n < 31 ? n : 31), body);
+	if (strcmp(cmd, "VERSION") == 0)
+		sendf(s, "NOTICE %s :\001VERSION KEO Chat (keochat %s, Motif)\001",
+		    in->nick, PACKAGE_VERSION);
+	else if (strcmp(cmd, "PING") == 0 && arg != NULL)
+		sendf(s, "NOTICE %s :\001PING %.*s\001", in->nick,
+		    (int)strcspn(arg + 1, "\001"), arg + 1);
+}
+
+static void
+on_message(struct session *s, struct in *in, int notice)
+{
+	const char *target = in->m.nparams > 0 ? in->m.params[0] : "";
+	const char *text = last(&in->m);
+	char body[IRC_WIRE_MAX];
+	int r, action = 0, hl;
+	const char *peer;
+
+	if (in->m.nparams < 2)
+		return;
+	snprintf(body, sizeof(body), "%s", text);
+	if (body[0] == '\001') {
+		size_t n = strlen(body);
+		if (n > 1 && body[n - 1] == '\001')
+			body[n - 1] = '\0';
+		if (strncmp(body + 1, "ACTION ", 7) == 0) {
+			memmove(body, body + 8, strlen(body + 8) + 1);
+			action = 1;
+		} else {
+			if (!notice && !in->me)
+				ctcp(s, in, body + 1);
+			return;
+		}
+	}
+	if (in->nick[0] == '\0' || strchr(in->nick, '.') != NULL) {
+		/* from the server itself */
+		line(s, 0, in->when, "-%s- %s", in->nick[0] ? in->nick :
+		    s->server, body);
+		return;
+	}
+	if (is_channel(target))
+		r = room_of(s, target, ROOM_CHANNEL, 0);
+	else {
+		peer = in->me ? target : in->nick;
+		r = notice && model_find(s->m, peer) <= 0 ?
+		    model_active(s->m) : room_of(s, peer, ROOM_QUERY, 1);
+	}
+	if (r < 0)
+		r = 0;
+	hl = !in->me && (mentions(body, s->nick) || !is_channel(target));
+	if (action)
+		hline(s, r, in->when, hl, "* %s %s", in->nick, body);
+	else if (notice)
+		hline(s, r, in->when, hl, "-%s- %s", in->nick, body);
+	else
+		hline(s, r, in->when, hl, "<%s> %s", in->nick, body);
+}
+
+static void
+on_topic(struct session *s, struct in *in)
+{
+	const char *chan = in->m.nparams > 0 ? in->m.params[0] : "";
+	int r = model_find(s->m, chan);
+
+	if (r <= 0)
+		return;
+	model_set_topic(s->m, r, last(&in->m));
+	line(s, r, in->when, "%s changed the topic to: %s", in->nick,
+	    last(&in->m));
+	emit(s, SEV_ROOMS, r, NULL);
+}
+
+/* 353: names arrive; the first batch after our JOIN replaces the roster. */
+static void
+on_names(struct session *s, struct in *in)
+{
+	char buf[IRC_LINE_MAX], *tok, *save = NULL;
+	const char *nick;
+	int r;
+
+	if (in->m.nparams < 4)
+		return;
+	r = model_find(s->m, in->m.params[2]);
+	if (r <= 0)
+		return;
+	if (s->fresh[r] == 1) {
+		model_roster_clear(s->m, r);
+		s->fresh[r] = 2;
+	}
+	snprintf(buf, sizeof(buf), "%s", last(&in->m));
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		nick = tok;
+		strip_prefix(s, &nick);
+		if (*nick != '\0')
+			model_roster_add(s->m, r, nick);
+	}
+}
+
+static void
+on_end_of_names(struct session *s, struct in *in)
+{
+	size_t k, n;
+	int r;
+
+	if (in->m.nparams < 2)
+		return;
+	r = model_find(s->m, in->m.params[1]);
+	if (r <= 0)
+		return;
+	n = model_roster_count(s->m, r);
+	if (s->fresh[r] != 0) {
+		s->fresh[r] = 0;
+		for (k = 0; k < n; k++)
+			line(s, r, in->when, "Active: %s",
+			    model_roster_nick(s->m, r, k));
+	} else if (s->names_asked) {
+		char list[IRC_WIRE_MAX] = "";
+		size_t len = 0;
+		for (k = 0; k < n && len < sizeof(list) - NICK_MAX - 2; k++)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+			    "%s%s", k ? " " : "", model_roster_nick(s->m, r, k));
+		line(s, r, in->when, "Users in %s (%zu): %s", in->m.params[1],
+		    n, list);
+	}
+	s->names_asked = 0;
+	emit(s, SEV_ROSTER, r, NULL);
+}
+
+/* The params between our nick and the trailing text, joined by spaces. */
+static void
+middle(const struct irc_msg *m, char *out, size_t outsz)
+{
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 1; i + 1 < m->nparams && n < outsz; i++)
+		n += (size_t)snprintf(out + n, outsz - n, "%s%s", n ? " " : "",
+		    m->params[i]);
+}
+
+static void
+on_numeric(struct session *s, struct in *in, int num)
+{
+	const struct irc_msg *m = &in->m;
+	int act = model_active(s->m);
+	char mid[IRC_LINE_MAX];
+	int r;
+
+	middle(m, mid, sizeof(mid));
+	switch (num) {
+	case 1:
+		on_welcome(s, in);
+		return;
+	case 5:
+		on_isupport(s, in);
+		return;
+	case 4: case 250: case 252: case 265: case 266:
+		return;		/* server internals nobody reads */
+	case 2: case 3: case 251: case 253: case 254: case 255: case 372:
+	case 375:
+		line(s, 0, in->when, "%s%s%s", mid, *mid ? " " : "", last(m));
+		return;
+	case 376: case 422:
+		if (num == 422)
+			line(s, 0, in->when, "%s", last(m));
+		end_of_motd(s);
+		return;
+	case 332:
+		if (m->nparams >= 3 && (r = model_find(s->m, m->params[1])) > 0) {
+			model_set_topic(s->m, r, last(m));
+			line(s, r, in->when, "Topic: %s", last(m));
+			emit(s, SEV_ROOMS, r, NULL);
+		}
+		return;
+	case 333: case 329:
+		return;
+	case 353:
+		on_names(s, in);
+		return;
+	case 366:
+		on_end_of_names(s, in);
+		return;
+	case 301:
+		line(s, act, in->when, "%s is away: %s", m->params[1], last(m));
+		return;
+	case 305: case 306:
+		line(s, act, in->when, "%s", last(m));
+		return;
+	case 311:
+		if (m->nparams >= 6)
+			line(s, act, in->when, "%s is %s@%s (%s)", m->params[1],
+			    m->params[2], m->params[3], last(m));
+		return;
+	case 312:
+		if (m->nparams >= 4)
+			line(s, act, in->when, "%s is connected to %s (%s)",
+			    m->params[1], m->params[2], last(m));
+		return;
+	case 317:
+		if (m->nparams >= 4)
+			line(s, act, in->when, "%s has been idle %s seconds",
+			    m->params[1], m->params[2]);
+		return;
+	case 319:
+		line(s, act, in->when, "%s is on %s", m->params[1], last(m));
+		return;
+	case 318: case 315: case 369: case 321: case 323:
+		return;
+	case 331:
+		line(s, act, in->when, "%s: no topic is set", mid);
+		return;
+	case 322:
+		line(s, act, in->when, "%s: %s", mid, last(m));
+		return;
+	case 432: case 433: case 436: case 437:
+		if (s->state == SS_REGISTERING) {
+			line(s, 0, in->when, "The name %s cannot be used: %s. "
+			    "Type another name and press Connect (or /nick "
+			    "NAME).", mid, last(m));
+			emit(s, SEV_NICK_REJECTED, 0, NULL);
+		} else
+			line(s, act, in->when, "Cannot change name to %s: %s",
+			    mid, last(m));
+		return;
+	case 464:
+		line(s, act, in->when, "The server needs a password (%s): type "
+		    "/password WORD, then connect again.", last(m));
+		return;
+	case 465:
+		line(s, act, in->when, "You are banned from this server: %s",
+		    last(m));
+		return;
+	}
+	if (num >= 400 && num < 600)
+		line(s, act, in->when, "Error: %s%s%s", mid, *mid ? ": " : "",
+		    last(m));
+	else
+		line(s, 0, in->when, "%s%s%s", mid, *mid ? " " : "", last(m));
+}
+
+static void
+handle_line(struct session *s, char *raw, size_t len)
+{
+	struct in in;
+	char host[HOST_MAX + 1], user[USER_MAX + 1];
+	const char *cmd;
+
+	if (irc_parse(&in.m, raw, len) != IRC_OK)
+		return;
+	in.nick[0] = '\0';
+	if (in.m.source != NULL) {
+		irc_split_source(in.m.source, in.nick, sizeof(in.nick), user,
+		    sizeof(user), host, sizeof(host));
+		snprintf(in.uh, sizeof(in.uh), "%s@%s", user, host);
+	}
+	in.me = in.nick[0] != '\0' && irc_casecmp(in.nick, s->nick) == 0;
+	in.when = s->cap_time ? tag_time(&in.m) : -1;
+	cmd = in.m.command;
+	if (cmd[0] >= '0' && cmd[0] <= '9') {
+		on_numeric(s, &in, atoi(cmd));
+		return;
+	}
+	if (strcasecmp(cmd, "PING") == 0)
+		sendf(s, "PONG :%s", last(&in.m));
+	else if (strcasecmp(cmd, "PRIVMSG") == 0)
+		on_message(s, &in, 0);
+	else if (strcasecmp(cmd, "NOTICE") == 0)
+		on_message(s, &in, 1);
+	else if (strcasecmp(cmd, "JOIN") == 0)
+		on_join(s, &in);
+	else if (strcasecmp(cmd, "PART") == 0)
+		on_part(s, &in);
+	else if (strcasecmp(cmd, "QUIT") == 0)
+		on_quit(s, &in);
+	else if (strcasecmp(cmd, "NICK") == 0)
+		on_nick(s, &in);
+	else if (strcasecmp(cmd, "TOPIC") == 0)
+		on_topic(s, &in);
+	else if (strcasecmp(cmd, "CAP") == 0)
+		on_cap(s, &in);
+	else if (strcasecmp(cmd, "ERROR") == 0) {
+		line(s, model_active(s->m), in.when, "The server closed the "
+		    "link: %s", last(&in.m));
+		s->h.close(s->ud, last(&in.m));
+	} else if (strcasecmp(cmd, "KICK") == 0 && in.m.nparams >= 2) {
+		int r = model_find(s->m, in.m.params[0]);
+		if (r > 0) {
+			model_roster_remove(s->m, r, in.m.params[1]);
+			line(s, r, in.when, "%s was kicked by %s (%s)",
+			    in.m.params[1], in.nick, last(&in.m));
+			if (irc_casecmp(in.m.params[1], s->nick) == 0)
+				model_set_joined(s->m, r, 0);
+			emit(s, SEV_ROSTER, r, NULL);
+		}
+	} else if (strcasecmp(cmd, "INVITE") == 0 && in.m.nparams >= 2)
+		line(s, model_active(s->m), in.when, "%s invites you to %s "
+		    "(type /join %s)", in.nick, last(&in.m), last(&in.m));
+}
+
+/* --- commands typed by the user --------------------------------------------- */
+
+static const char help_text[] =
+	"Commands:\n"
+	"  /msg NICK text     send a private message (opens a tab)\n"
+	"  /me action         describe what you do\n"
+	"  /nick NEW          change your name\n"
+	"  /join #room        join a room (opens a tab)\n"
+	"  /part [reason]     leave this room\n"
+	"  /topic [text]      show or set this room's topic\n"
+	"  /names             list who is in this room\n"
+	"  /whois NICK        show who someone is\n"
+	"  /away [text]       mark yourself away (no text: back)\n"
+	"  /query NICK        open a private tab\n"
+	"  /close             close this tab\n"
+	"  /password WORD     server password for the next connect\n"
+	"  /quote LINE        send a raw IRC line\n"
+	"  /quit [reason]     disconnect\n"
+	"  /help              this list\n"
+	"Keys: Up/Down walk your input history, Tab completes names.";
+
+const char *
+session_help(void)
+{
+	return help_text;
+}
+
+/* Send text to target in pieces that fit one IRC line each. */
+static void
+say(struct session *s, int room, const char *target, const char *text,
+    int action)
+{
+	size_t len = strlen(text), off = 0, n;
+	char piece[TEXT_CHUNK + 1];
+
+	while (off < len) {
+		n = utf8_prefix(text + off, len - off, TEXT_CHUNK);
+		if (n < len - off) {	/* prefer to break at a space */
+			size_t sp = n;
+			while (sp > TEXT_CHUNK / 2 && text[off + sp] != ' ')
+				sp--;
+			if (sp > TEXT_CHUNK / 2)
+				n = sp;
+		}
+		if (n == 0)
+			n = 1;
+		memcpy(piece, text + off, n);
+		piece[n] = '\0';
+		if (action)
+			sendf(s, "PRIVMSG %s :\001ACTION %s\001", target, piece);
+		else
+			sendf(s, "PRIVMSG %s :%s", target, piece);
+		if (!s->cap_echo) {
+			if (action)
+				line(s, room, -1, "* %s %s", s->nick, piece);
+			else
+				line(s, room, -1, "<%s> %s", s->nick, piece);
+		}
+		off += n;
+		while (off < len && text[off] == ' ' && n > 1)
+			off++;
+	}
+}
+
+/* Split "/cmd rest" into the command word and its argument. */
+static const char *
+word(const char *p, char *out, size_t outsz)
+{
+	size_t n = strcspn(p, " ");
+
+	snprintf(out, outsz, "%.*s", (int)(n < outsz - 1 ? n : outsz - 1), p);
+	p += n;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+static int
+need_link(struct session *s, int room)
+{
+	if (s->state == SS_CONNECTED)
+		return 1;
+	line(s, room, -1, "You are not connected to a server");
+	return 0;
+}
+
+static void
+cmd_close(struct session *s, int room)
+{
+	struct room_view v;
+
+	if (room == 0) {
+		line(s, 0, -1, "The server tab cannot be closed");
+		return;
+	}
+	model_view(s->m, room, &v);
+	if (v.kind == ROOM_CHANNEL && v.joined && s->state == SS_CONNECTED)
+		sendf(s, "PART %s", v.name);
+	model_close(s->m, room);
+	emit(s, SEV_ROOMS, -1, NULL);
+}
+
+static void
+command(struct session *s, int room, const char *text)
+{
+	char cmd[32], arg1[IRC_LINE_MAX];
+	const char *rest = word(text + 1, cmd, sizeof(cmd)), *more;
+	struct room_view v;
+
+	model_view(s->m, room, &v);
+	if (strcasecmp(cmd, "help") == 0) {
+		char buf[sizeof(help_text)], *ln, *save = NULL;
+		memcpy(buf, help_text, sizeof(help_text));
+		for (ln = strtok_r(buf, "\n", &save); ln != NULL;
+		    ln = strtok_r(NULL, "\n", &save))
+			line(s, room, -1, "%s", ln);
+	} else if (strcasecmp(cmd, "password") == 0 ||
+	    strcasecmp(cmd, "pass") == 0) {
+		session_set_password(s, rest);
+		line(s, room, -1, "%s", *rest ? "Password set for the next "
+		    "connect" : "Password cleared");
+	} else if (strcasecmp(cmd, "close") == 0)
+		cmd_close(s, room);
+	else if (strcasecmp(cmd, "query") == 0) {
+		if (*rest == '\0' || nick_check(rest, NICK_MAX) != NAME_OK)
+			line(s, room, -1, "Usage: /query NICK");
+		else
+			activate(s, room_of(s, rest, ROOM_QUERY, 1));
+	} else if (!need_link(s, room))
+		return;
+	else if (strcasecmp(cmd, "msg") == 0) {
+		more = word(rest, arg1, sizeof(arg1));
+		if (arg1[0] == '\0' || *more == '\0') {
+			line(s, room, -1, "Usage: /msg NICK text");
+			return;
+		}
+		say(s, is_channel(arg1) ? room_of(s, arg1, ROOM_CHANNEL, 0) :
+		    room_of(s, arg1, ROOM_QUERY, 1), arg1, more, 0);
+	} else if (strcasecmp(cmd, "me") == 0) {
+		if (room == 0 || *rest == '\0')
+			line(s, room, -1, room == 0 ? "Select a room tab to use "
+			    "/me" : "Usage: /me action");
+		else
+			say(s, room, v.name, rest, 1);
+	} else if (strcasecmp(cmd, "nick") == 0) {
+		if (*rest == '\0')
+			line(s, room, -1, "Usage: /nick NEWNAME");
+		else
+			sendf(s, "NICK %s", rest);
+	} else if (strcasecmp(cmd, "join") == 0) {
+		word(rest, arg1, sizeof(arg1));
+		if (arg1[0] == '\0')
+			line(s, room, -1, "Usage: /join #room");
+		else
+			sendf(s, "JOIN %s%s", is_channel(arg1) ? "" : "#", arg1);
+	} else if (strcasecmp(cmd, "part") == 0 ||
+	    strcasecmp(cmd, "leave") == 0) {
+		if (is_channel(rest)) {
+			more = word(rest, arg1, sizeof(arg1));
+			sendf(s, "PART %s%s%s", arg1, *more ? " :" : "", more);
+		} else if (v.kind != ROOM_CHANNEL)
+			line(s, room, -1, "This tab is not a room: /part #room");
+		else
+			sendf(s, "PART %s%s%s", v.name, *rest ? " :" : "", rest);
+	} else if (strcasecmp(cmd, "topic") == 0) {
+		if (v.kind != ROOM_CHANNEL)
+			line(s, room, -1, "This tab is not a room");
+		else if (*rest == '\0')
+			sendf(s, "TOPIC %s", v.name);
+		else
+			sendf(s, "TOPIC %s :%s", v.name, rest);
+	} else if (strcasecmp(cmd, "names") == 0) {
+		const char *which = *rest ? rest : v.name;
+		if (!is_channel(which))
+			line(s, room, -1, "Usage: /names [#room]");
+		else {
+			s->names_asked = 1;
+			sendf(s, "NAMES %s", which);
+		}
+	} else if (strcasecmp(cmd, "whois") == 0) {
+		if (*rest == '\0')
+			line(s, room, -1, "Usage: /whois NICK");
+		else
+			sendf(s, "WHOIS %s", rest);
+	} else if (strcasecmp(cmd, "away") == 0) {
+		if (*rest == '\0')
+			sendf(s, "AWAY");
+		else
+			sendf(s, "AWAY :%s", rest);
+	} else if (strcasecmp(cmd, "quote") == 0 ||
+	    strcasecmp(cmd, "raw") == 0) {
+		if (*rest != '\0')
+			sendf(s, "%s", rest);
+	} else if (strcasecmp(cmd, "quit") == 0 ||
+	    strcasecmp(cmd, "disconnect") == 0) {
+		sendf(s, "QUIT :%s", *rest ? rest : "Leaving");
+		s->h.close(s->ud, NULL);
+	} else
+		line(s, room, -1, "Unknown command /%s. Type /help for the list "
+		    "of commands.", cmd);
+}
+
+void
+session_command(struct session *s, int room, const char *text)
+{
+	struct room_view v;
+
+	if (room < 0 || room >= model_count(s->m))
+		room = 0;
+	if (*text == '\0')
+		return;
+	model_history_add(s->m, text);
+	if (text[0] == '/' && text[1] != '/' && text[1] != '\0') {
+		command(s, room, text);
+		return;
+	}
+	if (text[0] == '/')
+		text++;			/* "//x" sends "/x" */
+	if (!need_link(s, room))
+		return;
+	model_view(s->m, room, &v);
+	if (v.kind == ROOM_SERVER) {
+		line(s, room, -1, "This is the server tab: select a room tab, "
+		    "or use /join #room or /msg NICK text");
+		return;
+	}
+	if (v.kind == ROOM_CHANNEL && !v.joined) {
+		line(s, room, -1, "You are not in %s: /join %s", v.name,
+		    v.name);
+		return;
+	}
+	say(s, room, v.name, text, 0);
+}

@@ -1,0 +1,159 @@
+/*
+ * ui_main.c -- keochat's entry point: locale, Xt options and resources,
+ * signals, the main loop and a clean exit.
+ *
+ * Options (each also a resource of class KeoChat): -server HOST:PORT,
+ * -nick NAME, -room CHANNEL, -connect, -log FILE, plus every standard Xt
+ * option (-display, -geometry, -xrm ...).  Defaults live in the fallback
+ * resources below (the KeoChat app-defaults file carries the same), never
+ * in code, so -xrm and the app-defaults file can override them.
+ */
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <Xm/Xm.h>
+
+#include "ui_priv.h"
+
+struct ui U;
+
+static String fallback_resources[] = {
+#include "fallback.h"
+	NULL
+};
+
+static XrmOptionDescRec options[] = {
+	{ "-server", "*server.value", XrmoptionSepArg, NULL },
+	{ "-nick", "*user.value", XrmoptionSepArg, NULL },
+	{ "-room", ".room", XrmoptionSepArg, NULL },
+	{ "-connect", ".autoConnect", XrmoptionNoArg, "True" },
+	{ "-log", ".logFile", XrmoptionSepArg, NULL },
+};
+
+#define OFF(f) XtOffsetOf(struct ui_resources, f)
+static XtResource resources[] = {
+	{ "room", "Room", XmRString, sizeof(String), OFF(room), XmRString,
+	  "#lobby" },
+	{ "autoConnect", "AutoConnect", XmRBoolean, sizeof(Boolean),
+	  OFF(auto_connect), XmRImmediate, (XtPointer)False },
+	{ "logFile", "LogFile", XmRString, sizeof(String), OFF(log_file),
+	  XmRImmediate, NULL },
+};
+
+/* Use the user's locale, but make sure text is UTF-8 even under LANG=C. */
+static String
+lang_proc(Display *dpy, String xnl, XtPointer arg)
+{
+	(void)dpy;
+	(void)arg;
+	if (setlocale(LC_ALL, xnl) == NULL)
+		setlocale(LC_ALL, "C");
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
+	if (!XSupportsLocale())
+		setlocale(LC_ALL, "C.UTF-8");
+	XSetLocaleModifiers("");
+	return setlocale(LC_CTYPE, NULL);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	XtNoticeSignal(U.sig);
+}
+
+static void
+quit_cb(XtPointer cd, XtSignalId *id)
+{
+	(void)cd;
+	(void)id;
+	XtAppSetExitFlag(U.app);
+}
+
+Widget
+ui_create(int *argc, char **argv)
+{
+	struct sigaction sa;
+
+	XtSetLanguageProc(NULL, lang_proc, NULL);
+	U.top = XtVaOpenApplication(&U.app, "KeoChat", options,
+	    XtNumber(options), argc, argv, fallback_resources,
+	    applicationShellWidgetClass, XmNtitle, "KEO Chat",
+	    XmNiconName, "KEO Chat", NULL);
+	if (U.top == NULL)
+		return NULL;
+	XtGetApplicationResources(U.top, &U.res, resources,
+	    XtNumber(resources), NULL, 0);
+	U.sig = XtAppAddSignal(U.app, quit_cb, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	U.dump_path = getenv("KEOCHAT_DUMP");
+	if (U.res.log_file != NULL && *U.res.log_file != '\0' &&
+	    (U.log = fopen(U.res.log_file, "a")) != NULL)
+		setvbuf(U.log, NULL, _IOLBF, 0);
+	ui_net_init();
+	ui_build();
+	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
+		session_note(U.sess, 0, "Cannot open the log file %s",
+		    U.res.log_file);
+	XtRealizeWidget(U.top);
+	ui_update_state();
+	if (U.res.auto_connect)
+		ui_connect_clicked();
+	ui_flush();
+	return U.top;
+}
+
+XtAppContext
+ui_app(void)
+{
+	return U.app;
+}
+
+int
+ui_main_loop(void)
+{
+	XtAppMainLoop(U.app);
+	return U.exit_status;
+}
+
+void
+ui_destroy(void)
+{
+	ui_net_shutdown();
+	if (U.log != NULL)
+		fclose(U.log);
+	XtDestroyWidget(U.top);
+	XtDestroyApplicationContext(U.app);
+}
+
+#ifndef KEOCHAT_UI_TEST
+int
+main(int argc, char *argv[])
+{
+	int rc;
+
+	if (ui_create(&argc, argv) == NULL) {
+		fprintf(stderr, "keochat: cannot open the X display %s\n",
+		    getenv("DISPLAY") ? getenv("DISPLAY") : "(DISPLAY unset)");
+		return 1;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "keochat: unknown option %s\nusage: keochat "
+		    "[-server HOST:PORT] [-nick NAME] [-room CHANNEL] "
+		    "[-connect] [-log FILE] [Xt options]\n", argv[1]);
+		ui_destroy();
+		return 2;
+	}
+	rc = ui_main_loop();
+	ui_destroy();
+	return rc;
+}
+#endif

@@ -1,0 +1,74 @@
+/*
+ * ui_priv.h -- the one per-process context of the Motif client, shared by
+ * ui_main.c, ui_window.c and ui_net.c.  Only the Motif layer includes it.
+ */
+#ifndef KEO_UI_PRIV_H
+#define KEO_UI_PRIV_H
+
+#include <stdio.h>
+
+#include <Xm/Xm.h>
+
+#include "model.h"
+#include "net.h"
+#include "session.h"
+#include "ui.h"
+
+struct tabw {
+	Widget		 page;		/* the XmNotebook page (scrolled window) */
+	Widget		 text;		/* its read-only XmText */
+	Widget		 tab;		/* the major tab button */
+	int		 lines;		/* lines in text */
+	char		*pend;		/* lines waiting to be inserted */
+	size_t		 pendlen, pendcap;
+	long		 hl[32][2];	/* highlight ranges in pend (chars) */
+	int		 nhl;
+};
+
+struct ui_resources {
+	String		 room;
+	Boolean		 auto_connect;
+	String		 log_file;
+};
+
+struct ui {
+	XtAppContext	 app;
+	Widget		 top, mainw, form, menubar;
+	Widget		 server, user, connect, notebook, users_label, roster;
+	Widget		 entry, status;
+	Widget		 m_connect, m_disconnect, m_save;
+	Widget		 help_dialog, about_dialog, save_dialog;
+	struct tabw	 tabs[MODEL_ROOMS_MAX];
+	int		 ntabs;
+	int		 selecting;	/* we are changing the page ourselves */
+	struct session	*sess;
+	struct net	*net;
+	XtInputId	 in_id, out_id;
+	XtIntervalId	 resolve_timer, tick_timer, reconnect_timer;
+	XtIntervalId	 dump_timer;
+	XtSignalId	 sig;
+	int		 nick_rejected;	/* 433 while registering */
+	int		 focused;
+	struct ui_resources res;
+	FILE		*log;
+	char		 log_room[64];
+	const char	*dump_path;	/* KEOCHAT_DUMP */
+	char		 complete_prefix[64];
+	int		 completing;
+	int		 exit_status;
+};
+
+extern struct ui U;
+
+/* ui_window.c */
+void	ui_build(void);
+void	ui_event(const struct session_event *ev);
+void	ui_flush(void);
+void	ui_update_state(void);
+void	ui_dump_soon(void);
+void	ui_select_room(int i);
+/* ui_net.c */
+void	ui_disconnect(int by_user, const char *why);
+void	ui_connect_to(const char *server, const char *nick);
+
+#endif

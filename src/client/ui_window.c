@@ -1,0 +1,981 @@
+/*
+ * ui_window.c -- the KEO Chat window: widgets, tabs, rendering of session
+ * events, menus and dialogs, keyboard actions, and the test dump hook.
+ *
+ * Layout (an XmForm inside an XmMainWindow with a menu bar):
+ *   Server: [server] Username: [user] [Connect]
+ *   [ tabs: one page per room, each a read-only XmText ] [Users (N)]
+ *   [                                                  ] [roster   ]
+ *   [entry .................................................... ]
+ *   status line
+ * Lines reach the text widgets in batches (one XmTextInsert per room per
+ * burst of input), and each text keeps at most TEXT_LINES_MAX lines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <X11/Xutil.h>
+#include <Xm/CascadeB.h>
+#include <Xm/FileSB.h>
+#include <Xm/Form.h>
+#include <Xm/Label.h>
+#include <Xm/List.h>
+#include <Xm/MainW.h>
+#include <Xm/MessageB.h>
+#include <Xm/Notebook.h>
+#include <Xm/Protocols.h>
+#include <Xm/PushB.h>
+#include <Xm/RowColumn.h>
+#include <Xm/ScrolledW.h>
+#include <Xm/SeparatoG.h>
+#include <Xm/Text.h>
+#include <Xm/TextF.h>
+
+#include "ui_priv.h"
+#include "valid.h"
+
+#define TEXT_LINES_MAX	2000	/* lines kept in a chat area */
+#define TEXT_TRIM	500	/* lines dropped at once past the cap */
+
+static void page_changed_cb(Widget, XtPointer, XtPointer);
+
+/* --- small helpers ------------------------------------------------------------ */
+
+static void
+set_label(Widget w, const char *text)
+{
+	XmString xs = XmStringCreateLocalized((char *)text);
+
+	XtVaSetValues(w, XmNlabelString, xs, NULL);
+	XmStringFree(xs);
+}
+
+/* The title is UTF-8: say so in WM_NAME's type, and set _NET_WM_NAME for
+ * window managers that read only that. */
+static void
+set_title(const char *title)
+{
+	Display *d = XtDisplay(U.top);
+	Atom utf8 = XInternAtom(d, "UTF8_STRING", False);
+
+	XtVaSetValues(U.top, XmNtitle, title, XmNtitleEncoding, utf8,
+	    XmNiconName, title, XmNiconNameEncoding, utf8, NULL);
+	if (XtIsRealized(U.top))
+		XChangeProperty(d, XtWindow(U.top),
+		    XInternAtom(d, "_NET_WM_NAME", False), utf8, 8,
+		    PropModeReplace, (const unsigned char *)title,
+		    (int)strlen(title));
+}
+
+/* Characters (not bytes) in a UTF-8 string of n bytes. */
+static long
+utf8_chars(const char *s, size_t n)
+{
+	long c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/* --- tabs --------------------------------------------------------------------- */
+
+static void
+tab_label(int i)
+{
+	struct room_view v;
+	char buf[128];
+
+	model_view(session_model(U.sess), i, &v);
+	if (v.unread > 0)
+		snprintf(buf, sizeof(buf), "%s%s (%d)", v.highlight ? "! " : "",
+		    v.name, v.unread);
+	else
+		snprintf(buf, sizeof(buf), "%s", v.name);
+	set_label(U.tabs[i].tab, buf);
+}
+
+static void
+tab_add(void)
+{
+	struct tabw *t = &U.tabs[U.ntabs];
+	char name[16];
+	int page = U.ntabs + 1;
+
+	snprintf(name, sizeof(name), "tab%d", U.ntabs);
+	t->page = XtVaCreateWidget("page", xmScrolledWindowWidgetClass,
+	    U.notebook, XmNchildType, XmPAGE, XmNpageNumber, page,
+	    XmNscrollingPolicy, XmAPPLICATION_DEFINED,
+	    XmNvisualPolicy, XmVARIABLE,
+	    XmNscrollBarDisplayPolicy, XmSTATIC, NULL);
+	t->text = XtVaCreateManagedWidget("chat", xmTextWidgetClass, t->page,
+	    XmNeditMode, XmMULTI_LINE_EDIT, XmNeditable, False,
+	    XmNcursorPositionVisible, False, XmNwordWrap, True,
+	    XmNscrollHorizontal, False, XmNtraversalOn, False, NULL);
+	XtManageChild(t->page);
+	t->tab = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
+	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
+	    XmNtraversalOn, False, NULL);
+	t->lines = 0;
+	t->pendlen = 0;
+	t->nhl = 0;
+	U.ntabs++;
+	XtVaSetValues(U.notebook, XmNlastPageNumber, U.ntabs, NULL);
+}
+
+static void
+tab_remove(int i)
+{
+	struct tabw *t = &U.tabs[i];
+	int j;
+
+	XtDestroyWidget(t->page);
+	XtDestroyWidget(t->tab);
+	free(t->pend);
+	memmove(&U.tabs[i], &U.tabs[i + 1],
+	    (size_t)(U.ntabs - i - 1) * sizeof(U.tabs[0]));
+	U.ntabs--;
+	memset(&U.tabs[U.ntabs], 0, sizeof(U.tabs[0]));
+	for (j = i; j < U.ntabs; j++) {
+		XtVaSetValues(U.tabs[j].page, XmNpageNumber, j + 1, NULL);
+		XtVaSetValues(U.tabs[j].tab, XmNpageNumber, j + 1, NULL);
+	}
+	XtVaSetValues(U.notebook, XmNlastPageNumber, U.ntabs, NULL);
+}
+
+/* Make the widgets match the model's rooms (opened, closed, renamed). */
+static void
+tabs_sync(void)
+{
+	struct model *m = session_model(U.sess);
+	int n = model_count(m), i;
+
+	while (U.ntabs > n)
+		tab_remove(U.ntabs - 1);	/* closes are rare: redo texts */
+	while (U.ntabs < n)
+		tab_add();
+	for (i = 0; i < n; i++)
+		tab_label(i);
+}
+
+static void
+render_roster(void)
+{
+	struct model *m = session_model(U.sess);
+	int a = model_active(m);
+	size_t k, n = model_roster_count(m, a);
+	XmString *items;
+	char buf[64];
+
+	XmListDeleteAllItems(U.roster);
+	if (n > 0 && (items = calloc(n, sizeof(*items))) != NULL) {
+		for (k = 0; k < n; k++)
+			items[k] = XmStringCreateLocalized(
+			    (char *)model_roster_nick(m, a, k));
+		XmListAddItemsUnselected(U.roster, items, (int)n, 0);
+		for (k = 0; k < n; k++)
+			XmStringFree(items[k]);
+		free(items);
+	}
+	snprintf(buf, sizeof(buf), "Users (%zu)", n);
+	set_label(U.users_label, buf);
+}
+
+/* Re-fill tab i's text from the model (after tabs moved or closed). */
+static void
+retext(int i)
+{
+	struct model *m = session_model(U.sess);
+	struct tabw *t = &U.tabs[i];
+	size_t k, n = model_lines(m, i), len = 0;
+	char *all;
+
+	for (k = 0; k < n; k++)
+		len += strlen(model_line(m, i, k)) + 1;
+	if ((all = malloc(len + 1)) == NULL)
+		return;
+	len = 0;
+	for (k = 0; k < n; k++) {
+		size_t l = strlen(model_line(m, i, k));
+		if (k > 0)
+			all[len++] = '\n';
+		memcpy(all + len, model_line(m, i, k), l);
+		len += l;
+	}
+	all[len] = '\0';
+	XmTextSetString(t->text, all);
+	XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+	t->lines = (int)n;
+	t->pendlen = 0;
+	t->nhl = 0;
+	free(all);
+}
+
+void
+ui_select_room(int i)
+{
+	struct model *m = session_model(U.sess);
+
+	if (i < 0 || i >= U.ntabs)
+		return;
+	model_set_active(m, i);
+	U.selecting = 1;
+	XtVaSetValues(U.notebook, XmNcurrentPageNumber, i + 1, NULL);
+	U.selecting = 0;
+	tab_label(i);
+	render_roster();
+	ui_update_state();
+	ui_dump_soon();
+}
+
+static void
+page_changed_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmNotebookCallbackStruct *cbs = call;
+
+	(void)w;
+	(void)cd;
+	if (U.selecting || cbs == NULL)
+		return;
+	ui_select_room(cbs->page_number - 1);
+	XmProcessTraversal(U.entry, XmTRAVERSE_CURRENT);
+}
+
+/* --- lines ---------------------------------------------------------------------- */
+
+static void
+pend_add(int i, const char *text, int highlight)
+{
+	struct tabw *t = &U.tabs[i];
+	size_t n = strlen(text), need = t->pendlen + n + 2;
+	long start;
+	char *p;
+
+	if (need > t->pendcap) {
+		size_t cap = t->pendcap ? t->pendcap : 4096;
+		while (cap < need)
+			cap *= 2;
+		if ((p = realloc(t->pend, cap)) == NULL)
+			return;
+		t->pend = p;
+		t->pendcap = cap;
+	}
+	if (t->lines > 0 || t->pendlen > 0)
+		t->pend[t->pendlen++] = '\n';
+	start = utf8_chars(t->pend, t->pendlen);
+	memcpy(t->pend + t->pendlen, text, n);
+	t->pendlen += n;
+	t->pend[t->pendlen] = '\0';
+	t->lines++;
+	if (highlight && t->nhl < 32) {
+		t->hl[t->nhl][0] = start;
+		t->hl[t->nhl][1] = start + utf8_chars(text, n);
+		t->nhl++;
+	}
+}
+
+static void
+trim(struct tabw *t)
+{
+	char *all = XmTextGetString(t->text);
+	long chars = 0;
+	int k = 0;
+	const char *p;
+
+	for (p = all; *p != '\0' && k < TEXT_TRIM; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			chars++;
+		if (*p == '\n')
+			k++;
+	}
+	XmTextReplace(t->text, 0, chars, "");
+	t->lines -= k;
+	XtFree(all);
+}
+
+static void
+flush_tab(struct tabw *t)
+{
+	XmTextPosition end;
+	int k;
+
+	if (t->pendlen == 0)
+		return;
+	end = XmTextGetLastPosition(t->text);
+	XmTextInsert(t->text, end, t->pend);
+	for (k = 0; k < t->nhl; k++)
+		XmTextSetHighlight(t->text, end + t->hl[k][0],
+		    end + t->hl[k][1], XmHIGHLIGHT_SELECTED);
+	t->pendlen = 0;
+	t->nhl = 0;
+	if (t->lines > TEXT_LINES_MAX)
+		trim(t);
+	XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+}
+
+void
+ui_flush(void)
+{
+	int i;
+
+	for (i = 0; i < U.ntabs; i++)
+		flush_tab(&U.tabs[i]);
+}
+
+static void
+log_line(int room, const char *text)
+{
+	struct room_view v;
+
+	if (U.log == NULL)
+		return;
+	model_view(session_model(U.sess), room, &v);
+	if (strcmp(U.log_room, v.name) != 0) {
+		fprintf(U.log, "--- %s ---\n", v.name);
+		snprintf(U.log_room, sizeof(U.log_room), "%s", v.name);
+	}
+	fprintf(U.log, "%s\n", text);
+}
+
+/* Ring the bell and ask for attention when a line mentions us and the
+ * window does not have the focus. */
+static void
+attention(void)
+{
+	XWMHints *h;
+
+	if (U.focused || !XtIsRealized(U.top))
+		return;
+	XBell(XtDisplay(U.top), 0);
+	if ((h = XGetWMHints(XtDisplay(U.top), XtWindow(U.top))) == NULL &&
+	    (h = XAllocWMHints()) == NULL)
+		return;
+	h->flags |= XUrgencyHint;
+	XSetWMHints(XtDisplay(U.top), XtWindow(U.top), h);
+	XFree(h);
+}
+
+static void
+focus_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
+{
+	XWMHints *h;
+
+	(void)w;
+	(void)cd;
+	(void)cont;
+	if (ev->type == FocusOut) {
+		U.focused = 0;
+		return;
+	}
+	if (ev->type != FocusIn)
+		return;
+	U.focused = 1;
+	if ((h = XGetWMHints(XtDisplay(U.top), XtWindow(U.top))) != NULL) {
+		if (h->flags & XUrgencyHint) {
+			h->flags &= ~XUrgencyHint;
+			XSetWMHints(XtDisplay(U.top), XtWindow(U.top), h);
+		}
+		XFree(h);
+	}
+}
+
+void
+ui_event(const struct session_event *ev)
+{
+	struct model *m = session_model(U.sess);
+
+	switch (ev->type) {
+	case SEV_LINE:
+		tabs_sync();
+		if (ev->room >= 0 && ev->room < U.ntabs) {
+			pend_add(ev->room, ev->text, 0);
+			log_line(ev->room, ev->text);
+			tab_label(ev->room);
+		}
+		break;
+	case SEV_HIGHLIGHT:
+		if (ev->room >= 0 && ev->room < U.ntabs &&
+		    U.tabs[ev->room].nhl < 32 && U.tabs[ev->room].pendlen > 0) {
+			/* the line just added: highlight it */
+			struct tabw *t = &U.tabs[ev->room];
+			long end = utf8_chars(t->pend, t->pendlen);
+			t->hl[t->nhl][0] = end - utf8_chars(ev->text,
+			    strlen(ev->text));
+			t->hl[t->nhl][1] = end;
+			t->nhl++;
+		}
+		attention();
+		break;
+	case SEV_ROSTER:
+		if (ev->room == model_active(m))
+			render_roster();
+		break;
+	case SEV_ROOMS: {
+		int before = U.ntabs, i;
+		ui_flush();
+		tabs_sync();
+		if (U.ntabs < before) {	/* a tab closed: texts moved */
+			for (i = 0; i < U.ntabs; i++)
+				retext(i);
+			ui_select_room(model_active(m));
+		}
+		break;
+	}
+	case SEV_ACTIVE:
+		tabs_sync();
+		ui_flush();
+		ui_select_room(ev->room);
+		break;
+	case SEV_STATE: {
+		static enum session_state was = SS_DISCONNECTED;
+		enum session_state now = session_state(U.sess);
+		ui_update_state();
+		/* once connected, the keyboard belongs to the entry box */
+		if (now == SS_CONNECTED && was != SS_CONNECTED)
+			XmProcessTraversal(U.entry, XmTRAVERSE_CURRENT);
+		was = now;
+		break;
+	}
+	case SEV_NICK_REJECTED:
+		U.nick_rejected = 1;
+		ui_update_state();
+		XmProcessTraversal(U.user, XmTRAVERSE_CURRENT);
+		break;
+	}
+	ui_dump_soon();
+}
+
+/* --- state: title, button, status line ------------------------------------------ */
+
+void
+ui_update_state(void)
+{
+	struct model *m = session_model(U.sess);
+	enum session_state st = session_state(U.sess);
+	struct room_view v;
+	char title[256], status[256];
+
+	model_view(m, model_active(m), &v);
+	switch (st) {
+	case SS_CONNECTED:
+		snprintf(title, sizeof(title), "KEO Chat \xe2\x80\x94 %s @ %s",
+		    session_nick(U.sess), session_server(U.sess));
+		if (v.kind == ROOM_CHANNEL)
+			snprintf(status, sizeof(status), "Connected to %s as "
+			    "%s \xe2\x80\x94 %zu users in %s",
+			    session_server(U.sess), session_nick(U.sess),
+			    v.nusers, v.name);
+		else
+			snprintf(status, sizeof(status), "Connected to %s as %s",
+			    session_server(U.sess), session_nick(U.sess));
+		break;
+	case SS_CONNECTING:
+	case SS_REGISTERING:
+		snprintf(title, sizeof(title), "KEO Chat \xe2\x80\x94 connecting "
+		    "to %s", session_server(U.sess));
+		snprintf(status, sizeof(status), "%s %s ...", U.nick_rejected ?
+		    "Choose another name for" : "Connecting to",
+		    session_server(U.sess));
+		break;
+	default:
+		snprintf(title, sizeof(title), "KEO Chat");
+		snprintf(status, sizeof(status), "%s", U.reconnect_timer ?
+		    "Not connected (reconnecting soon)" : "Not connected");
+		break;
+	}
+	set_title(title);
+	set_label(U.status, status);
+	set_label(U.connect, st == SS_DISCONNECTED || U.nick_rejected ?
+	    "Connect" : "Disconnect");
+	XtSetSensitive(U.m_connect, st == SS_DISCONNECTED || U.nick_rejected);
+	XtSetSensitive(U.m_disconnect, st != SS_DISCONNECTED ||
+	    U.reconnect_timer != 0);
+	ui_dump_soon();
+}
+
+/* --- the test dump hook (KEOCHAT_DUMP) ---------------------------------------- */
+
+static void
+write_atomic(const char *path, const char *data, size_t n)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return;
+	fwrite(data, 1, n, f);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+static void
+dump_now(XtPointer cd, XtIntervalId *id)
+{
+	struct model *m = session_model(U.sess);
+	char *buf = NULL, path[4096], *text, *title;
+	size_t len = 0;
+	FILE *f;
+	int i, n, items;
+	XmStringTable list;
+
+	(void)cd;
+	(void)id;
+	U.dump_timer = 0;
+	ui_flush();
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	XtVaGetValues(U.top, XmNtitle, &title, NULL);
+	fprintf(f, "title=%s\nstate=%d\nactive=%d\nconnect=", title,
+	    (int)session_state(U.sess), model_active(m));
+	{
+		XmString xs;
+		char *s;
+		XtVaGetValues(U.connect, XmNlabelString, &xs, NULL);
+		s = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
+		    NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "%s\n", s);
+		XtFree(s);
+		XmStringFree(xs);
+	}
+	fprintf(f, "tabs=");
+	for (i = 0; i < U.ntabs; i++) {
+		XmString xs;
+		char *s;
+		XtVaGetValues(U.tabs[i].tab, XmNlabelString, &xs, NULL);
+		s = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
+		    NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "%s%s", i ? "|" : "", s);
+		XtFree(s);
+		XmStringFree(xs);
+	}
+	XtVaGetValues(U.roster, XmNitemCount, &items, XmNitems, &list, NULL);
+	fprintf(f, "\nroster=");
+	for (n = 0; n < items; n++) {
+		char *s = XmStringUnparse(list[n], NULL, XmCHARSET_TEXT,
+		    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "%s%s", n ? "," : "", s);
+		XtFree(s);
+	}
+	text = XmTextFieldGetString(U.entry);
+	fprintf(f, "\nentry=%s\n", text);
+	XtFree(text);
+	for (i = 0; i < U.ntabs; i++) {
+		text = XmTextGetString(U.tabs[i].text);
+		fprintf(f, "--- tab %d\n%s\n", i, text);
+		XtFree(text);
+	}
+	fclose(f);
+	write_atomic(U.dump_path, buf, len);
+	free(buf);
+	/* window ids for xdotool: widgets and the current tab buttons */
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	fprintf(f, "top=%lu\nserver=%lu\nuser=%lu\nconnect=%lu\nentry=%lu\n"
+	    "roster=%lu\nnotebook=%lu\nmenubar=%lu\n",
+	    XtWindow(U.top), XtWindow(U.server), XtWindow(U.user),
+	    XtWindow(U.connect), XtWindow(U.entry), XtWindow(U.roster),
+	    XtWindow(U.notebook), XtWindow(U.menubar));
+	for (i = 0; i < U.ntabs; i++)
+		fprintf(f, "tab%d=%lu\nchat%d=%lu\n", i, XtWindow(U.tabs[i].tab),
+		    i, XtWindow(U.tabs[i].text));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s.windows", U.dump_path);
+	write_atomic(path, buf, len);
+	free(buf);
+}
+
+void
+ui_dump_soon(void)
+{
+	if (U.dump_path == NULL || U.dump_timer != 0 || !XtIsRealized(U.top))
+		return;
+	U.dump_timer = XtAppAddTimeOut(U.app, 30, dump_now, NULL);
+}
+
+/* --- input -------------------------------------------------------------------- */
+
+static void
+entry_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	char *text = XmTextFieldGetString(U.entry);
+
+	(void)w;
+	(void)cd;
+	(void)call;
+	XmTextFieldSetString(U.entry, "");
+	U.completing = 0;
+	ui_entry_activated(text);
+	XtFree(text);
+}
+
+static void
+history_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	const char *s = model_history_step(session_model(U.sess),
+	    *np > 0 && strcmp(params[0], "prev") == 0 ? -1 : 1);
+
+	(void)ev;
+	XmTextFieldSetString(w, (char *)s);
+	XmTextFieldSetInsertionPosition(w, XmTextFieldGetLastPosition(w));
+}
+
+/* Tab: complete the word before the cursor from the room's roster;
+ * pressing it again cycles through the matches. */
+static void
+complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	struct model *m = session_model(U.sess);
+	char *text = XmTextFieldGetString(w), buf[1024];
+	const char *nick;
+	size_t start, len = strlen(text);
+
+	(void)ev;
+	(void)params;
+	(void)np;
+	for (start = len; start > 0 && text[start - 1] != ' '; start--)
+		;
+	if (!U.completing)
+		snprintf(U.complete_prefix, sizeof(U.complete_prefix), "%s",
+		    text + start);
+	nick = model_complete(m, model_active(m), U.complete_prefix);
+	if (nick != NULL) {
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)start, text, nick,
+		    start == 0 ? ": " : " ");
+		XmTextFieldSetString(w, buf);	/* resets completing */
+		XmTextFieldSetInsertionPosition(w, XmTextFieldGetLastPosition(w));
+		U.completing = 1;
+	} else
+		XBell(XtDisplay(w), 0);
+	XtFree(text);
+}
+
+static void
+entry_modified_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	U.completing = 0;
+	ui_dump_soon();
+}
+
+static void
+connect_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	ui_connect_clicked();
+}
+
+static void
+disconnect_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	ui_disconnect(1, NULL);
+}
+
+static void
+quit_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	if (session_state(U.sess) != SS_DISCONNECTED)
+		ui_disconnect(1, NULL);
+	XtAppSetExitFlag(U.app);
+}
+
+/* --- dialogs -------------------------------------------------------------------- */
+
+static void
+info_dialog(Widget *slot, const char *name, const char *title,
+    const char *text)
+{
+	XmString xs;
+
+	if (*slot == NULL) {
+		*slot = XmCreateInformationDialog(U.top, (char *)name, NULL, 0);
+		XtUnmanageChild(XmMessageBoxGetChild(*slot,
+		    XmDIALOG_CANCEL_BUTTON));
+		XtUnmanageChild(XmMessageBoxGetChild(*slot,
+		    XmDIALOG_HELP_BUTTON));
+	}
+	xs = XmStringCreateLocalized((char *)text);
+	XtVaSetValues(*slot, XmNmessageString, xs, NULL);
+	XmStringFree(xs);
+	XtVaSetValues(XtParent(*slot), XmNtitle, title, NULL);
+	XtManageChild(*slot);
+}
+
+static void
+commands_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	info_dialog(&U.help_dialog, "commandsDialog", "KEO Chat commands",
+	    session_help());
+}
+
+static void
+about_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	info_dialog(&U.about_dialog, "aboutDialog", "About KEO Chat",
+	    "KEO Chat " PACKAGE_VERSION "\n\nA Motif chat client that speaks "
+	    "IRC.\nPart of keochat: keochatd and keochat.");
+}
+
+static void
+save_ok_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmFileSelectionBoxCallbackStruct *cbs = call;
+	struct model *m = session_model(U.sess);
+	int a = model_active(m);
+	size_t k, n = model_lines(m, a);
+	char *path = NULL;
+	FILE *f;
+
+	(void)cd;
+	XtUnmanageChild(w);
+	if (cbs == NULL || cbs->value == NULL)
+		return;
+	path = XmStringUnparse(cbs->value, NULL, XmCHARSET_TEXT,
+	    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
+	if ((f = fopen(path, "w")) == NULL) {
+		session_note(U.sess, a, "Cannot save the transcript to %s: %s",
+		    path, strerror(errno));
+	} else {
+		for (k = 0; k < n; k++)
+			fprintf(f, "%s\n", model_line(m, a, k));
+		if (fclose(f) == 0)
+			session_note(U.sess, a, "Transcript saved to %s (%zu "
+			    "lines)", path, n);
+		else
+			session_note(U.sess, a, "Cannot save the transcript "
+			    "to %s: %s", path, strerror(errno));
+	}
+	XtFree(path);
+	ui_flush();
+}
+
+static void
+save_cancel_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)cd;
+	(void)call;
+	XtUnmanageChild(w);
+}
+
+static void
+save_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	if (U.save_dialog == NULL) {
+		U.save_dialog = XmCreateFileSelectionDialog(U.top, "saveDialog",
+		    NULL, 0);
+		XtAddCallback(U.save_dialog, XmNokCallback, save_ok_cb, NULL);
+		XtAddCallback(U.save_dialog, XmNcancelCallback, save_cancel_cb,
+		    NULL);
+		XtUnmanageChild(XmFileSelectionBoxGetChild(U.save_dialog,
+		    XmDIALOG_HELP_BUTTON));
+		XtVaSetValues(XtParent(U.save_dialog), XmNtitle,
+		    "Save transcript", NULL);
+	}
+	XtManageChild(U.save_dialog);
+}
+
+/* --- building --------------------------------------------------------------------- */
+
+static Widget
+menu_item(Widget menu, const char *name, XtCallbackProc cb)
+{
+	Widget w = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass, menu,
+	    NULL);
+
+	XtAddCallback(w, XmNactivateCallback, cb, NULL);
+	return w;
+}
+
+static void
+build_menus(void)
+{
+	Widget conn, help, c1, c2;
+
+	U.menubar = XmCreateMenuBar(U.mainw, "menubar", NULL, 0);
+	conn = XmCreatePulldownMenu(U.menubar, "connectionMenu", NULL, 0);
+	c1 = XtVaCreateManagedWidget("connection", xmCascadeButtonWidgetClass,
+	    U.menubar, XmNsubMenuId, conn, NULL);
+	U.m_connect = menu_item(conn, "connectItem", connect_cb);
+	U.m_disconnect = menu_item(conn, "disconnectItem", disconnect_cb);
+	U.m_save = menu_item(conn, "saveItem", save_cb);
+	XtVaCreateManagedWidget("sep", xmSeparatorGadgetClass, conn, NULL);
+	menu_item(conn, "quitItem", quit_cb);
+	help = XmCreatePulldownMenu(U.menubar, "helpMenu", NULL, 0);
+	c2 = XtVaCreateManagedWidget("help", xmCascadeButtonWidgetClass,
+	    U.menubar, XmNsubMenuId, help, NULL);
+	menu_item(help, "commandsItem", commands_cb);
+	menu_item(help, "aboutItem", about_cb);
+	XtVaSetValues(U.menubar, XmNmenuHelpWidget, c2, NULL);
+	(void)c1;
+	XtManageChild(U.menubar);
+}
+
+static Widget
+label(const char *name, Widget left, Widget align)
+{
+	return XtVaCreateManagedWidget(name, xmLabelWidgetClass, U.form,
+	    XmNleftAttachment, left ? XmATTACH_WIDGET : XmATTACH_FORM,
+	    XmNleftWidget, left, XmNleftOffset, 8,
+	    XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET, XmNtopWidget, align,
+	    XmNbottomAttachment, XmATTACH_OPPOSITE_WIDGET,
+	    XmNbottomWidget, align, NULL);
+}
+
+static void
+build_top_row(void)
+{
+	Widget sl, ul;
+
+	/* create the fields first so the labels can align on them */
+	U.server = XtVaCreateManagedWidget("server", xmTextFieldWidgetClass,
+	    U.form, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6, NULL);
+	sl = label("serverLabel", NULL, U.server);
+	XtVaSetValues(U.server, XmNleftAttachment, XmATTACH_WIDGET,
+	    XmNleftWidget, sl, XmNleftOffset, 4, NULL);
+	U.user = XtVaCreateManagedWidget("user", xmTextFieldWidgetClass,
+	    U.form, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6, NULL);
+	ul = label("userLabel", U.server, U.user);
+	XtVaSetValues(U.user, XmNleftAttachment, XmATTACH_WIDGET,
+	    XmNleftWidget, ul, XmNleftOffset, 4, NULL);
+	U.connect = XtVaCreateManagedWidget("connect", xmPushButtonWidgetClass,
+	    U.form, XmNleftAttachment, XmATTACH_WIDGET, XmNleftWidget, U.user,
+	    XmNleftOffset, 8, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
+	    XmNtopWidget, U.user, XmNbottomAttachment,
+	    XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, U.user, NULL);
+	XtAddCallback(U.connect, XmNactivateCallback, connect_cb, NULL);
+	XtAddCallback(U.server, XmNactivateCallback, connect_cb, NULL);
+	XtAddCallback(U.user, XmNactivateCallback, connect_cb, NULL);
+}
+
+static void
+build_bottom(void)
+{
+	static XtActionsRec actions[] = {
+		{ "kc-history", history_action },
+		{ "kc-complete", complete_action },
+	};
+	static char trans[] =
+	    "<Key>osfUp: kc-history(prev)\n"
+	    "<Key>osfDown: kc-history(next)\n"
+	    "<Key>Tab: kc-complete()\n";
+
+	U.status = XtVaCreateManagedWidget("status", xmLabelWidgetClass,
+	    U.form, XmNalignment, XmALIGNMENT_BEGINNING,
+	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
+	    XmNrightAttachment, XmATTACH_FORM,
+	    XmNbottomAttachment, XmATTACH_FORM, XmNbottomOffset, 2, NULL);
+	U.entry = XtVaCreateManagedWidget("entry", xmTextFieldWidgetClass,
+	    U.form, XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
+	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
+	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.status,
+	    XmNbottomOffset, 2, NULL);
+	XtAddCallback(U.entry, XmNactivateCallback, entry_cb, NULL);
+	XtAddCallback(U.entry, XmNvalueChangedCallback, entry_modified_cb,
+	    NULL);
+	XtAppAddActions(U.app, actions, XtNumber(actions));
+	XtOverrideTranslations(U.entry, XtParseTranslationTable(trans));
+}
+
+static void
+build_middle(void)
+{
+	Arg args[4];
+	int n = 0;
+	Widget sw;
+
+	U.users_label = XtVaCreateManagedWidget("usersLabel",
+	    xmLabelWidgetClass, U.form, XmNwidth, 160, XmNrecomputeSize, False,
+	    XmNalignment, XmALIGNMENT_BEGINNING,
+	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
+	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.server,
+	    XmNtopOffset, 6, NULL);
+	XtSetArg(args[n], XmNlistSizePolicy, XmCONSTANT); n++;
+	XtSetArg(args[n], XmNscrollBarDisplayPolicy, XmAS_NEEDED); n++;
+	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;
+	U.roster = XmCreateScrolledList(U.form, "roster", args, n);
+	sw = XtParent(U.roster);
+	XtVaSetValues(sw, XmNwidth, 160,
+	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
+	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.users_label,
+	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.entry,
+	    XmNbottomOffset, 6, NULL);
+	XtManageChild(U.roster);
+	U.notebook = XtVaCreateManagedWidget("tabs", xmNotebookWidgetClass,
+	    U.form, XmNbindingType, XmNONE, XmNorientation, XmVERTICAL,
+	    XmNbackPagePlacement, XmBOTTOM_RIGHT, XmNbackPageNumber, 0,
+	    XmNbackPageSize, 0, XmNmajorTabSpacing, 2,
+	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
+	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, sw,
+	    XmNrightOffset, 6,
+	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.server,
+	    XmNtopOffset, 6,
+	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.entry,
+	    XmNbottomOffset, 6, NULL);
+	XtAddCallback(U.notebook, XmNpageChangedCallback, page_changed_cb,
+	    NULL);
+	{
+		Widget ps = XtNameToWidget(U.notebook, "PageScroller");
+		if (ps != NULL)
+			XtUnmanageChild(ps);
+	}
+}
+
+static void
+wm_delete_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	quit_cb(w, cd, call);
+}
+
+void
+ui_build(void)
+{
+	Atom del;
+	char *user;
+
+	U.mainw = XtVaCreateManagedWidget("main", xmMainWindowWidgetClass,
+	    U.top, NULL);
+	build_menus();
+	U.form = XtVaCreateManagedWidget("form", xmFormWidgetClass, U.mainw,
+	    NULL);
+	build_top_row();
+	build_bottom();
+	build_middle();
+	XtVaSetValues(U.form, XmNinitialFocus, U.entry, NULL);
+	XtVaSetValues(U.mainw, XmNmenuBar, U.menubar, XmNworkWindow, U.form,
+	    NULL);
+	tabs_sync();
+	ui_select_room(0);
+	user = XmTextFieldGetString(U.user);
+	if (user[0] == '\0' && getenv("USER") != NULL &&
+	    nick_check(getenv("USER"), 30) == NAME_OK)
+		XmTextFieldSetString(U.user, getenv("USER"));
+	XtFree(user);
+	del = XmInternAtom(XtDisplay(U.top), "WM_DELETE_WINDOW", False);
+	XmAddWMProtocolCallback(U.top, del, wm_delete_cb, NULL);
+	XtVaSetValues(U.top, XmNdeleteResponse, XmDO_NOTHING, NULL);
+	XtAddEventHandler(U.top, FocusChangeMask, False, focus_handler, NULL);
+}

@@ -1,0 +1,653 @@
+/*
+ * test_session.c -- the client's session core, fed recorded server lines
+ * (keochatd's and ngircd's) and every entry-box command, checking the
+ * exact bytes sent, the lines shown and the events raised.  Also the
+ * model (rosters, completion, history) and net_split.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "unit.h"
+#include "model.h"
+#include "net.h"
+#include "session.h"
+
+struct host {
+	char	 sent[65536];
+	size_t	 sentlen;
+	int	 events[16];
+	int	 closes;
+	char	 close_why[256];
+	int64_t	 now;
+};
+
+static struct host H;
+
+static void
+h_send(void *ud, const char *p, size_t n)
+{
+	(void)ud;
+	assert_true(H.sentlen + n < sizeof(H.sent));
+	memcpy(H.sent + H.sentlen, p, n);
+	H.sentlen += n;
+	H.sent[H.sentlen] = '\0';
+}
+
+static void
+h_event(void *ud, const struct session_event *ev)
+{
+	(void)ud;
+	H.events[ev->type]++;
+}
+
+static void
+h_close(void *ud, const char *why)
+{
+	(void)ud;
+	H.closes++;
+	snprintf(H.close_why, sizeof(H.close_why), "%s", why ? why : "(user)");
+}
+
+static int64_t
+h_now(void *ud)
+{
+	(void)ud;
+	return H.now;
+}
+
+static const struct session_host fake_host = { h_send, h_event, h_close,
+	h_now };
+
+/* 2026-01-02 03:04:05 UTC */
+#define T0	1767323045000LL
+
+static struct session *
+fresh(void)
+{
+	memset(&H, 0, sizeof(H));
+	H.now = T0;
+	return session_new(&fake_host, NULL);
+}
+
+static void
+feed(struct session *s, const char *text)
+{
+	session_input(s, text, strlen(text));
+}
+
+static void
+clear_sent(void)
+{
+	H.sentlen = 0;
+	H.sent[0] = '\0';
+}
+
+static void
+expect_sent(const char *want)
+{
+	if (strcmp(H.sent, want) != 0)
+		fail_msg("sent:\n%s\nwanted:\n%s", H.sent, want);
+	H.sentlen = 0;
+	H.sent[0] = '\0';
+}
+
+static const char *
+last_line(struct session *s, int room)
+{
+	struct model *m = session_model(s);
+	size_t n = model_lines(m, room);
+
+	return n ? model_line(m, room, n - 1) : "";
+}
+
+static int
+has_line(struct session *s, int room, const char *want)
+{
+	struct model *m = session_model(s);
+	size_t k;
+
+	for (k = 0; k < model_lines(m, room); k++)
+		if (strcmp(model_line(m, room, k), want) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+assert_line(struct session *s, int room, const char *want)
+{
+	if (!has_line(s, room, want))
+		fail_msg("room %d has no line '%s' (last: '%s')", room, want,
+		    last_line(s, room));
+}
+
+static const char keochatd_burst[] =
+	":vm CAP * LS :echo-message message-tags multi-prefix server-time\r\n";
+static const char keochatd_welcome[] =
+	":vm CAP bob ACK :server-time echo-message\r\n"
+	":vm 001 bob :Welcome to the KeoChat IRC Network bob!~bob@127.0.0.1\r\n"
+	":vm 002 bob :Your host is vm, running version keochatd-0.1.0\r\n"
+	":vm 003 bob :This server was created 2026-11-27 19:43:34 UTC\r\n"
+	":vm 004 bob vm keochatd-0.1.0 i bn\r\n"
+	":vm 005 bob CASEMAPPING=rfc1459 NICKLEN=30 :are supported\r\n"
+	":vm 005 bob PREFIX=(o)@ UTF8ONLY :are supported by this server\r\n"
+	":vm 251 bob :There are 1 users and 0 invisible on 1 servers\r\n"
+	":vm 422 bob :MOTD File is missing\r\n"
+	"@time=2026-01-02T03:04:06.000Z :bob!~bob@127.0.0.1 JOIN #lobby\r\n"
+	":vm 353 bob = #lobby :alice bob\r\n"
+	":vm 366 bob #lobby :End of /NAMES list\r\n";
+
+static struct session *
+registered(void)
+{
+	struct session *s = fresh();
+
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connected(s);
+	feed(s, keochatd_burst);
+	feed(s, keochatd_welcome);
+	H.sentlen = 0;
+	H.sent[0] = '\0';
+	return s;
+}
+
+static void
+registration_with_keochatd(void **state)
+{
+	struct session *s = fresh();
+	struct model *m = session_model(s);
+	int r;
+
+	(void)state;
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	assert_int_equal(session_state(s), SS_CONNECTING);
+	session_connected(s);
+	expect_sent("CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :KEO Chat user\r\n");
+	feed(s, keochatd_burst);
+	expect_sent("CAP REQ :server-time echo-message\r\n");
+	feed(s, keochatd_welcome);
+	assert_int_equal(session_state(s), SS_CONNECTED);
+	assert_line(s, 0, "[03:04:05] You connected");
+	r = model_find(m, "#lobby");
+	assert_int_equal(r, 1);
+	assert_line(s, r, "[03:04:06] You joined #lobby");
+	assert_line(s, r, "[03:04:05] Active: alice");
+	assert_line(s, r, "[03:04:05] Active: bob");
+	assert_int_equal(model_roster_count(m, r), 2);
+	/* the JOIN after the MOTD is sent unless the server joined us */
+	assert_non_null(strstr(H.sent, "CAP END\r\n"));
+	session_free(s);
+}
+
+static void
+registration_with_ngircd(void **state)
+{
+	struct session *s = fresh();
+	struct model *m = session_model(s);
+
+	(void)state;
+	session_connecting(s, "127.0.0.1:6698", "bob", "#lobby");
+	session_connected(s);
+	clear_sent();
+	feed(s, ":irc.ngircd.test CAP * LS :multi-prefix\r\n");
+	expect_sent("CAP END\r\n");
+	feed(s,
+	    ":irc.ngircd.test 001 bob :Welcome to the Internet Relay Network "
+	    "bob!~bob@127.0.0.1\r\n"
+	    ":irc.ngircd.test 005 bob RFC2812 IRCD=ngIRCd CASEMAPPING=ascii "
+	    "PREFIX=(qaohv)~&@%+ CHANTYPES=#&+ :are supported on this server\r\n"
+	    ":irc.ngircd.test 375 bob :- irc.ngircd.test message of the day\r\n"
+	    ":irc.ngircd.test 372 bob :- Hello from ngircd\r\n"
+	    ":irc.ngircd.test 376 bob :End of MOTD command\r\n");
+	expect_sent("JOIN #lobby\r\n");
+	feed(s, ":bob!~bob@127.0.0.1 JOIN :#lobby\r\n"
+	    ":irc.ngircd.test 353 bob = #lobby :@bob +carol\r\n"
+	    ":irc.ngircd.test 366 bob #lobby :End of NAMES list\r\n"
+	    ":alice!~a@127.0.0.1 JOIN :#lobby\r\n");
+	assert_line(s, 0, "[03:04:05] - Hello from ngircd");
+	assert_int_equal(model_roster_count(m, 1), 3);
+	assert_string_equal(model_roster_nick(m, 1, 0), "alice");
+	assert_string_equal(model_roster_nick(m, 1, 1), "bob");
+	assert_string_equal(model_roster_nick(m, 1, 2), "carol");
+	assert_line(s, 1, "[03:04:05] alice connected");
+	session_free(s);
+}
+
+static void
+server_without_cap(void **state)
+{
+	struct session *s = fresh();
+
+	(void)state;
+	session_connecting(s, "old:6667", "bob", "");
+	session_connected(s);
+	clear_sent();
+	feed(s, ":old 421 * CAP :Unknown command\r\n"
+	    ":old 001 bob :Welcome\r\n:old 376 bob :End\r\n");
+	assert_int_equal(session_state(s), SS_CONNECTED);
+	expect_sent("");	/* no room asked: no JOIN */
+	session_free(s);
+}
+
+static void
+joins_parts_quits_nicks(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+
+	(void)state;
+	feed(s, ":carol!~c@h JOIN #lobby\r\n");
+	assert_line(s, 1, "[03:04:05] carol connected");
+	assert_true(model_roster_has(m, 1, "carol"));
+	feed(s, ":carol!~c@h NICK :caroline\r\n");
+	assert_line(s, 1, "[03:04:05] carol is now known as caroline");
+	assert_true(model_roster_has(m, 1, "CAROLINE"));
+	feed(s, ":caroline!~c@h PART #lobby :bye now\r\n");
+	assert_line(s, 1, "[03:04:05] caroline left #lobby (bye now)");
+	feed(s, ":alice!~a@h QUIT :Ping timeout: 60 seconds\r\n");
+	assert_line(s, 1, "[03:04:05] alice disconnected (Ping timeout: 60 "
+	    "seconds)");
+	assert_int_equal(model_roster_count(m, 1), 1);
+	feed(s, ":bob!~bob@h NICK :robert\r\n");
+	assert_string_equal(session_nick(s), "robert");
+	assert_line(s, 1, "[03:04:05] You are now known as robert");
+	session_free(s);
+}
+
+static void
+messages_highlights_and_queries(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	int q;
+
+	(void)state;
+	H.events[SEV_HIGHLIGHT] = 0;
+	feed(s, "@time=2026-01-02T10:20:30.000Z :alice!~a@h PRIVMSG #lobby "
+	    ":hello everyone\r\n");
+	assert_line(s, 1, "[10:20:30] <alice> hello everyone");
+	assert_int_equal(H.events[SEV_HIGHLIGHT], 0);
+	feed(s, ":alice!~a@h PRIVMSG #lobby :Bob: are you there?\r\n");
+	assert_int_equal(H.events[SEV_HIGHLIGHT], 1);
+	feed(s, ":alice!~a@h PRIVMSG #lobby :bobby is someone else\r\n");
+	assert_int_equal(H.events[SEV_HIGHLIGHT], 1);
+	feed(s, ":alice!~a@h PRIVMSG bob :psst\r\n");
+	q = model_find(m, "alice");
+	assert_true(q > 1);
+	assert_line(s, q, "[03:04:05] <alice> psst");
+	assert_int_equal(H.events[SEV_HIGHLIGHT], 2);
+	feed(s, ":alice!~a@h PRIVMSG #lobby :\001ACTION waves\001\r\n");
+	assert_line(s, 1, "[03:04:05] * alice waves");
+	feed(s, ":alice!~a@h NOTICE #lobby :a notice\r\n");
+	assert_line(s, 1, "[03:04:05] -alice- a notice");
+	feed(s, ":alice!~a@h PRIVMSG #lobby :\00304red\003 \002bold\002\r\n");
+	assert_line(s, 1, "[03:04:05] <alice> red bold");
+	feed(s, ":alice!~a@h PRIVMSG #lobby :caf\xe9\r\n");
+	assert_line(s, 1, "[03:04:05] <alice> caf?");
+	/* our own echo (echo-message) is shown as ours */
+	feed(s, ":bob!~bob@h PRIVMSG alice :echoed\r\n");
+	assert_line(s, q, "[03:04:05] <bob> echoed");
+	session_free(s);
+}
+
+static void
+ctcp_and_ping(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	feed(s, "PING :abc\r\n");
+	expect_sent("PONG :abc\r\n");
+	feed(s, ":alice!~a@h PRIVMSG bob :\001VERSION\001\r\n");
+	assert_non_null(strstr(H.sent, "NOTICE alice :\001VERSION KEO Chat"));
+	session_free(s);
+}
+
+static void
+nick_in_use_while_registering(void **state)
+{
+	struct session *s = fresh();
+
+	(void)state;
+	session_connecting(s, "x:1", "bob", "#lobby");
+	session_connected(s);
+	clear_sent();
+	feed(s, ":irc.ngircd.test 433 * bob :Nickname already in use\r\n");
+	assert_int_equal(H.events[SEV_NICK_REJECTED], 1);
+	assert_line(s, 0, "[03:04:05] The name bob cannot be used: Nickname "
+	    "already in use. Type another name and press Connect (or /nick "
+	    "NAME).");
+	assert_int_equal(session_state(s), SS_REGISTERING);
+	session_retry_nick(s, "bob2");
+	expect_sent("NICK bob2\r\n");
+	feed(s, ":x 001 bob2 :Welcome\r\n");
+	assert_string_equal(session_nick(s), "bob2");
+	session_free(s);
+}
+
+static void
+password_and_error(void **state)
+{
+	struct session *s = fresh();
+
+	(void)state;
+	session_set_password(s, "sesame");
+	session_connecting(s, "x:1", "bob", "#lobby");
+	session_connected(s);
+	expect_sent("CAP LS 302\r\nPASS sesame\r\nNICK bob\r\n"
+	    "USER bob 0 * :KEO Chat user\r\n");
+	feed(s, ":x 464 bob :Password incorrect\r\n"
+	    "ERROR :Closing Link: 127.0.0.1 (Bad password)\r\n");
+	assert_line(s, 0, "[03:04:05] The server needs a password (Password "
+	    "incorrect): type /password WORD, then connect again.");
+	assert_int_equal(H.closes, 1);
+	assert_string_equal(H.close_why, "Closing Link: 127.0.0.1 (Bad "
+	    "password)");
+	session_free(s);
+}
+
+static void
+error_numerics_are_shown(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	feed(s, ":vm 401 bob ghost :No such nick/channel\r\n");
+	assert_line(s, 1, "[03:04:05] Error: ghost: No such nick/channel");
+	feed(s, ":vm 311 bob alice ~a host * :Alice A\r\n"
+	    ":vm 319 bob alice :#lobby\r\n:vm 318 bob alice :End\r\n");
+	assert_line(s, 1, "[03:04:05] alice is ~a@host (Alice A)");
+	assert_line(s, 1, "[03:04:05] alice is on #lobby");
+	session_free(s);
+}
+
+static void
+commands_send_the_right_bytes(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+
+	(void)state;
+	session_command(s, 1, "hello there");
+	expect_sent("PRIVMSG #lobby :hello there\r\n");
+	session_command(s, 1, "/me waves");
+	expect_sent("PRIVMSG #lobby :\001ACTION waves\001\r\n");
+	session_command(s, 1, "/msg alice hi you");
+	expect_sent("PRIVMSG alice :hi you\r\n");
+	assert_true(model_find(m, "alice") > 1);
+	session_command(s, 1, "/nick robert");
+	expect_sent("NICK robert\r\n");
+	session_command(s, 1, "/join dev");
+	expect_sent("JOIN #dev\r\n");
+	session_command(s, 1, "/join #ops");
+	expect_sent("JOIN #ops\r\n");
+	session_command(s, 1, "/part see you");
+	expect_sent("PART #lobby :see you\r\n");
+	session_command(s, 1, "/topic");
+	expect_sent("TOPIC #lobby\r\n");
+	session_command(s, 1, "/topic new topic");
+	expect_sent("TOPIC #lobby :new topic\r\n");
+	session_command(s, 1, "/names");
+	expect_sent("NAMES #lobby\r\n");
+	feed(s, ":vm 353 bob = #lobby :alice bob\r\n:vm 366 bob #lobby :End\r\n");
+	assert_line(s, 1, "[03:04:05] Users in #lobby (2): alice bob");
+	session_command(s, 1, "/whois alice");
+	expect_sent("WHOIS alice\r\n");
+	session_command(s, 1, "/away lunch");
+	expect_sent("AWAY :lunch\r\n");
+	session_command(s, 1, "/away");
+	expect_sent("AWAY\r\n");
+	session_command(s, 1, "//notacommand");
+	expect_sent("PRIVMSG #lobby :/notacommand\r\n");
+	session_command(s, 1, "/frob");
+	expect_sent("");
+	assert_line(s, 1, "[03:04:05] Unknown command /frob. Type /help for the "
+	    "list of commands.");
+	session_command(s, 1, "/help");
+	assert_line(s, 1, "[03:04:05]   /msg NICK text     send a private "
+	    "message (opens a tab)");
+	session_command(s, 0, "text in the server tab");
+	expect_sent("");
+	session_command(s, 1, "/quit gone");
+	expect_sent("QUIT :gone\r\n");
+	assert_int_equal(H.closes, 1);
+	session_free(s);
+}
+
+static void
+bad_input_never_breaks_lines(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	session_command(s, 1, "/quote PRIVMSG #lobby :a\r\nQUIT");
+	expect_sent("PRIVMSG #lobby :a  QUIT\r\n");
+	session_free(s);
+}
+
+static void
+long_text_is_split(void **state)
+{
+	struct session *s = registered();
+	char text[2000], *p, *q;
+	int lines = 0;
+
+	(void)state;
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	session_command(s, 1, text);
+	for (p = H.sent; (q = strstr(p, "\r\n")) != NULL; p = q + 2) {
+		assert_true(q - p + 2 <= 420);
+		lines++;
+	}
+	assert_int_equal(lines, 6);
+	session_free(s);
+}
+
+static void
+not_connected(void **state)
+{
+	struct session *s = fresh();
+
+	(void)state;
+	session_command(s, 0, "hello?");
+	assert_line(s, 0, "[03:04:05] You are not connected to a server");
+	session_command(s, 0, "/join #x");
+	assert_string_equal(last_line(s, 0),
+	    "[03:04:05] You are not connected to a server");
+	expect_sent("");
+	session_free(s);
+}
+
+static void
+disconnect_and_reconnect_policy(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	session_closed(s, 1, NULL);
+	assert_line(s, 1, "[03:04:05] You disconnected");
+	assert_int_equal(session_reconnect_delay(s), -1);
+	session_free(s);
+	s = registered();
+	session_closed(s, 0, "Connection reset by peer");
+	assert_line(s, 1, "[03:04:05] Connection to localhost:6667 lost: "
+	    "Connection reset by peer");
+	assert_int_equal(session_reconnect_delay(s), 1000);
+	assert_int_equal(session_reconnect_delay(s), -1);	/* once */
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connect_failed(s, "Connection refused");
+	assert_line(s, 1, "[03:04:05] Could not connect to localhost:6667: "
+	    "Connection refused");
+	assert_int_equal(session_reconnect_delay(s), 2000);
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connect_failed(s, "Connection refused");
+	assert_int_equal(session_reconnect_delay(s), 4000);
+	session_free(s);
+	s = fresh();
+	session_connecting(s, "nowhere:1", "bob", "#lobby");
+	session_connect_failed(s, "Connection refused");
+	assert_int_equal(session_reconnect_delay(s), -1);	/* never up */
+	session_free(s);
+}
+
+static void
+keepalive_and_ping_timeout(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	H.now += 91000;
+	session_tick(s);
+	assert_non_null(strstr(H.sent, "PING :keochat-"));
+	H.now += 30000;
+	session_tick(s);
+	assert_int_equal(H.closes, 0);
+	H.now += 31000;
+	session_tick(s);
+	assert_int_equal(H.closes, 1);
+	assert_non_null(strstr(H.close_why, "ping timeout"));
+	session_free(s);
+}
+
+static void
+close_tab_parts_channel(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+
+	(void)state;
+	session_command(s, 1, "/close");
+	expect_sent("PART #lobby\r\n");
+	assert_int_equal(model_find(m, "#lobby"), -1);
+	session_command(s, 0, "/close");
+	assert_line(s, 0, "[03:04:05] The server tab cannot be closed");
+	session_command(s, 0, "/query alice");
+	assert_true(model_find(m, "alice") > 0);
+	session_free(s);
+}
+
+static void
+model_roster_and_completion(void **state)
+{
+	struct model *m = model_new();
+	int r = model_open(m, "#c", ROOM_CHANNEL);
+
+	(void)state;
+	model_roster_add(m, r, "bob");
+	model_roster_add(m, r, "Alice");
+	model_roster_add(m, r, "alfred");
+	model_roster_add(m, r, "ALICE");	/* duplicate under casemap */
+	assert_int_equal(model_roster_count(m, r), 3);
+	assert_string_equal(model_roster_nick(m, r, 0), "alfred");
+	assert_string_equal(model_roster_nick(m, r, 1), "Alice");
+	assert_string_equal(model_complete(m, r, "al"), "alfred");
+	assert_string_equal(model_complete(m, r, "al"), "Alice");
+	assert_string_equal(model_complete(m, r, "al"), "alfred");
+	assert_null(model_complete(m, r, "zz"));
+	assert_true(model_roster_rename(m, r, "bob", "Zed"));
+	assert_string_equal(model_roster_nick(m, r, 2), "Zed");
+	model_free(m);
+}
+
+static void
+model_history_and_unread(void **state)
+{
+	struct model *m = model_new();
+	int r = model_open(m, "#c", ROOM_CHANNEL);
+	struct room_view v;
+
+	(void)state;
+	model_history_add(m, "one");
+	model_history_add(m, "two");
+	assert_string_equal(model_history_step(m, -1), "two");
+	assert_string_equal(model_history_step(m, -1), "one");
+	assert_string_equal(model_history_step(m, -1), "one");
+	assert_string_equal(model_history_step(m, 1), "two");
+	assert_string_equal(model_history_step(m, 1), "");
+	model_add_line(m, r, "x", 1);
+	model_view(m, r, &v);
+	assert_int_equal(v.unread, 1);
+	assert_int_equal(v.highlight, 1);
+	model_set_active(m, r);
+	model_view(m, r, &v);
+	assert_int_equal(v.unread, 0);
+	model_free(m);
+}
+
+static void
+scrollback_is_bounded(void **state)
+{
+	struct model *m = model_new();
+	char buf[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < MODEL_SCROLLBACK + 10; i++) {
+		snprintf(buf, sizeof(buf), "line %d", i);
+		model_add_line(m, 0, buf, 0);
+	}
+	assert_int_equal(model_lines(m, 0), MODEL_SCROLLBACK);
+	assert_string_equal(model_line(m, 0, 0), "line 10");
+	model_free(m);
+}
+
+static void
+host_port_parsing(void **state)
+{
+	char host[64], port[8], err[128];
+
+	(void)state;
+	assert_int_equal(net_split("localhost", host, sizeof(host), port,
+	    sizeof(port), err, sizeof(err)), 0);
+	assert_string_equal(host, "localhost");
+	assert_string_equal(port, "6667");
+	assert_int_equal(net_split("[::1]:7000", host, sizeof(host), port,
+	    sizeof(port), err, sizeof(err)), 0);
+	assert_string_equal(host, "::1");
+	assert_string_equal(port, "7000");
+	assert_int_equal(net_split("::1", host, sizeof(host), port,
+	    sizeof(port), err, sizeof(err)), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(net_split("irc.example.org:", host, sizeof(host), port,
+	    sizeof(port), err, sizeof(err)), 0);
+	assert_string_equal(port, "6667");
+	assert_int_equal(net_split("h:abc", host, sizeof(host), port,
+	    sizeof(port), err, sizeof(err)), -1);
+	assert_int_equal(net_split("h:70000", host, sizeof(host), port,
+	    sizeof(port), err, sizeof(err)), -1);
+	assert_int_equal(net_split("", host, sizeof(host), port, sizeof(port),
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no server given"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(registration_with_keochatd),
+		cmocka_unit_test(registration_with_ngircd),
+		cmocka_unit_test(server_without_cap),
+		cmocka_unit_test(joins_parts_quits_nicks),
+		cmocka_unit_test(messages_highlights_and_queries),
+		cmocka_unit_test(ctcp_and_ping),
+		cmocka_unit_test(nick_in_use_while_registering),
+		cmocka_unit_test(password_and_error),
+		cmocka_unit_test(error_numerics_are_shown),
+		cmocka_unit_test(commands_send_the_right_bytes),
+		cmocka_unit_test(bad_input_never_breaks_lines),
+		cmocka_unit_test(long_text_is_split),
+		cmocka_unit_test(not_connected),
+		cmocka_unit_test(disconnect_and_reconnect_policy),
+		cmocka_unit_test(keepalive_and_ping_timeout),
+		cmocka_unit_test(close_tab_parts_channel),
+		cmocka_unit_test(model_roster_and_completion),
+		cmocka_unit_test(model_history_and_unread),
+		cmocka_unit_test(scrollback_is_bounded),
+		cmocka_unit_test(host_port_parsing),
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}
