@@ -338,9 +338,34 @@ client_close(struct client *c, const char *reason)
 	T->dead = c;
 }
 
+/* Take c off the loop's lists before its memory goes.  A client is on a
+ * list only while its flag says so, and frees are rare next to list
+ * walks, so the linear unlink is cheap. */
+#define LIST_UNLINK(head, field, c) do {				\
+	struct client **pp_;						\
+	for (pp_ = &(head); *pp_ != NULL; pp_ = &(*pp_)->field)		\
+		if (*pp_ == (c)) {					\
+			*pp_ = (c)->field;				\
+			break;						\
+		}							\
+} while (0)
+
+static void
+unlink_lists(struct client *c)
+{
+	if (c->flags & CF_DIRTY)
+		LIST_UNLINK(T->dirty, next_dirty, c);
+	if (c->flags & CF_RUNQ)
+		LIST_UNLINK(T->runq, next_run, c);
+	if (c->flags & CF_BLOCKED)
+		LIST_UNLINK(T->blocked, next_block, c);
+	c->flags &= ~(uint32_t)(CF_DIRTY | CF_RUNQ | CF_BLOCKED);
+}
+
 static void
 client_free(struct client *c)
 {
+	unlink_lists(c);
 	c->ops->close(c);
 	linebuf_free(&c->in);
 	out_release(c);
