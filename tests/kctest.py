@@ -151,6 +151,7 @@ class Server:
                  listen="127.0.0.1:0", config_text=None, wait_ready=True,
                  valgrind=None):
         self.dir = tempfile.mkdtemp(prefix="kctest-")
+        os.chmod(self.dir, 0o711)   # a server dropping to 'user' reaches run/
         self.rundir = os.path.join(self.dir, "run")
         self.logpath = os.path.join(self.dir, "keochatd.log")
         o = {"runtime-dir": self.rundir, "log-level": "debug",

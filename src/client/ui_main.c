@@ -71,6 +71,8 @@ quit_cb(XtPointer cd, XtSignalId *id)
 {
 	(void)cd;
 	(void)id;
+	if (session_state(U.sess) != SS_DISCONNECTED)
+		ui_disconnect(1, NULL);	/* say QUIT, as the menu does */
 	XtAppSetExitFlag(U.app);
 }
 

@@ -206,10 +206,17 @@ shm_create(void)
 	snprintf(name, sizeof(name), "/keochatd-%ld-%lx", (long)getpid(),
 	    (unsigned long)kd.now_real_ms);
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1)
-		fatal("shm_open %s", name);
-	if (shm_unlink(name) == -1)	/* nothing stays in /dev/shm */
-		fatal("shm_unlink %s", name);
+	if (fd >= 0) {
+		if (shm_unlink(name) == -1)	/* nothing stays in /dev/shm */
+			fatal("shm_unlink %s", name);
+	} else {
+		/* no usable /dev/shm (a sandbox): an anonymous memfd is the
+		 * same shared memory without a name at all */
+		log_debug("shm_open %s: %s; using memfd_create", name,
+		    strerror(errno));
+		if ((fd = memfd_create("keochatd-roster", MFD_CLOEXEC)) == -1)
+			fatal("memfd_create");
+	}
 	if (ftruncate(fd, (off_t)size) == -1)
 		fatal("ftruncate roster segment (%zu bytes)", size);
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
