@@ -149,7 +149,7 @@ class Server:
 
     def __init__(self, workers=1, opts=None, env=None, args=None,
                  listen="127.0.0.1:0", config_text=None, wait_ready=True,
-                 valgrind=None):
+                 valgrind=None, preexec=None):
         self.dir = tempfile.mkdtemp(prefix="kctest-")
         os.chmod(self.dir, 0o711)   # a server dropping to 'user' reaches run/
         self.rundir = os.path.join(self.dir, "run")
@@ -177,7 +177,8 @@ class Server:
         e.update(env or {})
         self.log = open(self.logpath, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=e)
+                                     stdin=subprocess.DEVNULL, env=e,
+                                     preexec_fn=preexec)
         self.pid = self.proc.pid
         self.workers = workers
         self.port = None

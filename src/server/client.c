@@ -565,10 +565,9 @@ client_input(struct client *c)
 				    "port");
 				return;
 			}
-			if (linebuf_pending(&c->in) > limit) {
-				client_close(c, "Excess Flood");
-				return;
-			}
+			/* the loop top runs the lines: an over-long one is
+			 * "Input line too long", a lagged backlog past
+			 * recvq is "Excess Flood" */
 			continue;
 		}
 		if (n == 0) {

@@ -459,6 +459,12 @@ worker_main(void)
 	struct epoll_event evs[MAX_EVENTS];
 	int n, i;
 
+	if (kd.test_hooks && getenv("KEOCHATD_TEST_HOOKS") != NULL &&
+	    strstr(getenv("KEOCHATD_TEST_HOOKS"), "worker-exit2") != NULL) {
+		log_warnx("test hook: exiting with status 2 as a worker with a "
+		    "bad configuration would");
+		return 2;
+	}
 	worker_init();
 	log_debug("worker %u started", kd.id);
 	clock_update();
