@@ -24,7 +24,8 @@ TOP_SRC = os.environ.get("KEO_TOP_SRCDIR",
                          os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 TOP_BUILD = os.environ.get("KEO_TOP_BUILDDIR", TOP_SRC)
 KEOCHATD = os.path.join(TOP_BUILD, "src", "server", "keochatd")
-SLOW = float(os.environ.get("KEO_TEST_SLOW", "1"))   # deadline multiplier
+SANITIZED = os.environ.get("KEO_SANITIZERS") == "yes"
+SLOW = float(os.environ.get("KEO_TEST_SLOW", "2" if SANITIZED else "1"))
 
 _cases = []
 _cleanups = []

@@ -114,7 +114,7 @@ model_open(struct model *m, const char *name, enum room_kind k)
 void
 model_close(struct model *m, int i)
 {
-	if (i <= 0 || i >= m->nrooms)
+	if (i <= 0 || i >= m->nrooms || i >= MODEL_ROOMS_MAX)
 		return;
 	room_free(m->rooms[i]);
 	memmove(&m->rooms[i], &m->rooms[i + 1],

@@ -338,7 +338,6 @@ void
 ui_connect_clicked(void)
 {
 	char *server, *nick;
-	enum name_err ne;
 
 	nick = XmTextFieldGetString(U.user);
 	if (U.nick_rejected && session_state(U.sess) == SS_REGISTERING) {
@@ -360,7 +359,7 @@ ui_connect_clicked(void)
 		return;
 	}
 	server = XmTextFieldGetString(U.server);
-	if ((ne = nick_check(nick, NICK_MAX)) != NAME_OK)
+	if (nick_check(nick, NICK_MAX) != NAME_OK)
 		session_note(U.sess, model_active(session_model(U.sess)),
 		    "Type a username first: %s%s%s", *nick ? "'" : "", nick,
 		    *nick ? "' is not valid (letters, digits and []\\`_^{|}- "

@@ -118,7 +118,7 @@ void
 send_join_info(struct client *c, int32_t idx)
 {
 	char name[CHAN_MAX + 1];
-	struct topic_copy t;
+	struct topic_copy t = { "", "", 0 };
 	struct sbuf sb;
 
 	sbuf_init(&sb);
@@ -273,7 +273,7 @@ cmd_topic(struct client *c, struct irc_msg *m)
 {
 	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX * 2];
 	const char *name = m->params[0];
-	struct topic_copy t;
+	struct topic_copy t = { "", "", 0 };
 	int32_t idx;
 	uint32_t gen;
 	size_t tl;

@@ -259,7 +259,7 @@ send_to(struct client *c, const struct line_src *s, int tagmsg)
 {
 	const struct variant *v;
 
-	if (c->state >= CL_DYING)
+	if (c == NULL || c->state >= CL_DYING)
 		return;
 	if (tagmsg && !(c->caps & CAP_MESSAGE_TAGS))
 		return;

@@ -28,6 +28,7 @@ listen_name(int fd, char *buf, size_t bufsz)
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN];
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
 		snprintf(buf, bufsz, "fd %d", fd);
 		return;

@@ -50,18 +50,45 @@ print_options(void)
 		    o[i].reloadable ? "yes" : "no", o[i].help);
 }
 
-static char *
-kv(const char *key, const char *value)
-{
-	size_t n = strlen(key) + strlen(value) + 2;
-	char *s = malloc(n);
+/* The -o overrides, with -l and -w turned into "listen=..." and
+ * "workers=..." strings this file owns. */
+struct overrides {
+	char	**v;
+	char	 *owned;	/* v[i] was allocated here */
+	int	  n;
+};
 
-	if (s == NULL) {
+static void
+ov_add(struct overrides *o, const char *key, char *value)
+{
+	size_t n;
+	char *s;
+
+	if (key == NULL) {
+		o->v[o->n++] = value;
+		return;
+	}
+	n = strlen(key) + strlen(value) + 2;
+	if ((s = malloc(n)) == NULL) {
 		perror("keochatd");
 		exit(1);
 	}
 	snprintf(s, n, "%s=%s", key, value);
-	return s;
+	o->owned[o->n] = 1;
+	o->v[o->n++] = s;
+}
+
+static int
+ov_done(struct overrides *o, int status)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->owned[i])
+			free(o->v[i]);
+	free(o->v);
+	free(o->owned);
+	return status;
 }
 
 int
@@ -79,10 +106,14 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG, *hooks;
-	char **ov, err[512];
-	int ch, nov = 0, test = 0, required = 0;
+	struct overrides ov;
+	char err[512];
+	int ch, test = 0, required = 0;
 
-	if ((ov = calloc((size_t)argc + 1, sizeof(*ov))) == NULL) {
+	ov.n = 0;
+	ov.v = calloc((size_t)argc + 1, sizeof(*ov.v));
+	ov.owned = calloc((size_t)argc + 1, 1);
+	if (ov.v == NULL || ov.owned == NULL) {
 		perror("keochatd");
 		return 1;
 	}
@@ -94,45 +125,45 @@ main(int argc, char *argv[])
 			required = 1;
 			break;
 		case 'l':
-			ov[nov++] = kv("listen", optarg);
+			ov_add(&ov, "listen", optarg);
 			break;
 		case 'w':
-			ov[nov++] = kv("workers", optarg);
+			ov_add(&ov, "workers", optarg);
 			break;
 		case 'o':
-			ov[nov++] = optarg;
+			ov_add(&ov, NULL, optarg);
 			break;
 		case 't':
 			test = 1;
 			break;
 		case 'V':
 			printf("%s\n", KEOCHATD_VERSION);
-			return 0;
+			return ov_done(&ov, 0);
 		case 'h':
 			usage(stdout);
-			return 0;
+			return ov_done(&ov, 0);
 		case 'O':
 			print_options();
-			return 0;
+			return ov_done(&ov, 0);
 		default:
 			usage(stderr);
-			return 2;
+			return ov_done(&ov, 2);
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "keochatd: unexpected argument '%s'\n",
 		    argv[optind]);
 		usage(stderr);
-		return 2;
+		return ov_done(&ov, 2);
 	}
-	if (config_load(path, required, ov, nov, &kd.cfg, err,
+	if (config_load(path, required, ov.v, ov.n, &kd.cfg, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "keochatd: %s\n", err);
-		return 2;
+		return ov_done(&ov, 2);
 	}
 	if (test) {
 		fprintf(stderr, "keochatd: %s: configuration OK\n", path);
-		return 0;
+		return ov_done(&ov, 0);
 	}
 	hooks = getenv("KEOCHATD_TEST_HOOKS");
 	kd.test_hooks = hooks != NULL && *hooks != '\0';
@@ -140,5 +171,5 @@ main(int argc, char *argv[])
 	    kd.cfg.log_level);
 	log_procname("master");
 	kd.relay_fd = -1;
-	return master_main(path, ov, nov);
+	return ov_done(&ov, master_main(path, ov.v, ov.n));
 }

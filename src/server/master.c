@@ -666,9 +666,8 @@ static void
 on_signal(void)
 {
 	struct signalfd_siginfo si;
-	ssize_t n;
 
-	while ((n = read(M.sigfd, &si, sizeof(si))) == sizeof(si)) {
+	while (read(M.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			reap();

@@ -721,13 +721,14 @@ ctl_read(void)
 		case RELAY_CTL_SHUTDOWN:
 			R.stopping = 1;
 			break;
-		case RELAY_CTL_RELOAD:
-			if ((n = (ssize_t)sizeof(kd.cfg)) > 0 &&
-			    relay_msg_get_bytes(&r, sizeof(kd.cfg)) != NULL)
-				memcpy(&kd.cfg, r.buf + RELAY_HDR_SIZE,
-				    sizeof(kd.cfg));
+		case RELAY_CTL_RELOAD: {
+			const void *nc = relay_msg_get_bytes(&r, sizeof(kd.cfg));
+			if (nc == NULL)
+				fatalx("malformed RELOAD frame from the master");
+			memcpy(&kd.cfg, nc, sizeof(kd.cfg));
 			log_setlevel(kd.cfg.log_level);
 			break;
+		}
 		case RELAY_CTL_WORKER_GONE:
 			id = relay_msg_get_u8(&r);
 			pid = relay_msg_get_u32(&r);

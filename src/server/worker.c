@@ -215,6 +215,7 @@ accept_some(int lfd)
 			return;
 		}
 		sl = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC);
 		if (fd == -1) {
@@ -301,13 +302,13 @@ begin_shutdown(int64_t budget_ms)
 static void
 on_reload(struct relay_msg_r *r)
 {
-	const struct config *nc = relay_msg_get_bytes(r, sizeof(*nc));
+	const void *nc = relay_msg_get_bytes(r, sizeof(kd.cfg));
 	size_t n;
 	const char *motd;
 
 	if (nc == NULL)
 		goto bad;
-	kd.cfg = *nc;
+	memcpy(&kd.cfg, nc, sizeof(kd.cfg));	/* the frame may be unaligned */
 	motd = relay_msg_get_str(r, &n);
 	if (motd == NULL || relay_msg_done(r) == -1 || n > sizeof(kd.motd))
 		goto bad;
@@ -457,10 +458,11 @@ int
 worker_main(void)
 {
 	struct epoll_event evs[MAX_EVENTS];
+	const char *hooks = getenv("KEOCHATD_TEST_HOOKS");
 	int n, i;
 
-	if (kd.test_hooks && getenv("KEOCHATD_TEST_HOOKS") != NULL &&
-	    strstr(getenv("KEOCHATD_TEST_HOOKS"), "worker-exit2") != NULL) {
+	if (kd.test_hooks && hooks != NULL &&
+	    strstr(hooks, "worker-exit2") != NULL) {
 		log_warnx("test hook: exiting with status 2 as a worker with a "
 		    "bad configuration would");
 		return 2;

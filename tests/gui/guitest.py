@@ -91,6 +91,9 @@ class Keochat:
         self.dir = tempfile.mkdtemp(prefix="kc-client-")
         self.dump = os.path.join(self.dir, "state")
         e = dict(x.env, KEOCHAT_DUMP=self.dump)
+        if SANITIZED:   # the toolkit's own leaks, by function name
+            e["ASAN_OPTIONS"] = "fast_unwind_on_malloc=0"
+            e["LSAN_OPTIONS"] = "suppressions=%s/tests/lsan.supp" % TOP_SRC
         e.update(env or {})
         self.log = open(os.path.join(self.dir, "client.log"), "w")
         self.proc = subprocess.Popen(list(wrapper) + [KEOCHAT] + list(args),

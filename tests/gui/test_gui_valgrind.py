@@ -18,6 +18,8 @@ def keochat_under_valgrind():
     require_gui()
     if shutil.which("valgrind") is None:
         raise Skip("valgrind is not installed")
+    if SANITIZED:
+        raise Skip("built with sanitizers: valgrind cannot run ASan binaries")
     s = Server(workers=1)
     x = Xvfb()
     vlog = os.path.join(x.dir, "valgrind.log")

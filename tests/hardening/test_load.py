@@ -130,7 +130,8 @@ def case10_slow_reader_is_cut_others_get_everything():
     watcher = s.connect("watcher")
     peak = slow_reader_room(s, slow, talkers, watcher)
     s.wait_log(r"\[-\] disconnected: slow")
-    check(peak < 200 * 1024, "memory grew to %d KiB" % peak)
+    if not SANITIZED:
+        check(peak < 200 * 1024, "memory grew to %d KiB" % peak)
     healthy(s)
     s.stop()
 
@@ -138,26 +139,34 @@ def case10_slow_reader_is_cut_others_get_everything():
 @case
 def case11_slow_reader_alone_on_its_worker():
     s = Server(workers=2)
+    # talkers and the watcher share one worker ...
+    by = {}
+    extra = []
+    for i in range(80):
+        c = s.connect("t%d" % i)
+        w = c.worker()
+        by.setdefault(w, []).append(c)
+        if len(by[w]) >= 4:
+            break
+    home = [w for w in by if len(by[w]) >= 4]
+    check(home, "could not put four clients on one worker")
+    home = home[0]
+    talkers, watcher = by[home][:3], by[home][3]
+    for w in by:
+        extra += by[w][4:] if w == home else by[w]
+    # ... and the slow reader sits alone on the other one
     slow = None
-    for i in range(30):
+    for i in range(80):
         c = Client(s.port, rcvbuf=4096)
         c.register("slow%d" % i)
-        if c.worker() == 0 and slow is None:
+        if c.worker() != home:
             slow = c
             break
-    check(slow is not None, "could not place the slow reader on worker 0")
-    talkers = []
-    watcher = None
-    for i in range(60):
-        c = s.connect("t%d" % i)
-        if c.worker() == 1:
-            if len(talkers) < 3:
-                talkers.append(c)
-            elif watcher is None:
-                watcher = c
-        if watcher is not None:
-            break
-    check(watcher is not None, "could not place talkers on worker 1")
+        extra.append(c)
+    check(slow is not None, "could not place the slow reader")
+    for c in extra:
+        c.send("QUIT")
+        c.wait_closed()
     slow_reader_room(s, slow, talkers, watcher)
     check("pausing producers" not in s.log_text(),
           "the relay blocked on the slow worker")
@@ -247,6 +256,9 @@ def case14_per_address_and_global_limits():
     again = wait_for(lambda: _try_register(s), 5, "a freed slot")
     for c in cl + [again]:
         c.close()
+    # the server frees the slots when it sees the closes
+    for _ in range(2):
+        wait_for(lambda: _try_register(s), 5, "free slots").send("QUIT")
     healthy(s)
     s.stop()
 
@@ -391,7 +403,8 @@ def case17_churn_soak():
     fds1 = {p: proc_fds(p) for p in s.all_pids()}
     diag("%d cycles in %.1fs; RSS %d -> %d KiB; fds %s -> %s" % (
         cycles, took, rss0, rss1, sorted(fds0.values()), sorted(fds1.values())))
-    check(rss1 - rss0 < 4096, "RSS grew by %d KiB" % (rss1 - rss0))
+    if not SANITIZED:      # ASan's quarantine grows RSS by design
+        check(rss1 - rss0 < 4096, "RSS grew by %d KiB" % (rss1 - rss0))
     check(all(fds1.get(p, 0) <= fds0[p] for p in fds0), "fds leaked")
     c = s.connect("last")
     c.send("LUSERS")

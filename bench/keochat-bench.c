@@ -1,0 +1,621 @@
+/*
+ * keochat-bench -- a load generator that speaks plain IRC, so it can drive
+ * keochatd, ngircd or any other IRC server.
+ *
+ * Message mode: N clients connect, register and join one channel; S of
+ * them send M messages of B bytes each, with at most W unacknowledged
+ * messages per sender in flight (a message is acknowledged once every
+ * other member got it).  Every payload carries the sender, a sequence
+ * number and a CLOCK_MONOTONIC timestamp, so each delivery is checked for
+ * loss, duplication and reordering and gives a latency sample.
+ *
+ * Storm mode (-S): N clients connect, register and join at once; it
+ * reports the time that took and the server's memory before and after.
+ *
+ * Given the server's pid (-P), it reads the CPU time and memory of the
+ * server's whole process tree from /proc.  It prints one line of
+ * key=value pairs and exits non-zero on any loss, duplicate, reordering,
+ * disconnect or stall.
+ */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RBUF		(64 * 1024)
+#define HIST_MAX_US	(2 * 1000 * 1000)	/* exact to 2 s, then overflow */
+
+enum cstate { C_CONNECTING, C_REGISTERING, C_JOINING, C_READY, C_DEAD };
+
+struct cl {
+	int		 fd;
+	enum cstate	 st;
+	int		 idx;
+	char		*rbuf;
+	size_t		 rlen;
+	char		*wbuf;
+	size_t		 wlen, wcap;
+	uint32_t	*expect;	/* next seq expected from each sender */
+};
+
+struct sender {
+	int		 cl;		/* client index */
+	uint32_t	 sent, acked;
+	uint16_t	*remaining;	/* per message: members still to get it */
+};
+
+static struct {
+	const char	*host, *port, *chan, *prefix;
+	int		 n, s, m, b, w, storm, timeout;
+	long		 pid;
+	int		 ep;
+	struct cl	*cl;
+	struct sender	*snd;
+	int		 nready, ndead, njoined;
+	uint64_t	 deliveries, lost, dups, reorders, disconnects;
+	uint32_t	*hist;
+	uint64_t	 over, lat_max_us;
+	char		*payload;
+} B;
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "keochat-bench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- the server's process tree in /proc ------------------------------------ */
+
+static long
+stat_field_ppid(long pid, unsigned long long *ticks)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	long ppid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt
+	 * cmajflt utime stime */
+	if (sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu "
+	    "%llu", &ppid, &ut, &st) != 3)
+		return -1;
+	if (ticks != NULL)
+		*ticks = ut + st;
+	return ppid;
+}
+
+/* Every pid whose ancestry reaches root (root included). */
+static int
+tree(long root, long *out, int max)
+{
+	long pids[65536], ppids[65536];
+	int n = 0, k = 0, i, j, added;
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < 65536) {
+		long p = strtol(de->d_name, NULL, 10);
+		if (p <= 0)
+			continue;
+		pids[n] = p;
+		ppids[n] = stat_field_ppid(p, NULL);
+		n++;
+	}
+	closedir(d);
+	out[k++] = root;
+	do {
+		added = 0;
+		for (i = 0; i < n; i++)
+			for (j = 0; j < k; j++)
+				if (ppids[i] == out[j] && pids[i] != out[j]) {
+					int seen = 0, q;
+					for (q = 0; q < k; q++)
+						seen |= out[q] == pids[i];
+					if (!seen && k < max) {
+						out[k++] = pids[i];
+						added = 1;
+					}
+					break;
+				}
+	} while (added);
+	return k;
+}
+
+static unsigned long long
+tree_cpu_ticks(void)
+{
+	long pids[256];
+	unsigned long long sum = 0, t;
+	int n, i;
+
+	if (B.pid <= 0)
+		return 0;
+	n = tree(B.pid, pids, 256);
+	for (i = 0; i < n; i++)
+		if (stat_field_ppid(pids[i], &t) >= 0)
+			sum += t;
+	return sum;
+}
+
+/* Memory of the tree in KiB: rss (counts shared pages once per process)
+ * and pss (proportional: shared pages split between their users). */
+static void
+tree_mem_kb(unsigned long long *rss, unsigned long long *pss)
+{
+	char path[64], line[256];
+	long pids[256];
+	unsigned long long v;
+	int n, i;
+	FILE *f;
+
+	*rss = *pss = 0;
+	if (B.pid <= 0)
+		return;
+	n = tree(B.pid, pids, 256);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "Rss: %llu", &v) == 1)
+				*rss += v;
+			else if (sscanf(line, "Pss: %llu", &v) == 1)
+				*pss += v;
+		}
+		fclose(f);
+	}
+}
+
+/* --- connections --------------------------------------------------------- */
+
+static void
+queue(struct cl *c, const char *p, size_t n)
+{
+	if (c->wlen + n > c->wcap) {
+		size_t cap = c->wcap ? c->wcap : 4096;
+		while (cap < c->wlen + n)
+			cap *= 2;
+		if ((c->wbuf = realloc(c->wbuf, cap)) == NULL)
+			die("out of memory");
+		c->wcap = cap;
+	}
+	memcpy(c->wbuf + c->wlen, p, n);
+	c->wlen += n;
+}
+
+static void
+kill_cl(struct cl *c, const char *why)
+{
+	if (c->st == C_DEAD)
+		return;
+	if (c->st == C_READY)
+		B.disconnects++;
+	fprintf(stderr, "keochat-bench: client %d lost: %s\n", c->idx, why);
+	c->st = C_DEAD;
+	close(c->fd);
+	B.ndead++;
+}
+
+static void
+flush_cl(struct cl *c)
+{
+	ssize_t w;
+
+	while (c->wlen > 0 && c->st != C_DEAD) {
+		w = send(c->fd, c->wbuf, c->wlen, MSG_NOSIGNAL);
+		if (w > 0) {
+			memmove(c->wbuf, c->wbuf + w, c->wlen - (size_t)w);
+			c->wlen -= (size_t)w;
+		} else if (w == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		else
+			kill_cl(c, strerror(errno));
+	}
+}
+
+static void
+sendf(struct cl *c, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	queue(c, buf, (size_t)n);
+}
+
+static struct addrinfo *target;
+
+static void
+open_cl(int i)
+{
+	struct cl *c = &B.cl[i];
+	struct epoll_event ev;
+	int one = 1;
+
+	c->idx = i;
+	c->fd = socket(target->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		die("socket: %s (raise ulimit -n?)", strerror(errno));
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, target->ai_addr, target->ai_addrlen) == -1 &&
+	    errno != EINPROGRESS)
+		die("connect: %s", strerror(errno));
+	if ((c->rbuf = malloc(RBUF)) == NULL)
+		die("out of memory");
+	c->st = C_CONNECTING;
+	sendf(c, "NICK %s%d\r\nUSER b 0 * :keochat-bench\r\n", B.prefix, i);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
+	ev.data.u32 = (uint32_t)i;
+	if (epoll_ctl(B.ep, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+		die("epoll_ctl: %s", strerror(errno));
+}
+
+/* --- messages ------------------------------------------------------------------ */
+
+static void
+send_next(int s)
+{
+	struct sender *sd = &B.snd[s];
+	struct cl *c = &B.cl[sd->cl];
+	char head[96];
+	int n;
+
+	while (sd->sent < (uint32_t)B.m && sd->sent - sd->acked < (uint32_t)B.w) {
+		n = snprintf(head, sizeof(head), "PRIVMSG %s :S%d %u %llu ",
+		    B.chan, s, sd->sent, (unsigned long long)now_ns());
+		queue(c, head, (size_t)n);
+		if (B.b > n)
+			queue(c, B.payload, (size_t)(B.b - n));
+		queue(c, "\r\n", 2);
+		sd->sent++;
+	}
+	flush_cl(c);
+}
+
+static void
+on_msg(struct cl *c, const char *text)
+{
+	unsigned long long t;
+	unsigned s, seq;
+	uint64_t lat;
+	struct sender *sd;
+
+	if (sscanf(text, "S%u %u %llu", &s, &seq, &t) != 3 ||
+	    s >= (unsigned)B.s || seq >= (unsigned)B.m)
+		return;
+	sd = &B.snd[s];
+	if (seq < c->expect[s]) {
+		B.dups++;
+		return;
+	}
+	if (seq > c->expect[s])
+		B.reorders++;
+	c->expect[s] = seq + 1;
+	B.deliveries++;
+	lat = (now_ns() - t) / 1000;
+	if (lat < HIST_MAX_US)
+		B.hist[lat]++;
+	else
+		B.over++;
+	if (lat > B.lat_max_us)
+		B.lat_max_us = lat;
+	if (sd->remaining[seq] > 0 && --sd->remaining[seq] == 0) {
+		while (sd->acked < sd->sent && sd->remaining[sd->acked] == 0)
+			sd->acked++;
+		send_next((int)s);
+	}
+}
+
+static void
+on_line(struct cl *c, char *l)
+{
+	char *p;
+
+	if (strncmp(l, "PING ", 5) == 0) {
+		sendf(c, "PONG %s\r\n", l + 5);
+		return;
+	}
+	if (l[0] != ':' || (p = strchr(l, ' ')) == NULL)
+		return;
+	p++;
+	if (strncmp(p, "PRIVMSG ", 8) == 0) {
+		if ((p = strstr(p, " :")) != NULL)
+			on_msg(c, p + 2);
+		return;
+	}
+	if (strncmp(p, "001 ", 4) == 0 && c->st == C_REGISTERING) {
+		B.nready++;
+		if (B.chan[0] != '\0') {
+			c->st = C_JOINING;
+			sendf(c, "JOIN %s\r\n", B.chan);
+		} else {
+			c->st = C_READY;
+			B.njoined++;
+		}
+	} else if (strncmp(p, "366 ", 4) == 0 && c->st == C_JOINING) {
+		c->st = C_READY;
+		B.njoined++;
+	} else if (strncmp(p, "433 ", 4) == 0 || strncmp(p, "ERROR", 5) == 0)
+		kill_cl(c, l);
+	else if (strncmp(l, "ERROR", 5) == 0)
+		kill_cl(c, l);
+}
+
+static void
+read_cl(struct cl *c)
+{
+	ssize_t r;
+	char *nl, *p;
+
+	for (;;) {
+		r = recv(c->fd, c->rbuf + c->rlen, RBUF - 1 - c->rlen, 0);
+		if (r == 0) {
+			kill_cl(c, "server closed the connection");
+			return;
+		}
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			kill_cl(c, strerror(errno));
+			return;
+		}
+		c->rlen += (size_t)r;
+		c->rbuf[c->rlen] = '\0';
+		p = c->rbuf;
+		while ((nl = memchr(p, '\n', c->rlen - (size_t)(p - c->rbuf))) !=
+		    NULL) {
+			*nl = '\0';
+			if (nl > p && nl[-1] == '\r')
+				nl[-1] = '\0';
+			on_line(c, p);
+			if (c->st == C_DEAD)
+				return;
+			p = nl + 1;
+		}
+		c->rlen -= (size_t)(p - c->rbuf);
+		memmove(c->rbuf, p, c->rlen);
+		if (c->rlen >= RBUF - 1) {
+			kill_cl(c, "line too long");
+			return;
+		}
+	}
+}
+
+static void
+pump(int timeout_ms)
+{
+	struct epoll_event evs[512];
+	int n, i;
+
+	n = epoll_wait(B.ep, evs, 512, timeout_ms);
+	for (i = 0; i < n; i++) {
+		struct cl *c = &B.cl[evs[i].data.u32];
+		if (c->st == C_DEAD)
+			continue;
+		if (c->st == C_CONNECTING && (evs[i].events & EPOLLOUT))
+			c->st = C_REGISTERING;
+		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			read_cl(c);
+		if (c->st != C_DEAD && (evs[i].events & EPOLLOUT))
+			flush_cl(c);
+	}
+	for (i = 0; i < B.n; i++)	/* replies queued while reading */
+		if (B.cl[i].wlen > 0 && B.cl[i].st != C_DEAD)
+			flush_cl(&B.cl[i]);
+}
+
+static uint64_t
+percentile(double q)
+{
+	uint64_t total = B.deliveries, want, acc = 0;
+	uint32_t i;
+
+	if (total == 0)
+		return 0;
+	want = (uint64_t)((double)total * q);
+	for (i = 0; i < HIST_MAX_US; i++) {
+		acc += B.hist[i];
+		if (acc > want)
+			return i;
+	}
+	return B.lat_max_us;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+"usage: keochat-bench [-H host] [-p port] [-n clients] [-s senders]\n"
+"         [-m messages] [-b bytes] [-w window] [-c channel] [-P server-pid]\n"
+"         [-S] [-t timeout] [-x nick-prefix]\n"
+"  -S  storm mode: connect, register and join n clients at once\n");
+	exit(2);
+}
+
+static void
+connect_all(int batch, uint64_t deadline)
+{
+	int opened = 0;
+
+	while (B.njoined + B.ndead < B.n) {
+		while (opened < B.n && opened - (B.njoined + B.ndead) < batch)
+			open_cl(opened++);
+		pump(50);
+		if (now_ns() > deadline)
+			die("stall: %d of %d clients joined", B.njoined, B.n);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	unsigned long long rss0 = 0, pss0 = 0, rss1, pss1, cpu0, cpu1;
+	struct addrinfo hints;
+	uint64_t t0, t1, tjoin, last_progress, last_count = 0, want;
+	struct rlimit rl;
+	int ch, i, rc;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	B.host = "127.0.0.1";
+	B.port = "6667";
+	B.chan = "#bench";
+	B.prefix = "b";
+	B.n = 200;
+	B.s = 10;
+	B.m = 2000;
+	B.b = 100;
+	B.w = 128;
+	B.timeout = 30;
+	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:St:x:")) != -1) {
+		switch (ch) {
+		case 'H': B.host = optarg; break;
+		case 'p': B.port = optarg; break;
+		case 'n': B.n = atoi(optarg); break;
+		case 's': B.s = atoi(optarg); break;
+		case 'm': B.m = atoi(optarg); break;
+		case 'b': B.b = atoi(optarg); break;
+		case 'w': B.w = atoi(optarg); break;
+		case 'c': B.chan = optarg; break;
+		case 'P': B.pid = atol(optarg); break;
+		case 'S': B.storm = 1; break;
+		case 't': B.timeout = atoi(optarg); break;
+		case 'x': B.prefix = optarg; break;
+		default: usage();
+		}
+	}
+	if (B.n < 2 || B.s < 0 || B.s > B.n || B.m < 1 || B.w < 1 ||
+	    B.b < 40 || B.b > 450 || B.m > 65535 * 1000)
+		usage();
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(B.host, B.port, &hints, &target)) != 0)
+		die("%s:%s: %s", B.host, B.port, gai_strerror(rc));
+	if ((B.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		die("epoll_create1");
+	B.cl = calloc((size_t)B.n, sizeof(*B.cl));
+	B.snd = calloc((size_t)(B.s ? B.s : 1), sizeof(*B.snd));
+	B.hist = calloc(HIST_MAX_US, sizeof(*B.hist));
+	B.payload = malloc(512);
+	if (B.cl == NULL || B.snd == NULL || B.hist == NULL || B.payload == NULL)
+		die("out of memory");
+	memset(B.payload, 'x', 512);
+	for (i = 0; i < B.n; i++)
+		if ((B.cl[i].expect = calloc((size_t)(B.s ? B.s : 1),
+		    sizeof(uint32_t))) == NULL)
+			die("out of memory");
+	tree_mem_kb(&rss0, &pss0);
+	t0 = now_ns();
+	connect_all(B.storm ? B.n : 256, t0 + (uint64_t)B.timeout * 1000000000ull);
+	tjoin = now_ns();
+	/* let the join bursts settle, then measure the idle cost */
+	for (i = 0; i < 10; i++)
+		pump(20);
+	tree_mem_kb(&rss1, &pss1);
+	if (B.storm) {
+		printf("mode=storm clients=%d joined=%d storm_s=%.3f "
+		    "rss_before_kb=%llu rss_after_kb=%llu rss_per_conn_kb=%.2f "
+		    "pss_per_conn_kb=%.2f disconnects=%llu\n", B.n, B.njoined,
+		    (double)(tjoin - t0) / 1e9, rss0, rss1,
+		    (double)(rss1 - rss0) / B.n, (double)(pss1 - pss0) / B.n,
+		    (unsigned long long)B.disconnects);
+		return B.ndead > 0 ? 1 : 0;
+	}
+	for (i = 0; i < B.s; i++) {
+		B.snd[i].cl = i;
+		if ((B.snd[i].remaining = malloc((size_t)B.m * 2)) == NULL)
+			die("out of memory");
+		for (int k = 0; k < B.m; k++)
+			B.snd[i].remaining[k] = (uint16_t)(B.n - 1);
+	}
+	want = (uint64_t)B.s * (uint64_t)B.m * (uint64_t)(B.n - 1);
+	cpu0 = tree_cpu_ticks();
+	t1 = now_ns();
+	for (i = 0; i < B.s; i++)
+		send_next(i);
+	last_progress = now_ns();
+	while (B.deliveries < want && B.ndead == 0) {
+		pump(100);
+		if (B.deliveries != last_count) {
+			last_count = B.deliveries;
+			last_progress = now_ns();
+		} else if (now_ns() - last_progress >
+		    (uint64_t)B.timeout * 1000000000ull)
+			break;
+	}
+	{
+		double secs = (double)(now_ns() - t1) / 1e9;
+		cpu1 = tree_cpu_ticks();
+		B.lost = want - B.deliveries;
+		printf("mode=fanout clients=%d senders=%d messages=%d bytes=%d "
+		    "window=%d deliveries=%llu seconds=%.3f deliveries_per_s=%.0f "
+		    "p50_us=%llu p99_us=%llu max_us=%llu lost=%llu dup=%llu "
+		    "reordered=%llu disconnects=%llu cpu_us_per_delivery=%.4f "
+		    "join_s=%.3f rss_per_conn_kb=%.2f pss_per_conn_kb=%.2f "
+		    "stalled=%d\n",
+		    B.n, B.s, B.m, B.b, B.w, (unsigned long long)B.deliveries,
+		    secs, (double)B.deliveries / secs,
+		    (unsigned long long)percentile(0.50),
+		    (unsigned long long)percentile(0.99),
+		    (unsigned long long)B.lat_max_us,
+		    (unsigned long long)B.lost, (unsigned long long)B.dups,
+		    (unsigned long long)B.reorders,
+		    (unsigned long long)B.disconnects,
+		    B.pid > 0 && B.deliveries ? (double)(cpu1 - cpu0) * 1e6 /
+		    (double)hz / (double)B.deliveries : 0.0,
+		    (double)(tjoin - t0) / 1e9, (double)(rss1 - rss0) / B.n,
+		    (double)(pss1 - pss0) / B.n, B.deliveries < want);
+	}
+	return (B.lost || B.dups || B.reorders || B.disconnects) ? 1 : 0;
+}
