@@ -6,8 +6,9 @@
  * flush list iff CF_DIRTY; on the run queue iff CF_RUNQ; a client is freed
  * only by client_closing_tick/reap, never inside a callback that got it as
  * an argument.  Output is one contiguous buffer per client, written with
- * one write() per loop turn and released when drained, so idle clients
- * hold no buffers at all.
+ * one write() per loop turn; buffers are kept while a client is busy and
+ * given back by the once-a-second tick when it has been idle, so idle
+ * clients hold no buffers at all and busy ones do not malloc every turn.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -202,6 +203,7 @@ out_append(struct client *c, const char *p, size_t n)
 	}
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
+	c->flags |= CF_BUSY;
 	mark_dirty(c);
 }
 
@@ -307,8 +309,12 @@ client_flush(struct client *c)
 		out_release(c);
 		return -1;
 	}
+	/* drained: keep the buffer while the client is busy (the tick frees
+	 * it once idle), so a busy client does not malloc every turn */
 	c->flags &= ~(uint32_t)CF_WBLOCK;
-	out_release(c);
+	c->out_off = c->out_len = 0;
+	if (c->state == CL_CLOSING)
+		out_release(c);
 	return 0;
 }
 
@@ -560,6 +566,7 @@ client_input(struct client *c)
 		if (n > 0) {
 			linebuf_commit(&c->in, (size_t)n);
 			budget -= (size_t)n;
+			c->flags |= CF_BUSY;
 			if (looks_like_tls(c)) {
 				client_close(c, "TLS handshake on a plain-text "
 				    "port");
@@ -576,11 +583,8 @@ client_input(struct client *c)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if (linebuf_pending(&c->in) == 0)
-				linebuf_shrink(&c->in);
-			return;
-		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;		/* the tick frees idle buffers */
 		{
 			char why[96];
 			snprintf(why, sizeof(why), "Read error: %s",
@@ -634,6 +638,14 @@ client_tick(void)
 
 	for (i = 0; i < T->n; i++) {
 		c = T->all[i];
+		/* a client idle for a whole tick gives its buffers back */
+		if (!(c->flags & CF_BUSY)) {
+			if (c->out_off == c->out_len && c->out != NULL)
+				out_release(c);
+			if (linebuf_pending(&c->in) == 0)
+				linebuf_shrink(&c->in);
+		}
+		c->flags &= ~(uint32_t)CF_BUSY;
 		if (c->state == CL_UNREG) {
 			if (kd.now_ms - c->created_ms >=
 			    (int64_t)kd.cfg.registration_timeout * 1000)

@@ -50,6 +50,7 @@ enum client_state {
 #define CF_CAP_302	0x0200	/* client said CAP LS 302 */
 #define CF_GOT_PASS	0x0400
 #define CF_BLOCKED	0x0800	/* held back by relay back-pressure */
+#define CF_BUSY		0x1000	/* buffers used since the last tick */
 
 /* Connection I/O: plain TCP today, TLS later. */
 struct conn_ops {

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""make bench: keochatd against Debian's ngircd (when installed), the same
+workloads, interleaved, in one run; a table with ratios.  A benchmark, not
+a test: nothing here asserts a time.
+
+Workloads (the issue's):
+  fan-out   200 clients, 10 senders x 2000 messages x 100 bytes, window 128
+  big room  1000 clients, 5 senders x 200 messages, window 32
+  storm     1000 clients connect, register and join at once
+plus a --workers sweep (1, 2, 4) of keochatd on the fan-out.
+Environment: BENCH_REPS (default 3, the median is shown)."""
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("KEO_TOP_BUILDDIR", ".")
+KEOCHATD = os.path.join(BUILD, "src", "server", "keochatd")
+BENCH = os.path.join(BUILD, "bench", "keochat-bench")
+NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd"
+                                    if os.path.exists("/usr/sbin/ngircd") else None)
+REPS = int(os.environ.get("BENCH_REPS", "3"))
+
+WORKLOADS = [
+    ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128"]),
+    ("big room", ["-n", "1000", "-s", "5", "-m", "200", "-b", "100", "-w", "32"]),
+    ("storm", ["-n", "1000", "-S"]),
+]
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 65536)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_port(port, proc, timeout=15):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not listen on %d" % port)
+
+
+class Keochatd:
+    name = "keochatd"
+
+    def __init__(self, workers=None):
+        self.workers = workers
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="kc-bench-")
+        self.port = free_port()
+        cmd = [KEOCHATD, "-f", "/dev/null", "-l", "127.0.0.1:%d" % self.port,
+               "-o", "autojoin=", "-o", "flood-rate=0",
+               "-o", "max-clients-per-ip=0", "-o", "log-level=warning",
+               "-o", "runtime-dir=%s/run" % self.dir]
+        if self.workers:
+            cmd += ["-w", str(self.workers)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(self.dir, "log"), "w"),
+                                     preexec_fn=raise_nofile)
+        wait_port(self.port, self.proc)
+        time.sleep(0.2)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Ngircd:
+    name = "ngircd"
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="kc-bench-ng-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "ngircd.conf")
+        with open(conf, "w") as f:
+            f.write("""[Global]
+Name = irc.bench.test
+Info = ngircd for keochat's benchmark
+Listen = 127.0.0.1
+Ports = %d
+ServerUID = %d
+ServerGID = %d
+PidFile = %s/pid
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxPenaltyTime = 0
+PingTimeout = 600
+PongTimeout = 600
+[Options]
+PAM = no
+Ident = no
+DNS = no
+""" % (self.port, os.getuid(), os.getgid(), self.dir))
+        self.proc = subprocess.Popen([NGIRCD, "-n", "-f", conf],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL,
+                                     preexec_fn=raise_nofile)
+        wait_port(self.port, self.proc)
+        time.sleep(0.2)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_one(server, args, tag):
+    server.start()
+    try:
+        r = subprocess.run([BENCH, "-p", str(server.port), "-P",
+                            str(server.proc.pid), "-x", tag, "-t", "60",
+                            "-c", "#bench"] + args, capture_output=True,
+                           text=True, timeout=600, preexec_fn=raise_nofile)
+    finally:
+        server.stop()
+    line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+    kv = dict(x.split("=", 1) for x in line.split() if "=" in x)
+    kv["exit"] = str(r.returncode)
+    if r.returncode != 0:
+        sys.stderr.write("%s %s: exit %d\n%s\n" % (server.name, tag,
+                                                   r.returncode, r.stderr[-2000:]))
+    return kv
+
+
+def med(results, key):
+    vals = [float(r[key]) for r in results if key in r]
+    return statistics.median(vals) if vals else float("nan")
+
+
+def fmt(v, key):
+    if v != v:
+        return "-"
+    if key in ("deliveries_per_s",):
+        return "%.2fM" % (v / 1e6)
+    if key.endswith("_us") or key in ("p50_us", "p99_us", "max_us"):
+        return "%.1f ms" % (v / 1000)
+    if key == "cpu_us_per_delivery":
+        return "%.3f us" % v
+    if key in ("storm_s", "join_s"):
+        return "%.3f s" % v
+    if key.endswith("_kb"):
+        return "%.2f KiB" % v
+    return "%g" % v
+
+
+def main():
+    if not os.path.exists(BENCH):
+        sys.exit("build keochat-bench first (make)")
+    servers = [Keochatd()] + ([Ngircd()] if NGIRCD else [])
+    if not NGIRCD:
+        print("ngircd is not installed: keochatd only (apt-get install ngircd)")
+    ncpu = os.cpu_count()
+    print("machine: %s, %d CPUs; keochatd workers: %d (default); %d reps, "
+          "median shown" % (os.uname().machine, ncpu, ncpu, REPS))
+    table = []
+    failures = 0
+    for wl, args in WORKLOADS:
+        res = {s.name: [] for s in servers}
+        for rep in range(REPS):
+            for s in servers:          # interleaved
+                kv = run_one(s, args, "r%d" % rep)
+                failures += kv["exit"] != "0"
+                res[s.name].append(kv)
+        keys = (["deliveries_per_s", "cpu_us_per_delivery", "p50_us",
+                 "p99_us", "lost", "dup", "reordered", "disconnects"]
+                if "-S" not in args else
+                ["storm_s", "rss_per_conn_kb", "pss_per_conn_kb",
+                 "disconnects"])
+        for k in keys:
+            a = med(res["keochatd"], k)
+            b = med(res["ngircd"], k) if "ngircd" in res else float("nan")
+            ratio = ("%.2fx" % (a / b)) if b == b and b not in (0.0,) and a == a else "-"
+            table.append((wl, k, fmt(a, k), fmt(b, k), ratio))
+    print()
+    print("| workload | metric | keochatd | ngircd | keochatd/ngircd |")
+    print("|---|---|---|---|---|")
+    for row in table:
+        print("| %s |" % " | ".join(row))
+    print()
+    print("| keochatd --workers | deliveries/s | CPU per delivery | p99 |")
+    print("|---|---|---|---|")
+    for w in (1, 2, 4):
+        rs = [run_one(Keochatd(workers=w), WORKLOADS[0][1], "w%d%d" % (w, i))
+              for i in range(REPS)]
+        failures += sum(r["exit"] != "0" for r in rs)
+        print("| %d | %s | %s | %s |" % (
+            w, fmt(med(rs, "deliveries_per_s"), "deliveries_per_s"),
+            fmt(med(rs, "cpu_us_per_delivery"), "cpu_us_per_delivery"),
+            fmt(med(rs, "p99_us"), "p99_us")))
+    if failures:
+        print("\n%d runs reported loss, disconnects or stalls" % failures)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
