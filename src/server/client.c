@@ -42,6 +42,8 @@ struct client_table {
 	struct client	 *blocked;	/* held back by relay back-pressure */
 	struct client	**closing;	/* out of the roster, flushing */
 	unsigned	  nclosing, closingcap;
+	struct arena_chunk *ahead, *acur; /* this turn's shared output */
+	int		  trim_due;	/* give spare chunks back after flush */
 };
 
 #define T	(kd.clients)
@@ -154,7 +156,93 @@ client_set_prefix(struct client *c)
 	    (size_t)n >= sizeof(c->prefix) ? sizeof(c->prefix) - 1 : (size_t)n);
 }
 
-/* --- output -------------------------------------------------------------- */
+/* --- output --------------------------------------------------------------
+ *
+ * Output of a loop turn goes into one arena shared by all clients: a line
+ * sent to a room is copied into it once and every recipient queues a
+ * pointer to it (consecutive lines merge into one segment), and the flush
+ * writes each client's segments with one writev.  Whatever a client cannot
+ * take this turn is copied into its private backlog, so the arena is empty
+ * of references when client_flush_all recycles it.  sendq bounds backlog
+ * plus segments.
+ */
+
+#define ARENA_CHUNK	(256 * 1024)
+#define IOV_BATCH	64
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t		 used, cap;
+	char		 data[];
+};
+
+static struct arena_chunk *
+chunk_new(size_t n)
+{
+	size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+	struct arena_chunk *a = malloc(sizeof(*a) + cap);
+
+	if (a != NULL) {
+		a->next = NULL;
+		a->used = 0;
+		a->cap = cap;
+	}
+	return a;
+}
+
+const char *
+client_arena_put(const char *p, size_t n)
+{
+	struct arena_chunk *a = T->acur, *nc;
+	char *dst;
+
+	if (a == NULL || a->cap - a->used < n) {
+		if (a != NULL && a->next != NULL && a->next->cap >= n)
+			nc = a->next;		/* reuse the next chunk */
+		else {
+			if ((nc = chunk_new(n)) == NULL)
+				return NULL;
+			if (a != NULL) {
+				nc->next = a->next;
+				a->next = nc;
+			} else
+				T->ahead = nc;
+		}
+		nc->used = 0;
+		T->acur = a = nc;
+	}
+	dst = a->data + a->used;
+	memcpy(dst, p, n);
+	a->used += n;
+	return dst;
+}
+
+static void
+arena_reset(void)
+{
+	struct arena_chunk *a;
+
+	for (a = T->ahead; a != NULL; a = a->next)
+		a->used = 0;
+	T->acur = T->ahead;
+}
+
+/* Give back the chunks past the first (once a second). */
+static void
+arena_trim(void)
+{
+	struct arena_chunk *a, *next;
+
+	if (T->ahead == NULL)
+		return;
+	for (a = T->ahead->next; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	T->ahead->next = NULL;
+	T->ahead->used = 0;
+	T->acur = T->ahead;
+}
 
 static void
 mark_dirty(struct client *c)
@@ -192,17 +280,78 @@ out_reserve(struct client *c, size_t n)
 }
 
 static void
-out_append(struct client *c, const char *p, size_t n)
+out_release(struct client *c)
 {
-	if (out_reserve(c, n) == -1) {
-		log_warnx("out of memory queueing %zu bytes for %s", n,
-		    c->host);
+	free(c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = c->out_cap = 0;
+	free(c->seg);
+	c->seg = NULL;
+	c->seg0 = c->nseg = c->segcap = 0;
+	c->queued = 0;
+}
+
+static void
+out_oom(struct client *c)
+{
+	log_warnx("out of memory queueing output for %s", c->host);
+	c->flags |= CF_DISCARD_OUT;
+	client_close(c, "Server out of memory");
+}
+
+/* Copy the unsent segments into the private backlog. */
+static void
+spill(struct client *c)
+{
+	size_t total = 0;
+	uint32_t i;
+
+	for (i = c->seg0; i < c->nseg; i++)
+		total += c->seg[i].iov_len;
+	if (total > 0 && out_reserve(c, total) == 0)
+		for (i = c->seg0; i < c->nseg; i++) {
+			memcpy(c->out + c->out_len, c->seg[i].iov_base,
+			    c->seg[i].iov_len);
+			c->out_len += c->seg[i].iov_len;
+		}
+	else if (total > 0) {
+		c->queued -= total;
+		out_oom(c);
+	}
+	c->seg0 = c->nseg = 0;
+}
+
+void
+client_send_shared(struct client *c, const char *p, size_t n)
+{
+	struct iovec *last, *ns;
+
+	if (c->state >= CL_DYING)
+		return;
+	if (c->queued + n > kd.cfg.sendq) {
 		c->flags |= CF_DISCARD_OUT;
-		client_close(c, "Server out of memory");
+		client_close(c, "SendQ exceeded");
 		return;
 	}
-	memcpy(c->out + c->out_len, p, n);
-	c->out_len += n;
+	last = c->nseg > c->seg0 ? &c->seg[c->nseg - 1] : NULL;
+	if (last != NULL && (const char *)last->iov_base + last->iov_len == p)
+		last->iov_len += n;	/* the next line of the same run */
+	else {
+		if (c->nseg == c->segcap) {
+			uint32_t ncap = c->segcap ? c->segcap * 2 : 8;
+			if ((ns = reallocarray(c->seg, ncap, sizeof(*ns))) ==
+			    NULL) {
+				out_oom(c);
+				return;
+			}
+			c->seg = ns;
+			c->segcap = ncap;
+		}
+		c->seg[c->nseg].iov_base = (void *)(uintptr_t)p;
+		c->seg[c->nseg].iov_len = n;
+		c->nseg++;
+	}
+	c->queued += n;
 	c->flags |= CF_BUSY;
 	mark_dirty(c);
 }
@@ -210,14 +359,20 @@ out_append(struct client *c, const char *p, size_t n)
 void
 client_send(struct client *c, const char *p, size_t n)
 {
+	const char *a;
+
 	if (c->state >= CL_DYING)
 		return;
-	if (c->out_len - c->out_off + n > kd.cfg.sendq) {
+	if (c->queued + n > kd.cfg.sendq) {
 		c->flags |= CF_DISCARD_OUT;
 		client_close(c, "SendQ exceeded");
 		return;
 	}
-	out_append(c, p, n);
+	if ((a = client_arena_put(p, n)) == NULL) {
+		out_oom(c);
+		return;
+	}
+	client_send_shared(c, a, n);
 }
 
 /* Cut buf (len bytes) to 510 at a UTF-8 boundary and add CRLF. */
@@ -272,30 +427,62 @@ reply(struct client *c, const char *num, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Account n written bytes: backlog first, then segments. */
 static void
-out_release(struct client *c)
+consume(struct client *c, size_t n)
 {
-	free(c->out);
-	c->out = NULL;
-	c->out_off = c->out_len = c->out_cap = 0;
+	size_t m = c->out_len - c->out_off;
+
+	c->queued -= n;
+	if (m > n)
+		m = n;
+	c->out_off += m;
+	n -= m;
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	while (n > 0 && c->seg0 < c->nseg) {
+		struct iovec *v = &c->seg[c->seg0];
+		if (n >= v->iov_len) {
+			n -= v->iov_len;
+			c->seg0++;
+		} else {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= n;
+			n = 0;
+		}
+	}
+	if (c->seg0 == c->nseg)
+		c->seg0 = c->nseg = 0;
 }
 
 int
 client_flush(struct client *c)
 {
+	struct iovec iov[IOV_BATCH];
+	uint32_t i;
 	ssize_t n;
+	int k;
 
-	while (c->out_off < c->out_len) {
-		n = c->ops->write(c, c->out + c->out_off,
-		    c->out_len - c->out_off);
+	for (;;) {
+		k = 0;
+		if (c->out_off < c->out_len) {
+			iov[k].iov_base = c->out + c->out_off;
+			iov[k++].iov_len = c->out_len - c->out_off;
+		}
+		for (i = c->seg0; i < c->nseg && k < IOV_BATCH; i++)
+			iov[k++] = c->seg[i];
+		if (k == 0)
+			break;
+		n = c->ops->writev(c, iov, k);
 		if (n > 0) {
-			c->out_off += (size_t)n;
+			consume(c, (size_t)n);
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->flags |= CF_WBLOCK;
+			spill(c);	/* the rest waits in the backlog */
 			return 0;
 		}
 		/* EPIPE, ECONNRESET ...: the peer is gone */
@@ -309,10 +496,10 @@ client_flush(struct client *c)
 		out_release(c);
 		return -1;
 	}
-	/* drained: keep the buffer while the client is busy (the tick frees
-	 * it once idle), so a busy client does not malloc every turn */
+	/* drained: keep the buffers while the client is busy (the tick
+	 * frees them once idle), so a busy client does not malloc */
 	c->flags &= ~(uint32_t)CF_WBLOCK;
-	c->out_off = c->out_len = 0;
+	c->queued = 0;
 	if (c->state == CL_CLOSING)
 		out_release(c);
 	return 0;
@@ -326,8 +513,15 @@ client_flush_all(void)
 	for (c = T->dirty, T->dirty = NULL; c != NULL; c = next) {
 		next = c->next_dirty;
 		c->flags &= ~(uint32_t)CF_DIRTY;
-		if (!(c->flags & CF_WBLOCK))
+		if (c->flags & CF_WBLOCK)
+			spill(c);	/* waits for EPOLLOUT */
+		else
 			client_flush(c);
+	}
+	arena_reset();		/* nobody points into it any more */
+	if (T->trim_due) {
+		T->trim_due = 0;
+		arena_trim();
 	}
 }
 
@@ -411,10 +605,16 @@ teardown(struct client *c)
 		out_release(c);
 	n = snprintf(buf, sizeof(buf), "ERROR :Closing Link: %s (%s)",
 	    c->host, c->reason ? c->reason : "Connection closed");
-	if (n > 0)
-		out_append(c, buf, line_finish(buf, (size_t)n));
 	c->state = CL_CLOSING;
 	c->close_by_ms = kd.now_ms + CLOSE_LINGER_MS;
+	spill(c);		/* what this turn queued goes first */
+	if (n > 0 && out_reserve(c, (size_t)n + 2) == 0) {
+		/* straight into the backlog: a dying client bypasses sendq */
+		n = (int)line_finish(buf, (size_t)n);
+		memcpy(c->out + c->out_len, buf, (size_t)n);
+		c->out_len += (size_t)n;
+		c->queued = c->out_len - c->out_off;
+	}
 	if (client_flush(c) == -1 || c->out_off == c->out_len) {
 		client_free(c);
 		return;
@@ -632,6 +832,8 @@ void
 client_tick(void)
 {
 	unsigned i;
+
+	T->trim_due = 1;	/* at the end of this turn's flush */
 	struct client *c;
 	int64_t idle;
 	char why[64];
@@ -640,7 +842,7 @@ client_tick(void)
 		c = T->all[i];
 		/* a client idle for a whole tick gives its buffers back */
 		if (!(c->flags & CF_BUSY)) {
-			if (c->out_off == c->out_len && c->out != NULL)
+			if (c->out_off == c->out_len && c->nseg == 0)
 				out_release(c);
 			if (linebuf_pending(&c->in) == 0)
 				linebuf_shrink(&c->in);
@@ -678,9 +880,14 @@ plain_read(struct client *c, void *p, size_t n)
 }
 
 static ssize_t
-plain_write(struct client *c, const void *p, size_t n)
+plain_writev(struct client *c, const struct iovec *iov, int n)
 {
-	return send(c->fd, p, n, MSG_NOSIGNAL);
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)n;
+	return sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 }
 
 static void
@@ -692,5 +899,5 @@ plain_close(struct client *c)
 }
 
 const struct conn_ops conn_plain_ops = {
-	"plain", plain_read, plain_write, plain_close
+	"plain", plain_read, plain_writev, plain_close
 };

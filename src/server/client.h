@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "bounds.h"
 #include "linebuf.h"
@@ -56,7 +57,7 @@ enum client_state {
 struct conn_ops {
 	const char *name;
 	ssize_t	(*read)(struct client *, void *, size_t);
-	ssize_t	(*write)(struct client *, const void *, size_t);
+	ssize_t	(*writev)(struct client *, const struct iovec *, int);
 	void	(*close)(struct client *);
 };
 
@@ -78,8 +79,12 @@ struct client {
 	int64_t		 flood_us;	/* penalty clock, monotonic us */
 	int64_t		 close_by_ms;	/* CL_CLOSING deadline */
 	struct linebuf	 in;
-	char		*out;		/* queued output, lazily allocated */
+	char		*out;		/* private backlog, lazily allocated */
 	size_t		 out_off, out_len, out_cap;
+	struct iovec	*seg;		/* this turn's output in the arena */
+	uint32_t	 seg0, nseg;	/* first unsent, end */
+	uint32_t	 segcap;
+	size_t		 queued;	/* backlog + segments: what sendq bounds */
 	struct client	*next_dirty, *next_run, *next_dead, *next_block;
 	char		*reason;	/* close reason (owned), set when dying */
 	char		*realname;	/* from USER until registration (owned) */
@@ -104,6 +109,12 @@ void		 client_foreach(void (*fn)(struct client *, void *), void *arg);
 /* Queue bytes (already CRLF-terminated) for c; a queue past sendq marks c
  * for closing with "SendQ exceeded". */
 void		 client_send(struct client *c, const char *p, size_t n);
+/* Copy bytes into this turn's arena; the pointer stays valid until the
+ * end of the turn (client_flush_all), NULL when memory is short. */
+const char	*client_arena_put(const char *p, size_t n);
+/* Queue n bytes that already sit in the arena (one copy shared by every
+ * recipient of a line). */
+void		 client_send_shared(struct client *c, const char *p, size_t n);
 /* Format one line, cut to 510 bytes at a UTF-8 boundary, add CRLF. */
 void		 client_sendf(struct client *c, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -119,7 +130,8 @@ void		 client_close(struct client *c, const char *reason);
 void		 client_reap(void);
 /* Write what is queued; 0, or -1 when the link failed (c is closed). */
 int		 client_flush(struct client *c);
-/* Flush every client with new output. */
+/* Flush every client with new output, then recycle the arena: after
+ * this no client points into it (slow ones keep a private copy). */
 void		 client_flush_all(void);
 /* Close CL_CLOSING clients whose output drained or whose deadline passed;
  * returns how many remain. */

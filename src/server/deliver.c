@@ -29,10 +29,13 @@ struct lchan {
 	struct client	**m;
 };
 
-/* One formatted variant of a line: tags + line + CRLF. */
+/* One formatted variant of a line: tags + line + CRLF, built once per
+ * frame and copied once into the turn's arena, which every recipient
+ * then shares. */
 struct variant {
 	int	 built;
 	size_t	 len;
+	const char *shared;		/* the copy in the arena, or NULL */
 	char	 buf[IRC_TAGS_MAX + IRC_LINE_MAX + 4];
 };
 
@@ -251,6 +254,7 @@ variant_get(const struct line_src *s, unsigned caps)
 	v->buf[n++] = '\n';
 	v->len = n;
 	v->built = 1;
+	v->shared = client_arena_put(v->buf, n);
 	return v;
 }
 
@@ -264,7 +268,10 @@ send_to(struct client *c, const struct line_src *s, int tagmsg)
 	if (tagmsg && !(c->caps & CAP_MESSAGE_TAGS))
 		return;
 	v = variant_get(s, c->caps);
-	client_send(c, v->buf, v->len);
+	if (v->shared != NULL)
+		client_send_shared(c, v->shared, v->len);
+	else
+		client_send(c, v->buf, v->len);	/* arena out of memory */
 }
 
 void

@@ -24,7 +24,8 @@
 #define LINK_HIGH	(4u << 20)	/* congested above this many bytes */
 #define LINK_LOW	(1u << 20)	/* and relieved below this */
 #define BATCH		64		/* frames per sendmmsg/recvmmsg */
-#define RX_PER_TURN	2048		/* frames read per loop turn */
+#define RX_PER_TURN	128		/* frames per loop turn: small turns keep
+				 * the output batch in cache */
 
 struct relay_link {
 	int		 epfd;

@@ -84,11 +84,15 @@ stub_read(struct client *c, void *p, size_t n)
 }
 
 static ssize_t
-stub_write(struct client *c, const void *p, size_t n)
+stub_writev(struct client *c, const struct iovec *iov, int n)
 {
+	ssize_t total = 0;
+	int i;
+
 	(void)c;
-	(void)p;
-	return (ssize_t)n;
+	for (i = 0; i < n; i++)
+		total += (ssize_t)iov[i].iov_len;
+	return total;
 }
 
 static void
@@ -98,7 +102,7 @@ stub_close(struct client *c)
 }
 
 static const struct conn_ops stub_ops = {
-	"stub", stub_read, stub_write, stub_close
+	"stub", stub_read, stub_writev, stub_close
 };
 
 /* --- the harness ------------------------------------------------------------ */
