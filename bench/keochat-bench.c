@@ -559,10 +559,27 @@ main(int argc, char *argv[])
 	t0 = now_ns();
 	connect_all(B.storm ? B.n : 256, t0 + (uint64_t)B.timeout * 1000000000ull);
 	tjoin = now_ns();
-	/* let the join bursts settle, then measure the idle cost */
+	/* let the join bursts settle; in storm mode wait until the clients
+	 * are idle (servers release per-connection buffers after idle time)
+	 * and measure the cost of an idle connection */
 	for (i = 0; i < 10; i++)
 		pump(20);
 	tree_mem_kb(&rss1, &pss1);
+	if (B.storm) {
+		/* idle: sample every half second until the server's memory
+		 * has settled (at least 2.5 s, at most 10 s) */
+		unsigned long long prev = 0;
+		for (i = 0; i < 20; i++) {
+			int k;
+			for (k = 0; k < 25; k++)
+				pump(20);
+			prev = rss1;
+			tree_mem_kb(&rss1, &pss1);
+			if (i >= 4 && (rss1 > prev ? rss1 - prev : prev - rss1)
+			    < 64)
+				break;
+		}
+	}
 	if (B.storm) {
 		printf("mode=storm clients=%d joined=%d storm_s=%.3f "
 		    "rss_before_kb=%llu rss_after_kb=%llu rss_per_conn_kb=%.2f "

@@ -11,10 +11,12 @@
  * clients hold no buffers at all and busy ones do not malloc every turn.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@
 #include "valid.h"
 
 #define READ_CHUNK	8192	/* bytes per read() */
+#define SCRATCH_SIZE	(READ_BUDGET + IRC_WIRE_MAX + 64)
 #define READ_BUDGET	32768	/* bytes per client per loop turn */
 #define CLOSE_LINGER_MS	2000	/* how long a closing client may flush */
 
@@ -43,6 +46,7 @@ struct client_table {
 	struct client	**closing;	/* out of the roster, flushing */
 	unsigned	  nclosing, closingcap;
 	struct arena_chunk *ahead, *acur; /* this turn's shared output */
+	char		 *scratch;	/* read buffer lent to idle clients */
 	int		  trim_due;	/* give spare chunks back after flush */
 };
 
@@ -176,18 +180,29 @@ struct arena_chunk {
 	char		 data[];
 };
 
+/* Chunks are mapped, not malloc'd, so the tick gives a burst's chunks
+ * back to the kernel instead of leaving them in the heap. */
 static struct arena_chunk *
 chunk_new(size_t n)
 {
 	size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-	struct arena_chunk *a = malloc(sizeof(*a) + cap);
+	struct arena_chunk *a;
 
-	if (a != NULL) {
-		a->next = NULL;
-		a->used = 0;
-		a->cap = cap;
-	}
+	a = mmap(NULL, sizeof(*a) + cap, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return NULL;
+	a->next = NULL;
+	a->used = 0;
+	a->cap = cap;
 	return a;
+}
+
+static void
+chunk_free(struct arena_chunk *a)
+{
+	if (munmap(a, sizeof(*a) + a->cap) == -1)
+		log_warn("munmap arena chunk");
 }
 
 const char *
@@ -237,11 +252,14 @@ arena_trim(void)
 		return;
 	for (a = T->ahead->next; a != NULL; a = next) {
 		next = a->next;
-		free(a);
+		chunk_free(a);
 	}
 	T->ahead->next = NULL;
 	T->ahead->used = 0;
 	T->acur = T->ahead;
+	/* and the head chunk's pages: an idle worker holds no output */
+	if (madvise(T->ahead->data, T->ahead->cap, MADV_DONTNEED) == -1)
+		log_warn("madvise arena");
 }
 
 static void
@@ -522,6 +540,10 @@ client_flush_all(void)
 	if (T->trim_due) {
 		T->trim_due = 0;
 		arena_trim();
+		/* transient buffers (NAMES lists, bursts) leave holes between
+		 * long-lived client structs: hand free pages back once a
+		 * second so idle connections cost only what they hold */
+		malloc_trim(0);
 	}
 }
 
@@ -732,8 +754,28 @@ looks_like_tls(const struct client *c)
 	    p[0] == 0x16 && p[1] == 0x03;
 }
 
+/* Read and run lines.  An idle client reads into the worker's scratch
+ * buffer and keeps only what is left over (a partial line, lagged lines),
+ * so connections cost no read buffer between bursts. */
+static void input(struct client *c);
+
 void
 client_input(struct client *c)
+{
+	int lent;
+
+	if (T->scratch == NULL && (T->scratch = malloc(SCRATCH_SIZE)) == NULL) {
+		input(c);
+		return;
+	}
+	lent = linebuf_lend(&c->in, T->scratch, SCRATCH_SIZE) == 0;
+	input(c);
+	if (lent && linebuf_unlend(&c->in) == -1)
+		client_close(c, "Server out of memory");
+}
+
+static void
+input(struct client *c)
 {
 	size_t budget = READ_BUDGET, avail, limit;
 	ssize_t n;

@@ -229,7 +229,8 @@ part_all(struct client *c)
 	u = roster_user(kd.roster, c->slot);
 	for (k = 0; u != NULL && k < u->nchans; k++)
 		snprintf(names[n++], sizeof(names[0]), "%s",
-		    roster_chan(kd.roster, u->chans[k])->name);
+		    roster_chan(kd.roster,
+		    roster_user_ext(kd.roster, c->slot)->chans[k])->name);
 	roster_unlock(kd.roster);
 	for (k = 0; k < n; k++)
 		part_one(c, names[k], "Left all channels");

@@ -130,7 +130,8 @@ to_nick(struct client *c, const struct outmsg *o, const char *target)
 		worker = u->worker;
 		snprintf(nick, sizeof(nick), "%s", u->nick);
 		if (u->flags & ROSTER_UF_AWAY)
-			snprintf(away, sizeof(away), "%s", u->away);
+			snprintf(away, sizeof(away), "%s",
+			    roster_user_ext(kd.roster, slot)->away);
 	} else
 		slot = -1;
 	roster_unlock(kd.roster);

@@ -26,11 +26,14 @@
 /* One 352 line's text ("<chan> <user> <host> <server> <nick> <H|G> :0
  * <real>"), NUL-separated in sb.  Lock held. */
 static void
-who_line(struct sbuf *sb, const char *chan, const struct roster_user *u)
+who_line(struct sbuf *sb, const char *chan, int32_t slot)
 {
+	const struct roster_user *u = roster_user(kd.roster, slot);
+	const struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
+
 	sbuf_printf(sb, "%s %s %s %s %s %c :0 %s%c", chan, u->user, u->host,
 	    kd.cfg.server_name, u->nick,
-	    (u->flags & ROSTER_UF_AWAY) ? 'G' : 'H', u->realname, '\0');
+	    (u->flags & ROSTER_UF_AWAY) ? 'G' : 'H', e->realname, '\0');
 }
 
 static void
@@ -58,10 +61,11 @@ cmd_who(struct client *c, struct irc_msg *m)
 		if ((idx = roster_chan_find(kd.roster, mask)) >= 0)
 			for (mm = roster_chan_first(kd.roster, idx); mm >= 0;
 			    mm = roster_member_next(kd.roster, mm))
-				if ((u = roster_user(kd.roster,
-				    roster_member_user(kd.roster, mm))) != NULL)
+				if (roster_user(kd.roster,
+				    roster_member_user(kd.roster, mm)) != NULL)
 					who_line(&sb, roster_chan(kd.roster,
-					    idx)->name, u);
+					    idx)->name,
+					    roster_member_user(kd.roster, mm));
 	} else {
 		lim = roster_user_limit(kd.roster);
 		for (i = 0; i < lim && n < WHO_MAX; i++) {
@@ -74,7 +78,7 @@ cmd_who(struct client *c, struct irc_msg *m)
 			if ((u->flags & ROSTER_UF_INVISIBLE) && i != c->slot &&
 			    strpbrk(mask, "*?") != NULL)
 				continue;
-			who_line(&sb, "*", u);
+			who_line(&sb, "*", i);
 			n++;
 		}
 	}
@@ -114,15 +118,17 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		memcpy(w.nick, u->nick, sizeof(w.nick));
 		memcpy(w.user, u->user, sizeof(w.user));
 		memcpy(w.host, u->host, sizeof(w.host));
-		memcpy(w.real, u->realname, sizeof(w.real));
-		memcpy(w.away, u->away, sizeof(w.away));
+		memcpy(w.real, roster_user_ext(kd.roster, slot)->realname,
+		    sizeof(w.real));
+		memcpy(w.away, roster_user_ext(kd.roster, slot)->away,
+		    sizeof(w.away));
 		w.signon = u->signon;
 		w.last_msg = u->last_msg;
 		for (k = 0; k < u->nchans; k++) {
 			if (k > 0)
 				sbuf_add(&chans, " ", 1);
 			sbuf_adds(&chans, roster_chan(kd.roster,
-			    u->chans[k])->name);
+			    roster_user_ext(kd.roster, slot)->chans[k])->name);
 		}
 	} else
 		slot = -1;

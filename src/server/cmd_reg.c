@@ -168,15 +168,16 @@ static unsigned
 user_channels(int32_t slot, struct multi_chan *ch)
 {
 	struct roster_user *u = roster_user(kd.roster, slot);
+	struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
 	struct roster_chan *rc;
 	unsigned k, n = 0;
 
 	if (u == NULL)
 		return 0;
 	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++) {
-		if ((rc = roster_chan(kd.roster, u->chans[k])) == NULL)
+		if ((rc = roster_chan(kd.roster, e->chans[k])) == NULL)
 			continue;
-		ch[n].idx = u->chans[k];
+		ch[n].idx = e->chans[k];
 		ch[n].gen = rc->gen;
 		ch[n].flags = 0;
 		n++;

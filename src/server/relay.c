@@ -18,10 +18,12 @@
  * roster slots and sends a QUIT for each of its users.
  */
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,10 +287,11 @@ collect_gone(struct roster *r, int32_t slot, void *arg)
 	g->registered = u->state == ROSTER_REG;
 	g->n = 0;
 	for (k = 0; k < u->nchans; k++) {
-		struct roster_chan *ch = roster_chan(r, u->chans[k]);
+		int32_t c = roster_user_ext(r, slot)->chans[k];
+		struct roster_chan *ch = roster_chan(r, c);
 		if (ch == NULL)
 			continue;
-		g->idx[g->n] = u->chans[k];
+		g->idx[g->n] = c;
 		g->gen[g->n++] = ch->gen;
 	}
 }
@@ -761,6 +764,24 @@ ctl_frame(enum relay_type type, uint32_t a, uint32_t b)
 		ctl_send(kd.ctl, buf, (size_t)n);
 }
 
+/* Once a second: hand back the receive batch's pages and free heap. */
+static void
+idle_trim(void)
+{
+	struct rlink *l;
+
+	if (madvise(R.rxbuf, (size_t)BATCH * RELAY_FRAME_MAX,
+	    MADV_DONTNEED) == -1)
+		log_warn("madvise relay receive buffer");
+	for (l = R.links; l != NULL; l = l->next)
+		if (l->fd >= 0 && l->qhead == l->qtail && l->qcap > 1024) {
+			free(l->q);	/* an empty, outgrown queue */
+			l->q = NULL;
+			l->qhead = l->qtail = l->qcap = 0;
+		}
+	malloc_trim(0);
+}
+
 static void
 lock_wait_hook(void *arg)
 {
@@ -780,9 +801,12 @@ relay_init(void)
 		fatal("epoll_create1");
 	R.lfd = kd.relay_fd;	/* relay.sock, bound by the master */
 	R.nsubs = kd.cfg.max_channels;
-	if ((R.subs = calloc(R.nsubs, sizeof(*R.subs))) == NULL ||
-	    (R.rxbuf = malloc((size_t)BATCH * RELAY_FRAME_MAX)) == NULL)
+	if ((R.subs = calloc(R.nsubs, sizeof(*R.subs))) == NULL)
 		fatalx("out of memory");
+	R.rxbuf = mmap(NULL, (size_t)BATCH * RELAY_FRAME_MAX, PROT_READ |
+	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (R.rxbuf == MAP_FAILED)
+		fatal("mmap relay receive buffer");
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.u64 = TAG_LISTEN;
@@ -849,6 +873,7 @@ relay_main(void)
 		if (kd.now_ms - last_hb >= 1000) {
 			last_hb = kd.now_ms;
 			ctl_frame(RELAY_CTL_HEARTBEAT, 0, 0);
+			idle_trim();
 		}
 	}
 	for (l = R.links; l != NULL; l = l->next)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -52,7 +53,9 @@ relay_link_init(int epfd)
 	K->epfd = epfd;
 	K->fd = -1;
 	K->backoff_ms = 50;
-	if ((K->rxbuf = malloc((size_t)BATCH * RELAY_FRAME_MAX)) == NULL)
+	K->rxbuf = mmap(NULL, (size_t)BATCH * RELAY_FRAME_MAX, PROT_READ |
+	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (K->rxbuf == MAP_FAILED)
 		return -1;
 	link_connect();
 	return 0;
@@ -213,6 +216,10 @@ relay_link_tick(void)
 {
 	if (!K->up && kd.now_ms >= K->retry_ms)
 		link_connect();
+	/* the receive batch's pages come back on the next burst */
+	if (madvise(K->rxbuf, (size_t)BATCH * RELAY_FRAME_MAX,
+	    MADV_DONTNEED) == -1)
+		log_warn("madvise relay receive buffer");
 }
 
 static uint32_t

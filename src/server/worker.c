@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -194,10 +193,6 @@ accept_emfile(int lfd)
 		if (fd >= 0)
 			refuse(fd, "*", "Server out of file descriptors");
 		W.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	/* output buffers come and go with traffic: keep freed memory in the
-	 * heap instead of trimming and faulting it back every turn */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_MMAP_THRESHOLD, 16 << 20);
 		if (fd >= 0 && W.reserve_fd >= 0)
 			return;
 	}

@@ -20,6 +20,9 @@ linebuf_init(struct linebuf *lb, size_t max)
 void
 linebuf_free(struct linebuf *lb)
 {
+	if (lb->lent)
+		lb->data = NULL;	/* not ours to free */
+	lb->lent = 0;
 	free(lb->data);
 	lb->data = NULL;
 	lb->off = lb->len = lb->cap = lb->scan = 0;
@@ -35,11 +38,47 @@ linebuf_pending(const struct linebuf *lb)
 void
 linebuf_shrink(struct linebuf *lb)
 {
-	if (lb->off == lb->len) {
+	if (lb->off == lb->len && !lb->lent) {
 		free(lb->data);
 		lb->data = NULL;
 		lb->off = lb->len = lb->cap = lb->scan = 0;
 	}
+}
+
+int
+linebuf_lend(struct linebuf *lb, char *buf, size_t cap)
+{
+	if (lb->lent || lb->off != lb->len)
+		return -1;
+	free(lb->data);
+	lb->data = buf;
+	lb->cap = cap;
+	lb->off = lb->len = lb->scan = 0;
+	lb->lent = 1;
+	return 0;
+}
+
+int
+linebuf_unlend(struct linebuf *lb)
+{
+	size_t used = lb->len - lb->off;
+	char *own = NULL;
+
+	if (!lb->lent)
+		return 0;
+	lb->lent = 0;
+	if (used > 0 && (own = malloc(used)) == NULL) {
+		lb->data = NULL;
+		lb->off = lb->len = lb->cap = lb->scan = 0;
+		return -1;
+	}
+	if (used > 0)
+		memcpy(own, lb->data + lb->off, used);
+	lb->data = own;
+	lb->cap = used;
+	lb->len = used;
+	lb->off = 0;	/* scan stays: those bytes still hold no LF */
+	return 0;
 }
 
 char *
@@ -47,6 +86,9 @@ linebuf_reserve(struct linebuf *lb, size_t want, size_t *avail)
 {
 	size_t used = lb->len - lb->off, ncap;
 	char *n;
+
+	if (lb->lent && lb->cap - lb->len < want && linebuf_unlend(lb) == -1)
+		return NULL;	/* outgrew the loan: continue on our own */
 
 	if (lb->off > 0 && (used == 0 || lb->cap - lb->len < want)) {
 		memmove(lb->data, lb->data + lb->off, used);

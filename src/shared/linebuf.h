@@ -25,6 +25,7 @@ struct linebuf {
 	size_t	 scan;		/* bytes after off known to hold no LF */
 	size_t	 max;		/* longest accepted line, terminator excluded */
 	int	 discard;	/* dropping the tail of an over-long line */
+	int	 lent;		/* data is a borrowed buffer (linebuf_lend) */
 };
 
 enum linebuf_res {
@@ -65,5 +66,14 @@ size_t		 linebuf_pending(const struct linebuf *lb);
 
 /* Release the storage when nothing is buffered (idle connections). */
 void		 linebuf_shrink(struct linebuf *lb);
+
+/* While lb holds nothing, read into the caller's buffer (cap bytes)
+ * instead of its own: a server reads every connection through one scratch
+ * buffer and only keeps what is left over.  Returns 0, or -1 (nothing
+ * lent) when lb still holds bytes. */
+int		 linebuf_lend(struct linebuf *lb, char *buf, size_t cap);
+/* Give the buffer back, copying any leftover into lb's own storage; -1
+ * when memory is short (the leftover is lost). */
+int		 linebuf_unlend(struct linebuf *lb);
 
 #endif

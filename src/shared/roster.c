@@ -37,11 +37,11 @@ struct ipent {
 
 struct roster_hdr {
 	uint32_t magic, version;
-	uint32_t hdr_size, user_size, chan_size, member_size, ip_size;
+	uint32_t hdr_size, user_size, ext_size, chan_size, member_size, ip_size;
 	uint32_t max_users, max_chans, max_members;
 	uint32_t nick_nb, chan_nb, ip_nb;	/* bucket counts, powers of 2 */
 	uint64_t total_size;
-	uint64_t off_nickb, off_chanb, off_ipb, off_users, off_chans,
+	uint64_t off_nickb, off_chanb, off_ipb, off_users, off_ext, off_chans,
 		 off_members, off_ips;
 	pthread_mutex_t lock;
 	volatile uint32_t dirty;	/* set while the lock is held */
@@ -57,6 +57,7 @@ struct roster {
 	struct roster_hdr *h;
 	int32_t		*nickb, *chanb, *ipb;
 	struct roster_user *users;
+	struct roster_user_ext *ext;
 	struct roster_chan *chans;
 	struct member	*mem;
 	struct ipent	*ips;
@@ -65,7 +66,7 @@ struct roster {
 };
 
 struct layout {
-	uint64_t off_nickb, off_chanb, off_ipb, off_users, off_chans,
+	uint64_t off_nickb, off_chanb, off_ipb, off_users, off_ext, off_chans,
 		 off_members, off_ips, total;
 	uint32_t nick_nb, chan_nb, ip_nb, max_members;
 };
@@ -103,6 +104,8 @@ layout_compute(struct layout *l, unsigned max_users, unsigned max_chans)
 	o = align64(o + (uint64_t)l->ip_nb * 4);
 	l->off_users = o;
 	o = align64(o + (uint64_t)max_users * sizeof(struct roster_user));
+	l->off_ext = o;
+	o = align64(o + (uint64_t)max_users * sizeof(struct roster_user_ext));
 	l->off_chans = o;
 	o = align64(o + (uint64_t)max_chans * sizeof(struct roster_chan));
 	l->off_members = o;
@@ -131,6 +134,7 @@ handle_bind(struct roster *r, void *mem)
 	r->chanb = (int32_t *)(void *)(b + r->h->off_chanb);
 	r->ipb = (int32_t *)(void *)(b + r->h->off_ipb);
 	r->users = (struct roster_user *)(void *)(b + r->h->off_users);
+	r->ext = (struct roster_user_ext *)(void *)(b + r->h->off_ext);
 	r->chans = (struct roster_chan *)(void *)(b + r->h->off_chans);
 	r->mem = (struct member *)(void *)(b + r->h->off_members);
 	r->ips = (struct ipent *)(void *)(b + r->h->off_ips);
@@ -163,6 +167,7 @@ roster_init(void *mem, size_t size, unsigned max_users, unsigned max_chans,
 	h->version = ROSTER_VERSION;
 	h->hdr_size = sizeof(struct roster_hdr);
 	h->user_size = sizeof(struct roster_user);
+	h->ext_size = sizeof(struct roster_user_ext);
 	h->chan_size = sizeof(struct roster_chan);
 	h->member_size = sizeof(struct member);
 	h->ip_size = sizeof(struct ipent);
@@ -177,6 +182,7 @@ roster_init(void *mem, size_t size, unsigned max_users, unsigned max_chans,
 	h->off_chanb = l.off_chanb;
 	h->off_ipb = l.off_ipb;
 	h->off_users = l.off_users;
+	h->off_ext = l.off_ext;
 	h->off_chans = l.off_chans;
 	h->off_members = l.off_members;
 	h->off_ips = l.off_ips;
@@ -208,6 +214,7 @@ roster_attach(void *mem, size_t size, char *err, size_t errsz)
 	    h->version != ROSTER_VERSION ||
 	    h->hdr_size != sizeof(struct roster_hdr) ||
 	    h->user_size != sizeof(struct roster_user) ||
+	    h->ext_size != sizeof(struct roster_user_ext) ||
 	    h->chan_size != sizeof(struct roster_chan) ||
 	    h->member_size != sizeof(struct member) ||
 	    h->ip_size != sizeof(struct ipent) || h->total_size > size) {
@@ -424,12 +431,13 @@ static void
 rebuild_user(struct roster *r, int32_t s)
 {
 	struct roster_user *u = &r->users[s];
+	struct roster_user_ext *e = &r->ext[s];
 	unsigned k, j, n = 0, nc = u->nchans;
 	int32_t c, m;
 
 	u->nick[NICK_MAX] = u->fnick[NICK_MAX] = u->user[USER_MAX] = '\0';
-	u->host[HOST_MAX] = u->realname[REALNAME_MAX] = '\0';
-	u->away[AWAY_MAX] = '\0';
+	u->host[HOST_MAX] = e->realname[REALNAME_MAX] = '\0';
+	e->away[AWAY_MAX] = '\0';
 	irc_casefold(u->fnick, sizeof(u->fnick), u->nick);
 	if (u->state == ROSTER_REG)
 		r->h->nreg++;
@@ -443,16 +451,16 @@ rebuild_user(struct roster *r, int32_t s)
 	if (nc > CHANS_PER_USER_MAX)
 		nc = CHANS_PER_USER_MAX;
 	for (k = 0; k < nc; k++) {
-		c = u->chans[k];
+		c = e->chans[k];
 		if (c < 0 || (uint32_t)c >= r->h->hw_chan || !r->chans[c].used)
 			continue;
-		for (j = 0; j < n && u->chans[j] != c; j++)
+		for (j = 0; j < n && e->chans[j] != c; j++)
 			;
 		if (j < n || (m = member_alloc(r)) < 0)
 			continue;
 		member_link(r, m, s, c);
-		u->chans[n] = c;
-		u->mems[n] = m;
+		e->chans[n] = c;
+		e->mems[n] = m;
 		n++;
 	}
 	u->nchans = (uint16_t)n;
@@ -585,8 +593,9 @@ roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
 	}
 	u = &r->users[s];
 	gen = u->gen;
-	memset(u, 0, offsetof(struct roster_user, chans));
+	memset(u, 0, sizeof(*u));
 	u->gen = gen;
+	r->ext[s].realname[0] = r->ext[s].away[0] = '\0';
 	u->state = ROSTER_UNREG;
 	u->worker = worker;
 	u->pid = pid;
@@ -613,6 +622,12 @@ roster_user(struct roster *r, int32_t slot)
 	return slot_ok(r, slot) ? &r->users[slot] : NULL;
 }
 
+struct roster_user_ext *
+roster_user_ext(struct roster *r, int32_t slot)
+{
+	return slot_ok(r, slot) ? &r->ext[slot] : NULL;
+}
+
 int
 roster_user_valid(struct roster *r, int32_t slot, uint32_t gen)
 {
@@ -635,7 +650,7 @@ roster_user_free(struct roster *r, int32_t slot)
 		return;
 	u = &r->users[slot];
 	while (u->nchans > 0)
-		roster_part(r, slot, u->chans[u->nchans - 1], &gone);
+		roster_part(r, slot, r->ext[slot].chans[u->nchans - 1], &gone);
 	if (u->nick[0] != '\0')
 		nick_hash_remove(r, slot);
 	ip_release(r, u->ip);
@@ -688,7 +703,8 @@ roster_user_register(struct roster *r, int32_t slot, const char *user,
 	struct roster_user *u = &r->users[slot];
 
 	snprintf(u->user, sizeof(u->user), "%s", user);
-	snprintf(u->realname, sizeof(u->realname), "%s", realname);
+	snprintf(r->ext[slot].realname, sizeof(r->ext[slot].realname), "%s",
+	    realname);
 	u->signon = u->last_msg = now;
 	if (u->state != ROSTER_REG) {
 		u->state = ROSTER_REG;
@@ -703,13 +719,14 @@ void
 roster_user_set_away(struct roster *r, int32_t slot, const char *msg)
 {
 	struct roster_user *u = &r->users[slot];
+	struct roster_user_ext *e = &r->ext[slot];
 
 	if (msg == NULL || *msg == '\0') {
 		u->flags &= ~(uint32_t)ROSTER_UF_AWAY;
-		u->away[0] = '\0';
+		e->away[0] = '\0';
 	} else {
 		u->flags |= ROSTER_UF_AWAY;
-		snprintf(u->away, sizeof(u->away), "%s", msg);
+		snprintf(e->away, sizeof(e->away), "%s", msg);
 	}
 }
 
@@ -760,7 +777,7 @@ roster_is_member(struct roster *r, int32_t slot, int32_t chan)
 	unsigned k;
 
 	for (k = 0; k < u->nchans; k++)
-		if (u->chans[k] == chan)
+		if (r->ext[slot].chans[k] == chan)
 			return 1;
 	return 0;
 }
@@ -818,8 +835,8 @@ roster_join(struct roster *r, int32_t slot, const char *name, unsigned limit,
 		*chan = c;
 	}
 	member_link(r, m, slot, c);
-	u->chans[u->nchans] = c;
-	u->mems[u->nchans] = m;
+	r->ext[slot].chans[u->nchans] = c;
+	r->ext[slot].mems[u->nchans] = m;
 	u->nchans++;
 	return ROSTER_OK;
 }
@@ -828,16 +845,17 @@ enum roster_err
 roster_part(struct roster *r, int32_t slot, int32_t chan, int *gone)
 {
 	struct roster_user *u = &r->users[slot];
+	struct roster_user_ext *e = &r->ext[slot];
 	struct roster_chan *ch;
 	unsigned k;
 	int32_t m;
 
 	*gone = 0;
-	for (k = 0; k < u->nchans && u->chans[k] != chan; k++)
+	for (k = 0; k < u->nchans && e->chans[k] != chan; k++)
 		;
 	if (k == u->nchans)
 		return ROSTER_NOT_ON;
-	m = u->mems[k];
+	m = e->mems[k];
 	ch = &r->chans[chan];
 	if (r->mem[m].prev >= 0)
 		r->mem[r->mem[m].prev].next = r->mem[m].next;
@@ -850,8 +868,8 @@ roster_part(struct roster *r, int32_t slot, int32_t chan, int *gone)
 	r->mem[m].next = r->h->free_member;
 	r->h->free_member = m;
 	u->nchans--;
-	u->chans[k] = u->chans[u->nchans];
-	u->mems[k] = u->mems[u->nchans];
+	e->chans[k] = e->chans[u->nchans];
+	e->mems[k] = e->mems[u->nchans];
 	if (--ch->nmembers == 0) {
 		chan_hash_remove(r, chan);
 		chan_release(r, chan);

@@ -30,7 +30,7 @@
 #include "bounds.h"
 
 #define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
-#define ROSTER_VERSION	1
+#define ROSTER_VERSION	2
 
 enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
 
@@ -49,8 +49,11 @@ enum roster_err {
 	ROSTER_NO_SUCH_CHAN,
 };
 
-/* One user slot.  Written only by roster.c, except last_msg, which the
- * owning worker updates without the lock (a hint for WHOIS idle time). */
+/* One user slot: the fields NAMES, nick lookups and most commands read.
+ * Written only by roster.c, except last_msg, which the owning worker
+ * updates without the lock (a hint for WHOIS idle time).  The rarely read
+ * rest lives in struct roster_user_ext, so that listing a big room touches
+ * few pages of the segment. */
 struct roster_user {
 	uint32_t gen;			/* bumped when the slot is freed */
 	uint8_t	 state;			/* enum roster_state */
@@ -67,6 +70,10 @@ struct roster_user {
 	char	 fnick[NICK_MAX + 1];	/* casefolded nick: the hash key */
 	char	 user[USER_MAX + 1];
 	char	 host[HOST_MAX + 1];	/* textual address */
+};
+
+/* The cold part of a user slot (same index as struct roster_user). */
+struct roster_user_ext {
 	char	 realname[REALNAME_MAX + 1];
 	char	 away[AWAY_MAX + 1];
 	int32_t	 chans[CHANS_PER_USER_MAX];	/* channel indexes (primary) */
@@ -124,6 +131,8 @@ int32_t		 roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
 /* Free a slot: parts every channel, drops the nick and address count. */
 void		 roster_user_free(struct roster *r, int32_t slot);
 struct roster_user *roster_user(struct roster *r, int32_t slot);
+/* The cold part of a slot in use, or NULL. */
+struct roster_user_ext *roster_user_ext(struct roster *r, int32_t slot);
 /* Nonzero when slot is in use with generation gen. */
 int		 roster_user_valid(struct roster *r, int32_t slot,
 		    uint32_t gen);
