@@ -274,6 +274,54 @@ many_lines_in_order(void **state)
 	linebuf_free(&lb);
 }
 
+static void
+lend_and_unlend(void **state)
+{
+	char scratch[256];
+	struct linebuf lb;
+	size_t avail;
+	char *p;
+
+	(void)state;
+	linebuf_init(&lb, 100);
+	assert_int_equal(linebuf_lend(&lb, scratch, sizeof(scratch)), 0);
+	p = linebuf_reserve(&lb, 32, &avail);
+	assert_ptr_equal(p, scratch);		/* reads land in the loan */
+	memcpy(p, "ONE\r\nTW", 7);
+	linebuf_commit(&lb, 7);
+	expect_line(&lb, "ONE", 0);
+	expect_none(&lb);
+	assert_int_equal(linebuf_unlend(&lb), 0);
+	assert_ptr_not_equal(lb.data, scratch);	/* the leftover was copied */
+	assert_int_equal(linebuf_pending(&lb), 2);
+	memset(scratch, 'Z', sizeof(scratch));	/* the loan is reused */
+	feed(&lb, "O\r\n");
+	expect_line(&lb, "TWO", 0);
+	/* holding bytes, a buffer cannot be lent */
+	feed(&lb, "part");
+	assert_int_equal(linebuf_lend(&lb, scratch, sizeof(scratch)), -1);
+	linebuf_free(&lb);
+	/* a loan outgrown by one read continues in own storage */
+	linebuf_init(&lb, 1000);
+	assert_int_equal(linebuf_lend(&lb, scratch, 16), 0);
+	p = linebuf_reserve(&lb, 10, &avail);
+	memcpy(p, "abcdefghij", 10);
+	linebuf_commit(&lb, 10);
+	p = linebuf_reserve(&lb, 64, &avail);
+	assert_false(lb.lent);
+	memcpy(p, "klm\n", 4);
+	linebuf_commit(&lb, 4);
+	expect_line(&lb, "abcdefghijklm", 0);
+	assert_int_equal(linebuf_unlend(&lb), 0);	/* no loan: no-op */
+	linebuf_free(&lb);
+	/* an empty loan gives back no storage at all */
+	linebuf_init(&lb, 100);
+	linebuf_lend(&lb, scratch, sizeof(scratch));
+	assert_int_equal(linebuf_unlend(&lb), 0);
+	assert_null(lb.data);
+	linebuf_free(&lb);
+}
+
 int
 main(void)
 {
@@ -291,6 +339,7 @@ main(void)
 		cmocka_unit_test(storage_is_lazy),
 		cmocka_unit_test(shrink_keeps_partial),
 		cmocka_unit_test(many_lines_in_order),
+		cmocka_unit_test(lend_and_unlend),
 	};
 
 	return cmocka_run_group_tests_name("linebuf", tests, NULL, NULL);
