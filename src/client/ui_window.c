@@ -370,11 +370,13 @@ focus_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
 	(void)cont;
 	if (ev->type == FocusOut) {
 		U.focused = 0;
+		ui_dump_soon();
 		return;
 	}
 	if (ev->type != FocusIn)
 		return;
 	U.focused = 1;
+	ui_dump_soon();
 	if ((h = XGetWMHints(XtDisplay(U.top), XtWindow(U.top))) != NULL) {
 		if (h->flags & XUrgencyHint) {
 			h->flags &= ~XUrgencyHint;
@@ -412,8 +414,10 @@ ui_event(const struct session_event *ev)
 		attention();
 		break;
 	case SEV_ROSTER:
-		if (ev->room == model_active(m))
+		if (ev->room == model_active(m)) {
 			render_roster();
+			ui_update_state();	/* the status line counts users */
+		}
 		break;
 	case SEV_ROOMS: {
 		int before = U.ntabs, i;
@@ -467,9 +471,9 @@ ui_update_state(void)
 		    session_nick(U.sess), session_server(U.sess));
 		if (v.kind == ROOM_CHANNEL)
 			snprintf(status, sizeof(status), "Connected to %s as "
-			    "%s \xe2\x80\x94 %zu users in %s",
+			    "%s \xe2\x80\x94 %zu %s in %s",
 			    session_server(U.sess), session_nick(U.sess),
-			    v.nusers, v.name);
+			    v.nusers, v.nusers == 1 ? "user" : "users", v.name);
 		else
 			snprintf(status, sizeof(status), "Connected to %s as %s",
 			    session_server(U.sess), session_nick(U.sess));
@@ -531,8 +535,8 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return;
 	XtVaGetValues(U.top, XmNtitle, &title, NULL);
-	fprintf(f, "title=%s\nstate=%d\nactive=%d\nconnect=", title,
-	    (int)session_state(U.sess), model_active(m));
+	fprintf(f, "title=%s\nstate=%d\nactive=%d\nfocused=%d\nconnect=",
+	    title, (int)session_state(U.sess), model_active(m), U.focused);
 	{
 		XmString xs;
 		char *s;

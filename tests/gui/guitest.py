@@ -72,6 +72,11 @@ class Xvfb:
             self.run("xmodmap", "-e", "keycode %d = %s %s" % (self.kc, ks, ks))
             self.kc += 1
 
+    def root(self):
+        out = self.run("xwininfo", "-root", check_rc=False)
+        m = re.search(r"Window id: (0x[0-9a-f]+)", out)
+        return int(m.group(1), 16) if m else 0
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -174,6 +179,18 @@ class Keochat:
 
     def key(self, *keys):
         self.x.run("xdotool", "key", *keys)
+
+    def mnemonic(self, letter):
+        """Alt+letter as a person types it (Motif's menu bar grabs the
+        key while Alt is held; xdotool's "key alt+x" is too quick)."""
+        self.x.run("xdotool", "keydown", "alt")
+        self.x.run("xdotool", "key", "--delay", "50", letter)
+        self.x.run("xdotool", "keyup", "alt")
+
+    def dialog(self, title, timeout=10):
+        return wait_for(lambda: self.x.run(
+            "xdotool", "search", "--onlyvisible", "--name", title,
+            check_rc=False).split(), timeout, "the %s dialog" % title)
 
     def title(self):
         return self.x.run("xdotool", "getwindowname", str(self.top)).strip()

@@ -1,6 +1,7 @@
 """KEO Chat, the real Motif window under Xvfb, driven with xdotool against
 a real keochatd: the original's whole story and the errors around it."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -132,6 +133,66 @@ def name_in_use_then_another_and_reconnect():
         s2.stop()
     finally:
         x.stop()
+
+
+@case
+def transcript_log_menus_and_attention():
+    require_gui()
+    s = Server(workers=1)
+    x = Xvfb()
+    try:
+        logfile = os.path.join(x.dir, "transcript.log")
+        saved = os.path.join(x.dir, "saved.txt")
+        alice = s.connect("alice")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect", "-log", logfile])
+        c.wait_text(r"Active: alice")
+        alice.send("PRIVMSG #lobby :for the record")
+        c.wait_text(r"<alice> for the record")
+        wait_for(lambda: os.path.exists(logfile) and
+                 "<alice> for the record" in open(logfile).read(), 10,
+                 "the -log transcript")
+        text = open(logfile).read()
+        check("--- #lobby ---" in text and "You connected" in text, text)
+        # a mention while another window has the focus: bell and urgency
+        def unfocus(st):
+            x.run("xdotool", "windowfocus", "--sync", str(x.root()),
+                  check_rc=False)
+            return st.get("focused") == "0"
+        c.wait(unfocus, 10, "the window to lose the focus")
+        alice.send("PRIVMSG #lobby :bob, look here")
+        c.wait_text(r"<alice> bob, look here")
+        hints = x.run("xprop", "-id", str(c.top), "WM_HINTS", check_rc=False)
+        diag("WM_HINTS after a mention: " + " ".join(hints.split()))
+        check("urgency hint bit is set" in hints, "no urgency hint: " + hints)
+        x.run("xdotool", "windowfocus", "--sync", str(c.top))
+        wait_for(lambda: "urgency" not in x.run(
+            "xprop", "-id", str(c.top), "WM_HINTS", check_rc=False), 10,
+            "the urgency hint to clear on focus")
+        # Connection > Save transcript... through the mnemonics
+        c.mnemonic("c")
+        c.key("s")
+        d = c.dialog("Save transcript")
+        x.run("xdotool", "windowfocus", "--sync", d[0])  # no WM here
+        c.key("ctrl+slash", "BackSpace")
+        c.x.run("xdotool", "type", "--delay", "12", saved)
+        c.key("Return")
+        c.wait_text(r"Transcript saved to %s \(\d+ lines\)" % re.escape(saved))
+        check("<alice> for the record" in open(saved).read(), "saved file")
+        # Help > Commands opens the list
+        c.mnemonic("h")
+        c.key("c")
+        d = c.dialog("KEO Chat commands")
+        x.run("xdotool", "windowfocus", "--sync", d[0])
+        c.key("Return")
+        wait_for(lambda: not x.run("xdotool", "search", "--onlyvisible",
+                                   "--name", "KEO Chat commands",
+                                   check_rc=False).split(), 10, "OK")
+        c.screenshot("keochatd-dialogs")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
 
 
 run()
