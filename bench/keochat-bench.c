@@ -557,7 +557,7 @@ main(int argc, char *argv[])
 			die("out of memory");
 	tree_mem_kb(&rss0, &pss0);
 	t0 = now_ns();
-	connect_all(B.storm ? B.n : 256, t0 + (uint64_t)B.timeout * 1000000000ull);
+	connect_all(B.storm ? B.n : 16, t0 + (uint64_t)B.timeout * 1000000000ull);
 	tjoin = now_ns();
 	/* let the join bursts settle; in storm mode wait until the clients
 	 * are idle (servers release per-connection buffers after idle time)

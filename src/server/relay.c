@@ -37,8 +37,9 @@
 
 #define RQ_HIGH		(16u << 20)	/* stop reading producers */
 #define RQ_LOW		(4u << 20)	/* resume */
-#define BATCH		64
-#define RX_PER_TURN	4096
+#define BATCH		32		/* packets per sendmmsg/recvmmsg */
+#define PACK_IOV	128		/* frames per packet at most */
+#define RX_PER_TURN	4096		/* frames read per loop turn */
 #define TAG_LISTEN	1
 #define TAG_CTL		2
 
@@ -199,22 +200,32 @@ route(struct rframe *f, uint64_t mask)
 	frame_unref(f);
 }
 
+/* Send a link's queue in packets of whole frames (one iovec per frame,
+ * up to RELAY_PACKET_MAX bytes and PACK_IOV frames per packet). */
 static void
 link_write(struct rlink *l)
 {
+	static struct iovec iov[BATCH][PACK_IOV];
 	struct mmsghdr msg[BATCH];
-	struct iovec iov[BATCH];
-	uint32_t n, i;
+	uint32_t nframes[BATCH], n, i, at, k;
+	size_t bytes;
 	int sent;
 
 	while (l->qhead != l->qtail && !l->wblocked) {
 		memset(msg, 0, sizeof(msg));
-		for (n = 0; n < BATCH && l->qhead + n != l->qtail; n++) {
-			struct rframe *f = l->q[(l->qhead + n) & (l->qcap - 1)];
-			iov[n].iov_base = f->data;
-			iov[n].iov_len = f->len;
-			msg[n].msg_hdr.msg_iov = &iov[n];
-			msg[n].msg_hdr.msg_iovlen = 1;
+		for (n = 0, at = l->qhead; n < BATCH && at != l->qtail; n++) {
+			for (k = 0, bytes = 0; k < PACK_IOV && at != l->qtail;
+			    k++, at++) {
+				struct rframe *f = l->q[at & (l->qcap - 1)];
+				if (k > 0 && bytes + f->len > RELAY_PACKET_MAX)
+					break;
+				iov[n][k].iov_base = f->data;
+				iov[n][k].iov_len = f->len;
+				bytes += f->len;
+			}
+			msg[n].msg_hdr.msg_iov = iov[n];
+			msg[n].msg_hdr.msg_iovlen = k;
+			nframes[n] = k;
 		}
 		sent = sendmmsg(l->fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (sent == -1) {
@@ -226,12 +237,13 @@ link_write(struct rlink *l)
 				link_close(l, strerror(errno));
 			return;
 		}
-		for (i = 0; i < (uint32_t)sent; i++) {
-			struct rframe *f = l->q[l->qhead & (l->qcap - 1)];
-			l->qbytes -= f->len;
-			l->qhead++;
-			frame_unref(f);
-		}
+		for (i = 0; i < (uint32_t)sent; i++)
+			for (k = 0; k < nframes[i]; k++) {
+				struct rframe *f = l->q[l->qhead & (l->qcap - 1)];
+				l->qbytes -= f->len;
+				l->qhead++;
+				frame_unref(f);
+			}
 	}
 }
 
@@ -584,8 +596,8 @@ link_read(struct rlink *l)
 	while (total < RX_PER_TURN && !R.paused) {
 		memset(msg, 0, sizeof(msg));
 		for (i = 0; i < BATCH; i++) {
-			iov[i].iov_base = R.rxbuf + (size_t)i * RELAY_FRAME_MAX;
-			iov[i].iov_len = RELAY_FRAME_MAX;
+			iov[i].iov_base = R.rxbuf + (size_t)i * RELAY_PACKET_MAX;
+			iov[i].iov_len = RELAY_PACKET_MAX;
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
 		}
@@ -598,13 +610,28 @@ link_read(struct rlink *l)
 			return;
 		}
 		for (i = 0; i < n; i++) {
+			const uint8_t *f;
+			size_t off = 0, flen;
+			int rc;
+
 			if (msg[i].msg_len == 0) {
 				link_close(l, "end of file");
 				return;
 			}
-			if ((msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-			    on_frame(l, iov[i].iov_base, msg[i].msg_len) == -1) {
-				link_close(l, "protocol error");
+			if (msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				link_close(l, "packet too big");
+				return;
+			}
+			while ((rc = relay_msg_next(iov[i].iov_base,
+			    msg[i].msg_len, &off, &f, &flen)) == 1) {
+				if (on_frame(l, f, flen) == -1 || l->fd < 0) {
+					link_close(l, "protocol error");
+					return;
+				}
+				total++;
+			}
+			if (rc == -1) {
+				link_close(l, "malformed packet");
 				return;
 			}
 		}
@@ -612,7 +639,6 @@ link_read(struct rlink *l)
 			link_close(l, "end of file");
 			return;
 		}
-		total += n;
 		if (n < BATCH)
 			return;
 	}
@@ -770,7 +796,7 @@ idle_trim(void)
 {
 	struct rlink *l;
 
-	if (madvise(R.rxbuf, (size_t)BATCH * RELAY_FRAME_MAX,
+	if (madvise(R.rxbuf, (size_t)BATCH * RELAY_PACKET_MAX,
 	    MADV_DONTNEED) == -1)
 		log_warn("madvise relay receive buffer");
 	for (l = R.links; l != NULL; l = l->next)
@@ -803,7 +829,7 @@ relay_init(void)
 	R.nsubs = kd.cfg.max_channels;
 	if ((R.subs = calloc(R.nsubs, sizeof(*R.subs))) == NULL)
 		fatalx("out of memory");
-	R.rxbuf = mmap(NULL, (size_t)BATCH * RELAY_FRAME_MAX, PROT_READ |
+	R.rxbuf = mmap(NULL, (size_t)BATCH * RELAY_PACKET_MAX, PROT_READ |
 	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (R.rxbuf == MAP_FAILED)
 		fatal("mmap relay receive buffer");

@@ -38,7 +38,7 @@ struct relay_link {
 	int64_t		 retry_ms;	/* next connect attempt */
 	char		*q;		/* FIFO of frames */
 	size_t		 qoff, qlen, qcap;
-	uint8_t		*rxbuf;		/* BATCH x RELAY_FRAME_MAX */
+	uint8_t		*rxbuf;		/* BATCH x RELAY_PACKET_MAX */
 };
 
 #define K	(kd.link)
@@ -53,7 +53,7 @@ relay_link_init(int epfd)
 	K->epfd = epfd;
 	K->fd = -1;
 	K->backoff_ms = 50;
-	K->rxbuf = mmap(NULL, (size_t)BATCH * RELAY_FRAME_MAX, PROT_READ |
+	K->rxbuf = mmap(NULL, (size_t)BATCH * RELAY_PACKET_MAX, PROT_READ |
 	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (K->rxbuf == MAP_FAILED)
 		return -1;
@@ -217,7 +217,7 @@ relay_link_tick(void)
 	if (!K->up && kd.now_ms >= K->retry_ms)
 		link_connect();
 	/* the receive batch's pages come back on the next burst */
-	if (madvise(K->rxbuf, (size_t)BATCH * RELAY_FRAME_MAX,
+	if (madvise(K->rxbuf, (size_t)BATCH * RELAY_PACKET_MAX,
 	    MADV_DONTNEED) == -1)
 		log_warn("madvise relay receive buffer");
 }
@@ -231,12 +231,14 @@ frame_len(const char *p)
 	return plen + RELAY_HDR_SIZE;
 }
 
+/* Send the FIFO in packets of whole frames, each up to RELAY_PACKET_MAX
+ * bytes (the FIFO is contiguous, so a packet is one iovec). */
 static void
 link_write(void)
 {
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
-	size_t off, sent;
+	size_t off, sent, f;
 	int n, i;
 
 	while (K->up && K->qoff < K->qlen) {
@@ -244,9 +246,14 @@ link_write(void)
 		for (n = 0, off = K->qoff; n < BATCH && off < K->qlen; n++) {
 			iov[n].iov_base = K->q + off;
 			iov[n].iov_len = frame_len(K->q + off);
+			off += iov[n].iov_len;
+			while (off < K->qlen && (f = frame_len(K->q + off)) +
+			    iov[n].iov_len <= RELAY_PACKET_MAX) {
+				iov[n].iov_len += f;
+				off += f;
+			}
 			msg[n].msg_hdr.msg_iov = &iov[n];
 			msg[n].msg_hdr.msg_iovlen = 1;
-			off += iov[n].iov_len;
 		}
 		n = sendmmsg(K->fd, msg, (unsigned)n, MSG_DONTWAIT |
 		    MSG_NOSIGNAL);
@@ -269,23 +276,41 @@ link_write(void)
 	}
 }
 
+/* Deliver the frames of one packet; -1 when it is malformed. */
+static int
+packet_frames(const uint8_t *p, size_t n, int *frames)
+{
+	const uint8_t *f;
+	size_t off = 0, flen;
+	int rc;
+
+	while ((rc = relay_msg_next(p, n, &off, &f, &flen)) == 1) {
+		if (deliver_frame(f, flen) == -1)
+			return -1;
+		(*frames)++;
+	}
+	return rc;
+}
+
 static void
 link_read(void)
 {
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
-	int n, i, total = 0;
+	int n, i, total = 0, vlen = 4;
 
 	K->rx_pending = 0;
 	while (K->up && total < RX_PER_TURN) {
 		memset(msg, 0, sizeof(msg));
-		for (i = 0; i < BATCH; i++) {
-			iov[i].iov_base = K->rxbuf + (size_t)i * RELAY_FRAME_MAX;
-			iov[i].iov_len = RELAY_FRAME_MAX;
+		for (i = 0; i < vlen; i++) {
+			iov[i].iov_base = K->rxbuf + (size_t)i * RELAY_PACKET_MAX;
+			iov[i].iov_len = RELAY_PACKET_MAX;
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
 		}
-		n = recvmmsg(K->fd, msg, BATCH, MSG_DONTWAIT, NULL);
+		/* a few packets at a time: a packet may hold a hundred frames
+		 * and a turn should stay near RX_PER_TURN of them */
+		n = recvmmsg(K->fd, msg, (unsigned)vlen, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -303,13 +328,13 @@ link_read(void)
 				return;
 			}
 			if ((msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-			    deliver_frame(iov[i].iov_base, msg[i].msg_len) == -1) {
+			    packet_frames(iov[i].iov_base, msg[i].msg_len,
+			    &total) == -1) {
 				link_down("malformed frame");
 				return;
 			}
 		}
-		total += n;
-		if (n < BATCH)
+		if (n < vlen)
 			return;
 	}
 	K->rx_pending = K->up;

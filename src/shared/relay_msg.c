@@ -278,6 +278,27 @@ relay_msg_done(struct relay_msg_r *r)
 	return r->err == RELAY_E_OK ? 0 : -1;
 }
 
+int
+relay_msg_next(const void *packet, size_t n, size_t *off,
+    const uint8_t **frame, size_t *len)
+{
+	const uint8_t *p = packet;
+	uint32_t plen;
+
+	if (*off == n)
+		return 0;
+	if (*off > n || n - *off < RELAY_HDR_SIZE)
+		return -1;
+	memcpy(&plen, p + *off + 4, sizeof(plen));
+	if (plen > RELAY_FRAME_MAX - RELAY_HDR_SIZE ||
+	    plen > n - *off - RELAY_HDR_SIZE)
+		return -1;
+	*frame = p + *off;
+	*len = RELAY_HDR_SIZE + plen;
+	*off += *len;
+	return 1;
+}
+
 void
 relay_msg_stamp(void *frame, uint64_t seq, uint64_t time_ms)
 {

@@ -75,6 +75,13 @@ void		 relay_msg_get_strbuf(struct relay_msg_r *r, char *out,
 /* 0 when no error happened and every byte was read, else -1. */
 int		 relay_msg_done(struct relay_msg_r *r);
 
+/* Walk the frames of a packet: at *off, set *frame and *len to the next
+ * frame and advance *off.  1 for a frame, 0 at the end, -1 when the rest
+ * of the packet is not a whole frame (shorter than a header, or a length
+ * that runs past the packet or RELAY_FRAME_MAX). */
+int		 relay_msg_next(const void *packet, size_t n, size_t *off,
+		    const uint8_t **frame, size_t *len);
+
 /* Fill the stamp of a frame in place (relay). */
 void		 relay_msg_stamp(void *frame, uint64_t seq, uint64_t time_ms);
 /* Read the stamp of a frame (no checks beyond the length). */

@@ -3,9 +3,12 @@
  *
  * One header defines the frames, their payloads and RELAY_PROTO_VERSION;
  * bump the version whenever a payload changes.  Frames travel over
- * AF_UNIX SOCK_SEQPACKET sockets (one frame per packet) between processes
- * of the same binary on the same host, so integers are in host byte order.
- * They are built and read only through relay_msg.h.
+ * AF_UNIX SOCK_SEQPACKET sockets between processes of the same binary on
+ * the same host, so integers are in host byte order.  On the relay links
+ * a packet carries one or more whole frames back to back (at most
+ * RELAY_PACKET_MAX bytes; each header says its frame's length), so a
+ * burst of messages costs a few system calls; control sockets carry one
+ * frame per packet.  Frames are built and read only through relay_msg.h.
  *
  * Frame = header (8 bytes) + payload:
  *   u16 version   RELAY_PROTO_VERSION
@@ -43,10 +46,12 @@
 #ifndef KEO_RELAY_PROTO_H
 #define KEO_RELAY_PROTO_H
 
-#define RELAY_PROTO_VERSION	1
+#define RELAY_PROTO_VERSION	2
 #define RELAY_HDR_SIZE		8
 #define RELAY_STAMP_SIZE	16
 #define RELAY_FRAME_MAX		16384	/* header included */
+#define RELAY_PACKET_MAX	16384	/* frames per packet, unless one is
+					 * bigger by itself */
 
 enum relay_type {
 	RELAY_CTL_READY = 1,

@@ -18,15 +18,30 @@ read_tail(struct relay_msg_r *r)
 	relay_msg_get_strbuf(r, buf, sizeof(buf));
 }
 
+static void one_frame(const uint8_t *data, size_t size);
+
+/* A packet of frames, as on the relay links, then each frame alone. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *f;
+	size_t off = 0, len;
+
+	while (relay_msg_next(data, size, &off, &f, &len) == 1)
+		one_frame(f, len);
+	one_frame(data, size);
+	return 0;
+}
+
+static void
+one_frame(const uint8_t *data, size_t size)
 {
 	struct relay_msg_r r;
 	uint16_t n;
 	uint64_t seq, t;
 
 	if (relay_msg_open(&r, data, size) == -1)
-		return 0;
+		return;
 	switch (r.type) {
 	case RELAY_HELLO:
 		relay_msg_get_u16(&r);
@@ -72,5 +87,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)relay_msg_done(&r);
 	(void)relay_type_name(r.type);
-	return 0;
 }

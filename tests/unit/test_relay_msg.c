@@ -221,6 +221,37 @@ trailing_bytes(void **state)
 }
 
 static void
+packets_of_frames(void **state)
+{
+	uint8_t pkt[1024];
+	const uint8_t *f;
+	size_t n1 = build_chan(pkt, sizeof(pkt)), n2, off = 0, len;
+	struct relay_msg_r r;
+	uint32_t huge;
+
+	(void)state;
+	n2 = build_chan(pkt + n1, sizeof(pkt) - n1);
+	assert_int_equal(relay_msg_next(pkt, n1 + n2, &off, &f, &len), 1);
+	assert_ptr_equal(f, pkt);
+	assert_int_equal(len, n1);
+	assert_int_equal(relay_msg_open(&r, f, len), 0);
+	assert_int_equal(relay_msg_next(pkt, n1 + n2, &off, &f, &len), 1);
+	assert_ptr_equal(f, pkt + n1);
+	assert_int_equal(relay_msg_next(pkt, n1 + n2, &off, &f, &len), 0);
+	/* a frame cut short by the end of the packet */
+	off = 0;
+	assert_int_equal(relay_msg_next(pkt, n1 + 5, &off, &f, &len), 1);
+	assert_int_equal(relay_msg_next(pkt, n1 + 5, &off, &f, &len), -1);
+	off = 0;
+	assert_int_equal(relay_msg_next(pkt, n1 - 1, &off, &f, &len), -1);
+	/* a length past RELAY_FRAME_MAX */
+	huge = RELAY_FRAME_MAX;
+	memcpy(pkt + 4, &huge, 4);
+	off = 0;
+	assert_int_equal(relay_msg_next(pkt, sizeof(pkt), &off, &f, &len), -1);
+}
+
+static void
 names_total(void **state)
 {
 	(void)state;
@@ -245,6 +276,7 @@ main(void)
 		cmocka_unit_test(writer_overflow),
 		cmocka_unit_test(string_too_long_for_field),
 		cmocka_unit_test(trailing_bytes),
+		cmocka_unit_test(packets_of_frames),
 		cmocka_unit_test(names_total),
 	};
 
