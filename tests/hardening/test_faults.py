@@ -78,6 +78,7 @@ def case19_worker_dies_holding_the_roster_lock():
         others[0].drain()
         fresh.send("PRIVMSG %s :repaired" % others[0].nick)
         others[0].expect(r"PRIVMSG %s :repaired" % others[0].nick)
+        s.wait_log(r"started worker %d \(pid" % w, since=mark)
         healthy(s)
         s.stop()
 
