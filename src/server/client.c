@@ -262,14 +262,20 @@ arena_trim(void)
 		log_warn("madvise arena");
 }
 
+/* The loop's lists are intrusive and singly linked; a flag says whether
+ * a client is on one.  LIST_PUSH adds c once, LIST_UNLINK takes it off. */
+#define LIST_PUSH(head, field, flag, c) do {				\
+	if (!((c)->flags & (flag))) {					\
+		(c)->flags |= (flag);					\
+		(c)->field = (head);					\
+		(head) = (c);						\
+	}								\
+} while (0)
+
 static void
 mark_dirty(struct client *c)
 {
-	if (c->flags & CF_DIRTY)
-		return;
-	c->flags |= CF_DIRTY;
-	c->next_dirty = T->dirty;
-	T->dirty = c;
+	LIST_PUSH(T->dirty, next_dirty, CF_DIRTY, c);
 }
 
 static int
@@ -560,9 +566,8 @@ client_close(struct client *c, const char *reason)
 	T->dead = c;
 }
 
-/* Take c off the loop's lists before its memory goes.  A client is on a
- * list only while its flag says so, and frees are rare next to list
- * walks, so the linear unlink is cheap. */
+/* Take c off the loop's lists before its memory goes: frees are rare next
+ * to list walks, so the linear unlink is cheap. */
 #define LIST_UNLINK(head, field, c) do {				\
 	struct client **pp_;						\
 	for (pp_ = &(head); *pp_ != NULL; pp_ = &(*pp_)->field)		\
@@ -683,21 +688,13 @@ client_closing_tick(int force)
 static void
 runq_add(struct client *c)
 {
-	if (c->flags & CF_RUNQ)
-		return;
-	c->flags |= CF_RUNQ;
-	c->next_run = T->runq;
-	T->runq = c;
+	LIST_PUSH(T->runq, next_run, CF_RUNQ, c);
 }
 
 static void
 block_add(struct client *c)
 {
-	if (c->flags & CF_BLOCKED)
-		return;
-	c->flags |= CF_BLOCKED;
-	c->next_block = T->blocked;
-	T->blocked = c;
+	LIST_PUSH(T->blocked, next_block, CF_BLOCKED, c);
 }
 
 void

@@ -410,14 +410,7 @@ spawn(struct proc *p)
 static void
 send_simple(struct proc *p, enum relay_type type)
 {
-	uint8_t buf[16];
-	struct relay_msg_w w;
-	int n;
-
-	if (p->ctl < 0)
-		return;
-	relay_msg_begin(&w, buf, sizeof(buf), type);
-	if ((n = relay_msg_end(&w)) > 0 && ctl_send(p->ctl, buf, (size_t)n))
+	if (p->ctl >= 0 && ctl_send_u32(p->ctl, type, 0, 0, 0) == -1)
 		log_warn("control message to pid %ld", (long)p->pid);
 }
 
@@ -587,38 +580,32 @@ reload(void)
 /* --- the loop ------------------------------------------------------------------ */
 
 static void
+child_frame(struct relay_msg_r *r, void *arg)
+{
+	struct proc *p = arg;
+
+	p->last_hb_ms = kd.now_ms;
+	switch (r->type) {
+	case RELAY_CTL_READY:
+		p->ready = 1;
+		break;
+	case RELAY_CTL_HEARTBEAT:
+		p->users = relay_msg_get_u32(r);
+		p->conns = relay_msg_get_u32(r);
+		break;
+	default:
+		log_warnx("unexpected %s control frame from pid %ld",
+		    relay_type_name(r->type), (long)p->pid);
+		break;
+	}
+}
+
+/* Frames from a child; at EOF nothing to do: SIGCHLD follows. */
+static void
 child_read(struct proc *p)
 {
-	uint8_t buf[RELAY_FRAME_MAX];
-	struct relay_msg_r r;
-	ssize_t n;
-
-	while (p->ctl >= 0) {
-		n = recv(p->ctl, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;	/* EOF: SIGCHLD follows */
-		if (relay_msg_open(&r, buf, (size_t)n) == -1) {
-			log_warnx("bad control frame from pid %ld: %s",
-			    (long)p->pid, relay_msg_strerror(r.err));
-			return;
-		}
-		p->last_hb_ms = kd.now_ms;
-		switch (r.type) {
-		case RELAY_CTL_READY:
-			p->ready = 1;
-			break;
-		case RELAY_CTL_HEARTBEAT:
-			p->users = relay_msg_get_u32(&r);
-			p->conns = relay_msg_get_u32(&r);
-			break;
-		default:
-			log_warnx("unexpected %s control frame from pid %ld",
-			    relay_type_name(r.type), (long)p->pid);
-			break;
-		}
-	}
+	if (p->ctl >= 0 && ctl_recv(p->ctl, child_frame, p) == -2)
+		log_warnx("malformed control frame from pid %ld", (long)p->pid);
 }
 
 static void

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "relay_msg.h"
 #include "server.h"
 
 static const struct {
@@ -47,6 +48,47 @@ ctl_send(int fd, const void *frame, size_t len)
 		n = send(fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	return n == (ssize_t)len ? 0 : -1;
+}
+
+int
+ctl_send_u32(int fd, int type, int nargs, uint32_t a, uint32_t b)
+{
+	uint8_t buf[32];
+	struct relay_msg_w w;
+	int n;
+
+	relay_msg_begin(&w, buf, sizeof(buf), (enum relay_type)type);
+	if (nargs > 0)
+		relay_msg_add_u32(&w, a);
+	if (nargs > 1)
+		relay_msg_add_u32(&w, b);
+	if ((n = relay_msg_end(&w)) == -1)
+		return -1;
+	return ctl_send(fd, buf, (size_t)n);
+}
+
+int
+ctl_recv(int fd, void (*fn)(struct relay_msg_r *, void *), void *arg)
+{
+	uint8_t buf[RELAY_FRAME_MAX];
+	struct relay_msg_r r;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
+		if (relay_msg_open(&r, buf, (size_t)n) == -1) {
+			log_warnx("bad control frame: %s",
+			    relay_msg_strerror(r.err));
+			return -2;
+		}
+		fn(&r, arg);
+	}
 }
 
 static void

@@ -724,70 +724,49 @@ link_accept(void)
 /* --- control ------------------------------------------------------------------ */
 
 static void
-ctl_read(void)
+ctl_frame(struct relay_msg_r *r, void *arg)
 {
-	uint8_t buf[RELAY_FRAME_MAX];
-	struct relay_msg_r r;
-	ssize_t n;
+	const void *nc;
 	uint8_t id;
 	uint32_t pid;
 
-	for (;;) {
-		n = recv(kd.ctl, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n <= 0) {
-			log_warnx("master is gone; exiting");
-			R.stopping = 1;
-			return;
-		}
-		if (relay_msg_open(&r, buf, (size_t)n) == -1)
-			fatalx("bad control frame: %s",
-			    relay_msg_strerror(r.err));
-		switch (r.type) {
-		case RELAY_CTL_SHUTDOWN:
-			R.stopping = 1;
-			break;
-		case RELAY_CTL_RELOAD: {
-			const void *nc = relay_msg_get_bytes(&r, sizeof(kd.cfg));
-			if (nc == NULL)
-				fatalx("malformed RELOAD frame from the master");
-			memcpy(&kd.cfg, nc, sizeof(kd.cfg));
-			log_setlevel(kd.cfg.log_level);
-			break;
-		}
-		case RELAY_CTL_WORKER_GONE:
-			id = relay_msg_get_u8(&r);
-			pid = relay_msg_get_u32(&r);
-			if (relay_msg_done(&r) == -1)
-				fatalx("malformed WORKER_GONE");
-			if (id < WORKERS_MAX && R.byid[id] != NULL &&
-			    R.byid[id]->pid == (pid_t)pid)
-				link_close(R.byid[id], "worker exited");
-			purge_pid((pid_t)pid, "worker exited");
-			break;
-		default:
-			fatalx("unexpected %s control frame",
-			    relay_type_name(r.type));
-		}
+	(void)arg;
+	switch (r->type) {
+	case RELAY_CTL_SHUTDOWN:
+		R.stopping = 1;
+		break;
+	case RELAY_CTL_RELOAD:
+		if ((nc = relay_msg_get_bytes(r, sizeof(kd.cfg))) == NULL)
+			fatalx("malformed RELOAD frame from the master");
+		memcpy(&kd.cfg, nc, sizeof(kd.cfg));
+		log_setlevel(kd.cfg.log_level);
+		break;
+	case RELAY_CTL_WORKER_GONE:
+		id = relay_msg_get_u8(r);
+		pid = relay_msg_get_u32(r);
+		if (relay_msg_done(r) == -1)
+			fatalx("malformed WORKER_GONE");
+		if (id < WORKERS_MAX && R.byid[id] != NULL &&
+		    R.byid[id]->pid == (pid_t)pid)
+			link_close(R.byid[id], "worker exited");
+		purge_pid((pid_t)pid, "worker exited");
+		break;
+	default:
+		fatalx("unexpected %s control frame", relay_type_name(r->type));
 	}
 }
 
 static void
-ctl_frame(enum relay_type type, uint32_t a, uint32_t b)
+ctl_read(void)
 {
-	uint8_t buf[64];
-	struct relay_msg_w w;
-	int n;
-
-	relay_msg_begin(&w, buf, sizeof(buf), type);
-	relay_msg_add_u32(&w, a);
-	if (type == RELAY_CTL_HEARTBEAT)
-		relay_msg_add_u32(&w, b);
-	if ((n = relay_msg_end(&w)) > 0)
-		ctl_send(kd.ctl, buf, (size_t)n);
+	switch (ctl_recv(kd.ctl, ctl_frame, NULL)) {
+	case -1:
+		log_warnx("master is gone; exiting");
+		R.stopping = 1;
+		break;
+	case -2:
+		fatalx("malformed control frame from the master");
+	}
 }
 
 /* Once a second: hand back the receive batch's pages and free heap. */
@@ -813,7 +792,7 @@ lock_wait_hook(void *arg)
 {
 	(void)arg;
 	clock_update();
-	ctl_frame(RELAY_CTL_HEARTBEAT, 0, 0);
+	ctl_send_u32(kd.ctl, RELAY_CTL_HEARTBEAT, 2, 0, 0);
 }
 
 /* --- the loop ---------------------------------------------------------------------- */
@@ -877,7 +856,7 @@ relay_main(void)
 	relay_init();
 	clock_update();
 	purge_dead();
-	ctl_frame(RELAY_CTL_READY, (uint32_t)kd.pid, 0);
+	ctl_send_u32(kd.ctl, RELAY_CTL_READY, 1, (uint32_t)kd.pid, 0);
 	while (!R.stopping) {
 		busy = 0;
 		for (l = R.links; l != NULL && !R.paused; l = l->next)
@@ -898,7 +877,7 @@ relay_main(void)
 		check_resume();
 		if (kd.now_ms - last_hb >= 1000) {
 			last_hb = kd.now_ms;
-			ctl_frame(RELAY_CTL_HEARTBEAT, 0, 0);
+			ctl_send_u32(kd.ctl, RELAY_CTL_HEARTBEAT, 2, 0, 0);
 			idle_trim();
 		}
 	}

@@ -60,7 +60,14 @@ int	relay_main(void);
 int	worker_main(void);
 
 /* Control channel helpers (proc.c). */
+struct relay_msg_r;
 int	ctl_send(int fd, const void *frame, size_t len);
+/* Send a control frame of type carrying nargs (0-2) u32 fields. */
+int	ctl_send_u32(int fd, int type, int nargs, uint32_t a, uint32_t b);
+/* Read control frames until fd is empty, calling fn on each well-formed
+ * one: 0 drained, -1 end of file or error (the peer is gone), -2 a
+ * malformed frame (a bug in the peer; r->err says what). */
+int	ctl_recv(int fd, void (*fn)(struct relay_msg_r *, void *), void *arg);
 
 /* Read the config file (required: a missing file is an error) and apply
  * the command-line overrides; 0 or -1 with "FILE:LINE: ..." in err. */

@@ -247,21 +247,6 @@ accept_some(int lfd)
 /* --- control channel ------------------------------------------------------ */
 
 static void
-ctl_simple(enum relay_type type, uint32_t a, uint32_t b)
-{
-	uint8_t buf[64];
-	struct relay_msg_w w;
-	int n;
-
-	relay_msg_begin(&w, buf, sizeof(buf), type);
-	relay_msg_add_u32(&w, a);
-	if (type == RELAY_CTL_HEARTBEAT)
-		relay_msg_add_u32(&w, b);
-	if ((n = relay_msg_end(&w)) > 0)
-		ctl_send(kd.ctl, buf, (size_t)n);
-}
-
-static void
 count_reg(struct client *c, void *arg)
 {
 	if (c->state == CL_REG)
@@ -274,7 +259,7 @@ heartbeat(void)
 	unsigned users = 0;
 
 	client_foreach(count_reg, &users);
-	ctl_simple(RELAY_CTL_HEARTBEAT, users, client_count());
+	ctl_send_u32(kd.ctl, RELAY_CTL_HEARTBEAT, 2, users, client_count());
 }
 
 static void
@@ -323,39 +308,33 @@ bad:
 }
 
 static void
+ctl_frame(struct relay_msg_r *r, void *arg)
+{
+	(void)arg;
+	switch (r->type) {
+	case RELAY_CTL_SHUTDOWN:
+		log_debug("shutdown requested");
+		begin_shutdown(SHUTDOWN_MS);
+		break;
+	case RELAY_CTL_RELOAD:
+		on_reload(r);
+		break;
+	default:
+		fatalx("unexpected %s control frame", relay_type_name(r->type));
+	}
+}
+
+static void
 ctl_read(void)
 {
-	uint8_t buf[RELAY_FRAME_MAX];
-	struct relay_msg_r r;
-	ssize_t n;
-
-	for (;;) {
-		n = recv(kd.ctl, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n <= 0) {
-			log_warnx("master is gone; exiting");
-			begin_shutdown(ORPHAN_MS);
-			W.stop_by_ms = kd.now_ms + ORPHAN_MS;
-			return;
-		}
-		if (relay_msg_open(&r, buf, (size_t)n) == -1)
-			fatalx("bad control frame: %s",
-			    relay_msg_strerror(r.err));
-		switch (r.type) {
-		case RELAY_CTL_SHUTDOWN:
-			log_debug("shutdown requested");
-			begin_shutdown(SHUTDOWN_MS);
-			break;
-		case RELAY_CTL_RELOAD:
-			on_reload(&r);
-			break;
-		default:
-			fatalx("unexpected %s control frame",
-			    relay_type_name(r.type));
-		}
+	switch (ctl_recv(kd.ctl, ctl_frame, NULL)) {
+	case -1:
+		log_warnx("master is gone; exiting");
+		begin_shutdown(ORPHAN_MS);
+		W.stop_by_ms = kd.now_ms + ORPHAN_MS;
+		break;
+	case -2:
+		fatalx("malformed control frame from the master");
 	}
 }
 
@@ -425,7 +404,7 @@ tick(void)
 	relay_link_tick();
 	heartbeat();
 	if (!W.ready_sent && relay_link_up()) {
-		ctl_simple(RELAY_CTL_READY, (uint32_t)kd.pid, 0);
+		ctl_send_u32(kd.ctl, RELAY_CTL_READY, 1, (uint32_t)kd.pid, 0);
 		W.ready_sent = 1;
 	}
 }
