@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fifo.h"
 #include "net.h"
 
 struct net {
@@ -24,8 +25,7 @@ struct net {
 	struct addrinfo	 hints;
 	struct addrinfo	*ai, *next;
 	char		 host[256], port[16];
-	char		*q;
-	size_t		 qoff, qlen, qcap;
+	struct fifo	 q;		/* bytes for the server */
 	int		 lasterr;
 };
 
@@ -44,7 +44,7 @@ void
 net_free(struct net *n)
 {
 	net_close(n);
-	free(n->q);
+	fifo_release(&n->q);
 	free(n);
 }
 
@@ -244,34 +244,15 @@ net_read(struct net *n, char *buf, size_t bufsz, char *err, size_t errsz)
 int
 net_queue(struct net *n, const char *p, size_t len)
 {
-	size_t used = n->qlen - n->qoff, ncap;
-	char *q;
-
-	if (used + len > NET_OUTQ_MAX)
+	if (fifo_used(&n->q) + len > NET_OUTQ_MAX)
 		return -1;
-	if (n->qoff > 0) {
-		memmove(n->q, n->q + n->qoff, used);
-		n->qoff = 0;
-		n->qlen = used;
-	}
-	if (n->qcap - n->qlen < len) {
-		ncap = n->qcap ? n->qcap : 4096;
-		while (ncap - n->qlen < len)
-			ncap *= 2;
-		if ((q = realloc(n->q, ncap)) == NULL)
-			return -1;
-		n->q = q;
-		n->qcap = ncap;
-	}
-	memcpy(n->q + n->qlen, p, len);
-	n->qlen += len;
-	return 0;
+	return fifo_add(&n->q, p, len, 4096);
 }
 
 int
 net_pending(const struct net *n)
 {
-	return n->qoff < n->qlen;
+	return fifo_used(&n->q) > 0;
 }
 
 int
@@ -279,11 +260,11 @@ net_flush(struct net *n, char *err, size_t errsz)
 {
 	ssize_t w;
 
-	while (n->state == NET_UP && n->qoff < n->qlen) {
-		w = send(n->fd, n->q + n->qoff, n->qlen - n->qoff,
+	while (n->state == NET_UP && fifo_used(&n->q) > 0) {
+		w = send(n->fd, fifo_head(&n->q), fifo_used(&n->q),
 		    MSG_NOSIGNAL);
 		if (w > 0) {
-			n->qoff += (size_t)w;
+			fifo_consume(&n->q, (size_t)w);
 			continue;
 		}
 		if (w == -1 && errno == EINTR)
@@ -293,7 +274,6 @@ net_flush(struct net *n, char *err, size_t errsz)
 		snprintf(err, errsz, "%s", strerror(errno));
 		return -1;
 	}
-	n->qoff = n->qlen = 0;
 	return 0;
 }
 
@@ -317,6 +297,6 @@ net_close(struct net *n)
 	if (n->ai != NULL)
 		freeaddrinfo(n->ai);
 	n->ai = n->next = NULL;
-	n->qoff = n->qlen = 0;
+	fifo_consume(&n->q, fifo_used(&n->q));
 	n->state = NET_IDLE;
 }

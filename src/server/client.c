@@ -278,37 +278,12 @@ mark_dirty(struct client *c)
 	LIST_PUSH(T->dirty, next_dirty, CF_DIRTY, c);
 }
 
-static int
-out_reserve(struct client *c, size_t n)
-{
-	size_t used = c->out_len - c->out_off, ncap;
-	char *p;
-
-	if (c->out_cap - c->out_len >= n)
-		return 0;
-	if (c->out_off > 0) {
-		memmove(c->out, c->out + c->out_off, used);
-		c->out_off = 0;
-		c->out_len = used;
-		if (c->out_cap - c->out_len >= n)
-			return 0;
-	}
-	ncap = c->out_cap ? c->out_cap : 1024;
-	while (ncap - used < n)
-		ncap *= 2;
-	if ((p = realloc(c->out, ncap)) == NULL)
-		return -1;
-	c->out = p;
-	c->out_cap = ncap;
-	return 0;
-}
+#define OUT_MINCAP	1024
 
 static void
 out_release(struct client *c)
 {
-	free(c->out);
-	c->out = NULL;
-	c->out_off = c->out_len = c->out_cap = 0;
+	fifo_release(&c->out);
 	free(c->seg);
 	c->seg = NULL;
 	c->seg0 = c->nseg = c->segcap = 0;
@@ -332,12 +307,10 @@ spill(struct client *c)
 
 	for (i = c->seg0; i < c->nseg; i++)
 		total += c->seg[i].iov_len;
-	if (total > 0 && out_reserve(c, total) == 0)
-		for (i = c->seg0; i < c->nseg; i++) {
-			memcpy(c->out + c->out_len, c->seg[i].iov_base,
-			    c->seg[i].iov_len);
-			c->out_len += c->seg[i].iov_len;
-		}
+	if (total > 0 && fifo_reserve(&c->out, total, OUT_MINCAP) == 0)
+		for (i = c->seg0; i < c->nseg; i++)
+			(void)fifo_add(&c->out, c->seg[i].iov_base,
+			    c->seg[i].iov_len, OUT_MINCAP);
 	else if (total > 0) {
 		c->queued -= total;
 		out_oom(c);
@@ -455,15 +428,13 @@ reply(struct client *c, const char *num, const char *fmt, ...)
 static void
 consume(struct client *c, size_t n)
 {
-	size_t m = c->out_len - c->out_off;
+	size_t m = fifo_used(&c->out);
 
 	c->queued -= n;
 	if (m > n)
 		m = n;
-	c->out_off += m;
+	fifo_consume(&c->out, m);
 	n -= m;
-	if (c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
 	while (n > 0 && c->seg0 < c->nseg) {
 		struct iovec *v = &c->seg[c->seg0];
 		if (n >= v->iov_len) {
@@ -489,9 +460,9 @@ client_flush(struct client *c)
 
 	for (;;) {
 		k = 0;
-		if (c->out_off < c->out_len) {
-			iov[k].iov_base = c->out + c->out_off;
-			iov[k++].iov_len = c->out_len - c->out_off;
+		if (fifo_used(&c->out) > 0) {
+			iov[k].iov_base = fifo_head(&c->out);
+			iov[k++].iov_len = fifo_used(&c->out);
 		}
 		for (i = c->seg0; i < c->nseg && k < IOV_BATCH; i++)
 			iov[k++] = c->seg[i];
@@ -635,14 +606,13 @@ teardown(struct client *c)
 	c->state = CL_CLOSING;
 	c->close_by_ms = kd.now_ms + CLOSE_LINGER_MS;
 	spill(c);		/* what this turn queued goes first */
-	if (n > 0 && out_reserve(c, (size_t)n + 2) == 0) {
+	if (n > 0) {
 		/* straight into the backlog: a dying client bypasses sendq */
 		n = (int)line_finish(buf, (size_t)n);
-		memcpy(c->out + c->out_len, buf, (size_t)n);
-		c->out_len += (size_t)n;
-		c->queued = c->out_len - c->out_off;
+		if (fifo_add(&c->out, buf, (size_t)n, OUT_MINCAP) == 0)
+			c->queued = fifo_used(&c->out);
 	}
-	if (client_flush(c) == -1 || c->out_off == c->out_len) {
+	if (client_flush(c) == -1 || fifo_used(&c->out) == 0) {
 		client_free(c);
 		return;
 	}
@@ -672,7 +642,7 @@ client_closing_tick(int force)
 
 	while (i < T->nclosing) {
 		c = T->closing[i];
-		if (!force && c->out_off < c->out_len &&
+		if (!force && fifo_used(&c->out) > 0 &&
 		    kd.now_ms < c->close_by_ms) {
 			i++;
 			continue;
@@ -881,7 +851,7 @@ client_tick(void)
 		c = T->all[i];
 		/* a client idle for a whole tick gives its buffers back */
 		if (!(c->flags & CF_BUSY)) {
-			if (c->out_off == c->out_len && c->nseg == 0)
+			if (fifo_used(&c->out) == 0 && c->nseg == 0)
 				out_release(c);
 			if (linebuf_pending(&c->in) == 0)
 				linebuf_shrink(&c->in);

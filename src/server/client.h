@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 
 #include "bounds.h"
+#include "fifo.h"
 #include "linebuf.h"
 
 struct client;
@@ -79,8 +80,7 @@ struct client {
 	int64_t		 flood_us;	/* penalty clock, monotonic us */
 	int64_t		 close_by_ms;	/* CL_CLOSING deadline */
 	struct linebuf	 in;
-	char		*out;		/* private backlog, lazily allocated */
-	size_t		 out_off, out_len, out_cap;
+	struct fifo	 out;		/* private backlog, lazily allocated */
 	struct iovec	*seg;		/* this turn's output in the arena */
 	uint32_t	 seg0, nseg;	/* first unsent, end */
 	uint32_t	 segcap;

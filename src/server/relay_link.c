@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "deliver.h"
+#include "fifo.h"
 #include "log.h"
 #include "relay_link.h"
 #include "relay_msg.h"
@@ -36,8 +37,7 @@ struct relay_link {
 	int		 congested;
 	int		 backoff_ms;
 	int64_t		 retry_ms;	/* next connect attempt */
-	char		*q;		/* FIFO of frames */
-	size_t		 qoff, qlen, qcap;
+	struct fifo	 q;		/* frames to send */
 	uint8_t		*rxbuf;		/* BATCH x RELAY_PACKET_MAX */
 };
 
@@ -70,7 +70,7 @@ relay_link_up(void)
 size_t
 relay_link_queued(void)
 {
-	return K->qlen - K->qoff;
+	return fifo_used(&K->q);
 }
 
 int
@@ -85,40 +85,17 @@ relay_link_pending(void)
 	return K->up && K->rx_pending;
 }
 
-static int
-q_reserve(size_t n)
-{
-	size_t used = K->qlen - K->qoff, ncap;
-	char *p;
-
-	if (K->qoff > 0 && (used == 0 || K->qcap - K->qlen < n)) {
-		memmove(K->q, K->q + K->qoff, used);
-		K->qoff = 0;
-		K->qlen = used;
-	}
-	if (K->qcap - K->qlen >= n)
-		return 0;
-	ncap = K->qcap ? K->qcap : 65536;
-	while (ncap - K->qlen < n)
-		ncap *= 2;
-	if ((p = realloc(K->q, ncap)) == NULL)
-		return -1;
-	K->q = p;
-	K->qcap = ncap;
-	return 0;
-}
+#define Q_MINCAP	65536
 
 void
 relay_link_send(const void *frame, size_t len)
 {
-	if (q_reserve(len) == -1)
+	if (fifo_add(&K->q, frame, len, Q_MINCAP) == -1)
 		fatalx("out of memory queueing a relay frame");
-	memcpy(K->q + K->qlen, frame, len);
-	K->qlen += len;
-	if (!K->congested && K->qlen - K->qoff > LINK_HIGH) {
+	if (!K->congested && fifo_used(&K->q) > LINK_HIGH) {
 		K->congested = 1;
 		log_debug("relay link congested (%zu bytes queued)",
-		    K->qlen - K->qoff);
+		    fifo_used(&K->q));
 	}
 }
 
@@ -132,7 +109,7 @@ link_down(const char *why)
 	K->rx_pending = 0;
 	K->retry_ms = kd.now_ms + K->backoff_ms;
 	log_warnx("relay link lost (%s); %zu bytes of frames queued will be "
-	    "sent after reconnecting", why, K->qlen - K->qoff);
+	    "sent after reconnecting", why, fifo_used(&K->q));
 }
 
 /* Put HELLO and a SUB per local channel in front of the FIFO. */
@@ -148,12 +125,10 @@ queue_hello(void)
 {
 	uint8_t buf[64];
 	struct relay_msg_w w;
-	char *old = K->q;
-	size_t ooff = K->qoff, olen = K->qlen;
+	struct fifo old = K->q;
 	int n;
 
-	K->q = NULL;
-	K->qoff = K->qlen = K->qcap = 0;
+	memset(&K->q, 0, sizeof(K->q));
 	relay_msg_begin(&w, buf, sizeof(buf), RELAY_HELLO);
 	relay_msg_add_u16(&w, RELAY_PROTO_VERSION);
 	relay_msg_add_u8(&w, (uint8_t)kd.id);
@@ -162,9 +137,9 @@ queue_hello(void)
 		fatalx("cannot build HELLO");
 	relay_link_send(buf, (size_t)n);
 	lchan_foreach_sub(sub_one, NULL);
-	if (olen > ooff)
-		relay_link_send(old + ooff, olen - ooff);
-	free(old);
+	if (fifo_used(&old) > 0)
+		relay_link_send(fifo_head(&old), fifo_used(&old));
+	fifo_release(&old);
 }
 
 static void
@@ -238,16 +213,18 @@ link_write(void)
 {
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
-	size_t off, sent, f;
+	size_t off, sent, f, len;
+	char *q;
 	int n, i;
 
-	while (K->up && K->qoff < K->qlen) {
+	while (K->up && (len = fifo_used(&K->q)) > 0) {
+		q = fifo_head(&K->q);
 		memset(msg, 0, sizeof(msg));
-		for (n = 0, off = K->qoff; n < BATCH && off < K->qlen; n++) {
-			iov[n].iov_base = K->q + off;
-			iov[n].iov_len = frame_len(K->q + off);
+		for (n = 0, off = 0; n < BATCH && off < len; n++) {
+			iov[n].iov_base = q + off;
+			iov[n].iov_len = frame_len(q + off);
 			off += iov[n].iov_len;
-			while (off < K->qlen && (f = frame_len(K->q + off)) +
+			while (off < len && (f = frame_len(q + off)) +
 			    iov[n].iov_len <= RELAY_PACKET_MAX) {
 				iov[n].iov_len += f;
 				off += f;
@@ -266,11 +243,9 @@ link_write(void)
 		}
 		for (i = 0, sent = 0; i < n; i++)
 			sent += iov[i].iov_len;
-		K->qoff += sent;
+		fifo_consume(&K->q, sent);
 	}
-	if (K->qoff == K->qlen)
-		K->qoff = K->qlen = 0;
-	if (K->congested && K->qlen - K->qoff < LINK_LOW) {
+	if (K->congested && fifo_used(&K->q) < LINK_LOW) {
 		K->congested = 0;
 		client_unblock_all();
 	}
