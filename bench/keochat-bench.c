@@ -68,6 +68,7 @@ static struct {
 	struct sender	*snd;
 	int		 nready, ndead, njoined;
 	uint64_t	 deliveries, lost, dups, reorders, disconnects;
+	uint64_t	 rx_bytes;	/* everything the server sent */
 	uint32_t	*hist;
 	uint64_t	 over, lat_max_us;
 	char		*payload;
@@ -164,19 +165,56 @@ tree(long root, long *out, int max)
 	return k;
 }
 
+/* CPU time of one process in ns: the sum over its threads of the
+ * scheduler's run time (/proc/PID/task/TID/schedstat, nanoseconds), or
+ * utime+stime in clock ticks where schedstat is missing.  Ticks are 10 ms:
+ * too coarse for a run that costs the server a tenth of a second. */
 static unsigned long long
-tree_cpu_ticks(void)
+proc_cpu_ns(long pid)
+{
+	char path[96];
+	unsigned long long ns, sum = 0, ticks;
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/schedstat",
+			    pid, de->d_name);
+			if ((f = fopen(path, "r")) == NULL)
+				continue;
+			if (fscanf(f, "%llu", &ns) == 1) {
+				sum += ns;
+				found = 1;
+			}
+			fclose(f);
+		}
+		closedir(d);
+	}
+	if (found)
+		return sum;
+	if (stat_field_ppid(pid, &ticks) < 0)
+		return 0;
+	return ticks * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+static unsigned long long
+tree_cpu_ns(void)
 {
 	long pids[256];
-	unsigned long long sum = 0, t;
+	unsigned long long sum = 0;
 	int n, i;
 
 	if (B.pid <= 0)
 		return 0;
 	n = tree(B.pid, pids, 256);
 	for (i = 0; i < n; i++)
-		if (stat_field_ppid(pids[i], &t) >= 0)
-			sum += t;
+		sum += proc_cpu_ns(pids[i]);
 	return sum;
 }
 
@@ -207,6 +245,14 @@ tree_mem_kb(unsigned long long *rss, unsigned long long *pss)
 		}
 		fclose(f);
 	}
+}
+
+/* KiB per client between two samples; negative when the server gave
+ * memory back meanwhile (a reused server), never an unsigned wrap. */
+static double
+per_conn(unsigned long long before, unsigned long long after)
+{
+	return ((double)after - (double)before) / B.n;
 }
 
 /* --- connections --------------------------------------------------------- */
@@ -324,12 +370,23 @@ static void
 on_msg(struct cl *c, const char *text)
 {
 	unsigned long long t;
-	unsigned s, seq;
+	unsigned long s, seq;
 	uint64_t lat;
 	struct sender *sd;
+	char *e;
 
-	if (sscanf(text, "S%u %u %llu", &s, &seq, &t) != 3 ||
-	    s >= (unsigned)B.s || seq >= (unsigned)B.m)
+	/* "S<sender> <seq> <ns> ": strtoul, not sscanf, which would cost
+	 * the generator more than the server spends per delivery */
+	if (text[0] != 'S')
+		return;
+	s = strtoul(text + 1, &e, 10);
+	if (*e != ' ')
+		return;
+	seq = strtoul(e + 1, &e, 10);
+	if (*e != ' ')
+		return;
+	t = strtoull(e + 1, &e, 10);
+	if (*e != ' ' || s >= (unsigned)B.s || seq >= (unsigned)B.m)
 		return;
 	sd = &B.snd[s];
 	if (seq < c->expect[s]) {
@@ -393,10 +450,12 @@ static void
 read_cl(struct cl *c)
 {
 	ssize_t r;
+	size_t room;
 	char *nl, *p;
 
 	for (;;) {
-		r = recv(c->fd, c->rbuf + c->rlen, RBUF - 1 - c->rlen, 0);
+		room = RBUF - 1 - c->rlen;
+		r = recv(c->fd, c->rbuf + c->rlen, room, 0);
 		if (r == 0) {
 			kill_cl(c, "server closed the connection");
 			return;
@@ -408,6 +467,7 @@ read_cl(struct cl *c)
 			return;
 		}
 		c->rlen += (size_t)r;
+		B.rx_bytes += (uint64_t)r;
 		c->rbuf[c->rlen] = '\0';
 		p = c->rbuf;
 		while ((nl = memchr(p, '\n', c->rlen - (size_t)(p - c->rbuf))) !=
@@ -426,6 +486,9 @@ read_cl(struct cl *c)
 			kill_cl(c, "line too long");
 			return;
 		}
+		/* a short read drained the socket; new data is a new edge */
+		if ((size_t)r < room)
+			return;
 	}
 }
 
@@ -502,7 +565,6 @@ main(int argc, char *argv[])
 	uint64_t t0, t1, tjoin, last_progress, last_count = 0, want;
 	struct rlimit rl;
 	int ch, i, rc;
-	long hz = sysconf(_SC_CLK_TCK);
 
 	B.host = "127.0.0.1";
 	B.port = "6667";
@@ -566,17 +628,22 @@ main(int argc, char *argv[])
 		pump(20);
 	tree_mem_kb(&rss1, &pss1);
 	if (B.storm) {
-		/* idle: sample every half second until the server's memory
-		 * has settled (at least 2.5 s, at most 10 s) */
+		/* idle: sample every half second until the server has
+		 * nothing more to send (the JOIN echoes of a big storm take
+		 * a while) and its memory has settled; at least 2.5 s, at
+		 * most 60 s */
 		unsigned long long prev = 0;
-		for (i = 0; i < 20; i++) {
-			int k;
+		uint64_t rx_prev = B.rx_bytes;
+		for (i = 0; i < 120; i++) {
+			int k, quiet;
 			for (k = 0; k < 25; k++)
 				pump(20);
 			prev = rss1;
 			tree_mem_kb(&rss1, &pss1);
-			if (i >= 4 && (rss1 > prev ? rss1 - prev : prev - rss1)
-			    < 64)
+			quiet = B.rx_bytes == rx_prev;
+			rx_prev = B.rx_bytes;
+			if (i >= 4 && quiet &&
+			    (rss1 > prev ? rss1 - prev : prev - rss1) < 64)
 				break;
 		}
 	}
@@ -585,7 +652,7 @@ main(int argc, char *argv[])
 		    "rss_before_kb=%llu rss_after_kb=%llu rss_per_conn_kb=%.2f "
 		    "pss_per_conn_kb=%.2f disconnects=%llu\n", B.n, B.njoined,
 		    (double)(tjoin - t0) / 1e9, rss0, rss1,
-		    (double)(rss1 - rss0) / B.n, (double)(pss1 - pss0) / B.n,
+		    per_conn(rss0, rss1), per_conn(pss0, pss1),
 		    (unsigned long long)B.disconnects);
 		return B.ndead > 0 ? 1 : 0;
 	}
@@ -597,7 +664,7 @@ main(int argc, char *argv[])
 			B.snd[i].remaining[k] = (uint16_t)(B.n - 1);
 	}
 	want = (uint64_t)B.s * (uint64_t)B.m * (uint64_t)(B.n - 1);
-	cpu0 = tree_cpu_ticks();
+	cpu0 = tree_cpu_ns();
 	t1 = now_ns();
 	for (i = 0; i < B.s; i++)
 		send_next(i);
@@ -613,7 +680,7 @@ main(int argc, char *argv[])
 	}
 	{
 		double secs = (double)(now_ns() - t1) / 1e9;
-		cpu1 = tree_cpu_ticks();
+		cpu1 = tree_cpu_ns();
 		B.lost = want - B.deliveries;
 		printf("mode=fanout clients=%d senders=%d messages=%d bytes=%d "
 		    "window=%d deliveries=%llu seconds=%.3f deliveries_per_s=%.0f "
@@ -629,10 +696,10 @@ main(int argc, char *argv[])
 		    (unsigned long long)B.lost, (unsigned long long)B.dups,
 		    (unsigned long long)B.reorders,
 		    (unsigned long long)B.disconnects,
-		    B.pid > 0 && B.deliveries ? (double)(cpu1 - cpu0) * 1e6 /
-		    (double)hz / (double)B.deliveries : 0.0,
-		    (double)(tjoin - t0) / 1e9, (double)(rss1 - rss0) / B.n,
-		    (double)(pss1 - pss0) / B.n, B.deliveries < want);
+		    B.pid > 0 && B.deliveries ? (double)(cpu1 - cpu0) / 1e3 /
+		    (double)B.deliveries : 0.0,
+		    (double)(tjoin - t0) / 1e9, per_conn(rss0, rss1),
+		    per_conn(pss0, pss1), B.deliveries < want);
 	}
 	return (B.lost || B.dups || B.reorders || B.disconnects) ? 1 : 0;
 }

@@ -7,7 +7,8 @@ Workloads (the issue's):
   fan-out   200 clients, 10 senders x 2000 messages x 100 bytes, window 128
   big room  1000 clients, 5 senders x 200 messages, window 32
   storm     1000 clients connect, register and join at once
-plus a --workers sweep (1, 2, 4) of keochatd on the fan-out.
+plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, and 10 000
+idle clients on keochatd (when the hard open-files limit allows).
 Environment: BENCH_REPS (default 3, the median is shown)."""
 import os
 import re
@@ -27,6 +28,7 @@ BENCH = os.path.join(BUILD, "bench", "keochat-bench")
 NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd"
                                     if os.path.exists("/usr/sbin/ngircd") else None)
 REPS = int(os.environ.get("BENCH_REPS", "3"))
+IDLE_N = 10000
 
 WORKLOADS = [
     ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128"]),
@@ -217,6 +219,23 @@ def main():
             w, fmt(med(rs, "deliveries_per_s"), "deliveries_per_s"),
             fmt(med(rs, "cpu_us_per_delivery"), "cpu_us_per_delivery"),
             fmt(med(rs, "p99_us"), "p99_us")))
+    # scale: 10 000 idle clients in one channel (keochatd only: every
+    # JOIN is echoed to everyone already there, n*n/2 lines in all)
+    print()
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < IDLE_N + 200:
+        print("10 000 idle clients: skipped, the hard limit on open files "
+              "is %d (ulimit -Hn; needs %d)" % (hard, IDLE_N + 200))
+    else:
+        r = run_one(Keochatd(), ["-n", str(IDLE_N), "-S"], "i")
+        failures += r["exit"] != "0"
+        print("| keochatd, %d idle clients | joined | storm | RSS per conn "
+              "| PSS per conn |" % IDLE_N)
+        print("|---|---|---|---|---|")
+        print("| | %s | %s | %s | %s |" % (
+            r.get("joined", "-"), fmt(float(r.get("storm_s", "nan")), "storm_s"),
+            fmt(float(r.get("rss_per_conn_kb", "nan")), "rss_per_conn_kb"),
+            fmt(float(r.get("pss_per_conn_kb", "nan")), "pss_per_conn_kb")))
     if failures:
         print("\n%d runs reported loss, disconnects or stalls" % failures)
         sys.exit(1)
