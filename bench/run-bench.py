@@ -9,7 +9,8 @@ Workloads (the issue's):
   storm     1000 clients connect, register and join at once
 plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, and 10 000
 idle clients on keochatd (when the hard open-files limit allows).
-Environment: BENCH_REPS (default 3, the median is shown)."""
+Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
+(the sweep's worker counts, default "1 2 4")."""
 import os
 import re
 import resource
@@ -29,6 +30,8 @@ NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd"
                                     if os.path.exists("/usr/sbin/ngircd") else None)
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 IDLE_N = 10000
+WORKERS_SWEEP = [int(w) for w in
+                 os.environ.get("BENCH_WORKERS", "1 2 4").split()]
 
 WORKLOADS = [
     ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128"]),
@@ -211,7 +214,7 @@ def main():
     print()
     print("| keochatd --workers | deliveries/s | CPU per delivery | p99 |")
     print("|---|---|---|---|")
-    for w in (1, 2, 4):
+    for w in WORKERS_SWEEP:
         rs = [run_one(Keochatd(workers=w), WORKLOADS[0][1], "w%d%d" % (w, i))
               for i in range(REPS)]
         failures += sum(r["exit"] != "0" for r in rs)

@@ -147,6 +147,14 @@ proc_spawn(struct proc *p, void (*close_fn)(void *), void *arg)
 	child_signals();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
+	/* a name for ps -L, top and /proc/PID/comm: "keochatd-relay",
+	 * "keochatd-w3" (15 bytes at most) */
+	if (p->role == ROLE_WORKER)
+		snprintf(name, sizeof(name), "keochatd-w%u", p->id);
+	else
+		snprintf(name, sizeof(name), "keochatd-relay");
+	if (prctl(PR_SET_NAME, name, 0, 0, 0) == -1)
+		log_warn("prctl(PR_SET_NAME)");
 	if (getppid() != master)
 		_exit(1);	/* the master died before prctl */
 	for (i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
