@@ -28,6 +28,10 @@ SANITIZED = os.environ.get("KEO_SANITIZERS") == "yes"
 SLOW = float(os.environ.get("KEO_TEST_SLOW", "2" if SANITIZED else "1"))
 
 _cases = []
+# errno texts that only a wrong call produces (EINVAL, EBADF, EFAULT,
+# ENOTSOCK); a log line with one fails the test that stops the server
+PROGRAMMING_ERRORS = (r": (Invalid argument|Bad file descriptor|Bad address|"
+                      r"Socket operation on non-socket)$")
 _cleanups = []
 
 
@@ -54,10 +58,13 @@ def run():
     """Run every registered case; print TAP; exit 0 (results are in TAP)."""
     print("1..%d" % len(_cases), flush=True)
     failed = 0
+    only = os.environ.get("KC_ONLY", "").split(",")
     for i, fn in enumerate(_cases, 1):
         name = fn.__name__
         t0 = time.monotonic()
         try:
+            if only != [""] and name not in only:
+                raise Skip("not in KC_ONLY")
             fn()
             print("ok %d - %s" % (i, name), flush=True)
         except Skip as e:
@@ -269,6 +276,14 @@ class Server:
         self.log.close()
         if check and rc != 0:
             raise AssertionError("keochatd exited with %d:\n%s" % (rc, self.log_text()))
+        if check:
+            # a system call refused for a bad argument or descriptor is a
+            # bug in keochatd, whatever the test was about
+            bad = [l for l in self.log_text().splitlines()
+                   if re.search(PROGRAMMING_ERRORS, l)]
+            if bad:
+                raise AssertionError("keochatd logged a programming error:\n"
+                                     + "\n".join(bad[:10]))
         shutil.rmtree(self.dir, ignore_errors=True)
         return rc
 

@@ -242,6 +242,20 @@ arena_reset(void)
 	T->acur = T->ahead;
 }
 
+/* MADV_DONTNEED on the whole pages of a chunk's data (it wants a
+ * page-aligned start; the pages read back as zeros). */
+static int
+madvise_data(struct arena_chunk *a)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)a->data + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)a->data + a->cap) & ~(page - 1);
+
+	if (end <= start)
+		return 0;
+	return madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 /* Give back the chunks past the first (once a second). */
 static void
 arena_trim(void)
@@ -257,8 +271,9 @@ arena_trim(void)
 	T->ahead->next = NULL;
 	T->ahead->used = 0;
 	T->acur = T->ahead;
-	/* and the head chunk's pages: an idle worker holds no output */
-	if (madvise(T->ahead->data, T->ahead->cap, MADV_DONTNEED) == -1)
+	/* and the head chunk's pages: an idle worker holds no output.  The
+	 * header shares the first page, so only whole pages after it go. */
+	if (madvise_data(T->ahead) == -1)
 		log_warn("madvise arena");
 }
 

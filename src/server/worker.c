@@ -201,47 +201,70 @@ accept_emfile(int lfd)
 	W.accept_retry_ms = kd.now_ms + 100;
 }
 
+/* Accept one connection from lfd: 1 accepted (or refused), 0 when the
+ * queue is empty or accepting has to pause. */
+static int
+accept_one(int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC);
+	if (fd >= 0) {
+		new_client(fd, &ss);
+		return 1;
+	}
+	switch (errno) {
+	case EAGAIN:
+	case EINTR:
+		return 0;
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:
+		return 1;	/* that one is gone; try the next */
+	case EMFILE:
+	case ENFILE:
+		log_warnx("accept: out of file descriptors; refusing new "
+		    "connections");
+		accept_emfile(lfd);
+		return 0;
+	default:
+		log_warn("accept");
+		listen_set(0);
+		W.accept_retry_ms = kd.now_ms + 100;
+		return 0;
+	}
+}
+
+/*
+ * The listening socket woke this worker.  EPOLLEXCLUSIVE hands a new
+ * connection's wakeup to one waiting worker only, so a worker that was
+ * woken must not leave connections in the queue: nobody else would hear
+ * of them until the next one arrives.  So it takes what is queued (a
+ * batch per turn; level-triggered, it is told again), and only with the
+ * queue empty does it apply the balance rule and leave the epoll set.  A
+ * connection that arrived between the empty queue and leaving may have
+ * woken only this worker: it takes that one too.
+ */
 static void
 accept_some(int lfd)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int i, fd;
+	int i, l;
 
-	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if (!accept_allowed()) {
-			listen_set(0);
-			W.accept_retry_ms = kd.now_ms + 20;
-			return;
-		}
-		sl = sizeof(ss);
-		memset(&ss, 0, sizeof(ss));
-		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK |
-		    SOCK_CLOEXEC);
-		if (fd == -1) {
-			switch (errno) {
-			case EAGAIN:
-			case EINTR:
-				return;
-			case ECONNABORTED:
-			case EPROTO:
-			case EPERM:
-				continue;
-			case EMFILE:
-			case ENFILE:
-				log_warnx("accept: out of file descriptors; "
-				    "refusing new connections");
-				accept_emfile(lfd);
-				return;
-			default:
-				log_warn("accept");
-				listen_set(0);
-				W.accept_retry_ms = kd.now_ms + 100;
-				return;
-			}
-		}
-		new_client(fd, &ss);
-	}
+	for (i = 0; i < ACCEPT_BATCH; i++)
+		if (!accept_one(lfd))
+			break;
+	if (i == ACCEPT_BATCH || !W.accepting || accept_allowed())
+		return;
+	listen_set(0);
+	W.accept_retry_ms = kd.now_ms + 20;
+	for (l = 0; l < W.nlisten; l++)
+		for (i = 0; i < ACCEPT_BATCH; i++)
+			if (!accept_one(W.listen[l]))
+				break;
 }
 
 /* --- control channel ------------------------------------------------------ */
