@@ -628,21 +628,23 @@ main(int argc, char *argv[])
 		pump(20);
 	tree_mem_kb(&rss1, &pss1);
 	if (B.storm) {
-		/* idle: sample every half second until the server has
-		 * nothing more to send (the JOIN echoes of a big storm take
-		 * a while) and its memory has settled; at least 2.5 s, at
-		 * most 60 s */
+		/* idle: sample every half second until the server has sent
+		 * nothing for 2.5 s (the JOIN echoes of a big storm take a
+		 * while, and a server may free idle buffers on a timer, as
+		 * keochatd does after a whole idle second) and its memory
+		 * has settled; at most 60 s */
 		unsigned long long prev = 0;
 		uint64_t rx_prev = B.rx_bytes;
+		int quiet = 0;
 		for (i = 0; i < 120; i++) {
-			int k, quiet;
+			int k;
 			for (k = 0; k < 25; k++)
 				pump(20);
 			prev = rss1;
 			tree_mem_kb(&rss1, &pss1);
-			quiet = B.rx_bytes == rx_prev;
+			quiet = B.rx_bytes == rx_prev ? quiet + 1 : 0;
 			rx_prev = B.rx_bytes;
-			if (i >= 4 && quiet &&
+			if (quiet >= 5 &&
 			    (rss1 > prev ? rss1 - prev : prev - rss1) < 64)
 				break;
 		}
