@@ -74,6 +74,9 @@ static struct {
 	char		*payload;
 } B;
 
+static void die(const char *, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
 static void
 die(const char *fmt, ...)
 {
@@ -301,6 +304,9 @@ flush_cl(struct cl *c)
 			kill_cl(c, strerror(errno));
 	}
 }
+
+static void sendf(struct cl *, const char *, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 sendf(struct cl *c, const char *fmt, ...)

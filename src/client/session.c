@@ -198,6 +198,9 @@ tag_time(const struct irc_msg *msg)
 }
 
 /* Add "[HH:MM:SS] text" to room; highlight marks a mention of us. */
+static void vline(struct session *, int, int64_t, int, const char *, va_list)
+	__attribute__((format(printf, 5, 0)));
+
 static void
 vline(struct session *s, int room, int64_t when_ms, int highlight,
     const char *fmt, va_list ap)

@@ -398,6 +398,9 @@ line_finish(char *buf, size_t len)
 	return len;
 }
 
+static void vsendf(struct client *, char *, size_t, const char *, va_list)
+	__attribute__((format(printf, 4, 0)));
+
 static void
 vsendf(struct client *c, char *buf, size_t n, const char *fmt, va_list ap)
 {

@@ -49,6 +49,9 @@ log_procname(const char *name)
 	snprintf(L.proc, sizeof(L.proc), "%s", name);
 }
 
+static void vlog(int, int, const char *, va_list)
+	__attribute__((format(printf, 3, 0)));
+
 static void
 vlog(int lvl, int with_errno, const char *fmt, va_list ap)
 {

@@ -138,6 +138,9 @@ config_find(const char *name)
 	return -1;
 }
 
+static int seterr(char *, size_t, const char *, unsigned, const char *, ...)
+	__attribute__((format(printf, 5, 6)));
+
 static int
 seterr(char *err, size_t errsz, const char *where, unsigned line,
     const char *fmt, ...)
