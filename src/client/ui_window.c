@@ -532,6 +532,25 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	(void)id;
 	U.dump_timer = 0;
 	ui_flush();
+	/*
+	 * Window ids for xdotool: widgets and the current tab buttons.
+	 * Written before the state file, so a reader that sees a new tab in
+	 * the state always finds its window id here.
+	 */
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	fprintf(f, "top=%lu\nserver=%lu\nuser=%lu\nconnect=%lu\nentry=%lu\n"
+	    "roster=%lu\nnotebook=%lu\nmenubar=%lu\n",
+	    XtWindow(U.top), XtWindow(U.server), XtWindow(U.user),
+	    XtWindow(U.connect), XtWindow(U.entry), XtWindow(U.roster),
+	    XtWindow(U.notebook), XtWindow(U.menubar));
+	for (i = 0; i < U.ntabs; i++)
+		fprintf(f, "tab%d=%lu\nchat%d=%lu\n", i, XtWindow(U.tabs[i].tab),
+		    i, XtWindow(U.tabs[i].text));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s.windows", U.dump_path);
+	write_atomic(path, buf, len);
+	free(buf);
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return;
 	XtVaGetValues(U.top, XmNtitle, &title, NULL);
@@ -576,21 +595,6 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	}
 	fclose(f);
 	write_atomic(U.dump_path, buf, len);
-	free(buf);
-	/* window ids for xdotool: widgets and the current tab buttons */
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return;
-	fprintf(f, "top=%lu\nserver=%lu\nuser=%lu\nconnect=%lu\nentry=%lu\n"
-	    "roster=%lu\nnotebook=%lu\nmenubar=%lu\n",
-	    XtWindow(U.top), XtWindow(U.server), XtWindow(U.user),
-	    XtWindow(U.connect), XtWindow(U.entry), XtWindow(U.roster),
-	    XtWindow(U.notebook), XtWindow(U.menubar));
-	for (i = 0; i < U.ntabs; i++)
-		fprintf(f, "tab%d=%lu\nchat%d=%lu\n", i, XtWindow(U.tabs[i].tab),
-		    i, XtWindow(U.tabs[i].text));
-	fclose(f);
-	snprintf(path, sizeof(path), "%s.windows", U.dump_path);
-	write_atomic(path, buf, len);
 	free(buf);
 }
 

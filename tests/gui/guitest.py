@@ -164,7 +164,8 @@ class Keochat:
         return self.w
 
     def click(self, name):
-        wid = self.windows()[name]
+        wid = wait_for(lambda: self.windows().get(name), 10,
+                       "the window id of " + name)
         # park the pointer first: "mousemove --sync" waits for a motion
         # and would hang if the pointer were already at the target
         self.x.run("xdotool", "mousemove", "1020", "765")
