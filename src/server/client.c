@@ -349,7 +349,7 @@ client_send_shared(struct client *c, const char *p, size_t n)
 	if (last != NULL && (const char *)last->iov_base + last->iov_len == p)
 		last->iov_len += n;	/* the next line of the same run */
 	else {
-		if (c->nseg == c->segcap) {
+		if (c->seg == NULL || c->nseg == c->segcap) {
 			uint32_t ncap = c->segcap ? c->segcap * 2 : 8;
 			if ((ns = reallocarray(c->seg, ncap, sizeof(*ns))) ==
 			    NULL) {

@@ -115,7 +115,7 @@ main(int argc, char *argv[])
 	ov.owned = calloc((size_t)argc + 1, 1);
 	if (ov.v == NULL || ov.owned == NULL) {
 		perror("keochatd");
-		return 1;
+		return ov_done(&ov, 1);
 	}
 	while ((ch = getopt_long(argc, argv, "f:l:w:o:tVh", longopts,
 	    NULL)) != -1) {

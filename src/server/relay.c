@@ -207,7 +207,7 @@ link_write(struct rlink *l)
 {
 	static struct iovec iov[BATCH][PACK_IOV];
 	struct mmsghdr msg[BATCH];
-	uint32_t nframes[BATCH], n, i, at, k;
+	uint32_t nframes[BATCH] = { 0 }, n, i, at, k;
 	size_t bytes;
 	int sent;
 
