@@ -100,6 +100,16 @@ def wait_for(pred, timeout=5.0, what="condition", interval=0.02):
         time.sleep(interval)
 
 
+def free_port():
+    """A 127.0.0.1 port that was free a moment ago (the caller retries if
+    someone else takes it first)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def check(cond, msg="check failed"):
     if not cond:
         raise AssertionError(msg)

@@ -154,10 +154,7 @@ def socket_activation():
         raise Skip("systemd-socket-activate is not installed")
     port = None
     for _ in range(5):
-        s0 = socket.socket()
-        s0.bind(("127.0.0.1", 0))
-        port = s0.getsockname()[1]
-        s0.close()
+        port = free_port()
         s = Server(workers=2, listen=None, wait_ready=False,
                    valgrind=[tool, "-l", "127.0.0.1:%d" % port])
         try:
