@@ -490,9 +490,7 @@ cmd_invite(struct client *c, struct irc_msg *m)
 	struct client *to;
 
 	roster_lock_or_die();
-	slot = roster_find_nick(kd.roster, m->params[0]);
-	if (slot >= 0 && roster_user(kd.roster, slot)->state != ROSTER_REG)
-		slot = -1;
+	(void)roster_find_registered(kd.roster, m->params[0], &slot);
 	if ((idx = roster_chan_find(kd.roster, m->params[1])) >= 0) {
 		member = roster_is_member(kd.roster, c->slot, idx);
 		snprintf(canon, sizeof(canon), "%s",

@@ -123,17 +123,14 @@ to_nick(struct client *c, const struct outmsg *o, const char *target)
 
 	away[0] = '\0';
 	roster_lock_or_die();
-	slot = roster_find_nick(kd.roster, target);
-	if (slot >= 0 && (u = roster_user(kd.roster, slot)) != NULL &&
-	    u->state == ROSTER_REG) {
+	if ((u = roster_find_registered(kd.roster, target, &slot)) != NULL) {
 		gen = u->gen;
 		worker = u->worker;
 		snprintf(nick, sizeof(nick), "%s", u->nick);
 		if (u->flags & ROSTER_UF_AWAY)
 			snprintf(away, sizeof(away), "%s",
 			    roster_user_ext(kd.roster, slot)->away);
-	} else
-		slot = -1;
+	}
 	roster_unlock(kd.roster);
 	if (slot < 0) {
 		if (!o->quiet)

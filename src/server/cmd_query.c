@@ -112,9 +112,7 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	target = m->params[m->nparams > 1 ? 1 : 0];
 	sbuf_init(&chans);
 	roster_lock_or_die();
-	slot = roster_find_nick(kd.roster, target);
-	if (slot >= 0 && (u = roster_user(kd.roster, slot)) != NULL &&
-	    u->state == ROSTER_REG) {
+	if ((u = roster_find_registered(kd.roster, target, &slot)) != NULL) {
 		memcpy(w.nick, u->nick, sizeof(w.nick));
 		memcpy(w.user, u->user, sizeof(w.user));
 		memcpy(w.host, u->host, sizeof(w.host));
@@ -130,8 +128,7 @@ cmd_whois(struct client *c, struct irc_msg *m)
 			sbuf_adds(&chans, roster_chan(kd.roster,
 			    roster_user_ext(kd.roster, slot)->chans[k])->name);
 		}
-	} else
-		slot = -1;
+	}
 	roster_unlock(kd.roster);
 	if (slot < 0) {
 		reply(c, ERR_NOSUCHNICK, "%.*s :No such nick/channel",
@@ -304,9 +301,8 @@ cmd_ison(struct client *c, struct irc_msg *m)
 		snprintf(buf, sizeof(buf), "%s", m->params[i]);
 		for (tok = strtok_r(buf, " ", &save); tok != NULL;
 		    tok = strtok_r(NULL, " ", &save)) {
-			s = roster_find_nick(kd.roster, tok);
-			if (s < 0 || (u = roster_user(kd.roster, s)) == NULL ||
-			    u->state != ROSTER_REG)
+			if ((u = roster_find_registered(kd.roster, tok,
+			    &s)) == NULL)
 				continue;
 			if (out.len > 0)
 				sbuf_add(&out, " ", 1);
@@ -329,9 +325,8 @@ cmd_userhost(struct client *c, struct irc_msg *m)
 	sbuf_init(&out);
 	roster_lock_or_die();
 	for (i = 0; i < m->nparams && i < 5; i++) {
-		s = roster_find_nick(kd.roster, m->params[i]);
-		if (s < 0 || (u = roster_user(kd.roster, s)) == NULL ||
-		    u->state != ROSTER_REG)
+		if ((u = roster_find_registered(kd.roster, m->params[i],
+		    &s)) == NULL)
 			continue;
 		sbuf_printf(&out, "%s%s=%c%s@%s", out.len ? " " : "", u->nick,
 		    (u->flags & ROSTER_UF_AWAY) ? '-' : '+', u->user, u->host);

@@ -680,6 +680,20 @@ roster_find_nick(struct roster *r, const char *nick)
 	return -1;
 }
 
+struct roster_user *
+roster_find_registered(struct roster *r, const char *nick, int32_t *slotp)
+{
+	int32_t s = roster_find_nick(r, nick);
+	struct roster_user *u = roster_user(r, s);
+
+	if (u == NULL || u->state != ROSTER_REG) {
+		*slotp = -1;
+		return NULL;
+	}
+	*slotp = s;
+	return u;
+}
+
 enum roster_err
 roster_user_set_nick(struct roster *r, int32_t slot, const char *nick)
 {

@@ -148,6 +148,11 @@ void		 roster_user_set_flag(struct roster *r, int32_t slot,
 		    uint32_t flag, int on);
 /* The slot holding nick (registered or not), or -1. */
 int32_t		 roster_find_nick(struct roster *r, const char *nick);
+/* The registered user with nick, its slot in *slotp; NULL and -1 when
+ * nobody has registered it (a connection still registering does not
+ * count: it cannot be messaged or looked up yet). */
+struct roster_user *roster_find_registered(struct roster *r, const char *nick,
+		    int32_t *slotp);
 /* One past the highest slot ever used: iterate [0, this). */
 int32_t		 roster_user_limit(struct roster *r);
 

@@ -106,7 +106,7 @@ static void
 nick_unique_under_casemap(void **state)
 {
 	struct fixture *f = *state;
-	int32_t a, b;
+	int32_t a, b, s;
 
 	roster_lock(f->r);
 	a = user(f->r, "Nick[1]", ip1, 100);
@@ -122,6 +122,15 @@ nick_unique_under_casemap(void **state)
 	assert_int_equal(roster_user_set_nick(f->r, a, "other"), ROSTER_OK);
 	assert_int_equal(roster_user_set_nick(f->r, b, "nick{1}"), ROSTER_OK);
 	assert_int_equal(roster_find_nick(f->r, "other"), a);
+	/* b holds nick{1} but has not registered: not found as a user */
+	assert_int_equal(roster_find_nick(f->r, "NICK[1]"), b);
+	assert_null(roster_find_registered(f->r, "NICK[1]", &s));
+	assert_int_equal(s, -1);
+	assert_ptr_equal(roster_find_registered(f->r, "OTHER", &s),
+	    roster_user(f->r, a));
+	assert_int_equal(s, a);
+	assert_null(roster_find_registered(f->r, "nobody", &s));
+	assert_int_equal(s, -1);
 	roster_unlock(f->r);
 }
 
