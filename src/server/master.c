@@ -390,7 +390,6 @@ close_in_child(void *arg)
 static void
 spawn(struct proc *p)
 {
-	struct epoll_event ev;
 	char name[32];
 
 	if (proc_spawn(p, close_in_child, p) == -1) {
@@ -398,10 +397,8 @@ spawn(struct proc *p)
 		return;
 	}
 	p->last_hb_ms = kd.now_ms;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = TAG_CHILD + (uint64_t)(p - M.procs);
-	if (epoll_ctl(M.ep, EPOLL_CTL_ADD, p->ctl, &ev) == -1)
+	if (ep_add(M.ep, p->ctl, EPOLLIN, (epoll_data_t){ .u64 = TAG_CHILD +
+	    (uint64_t)(p - M.procs) }) == -1)
 		fatal("epoll_ctl control socket");
 	log_debug("started %s (pid %ld)", proc_name(p, name, sizeof(name)),
 	    (long)p->pid);
@@ -696,7 +693,6 @@ static void
 signals_setup(void)
 {
 	sigset_t set;
-	struct epoll_event ev;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
@@ -710,10 +706,8 @@ signals_setup(void)
 		fatal("signalfd");
 	if ((M.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = TAG_SIG;
-	if (epoll_ctl(M.ep, EPOLL_CTL_ADD, M.sigfd, &ev) == -1)
+	if (ep_add(M.ep, M.sigfd, EPOLLIN, (epoll_data_t){ .u64 = TAG_SIG })
+	    == -1)
 		fatal("epoll_ctl signalfd");
 }
 

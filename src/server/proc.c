@@ -40,6 +40,17 @@ proc_name(const struct proc *p, char *buf, size_t bufsz)
 }
 
 int
+ep_add(int ep, int fd, uint32_t events, epoll_data_t data)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data = data;
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int
 ctl_send(int fd, const void *frame, size_t len)
 {
 	ssize_t n;

@@ -690,7 +690,6 @@ link_accept(void)
 {
 	struct ucred cr;
 	socklen_t sl = sizeof(cr);
-	struct epoll_event ev;
 	struct rlink *l;
 	int fd;
 
@@ -711,10 +710,8 @@ link_accept(void)
 		l->rx_pending = 1;
 		l->next = R.links;
 		R.links = l;
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
-		ev.data.ptr = l;
-		if (epoll_ctl(R.ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		if (ep_add(R.ep, fd, EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
+		    (epoll_data_t){ .ptr = l }) == -1)
 			fatal("epoll_ctl link");
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -800,8 +797,6 @@ lock_wait_hook(void *arg)
 static void
 relay_init(void)
 {
-	struct epoll_event ev;
-
 	if ((R.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
 	R.lfd = kd.relay_fd;	/* relay.sock, bound by the master */
@@ -812,13 +807,11 @@ relay_init(void)
 	    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (R.rxbuf == MAP_FAILED)
 		fatal("mmap relay receive buffer");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = TAG_LISTEN;
-	if (epoll_ctl(R.ep, EPOLL_CTL_ADD, R.lfd, &ev) == -1)
+	if (ep_add(R.ep, R.lfd, EPOLLIN, (epoll_data_t){ .u64 = TAG_LISTEN })
+	    == -1)
 		fatal("epoll_ctl relay.sock");
-	ev.data.u64 = TAG_CTL;
-	if (epoll_ctl(R.ep, EPOLL_CTL_ADD, kd.ctl, &ev) == -1)
+	if (ep_add(R.ep, kd.ctl, EPOLLIN, (epoll_data_t){ .u64 = TAG_CTL })
+	    == -1)
 		fatal("epoll_ctl control socket");
 	roster_set_wait_hook(kd.roster, lock_wait_hook, NULL);
 }

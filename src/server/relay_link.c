@@ -146,7 +146,6 @@ static void
 link_connect(void)
 {
 	struct sockaddr_un sun;
-	struct epoll_event ev;
 	int fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -165,10 +164,8 @@ link_connect(void)
 		close(fd);
 		goto retry;
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
-	ev.data.u64 = WTAG_LINK;
-	if (epoll_ctl(K->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+	if (ep_add(K->epfd, fd, EPOLLIN | EPOLLOUT | EPOLLET,
+	    (epoll_data_t){ .u64 = WTAG_LINK }) == -1) {
 		log_warn("epoll_ctl relay link");
 		close(fd);
 		goto retry;

@@ -10,6 +10,7 @@
 #define KEO_SERVER_H
 
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -58,6 +59,10 @@ void	clock_update(void);
 int	master_main(const char *config_path, char **overrides, int noverrides);
 int	relay_main(void);
 int	worker_main(void);
+
+/* Add fd to the epoll set ep for events, tagged with data (proc.c);
+ * epoll_ctl's result, errno set on -1. */
+int	ep_add(int ep, int fd, uint32_t events, epoll_data_t data);
 
 /* Control channel helpers (proc.c). */
 struct relay_msg_r;

@@ -58,19 +58,15 @@ static struct worker W;
 static void
 listen_set(int on)
 {
-	struct epoll_event ev;
 	int i;
 
 	if (on == W.accepting)
 		return;
-	for (i = 0; i < W.nlisten; i++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.u64 = WTAG_LISTEN + (uint64_t)i;
-		if (epoll_ctl(W.ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
-		    W.listen[i], on ? &ev : NULL) == -1)
+	for (i = 0; i < W.nlisten; i++)
+		if ((on ? ep_add(W.ep, W.listen[i], EPOLLIN | EPOLLEXCLUSIVE,
+		    (epoll_data_t){ .u64 = WTAG_LISTEN + (uint64_t)i }) :
+		    epoll_ctl(W.ep, EPOLL_CTL_DEL, W.listen[i], NULL)) == -1)
 			log_warn("epoll_ctl listen fd %d", W.listen[i]);
-	}
 	W.accepting = on;
 }
 
@@ -133,7 +129,6 @@ static void
 new_client(int fd, const struct sockaddr_storage *ss)
 {
 	char host[HOST_MAX + 1];
-	struct epoll_event ev;
 	enum roster_err err;
 	struct client *c;
 	uint8_t a[16];
@@ -169,10 +164,8 @@ new_client(int fd, const struct sockaddr_storage *ss)
 		refuse(fd, host, "Server out of memory");
 		return;
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	ev.data.ptr = c;
-	if (epoll_ctl(W.ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+	if (ep_add(W.ep, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+	    (epoll_data_t){ .ptr = c }) == -1) {
 		log_warn("epoll_ctl client %s", host);
 		client_close(c, "Server error");
 		return;
@@ -435,16 +428,12 @@ tick(void)
 static void
 worker_init(void)
 {
-	struct epoll_event ev;
-
 	W.nlisten = kd.nlisten;
 	W.listen = kd.listen_fds;
 	if ((W.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		fatal("epoll_create1");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = WTAG_CTL;
-	if (epoll_ctl(W.ep, EPOLL_CTL_ADD, kd.ctl, &ev) == -1)
+	if (ep_add(W.ep, kd.ctl, EPOLLIN, (epoll_data_t){ .u64 = WTAG_CTL })
+	    == -1)
 		fatal("epoll_ctl control socket");
 	if (client_table_init(kd.cfg.max_clients) == -1 ||
 	    lchan_table_init(kd.cfg.max_channels) == -1 ||
