@@ -475,9 +475,9 @@ worker_main(void)
 		if (!W.accepting && !kd.shutting_down &&
 		    kd.now_ms >= W.accept_retry_ms && accept_allowed())
 			listen_set(1);
-		client_reap();
-		relay_link_flush();
-		client_reap();
+		client_reap();		/* their QUITs leave with this flush */
+		relay_link_flush();	/* may cut clients at sendq... */
+		client_reap();		/* ...who are torn down this turn */
 		client_flush_all();
 		client_closing_tick(0);
 		if (kd.shutting_down && (client_count() == 0 ||
