@@ -24,6 +24,9 @@ TOP_SRC = os.environ.get("KEO_TOP_SRCDIR",
                          os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 TOP_BUILD = os.environ.get("KEO_TOP_BUILDDIR", TOP_SRC)
 KEOCHATD = os.path.join(TOP_BUILD, "src", "server", "keochatd")
+# The same daemon with the fault tests' hooks (KEOCHATD_TEST_HOOKS): only
+# a check program has them, the installed keochatd does not.
+KEOCHATD_TEST = os.path.join(TOP_BUILD, "src", "server", "keochatd-test")
 SANITIZED = os.environ.get("KEO_SANITIZERS") == "yes"
 SLOW = float(os.environ.get("KEO_TEST_SLOW", "2" if SANITIZED else "1"))
 
@@ -178,7 +181,9 @@ class Server:
              "max-clients-per-ip": "0"}
         o.update(opts or {})
         self.opts = o
-        cmd = list(valgrind or []) + [KEOCHATD, "-w", str(workers)]
+        binary = KEOCHATD_TEST if "KEOCHATD_TEST_HOOKS" in (env or {}) \
+            else KEOCHATD
+        cmd = list(valgrind or []) + [binary, "-w", str(workers)]
         if config_text is not None:
             self.config = os.path.join(self.dir, "keochatd.conf")
             with open(self.config, "w") as f:

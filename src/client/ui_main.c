@@ -96,7 +96,6 @@ ui_create(int *argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	U.dump_path = getenv("KEOCHAT_DUMP");
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' &&
 	    (U.log = fopen(U.res.log_file, "a")) != NULL)
 		setvbuf(U.log, NULL, _IOLBF, 0);

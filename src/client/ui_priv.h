@@ -45,14 +45,13 @@ struct ui {
 	struct net	*net;
 	XtInputId	 in_id, out_id;
 	XtIntervalId	 resolve_timer, tick_timer, reconnect_timer;
-	XtIntervalId	 dump_timer;
+	XtIntervalId	 dump_timer;	/* ui_testhooks.c */
 	XtSignalId	 sig;
 	int		 nick_rejected;	/* 433 while registering */
 	int		 focused;
 	struct ui_resources res;
 	FILE		*log;
 	char		 log_room[64];
-	const char	*dump_path;	/* KEOCHAT_DUMP */
 	char		 complete_prefix[64];
 	int		 completing;
 	int		 exit_status;

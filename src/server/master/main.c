@@ -1,0 +1,173 @@
+/*
+ * main.c -- keochatd's command line: parse it, load and check the
+ * configuration (--configtest stops here), then become the master.
+ * Exit status: 0 clean, 1 runtime failure, 2 usage or configuration error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctx.h"
+#include "log.h"
+#include "master.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG	SYSCONFDIR "/keochat/keochatd.conf"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: keochatd [-f|--config FILE] [-l|--listen ADDR:PORT]... [-w|--workers N]\n"
+"                [-o|--option KEY=VALUE]... [-t|--configtest] [-V|--version]\n"
+"                [-h|--help]\n"
+"\n"
+"  -f, --config FILE      configuration file (default %s)\n"
+"  -l, --listen ADDR:PORT listen there instead of the configured addresses\n"
+"  -w, --workers N        number of worker processes (0: one per CPU)\n"
+"  -o, --option KEY=VALUE set any configuration option (see keochatd.conf(5))\n"
+"  -t, --configtest       check the configuration and exit (0 good, 2 bad)\n"
+"  -V, --version          print the version and exit\n"
+"  -h, --help             print this help and exit\n"
+"      --options          print the option table (name, default, reloadable,\n"
+"                         description), tab separated, and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+static void
+print_options(void)
+{
+	const struct config_option *o = config_options();
+	int i;
+
+	for (i = 0; i < OPT_COUNT; i++)
+		printf("%s\t%s\t%s\t%s\n", o[i].name, o[i].def,
+		    o[i].reloadable ? "yes" : "no", o[i].help);
+}
+
+/* The -o overrides, with -l and -w turned into "listen=..." and
+ * "workers=..." strings this file owns. */
+struct overrides {
+	char	**v;
+	char	 *owned;	/* v[i] was allocated here */
+	int	  n;
+};
+
+static void
+ov_add(struct overrides *o, const char *key, char *value)
+{
+	size_t n;
+	char *s;
+
+	if (key == NULL) {
+		o->v[o->n++] = value;
+		return;
+	}
+	n = strlen(key) + strlen(value) + 2;
+	if ((s = malloc(n)) == NULL) {
+		perror("keochatd");
+		exit(1);
+	}
+	snprintf(s, n, "%s=%s", key, value);
+	o->owned[o->n] = 1;
+	o->v[o->n++] = s;
+}
+
+static int
+ov_done(struct overrides *o, int status)
+{
+	int i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->owned[i])
+			free(o->v[i]);
+	free(o->v);
+	free(o->owned);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "option", required_argument, NULL, 'o' },
+		{ "configtest", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "options", no_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = DEFAULT_CONFIG;
+	struct overrides ov;
+	char err[512];
+	int ch, test = 0, required = 0;
+
+	ov.n = 0;
+	ov.v = calloc((size_t)argc + 1, sizeof(*ov.v));
+	ov.owned = calloc((size_t)argc + 1, 1);
+	if (ov.v == NULL || ov.owned == NULL) {
+		perror("keochatd");
+		return ov_done(&ov, 1);
+	}
+	while ((ch = getopt_long(argc, argv, "f:l:w:o:tVh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			required = 1;
+			break;
+		case 'l':
+			ov_add(&ov, "listen", optarg);
+			break;
+		case 'w':
+			ov_add(&ov, "workers", optarg);
+			break;
+		case 'o':
+			ov_add(&ov, NULL, optarg);
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("%s\n", KEOCHATD_VERSION);
+			return ov_done(&ov, 0);
+		case 'h':
+			usage(stdout);
+			return ov_done(&ov, 0);
+		case 'O':
+			print_options();
+			return ov_done(&ov, 0);
+		default:
+			usage(stderr);
+			return ov_done(&ov, 2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "keochatd: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return ov_done(&ov, 2);
+	}
+	if (ctx_config_load(path, required, ov.v, ov.n, &kd.cfg, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "keochatd: %s\n", err);
+		return ov_done(&ov, 2);
+	}
+	if (test) {
+		fprintf(stderr, "keochatd: %s: configuration OK\n", path);
+		return ov_done(&ov, 0);
+	}
+	log_init(kd.cfg.log == CONF_LOG_SYSLOG, kd.cfg.log_facility,
+	    kd.cfg.log_level);
+	log_procname("master");
+	kd.relay_fd = -1;
+	kd.ctl_fd = -1;
+	return ov_done(&ov, master_main(path, ov.v, ov.n));
+}

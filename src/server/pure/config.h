@@ -1,0 +1,127 @@
+/*
+ * config.h -- keochatd's options: one table, one pointer-free struct.
+ *
+ * The option table in config.c is the single source of truth: the file
+ * parser, "-o KEY=VALUE", --configtest, keochatd.conf(5) and the sample
+ * config all follow it (a test checks the last two).  struct config holds
+ * no pointers, so the master can send it whole to its children on reload.
+ * Pure code: the caller reads the file and passes the bytes.
+ */
+#ifndef KEO_CONFIG_H
+#define KEO_CONFIG_H
+
+#include <stddef.h>
+
+#define CONF_LISTEN_MAX		8
+#define CONF_ADDR_MAX		64
+#define CONF_PATH_MAX		96	/* runtime-dir + "/relay.sock" fits sun_path */
+
+enum conf_log { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
+enum conf_level { CONF_LVL_ERROR, CONF_LVL_WARNING, CONF_LVL_INFO,
+	CONF_LVL_DEBUG };
+
+/* Where an option's current value came from (later origins win). */
+enum conf_origin { CONF_DEFAULT = 0, CONF_FILE, CONF_CMDLINE };
+
+enum conf_id {
+	OPT_SERVER_NAME, OPT_SERVER_INFO, OPT_NETWORK, OPT_LISTEN, OPT_WORKERS,
+	OPT_MAX_CLIENTS, OPT_MAX_CLIENTS_PER_IP, OPT_MAX_CHANNELS,
+	OPT_MAX_CHANNELS_PER_CLIENT, OPT_AUTOJOIN, OPT_MOTD_FILE, OPT_PASSWORD,
+	OPT_NICKLEN, OPT_REGISTRATION_TIMEOUT, OPT_PING_INTERVAL,
+	OPT_PING_TIMEOUT, OPT_SENDQ, OPT_RECVQ, OPT_FLOOD_BURST, OPT_FLOOD_RATE,
+	OPT_WATCHDOG_TIMEOUT, OPT_RELAY_QUEUE_MAX, OPT_RELAY_STALL_TIMEOUT,
+	OPT_RUNTIME_DIR, OPT_USER, OPT_LOG, OPT_LOG_LEVEL,
+	OPT_LOG_FACILITY,
+	OPT_COUNT
+};
+
+struct config {
+	char	 server_name[64];	/* empty: the host name */
+	char	 server_info[128];
+	char	 network[32];
+	char	 listen[CONF_LISTEN_MAX][CONF_ADDR_MAX]; /* "ADDR:PORT" */
+	unsigned nlisten;
+	unsigned workers;		/* 0: one per CPU */
+	unsigned max_clients;
+	unsigned max_clients_per_ip;	/* 0: no limit */
+	unsigned max_channels;
+	unsigned max_channels_per_client;
+	char	 autojoin[256];		/* comma list, may be empty */
+	char	 motd_file[256];
+	char	 password[128];		/* empty: none */
+	unsigned nicklen;
+	unsigned registration_timeout;	/* seconds */
+	unsigned ping_interval;		/* seconds */
+	unsigned ping_timeout;		/* seconds */
+	unsigned sendq;			/* bytes */
+	unsigned recvq;			/* bytes */
+	unsigned flood_burst;		/* lines */
+	unsigned flood_rate;		/* lines per second, 0: off */
+	unsigned watchdog_timeout;	/* seconds, 0: off */
+	unsigned relay_queue_max;	/* bytes one worker may lag */
+	unsigned relay_stall_timeout;	/* seconds without progress */
+	char	 runtime_dir[CONF_PATH_MAX];
+	char	 user[64];
+	int	 log;			/* enum conf_log */
+	int	 log_level;		/* enum conf_level */
+	int	 log_facility;		/* syslog facility value */
+	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
+	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
+};
+
+enum conf_type { CONF_INT, CONF_STR, CONF_LIST, CONF_ENUM };
+
+struct config_option {
+	const char	*name;
+	enum conf_type	 type;
+	const char	*def;		/* default, as written in a file */
+	long		 min, max;	/* CONF_INT range; CONF_STR max length */
+	int		 reloadable;	/* applied on SIGHUP */
+	const char	*help;		/* one line for --help and the docs */
+};
+
+/* The option table (OPT_COUNT entries, in enum conf_id order). */
+const struct config_option *config_options(void);
+
+/* Look an option up by name; -1 when unknown. */
+int		 config_find(const char *name);
+
+/* Reset every option to its default. */
+void		 config_defaults(struct config *c);
+
+/* Set one option; where/line name the source for errors ("FILE", line;
+ * line 0 for the command line).  0, or -1 with "where:line: message" in
+ * err. */
+int		 config_set(struct config *c, const char *key, const char *value,
+		    enum conf_origin origin, const char *where, unsigned line,
+		    char *err, size_t errsz);
+
+/* Parse a whole file's bytes.  0, or -1 with the first error in err. */
+int		 config_parse(struct config *c, const char *fname,
+		    const char *buf, size_t len, char *err, size_t errsz);
+
+/* Apply "KEY=VALUE" from the command line. */
+int		 config_override(struct config *c, const char *kv, char *err,
+		    size_t errsz);
+
+/* Checks that span options; 0 or -1 with err. */
+int		 config_check(const struct config *c, char *err, size_t errsz);
+
+/* The current value of option id as it would be written in a file. */
+void		 config_value(const struct config *c, int id, char *buf,
+		    size_t bufsz);
+
+/* Split "ADDR:PORT" ("[v6]:port", "v4:port", "*:port", ":port") into
+ * host (empty for any) and port; 0 or -1. */
+int		 config_split_addr(const char *s, char *host, size_t hostsz,
+		    unsigned *port);
+
+/* Copy option id's value from src into dst. */
+void		 config_keep(struct config *dst, const struct config *src,
+		    int id);
+
+/* Nonzero when option id differs between a and b. */
+int		 config_differs(const struct config *a, const struct config *b,
+		    int id);
+
+#endif

@@ -1,0 +1,897 @@
+/*
+ * relay.c -- the relay process: the hub that orders and routes messages.
+ *
+ * Resources it owns (DESIGN.md section 2): the accepted end of every
+ * worker's link on relay.sock (HELLO with worker id, pid and FRAME_VERSION;
+ * SO_PEERCRED must show the same uid and pid); the relay log segment
+ * (ring.h), of which it is the only reader and writer; in the roster, only
+ * the purge of a dead worker's slots.
+ *
+ * Ordering.  A routed frame (CHAN, USER, MULTI) from a worker is given a
+ * message id, the time and, for CHAN, the channel's next sequence, and is
+ * appended to the log with the mask of the workers it goes to, before any
+ * of them is sent a byte of it.  Each worker's link has a cursor in the log
+ * and is sent the entries for it in log order, so every member of a room
+ * sees that room's lines in one order, whichever worker it is on.
+ *
+ * Nothing lost.  A frame is acknowledged to its origin (ACK) once it is in
+ * the log, which outlives the relay: a respawned relay resumes every
+ * worker from the cursor stored for it, and tells each worker, in the
+ * first ACK after HELLO, the last link sequence of its that it has; the
+ * worker sends the rest again.  While the workers the last relay served
+ * reconnect and resend their subscriptions (SYNCED), nothing is routed:
+ * a message must not miss a member whose worker has not said where its
+ * members are.  Workers drop a frame whose message id they have seen.
+ *
+ * No one stalls for another.  A worker that falls behind pauses the
+ * producers (back-pressure through TCP) only while it makes progress; one
+ * that takes nothing for STALL_MARK_MS no longer holds anyone back, and
+ * one that is more than relay-queue-max bytes behind, or has taken nothing
+ * for relay-stall-timeout seconds, is reported to the master (REPLACE) and
+ * cut off: the master kills it like a crashed one.
+ */
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "ev.h"
+#include "fifo.h"
+#include "frame.h"
+#include "log.h"
+#include "peer.h"
+#include "purge.h"
+#include "relay.h"
+#include "ring.h"
+#include "roster.h"
+#include "subs.h"
+
+#define RX_BUDGET	1024	/* frames read per link per turn */
+#define TICK_MS		100	/* lag and stall checks */
+#define STALL_MARK_MS	250	/* no progress this long: holds no one back */
+#define RECOVER_MS	3000	/* wait this long for the old workers */
+#define LOG_SLACK	(4u << 20)	/* log bytes beyond relay-queue-max */
+#define PULL_MAX	2048	/* iovecs one pull may fill */
+#define REPLACED_MAX	16
+
+enum lstate {
+	L_HELLO,		/* accepted, waiting for HELLO */
+	L_SYNC,			/* receiving its subscriptions */
+	L_WAIT,			/* synced, waiting for the recovery to end */
+	L_READY,		/* routed frames both ways */
+};
+
+struct rlink {
+	struct peer	*peer;
+	int		 id;		/* worker id, -1 before HELLO */
+	pid_t		 pid;		/* from SO_PEERCRED */
+	enum lstate	 state;
+	uint32_t	 nsubs;		/* SUBs received while syncing */
+	uint64_t	 cursor;	/* next log entry it has not been sent */
+	uint64_t	 lseq;		/* its last link sequence processed */
+	uint64_t	 acked;		/* the last lseq acknowledged */
+	int64_t		 progress_ms;	/* when it last took bytes or was idle */
+	int		 stalled;	/* no progress: holds no one back */
+	struct fifo	 held;		/* frames read while the log was full */
+	struct rlink	*next;
+};
+
+struct relay {
+	struct rlink	*links;
+	struct rlink	*byid[WORKERS_MAX];
+	struct subs	*subs;
+	int		 recovering;
+	uint64_t	 expect;	/* workers the last relay served */
+	int64_t		 recover_by_ms;
+	pid_t		 deferred[WORKERS_MAX * 2];	/* purges to do */
+	unsigned	 ndeferred;
+	pid_t		 replaced[REPLACED_MAX];	/* refused at HELLO */
+	unsigned	 nreplaced;
+	int		 paused;	/* producers not read */
+	int		 stopping;
+	uint64_t	 ends[PULL_MAX];	/* log position after each iovec */
+	struct rlink	*pulling;	/* whose ends[] those are */
+};
+
+/* This process's relay context (the relay half of kd). */
+static struct relay R;
+
+static void	link_close(struct rlink *l, const char *why);
+
+size_t
+relay_log_bytes(void)
+{
+	return (size_t)kd.cfg.relay_queue_max + LOG_SLACK;
+}
+
+static uint64_t
+bit_of(int id)
+{
+	return 1ull << id;
+}
+
+static uint64_t
+lag_of(const struct rlink *l)
+{
+	return ring_head(kd.ring) - l->cursor;
+}
+
+/* --- the log ------------------------------------------------------------------ */
+
+/* The tail is the oldest cursor of every worker the log is kept for. */
+static void
+tail_update(void)
+{
+	uint64_t min = ring_head(kd.ring), c;
+	uint32_t pid;
+	unsigned id;
+
+	for (id = 0; id < WORKERS_MAX; id++) {
+		c = ring_dest(kd.ring, id, &pid);
+		if (pid != 0 && c < min)
+			min = c;
+	}
+	ring_release(kd.ring, min);
+}
+
+/* Append an ordered copy of frame for the workers in mask and wake their
+ * links; -1 when the log has no room (the caller checked ring_fits). */
+static int
+log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
+{
+	uint8_t *dst;
+	uint64_t m;
+	int id;
+
+	if ((dst = ring_reserve(kd.ring, len)) == NULL)
+		return -1;
+	memcpy(dst, frame, len);
+	frame_stamp_order(dst, len, ring_next_id(kd.ring),
+	    (uint64_t)kd.now_real_ms, seq);
+	ring_commit(kd.ring, mask);
+	for (m = mask, id = 0; m != 0; m >>= 1, id++)
+		if ((m & 1) && R.byid[id] != NULL &&
+		    R.byid[id]->state == L_READY)
+			peer_kick(R.byid[id]->peer);
+	return 0;
+}
+
+static void
+subs_or_die(uint32_t chan, uint32_t gen, uint64_t bits, int on)
+{
+	if (subs_set(R.subs, chan, gen, bits, on) == -1 && on)
+		fatalx("out of memory for a subscription");
+}
+
+/* --- routing ------------------------------------------------------------------- */
+
+static int
+route_chan(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	struct frame_chan f;
+	enum frame_err err;
+	uint64_t mask, bit = bit_of(l->id);
+
+	if (frame_unpack_chan(frame, len, &f, &err) == -1 ||
+	    f.chan >= kd.cfg.max_channels)
+		return -1;
+	if (f.flags & FRAME_F_SUB)
+		subs_or_die(f.chan, f.gen, bit, 1);
+	if ((mask = subs_mask(R.subs, f.chan, f.gen)) != 0)
+		(void)log_frame(frame, len, mask, ring_next_seq(kd.ring,
+		    f.chan));
+	if (f.flags & FRAME_F_UNSUB)
+		subs_or_die(f.chan, f.gen, bit, 0);
+	return 0;
+}
+
+static int
+route_user(const uint8_t *frame, size_t len)
+{
+	struct frame_user f;
+	enum frame_err err;
+
+	if (frame_unpack_user(frame, len, &f, &err) == -1)
+		return -1;
+	if (R.byid[f.target] != NULL)
+		(void)log_frame(frame, len, bit_of(f.target), 0);
+	return 0;
+}
+
+static uint64_t
+multi_mask(const struct frame_multi *f)
+{
+	uint64_t mask = 0;
+	unsigned i;
+
+	for (i = 0; i < f->n; i++)
+		mask |= subs_mask(R.subs, f->ch[i].chan, f->ch[i].gen);
+	return mask;
+}
+
+static int
+route_multi(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	static struct frame_multi f;
+	enum frame_err err;
+	uint64_t mask;
+	unsigned i;
+
+	if (frame_unpack_multi(frame, len, &f, &err) == -1)
+		return -1;
+	if ((mask = multi_mask(&f)) != 0)
+		(void)log_frame(frame, len, mask, 0);
+	for (i = 0; i < f.n; i++)
+		if (f.ch[i].flags & FRAME_F_UNSUB)
+			subs_or_die(f.ch[i].chan, f.ch[i].gen, bit_of(l->id),
+			    0);
+	return 0;
+}
+
+static int
+route_sub(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	struct frame_sub f;
+	enum frame_err err;
+	int type = frame_open(frame, len, &err);
+
+	if (frame_unpack_sub(frame, len, &f, &err) == -1 ||
+	    f.chan >= kd.cfg.max_channels)
+		return -1;
+	subs_or_die(f.chan, f.gen, bit_of(l->id), type == FRAME_SUB);
+	return 0;
+}
+
+/* One routed frame from a ready link: 0 done, 1 no room in the log (try
+ * again later), -1 malformed. */
+static int
+route(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	struct frame_stamp st;
+	enum frame_err err;
+	int type, rc;
+
+	if (!ring_fits(kd.ring, len))
+		return 1;
+	if (frame_stamp_get(frame, len, &st) == -1)
+		return -1;
+	if (st.lseq <= l->lseq)
+		return 0;	/* sent again: the log has it */
+	if (st.lseq != l->lseq + 1 || st.origin != l->id ||
+	    st.origin_pid != (uint32_t)l->pid) {
+		log_warnx("worker %d sent link sequence %llu after %llu",
+		    l->id, (unsigned long long)st.lseq,
+		    (unsigned long long)l->lseq);
+		return -1;
+	}
+	switch ((type = frame_open(frame, len, &err))) {
+	case FRAME_CHAN:
+		rc = route_chan(l, frame, len);
+		break;
+	case FRAME_USER:
+		rc = route_user(frame, len);
+		break;
+	case FRAME_MULTI:
+		rc = route_multi(l, frame, len);
+		break;
+	case FRAME_SUB:
+	case FRAME_UNSUB:
+		rc = route_sub(l, frame, len);
+		break;
+	default:
+		return -1;
+	}
+	if (rc == 0) {
+		l->lseq = st.lseq;
+		ring_origin_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid,
+		    l->lseq);
+	}
+	return rc;
+}
+
+/* A routed frame: now, or after the frames held before it. */
+static void
+on_routed(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	int rc = fifo_used(&l->held) > 0 ? 1 : route(l, frame, len);
+
+	if (rc == -1) {
+		link_close(l, "malformed routed frame");
+		return;
+	}
+	if (rc == 1) {
+		if (fifo_add(&l->held, frame, len, 65536) == -1)
+			fatalx("out of memory holding a frame");
+		peer_pause(l->peer, 1);
+	}
+}
+
+/* Before each turn's reads: route what was held while the log was full. */
+static void
+held_run(void *arg)
+{
+	struct rlink *l;
+	size_t flen;
+	char *p;
+	int rc;
+
+	(void)arg;
+	for (l = R.links; l != NULL; l = l->next) {
+		while (l->peer != NULL && fifo_used(&l->held) > 0) {
+			p = fifo_head(&l->held);
+			flen = frame_len(p);
+			if ((rc = route(l, (const uint8_t *)p, flen)) == 1)
+				break;
+			fifo_consume(&l->held, flen);
+			if (rc == -1) {
+				link_close(l, "malformed routed frame");
+				break;
+			}
+		}
+		if (l->peer != NULL && fifo_used(&l->held) == 0) {
+			fifo_release(&l->held);
+			if (!R.paused)
+				peer_pause(l->peer, 0);
+		}
+	}
+}
+
+/* --- sending the log to a worker ---------------------------------------------- */
+
+static size_t
+log_pull(void *arg, struct iovec *iov, size_t max)
+{
+	struct rlink *l = arg;
+	const uint8_t *frame;
+	uint64_t pos = l->cursor, mask, bit = bit_of(l->id);
+	size_t n = 0, len;
+	int rc = 0;
+
+	if (max > PULL_MAX)
+		max = PULL_MAX;
+	R.pulling = l;
+	while (n < max && (rc = ring_read(kd.ring, &pos, &frame, &len,
+	    &mask)) == 1) {
+		if (!(mask & bit)) {
+			if (n == 0)
+				l->cursor = pos;	/* nothing for it */
+			continue;
+		}
+		iov[n].iov_base = (void *)(uintptr_t)frame;
+		iov[n].iov_len = len;
+		R.ends[n++] = pos;
+	}
+	if (rc == -1 && n == 0) {
+		log_warnx("relay log damaged at %llu: worker %d skips %llu "
+		    "bytes", (unsigned long long)pos, l->id,
+		    (unsigned long long)(ring_head(kd.ring) - pos));
+		l->cursor = ring_head(kd.ring);
+		ring_dest_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid,
+		    l->cursor);
+		tail_update();
+	}
+	if (n == 0)
+		l->progress_ms = kd.now_ms;	/* caught up */
+	return n;
+}
+
+static void
+log_sent(void *arg, size_t niov)
+{
+	struct rlink *l = arg;
+
+	if (niov == 0 || R.pulling != l)
+		return;
+	l->cursor = R.ends[niov - 1];
+	l->progress_ms = kd.now_ms;
+	l->stalled = 0;
+	ring_dest_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid, l->cursor);
+	tail_update();
+}
+
+/* --- links ------------------------------------------------------------------------ */
+
+static void
+send_ack(struct rlink *l)
+{
+	struct frame_ack f = { l->lseq };
+	uint8_t buf[32];
+	int n;
+
+	if ((n = frame_pack_ack(buf, sizeof(buf), &f)) > 0 &&
+	    peer_send(l->peer, buf, (size_t)n) == 0)
+		l->acked = l->lseq;
+}
+
+/* Synced and no recovery under way: the first ACK tells the worker what
+ * the log already has; from here on frames flow. */
+static void
+link_ready(struct rlink *l)
+{
+	struct peer_source src = { log_pull, log_sent, l };
+
+	l->state = L_READY;
+	l->lseq = ring_origin_lseq(kd.ring, (unsigned)l->id,
+	    (uint32_t)l->pid);
+	l->progress_ms = kd.now_ms;
+	send_ack(l);
+	peer_set_source(l->peer, &src);
+	peer_set_budget(l->peer, RX_BUDGET, 32);
+	log_debug("worker %d (pid %ld) ready: log at %llu, its frames up to "
+	    "%llu kept", l->id, (long)l->pid,
+	    (unsigned long long)l->cursor, (unsigned long long)l->lseq);
+}
+
+static void
+forget_link(struct rlink *l)
+{
+	if (l->id >= 0 && R.byid[l->id] == l) {
+		R.byid[l->id] = NULL;
+		subs_drop(R.subs, bit_of(l->id));
+	}
+	if (R.pulling == l)
+		R.pulling = NULL;
+	fifo_release(&l->held);
+	l->peer = NULL;
+}
+
+/* Close a link now; its memory goes at the end of the turn. */
+static void
+link_close(struct rlink *l, const char *why)
+{
+	if (l->peer == NULL)
+		return;
+	log_info("link to worker %d closed: %s", l->id, why);
+	peer_close(l->peer);
+	forget_link(l);
+}
+
+static int
+was_replaced(pid_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < R.nreplaced && i < REPLACED_MAX; i++)
+		if (R.replaced[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* Give up on a worker: the master kills it; its cursor holds no one. */
+static void
+replace(struct rlink *l, const char *why)
+{
+	struct frame_replace f;
+	uint8_t buf[256];
+	int n;
+
+	log_warnx("worker %d (pid %ld) %s: asking the master to replace it",
+	    l->id, (long)l->pid, why);
+	f.id = (uint8_t)l->id;
+	f.pid = (uint32_t)l->pid;
+	f.why = why;
+	f.whylen = strlen(why);
+	if ((n = frame_pack_replace(buf, sizeof(buf), &f)) > 0 &&
+	    peer_send(kd.ctl, buf, (size_t)n) == 0)
+		peer_flush(kd.ctl);
+	R.replaced[R.nreplaced++ % REPLACED_MAX] = l->pid;
+	ring_dest_set(kd.ring, (unsigned)l->id, 0, 0);
+	link_close(l, why);
+	tail_update();
+}
+
+static void end_recovery(const char *why);
+
+static int
+on_hello(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	struct frame_hello f;
+	enum frame_err err;
+	uint32_t pid;
+	uint64_t cursor;
+
+	if (frame_unpack_hello(frame, len, &f, &err) == -1 ||
+	    f.version != FRAME_VERSION || f.id >= kd.nworkers ||
+	    (pid_t)f.pid != l->pid || was_replaced(l->pid)) {
+		log_warnx("bad HELLO (worker %u, pid %u, peer pid %ld)", f.id,
+		    f.pid, (long)l->pid);
+		return -1;
+	}
+	if (R.byid[f.id] != NULL && R.byid[f.id] != l)
+		link_close(R.byid[f.id], "replaced by a new link");
+	l->id = f.id;
+	R.byid[f.id] = l;
+	/* the same process carries on where it was; a new one from now */
+	cursor = ring_dest(kd.ring, f.id, &pid);
+	if (pid != f.pid || cursor < ring_tail(kd.ring) ||
+	    cursor > ring_head(kd.ring))
+		cursor = ring_head(kd.ring);
+	l->cursor = cursor;
+	ring_dest_set(kd.ring, f.id, f.pid, cursor);
+	tail_update();
+	l->state = L_SYNC;
+	log_debug("worker %u (pid %u) linked", f.id, f.pid);
+	return 0;
+}
+
+static int
+on_synced(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	struct frame_synced f;
+	enum frame_err err;
+
+	if (frame_unpack_synced(frame, len, &f, &err) == -1 ||
+	    f.nsubs != l->nsubs)
+		return -1;
+	l->state = L_WAIT;
+	if (!R.recovering) {
+		link_ready(l);
+		return 0;
+	}
+	R.expect &= ~bit_of(l->id);
+	if (R.expect == 0)
+		end_recovery("every worker is back");
+	return 0;
+}
+
+/* A subscription resent after HELLO (unsequenced). */
+static int
+on_sync_sub(struct rlink *l, const uint8_t *frame, size_t len)
+{
+	struct frame_sub f;
+	enum frame_err err;
+
+	if (frame_unpack_sub(frame, len, &f, &err) == -1 ||
+	    f.chan >= kd.cfg.max_channels || f.st.lseq != 0 ||
+	    frame_open(frame, len, &err) != FRAME_SUB)
+		return -1;
+	l->nsubs++;
+	subs_or_die(f.chan, f.gen, bit_of(l->id), 1);
+	return 0;
+}
+
+static void
+link_frame(struct peer *p, const uint8_t *frame, size_t len, void *arg)
+{
+	struct rlink *l = arg;
+	enum frame_err err;
+	int type, rc = 0;
+
+	(void)p;
+	if (frame == NULL) {
+		log_info("link to worker %d closed: %s", l->id,
+		    peer_error(p));
+		forget_link(l);
+		return;
+	}
+	type = frame_open(frame, len, &err);
+	if (l->state == L_HELLO)
+		rc = type == FRAME_HELLO ? on_hello(l, frame, len) : -1;
+	else if (l->state == L_SYNC && type == FRAME_SUB)
+		rc = on_sync_sub(l, frame, len);
+	else if (l->state == L_SYNC && type == FRAME_SYNCED)
+		rc = on_synced(l, frame, len);
+	else if (l->state == L_READY && frame_is_routed((unsigned)type))
+		on_routed(l, frame, len);
+	else
+		rc = -1;
+	if (rc == -1)
+		link_close(l, type > 0 ? frame_type_name((unsigned)type) :
+		    frame_strerror(err));
+}
+
+static void
+on_accept(int fd, uint32_t events, void *arg)
+{
+	struct ucred cr;
+	socklen_t sl = sizeof(cr);
+	struct rlink *l;
+	int s;
+
+	(void)events;
+	(void)arg;
+	while ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
+	    0) {
+		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &sl) == -1 ||
+		    (cr.uid != getuid() && cr.uid != 0)) {
+			log_warnx("relay.sock: refused a peer (uid %ld)",
+			    (long)cr.uid);
+			(void)close(s);
+			continue;
+		}
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			fatalx("out of memory for a link");
+		l->id = -1;
+		l->pid = cr.pid;
+		l->state = L_HELLO;
+		if ((l->peer = peer_new(kd.hub, s, "worker link", link_frame,
+		    l)) == NULL)
+			fatal("relay link");
+		l->next = R.links;
+		R.links = l;
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		log_warn("accept on relay.sock");
+}
+
+static void
+links_reap(void)
+{
+	struct rlink **pp = &R.links, *l;
+
+	while ((l = *pp) != NULL) {
+		if (l->peer != NULL) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		free(l);
+	}
+}
+
+/* --- dead workers ---------------------------------------------------------------- */
+
+static void
+log_quit(const struct frame_multi *f, void *arg)
+{
+	uint8_t buf[FRAME_MAX];
+	uint64_t mask = multi_mask(f);
+	int n;
+
+	(void)arg;
+	if (mask == 0 || (n = frame_pack_multi(buf, sizeof(buf), f)) == -1)
+		return;
+	if (!ring_fits(kd.ring, (size_t)n)) {
+		log_warnx("relay log full: a QUIT is not sent");
+		return;
+	}
+	(void)log_frame(buf, (size_t)n, mask, 0);
+}
+
+/* The master reaped worker id's process pid: its link, its place in the
+ * log and its users go. */
+static void
+worker_gone(unsigned id, pid_t pid)
+{
+	uint32_t dpid;
+
+	if (R.byid[id] != NULL && R.byid[id]->pid == pid)
+		link_close(R.byid[id], "worker exited");
+	(void)ring_dest(kd.ring, id, &dpid);
+	if (dpid == (uint32_t)pid)
+		ring_dest_set(kd.ring, id, 0, 0);
+	tail_update();
+	if (R.recovering) {
+		if (R.ndeferred < sizeof(R.deferred) / sizeof(R.deferred[0]))
+			R.deferred[R.ndeferred++] = pid;
+		return;
+	}
+	(void)purge_pid(pid, "worker exited", log_quit, NULL);
+}
+
+static void
+end_recovery(const char *why)
+{
+	pid_t dead[WORKERS_MAX * 4];
+	struct rlink *l;
+	unsigned i, n;
+
+	if (!R.recovering)
+		return;
+	R.recovering = 0;
+	log_info("relay log recovered (%s): %zu bytes to resend", why,
+	    ring_used(kd.ring));
+	for (l = R.links; l != NULL; l = l->next)
+		if (l->peer != NULL && l->state == L_WAIT)
+			link_ready(l);
+	for (i = 0; i < R.ndeferred; i++)
+		(void)purge_pid(R.deferred[i], "worker exited", log_quit, NULL);
+	R.ndeferred = 0;
+	n = purge_find_dead(dead, sizeof(dead) / sizeof(dead[0]));
+	for (i = 0; i < n; i++)
+		(void)purge_pid(dead[i], "found dead at relay start", log_quit,
+		    NULL);
+}
+
+/* At start: which workers did the last relay serve? */
+static void
+begin_recovery(void)
+{
+	uint32_t pid;
+	unsigned id;
+
+	for (id = 0; id < WORKERS_MAX; id++) {
+		(void)ring_dest(kd.ring, id, &pid);
+		if (pid == 0)
+			continue;
+		if (id < kd.nworkers && kill((pid_t)pid, 0) == 0)
+			R.expect |= bit_of((int)id);
+		else
+			ring_dest_set(kd.ring, id, 0, 0);
+	}
+	tail_update();
+	R.recovering = 1;
+	R.recover_by_ms = kd.now_ms + RECOVER_MS;
+	if (R.expect == 0)
+		end_recovery("no worker to wait for");
+}
+
+/* --- control ------------------------------------------------------------------ */
+
+static void
+ctl_frame(struct peer *p, const uint8_t *frame, size_t len, void *arg)
+{
+	static struct frame_reload rl;
+	struct frame_worker_gone wg;
+	enum frame_err err;
+	int type;
+
+	(void)p;
+	(void)arg;
+	if (frame == NULL) {
+		log_warnx("master is gone; exiting");
+		R.stopping = 1;
+		ev_stop(kd.ev);
+		return;
+	}
+	switch ((type = frame_open(frame, len, &err))) {
+	case FRAME_SHUTDOWN:
+		R.stopping = 1;
+		ev_stop(kd.ev);
+		break;
+	case FRAME_RELOAD:
+		if (frame_unpack_reload(frame, len, &rl, &err) == -1)
+			fatalx("malformed RELOAD from the master: %s",
+			    frame_strerror(err));
+		kd.cfg = rl.cfg;
+		log_setlevel(kd.cfg.log_level);
+		break;
+	case FRAME_WORKER_GONE:
+		if (frame_unpack_worker_gone(frame, len, &wg, &err) == -1)
+			fatalx("malformed WORKER_GONE: %s", frame_strerror(err));
+		worker_gone(wg.id, (pid_t)wg.pid);
+		break;
+	default:
+		fatalx("unexpected %s control frame",
+		    frame_type_name((unsigned)type));
+	}
+}
+
+/* --- the clock's jobs ------------------------------------------------------------ */
+
+/* Lag and progress of every ready worker: pause the producers for one that
+ * is behind but moving, replace one that is stuck. */
+static void
+tick(void *arg)
+{
+	uint64_t lag, soft = kd.cfg.relay_queue_max / 2, worst = 0;
+	char why[96];
+	struct rlink *l, *next;
+
+	(void)arg;
+	if (R.recovering && kd.now_ms >= R.recover_by_ms)
+		end_recovery("timed out waiting for workers");
+	for (l = R.links; l != NULL; l = next) {
+		next = l->next;
+		if (l->peer == NULL || l->state != L_READY)
+			continue;
+		if ((lag = lag_of(l)) == 0)
+			l->progress_ms = kd.now_ms;
+		l->stalled = kd.now_ms - l->progress_ms > STALL_MARK_MS;
+		if (lag > kd.cfg.relay_queue_max) {
+			snprintf(why, sizeof(why), "is %llu bytes behind",
+			    (unsigned long long)lag);
+			replace(l, why);
+		} else if (kd.now_ms - l->progress_ms >
+		    (int64_t)kd.cfg.relay_stall_timeout * 1000) {
+			snprintf(why, sizeof(why), "took no messages for %u "
+			    "seconds", kd.cfg.relay_stall_timeout);
+			replace(l, why);
+		} else if (!l->stalled && lag > worst)
+			worst = lag;
+	}
+	if (!R.paused && worst > soft) {
+		R.paused = 1;
+		log_debug("a worker is %llu bytes behind: pausing producers",
+		    (unsigned long long)worst);
+	} else if (R.paused && worst < soft / 2) {
+		R.paused = 0;
+		log_debug("workers caught up: reading producers again");
+	} else
+		return;
+	for (l = R.links; l != NULL; l = l->next)
+		if (l->peer != NULL && l->state == L_READY &&
+		    fifo_used(&l->held) == 0)
+			peer_pause(l->peer, R.paused);
+}
+
+/* Once a second: heartbeat; give back the log's and the buffers' pages. */
+static void
+second(void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), alen, blen;
+	void *a, *b;
+
+	(void)arg;
+	ctx_heartbeat();
+	ring_free_spans(kd.ring, page, &a, &alen, &b, &blen);
+	if (alen > 0 && madvise(a, alen, MADV_REMOVE) == -1)
+		log_warn("madvise relay log");
+	if (blen > 0 && madvise(b, blen, MADV_REMOVE) == -1)
+		log_warn("madvise relay log");
+	peer_hub_trim(kd.hub);
+	malloc_trim(0);
+}
+
+/* Before each turn's writes: acknowledge what the log now holds. */
+static void
+turn_acks(void *arg)
+{
+	struct rlink *l;
+
+	(void)arg;
+	for (l = R.links; l != NULL; l = l->next)
+		if (l->peer != NULL && l->state == L_READY &&
+		    l->lseq > l->acked)
+			send_ack(l);
+}
+
+static void
+turn_end(void *arg)
+{
+	(void)arg;
+	links_reap();
+}
+
+/* --- the process ------------------------------------------------------------------- */
+
+static void
+relay_init(void)
+{
+	char err[128];
+
+	if ((kd.ring = ring_attach(kd.ringmem, kd.ringsize, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((R.subs = subs_new(kd.cfg.max_channels)) == NULL)
+		fatalx("out of memory");
+	ctx_child_init(ctl_frame, NULL);
+	begin_recovery();
+}
+
+int
+relay_main(void)
+{
+	struct rlink *l;
+
+	/* init, attach */
+	relay_init();
+	/* register */
+	if (ev_fd_add(kd.ev, kd.relay_fd, EPOLLIN, on_accept, NULL) == -1 ||
+	    ev_timer_add(kd.ev, TICK_MS, TICK_MS, tick, NULL) == 0 ||
+	    ev_timer_add(kd.ev, 1000, 1000, second, NULL) == 0 ||
+	    ev_hook_add(kd.ev, held_run, NULL) == -1 ||
+	    ev_hook_add(kd.ev, turn_acks, NULL) == -1 ||
+	    ev_hook_add(kd.ev, peer_hub_turn, kd.hub) == -1 ||
+	    ev_hook_add(kd.ev, turn_end, NULL) == -1)
+		fatal("event loop");
+	ctx_tell_ready();
+	ctx_heartbeat();
+	/* loop */
+	if (ev_run(kd.ev) == -1)
+		fatal("epoll_wait");
+	for (l = R.links; l != NULL; l = l->next)
+		if (l->peer != NULL)
+			peer_flush(l->peer);
+	log_debug("relay exiting");
+	return 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * cmd.h -- the command handlers and the table that names them.
+ *
+ * Rules live in one table (dispatch.c): {name, handler, min_params, flags,
+ * penalty}.  Handlers get a parsed message whose params are all present up
+ * to min_params; they answer every refusal with a numeric.  The command
+ * layer is the top of the worker: handlers call down into the session,
+ * delivery and client modules, never the other way round.
+ */
+#ifndef KEO_CMD_H
+#define KEO_CMD_H
+
+#include "client.h"
+#include "irc.h"
+
+#define CMD_PREREG	0x01	/* allowed before registration */
+#define CMD_NOREG	0x02	/* only before registration (else 462) */
+
+struct command {
+	const char	*name;
+	void		(*fn)(struct client *, struct irc_msg *);
+	unsigned	 min_params;
+	unsigned	 flags;
+	unsigned	 penalty;	/* flood cost in lines */
+};
+
+/* dispatch.c */
+const struct command *command_find(const char *name);
+/* Run one received line (NUL-terminated, len bytes, line[len] writable):
+ * the client table's line callback. */
+void	dispatch_line(struct client *c, char *line, size_t len,
+	    unsigned lbflags);
+/* Add n more commands, sorted by name, that the table does not have (a
+ * test build's hooks); the table is borrowed for the process's life. */
+void	dispatch_extra(const struct command *cmds, size_t n);
+
+/* cmd_reg.c: registration, CAP, PING/PONG, QUIT, NICK */
+void	cmd_cap(struct client *, struct irc_msg *);
+void	cmd_pass(struct client *, struct irc_msg *);
+void	cmd_nick(struct client *, struct irc_msg *);
+void	cmd_user(struct client *, struct irc_msg *);
+void	cmd_ping(struct client *, struct irc_msg *);
+void	cmd_pong(struct client *, struct irc_msg *);
+void	cmd_quit(struct client *, struct irc_msg *);
+
+/* cmd_chan.c */
+void	cmd_join(struct client *, struct irc_msg *);
+void	cmd_part(struct client *, struct irc_msg *);
+void	cmd_topic(struct client *, struct irc_msg *);
+void	cmd_names(struct client *, struct irc_msg *);
+void	cmd_list(struct client *, struct irc_msg *);
+void	cmd_mode(struct client *, struct irc_msg *);
+void	cmd_kick(struct client *, struct irc_msg *);
+void	cmd_invite(struct client *, struct irc_msg *);
+
+/* cmd_msg.c */
+void	cmd_privmsg(struct client *, struct irc_msg *);
+void	cmd_notice(struct client *, struct irc_msg *);
+void	cmd_tagmsg(struct client *, struct irc_msg *);
+
+/* cmd_query.c */
+void	cmd_who(struct client *, struct irc_msg *);
+void	cmd_whois(struct client *, struct irc_msg *);
+void	cmd_whowas(struct client *, struct irc_msg *);
+void	cmd_away(struct client *, struct irc_msg *);
+void	cmd_motd(struct client *, struct irc_msg *);
+void	cmd_lusers(struct client *, struct irc_msg *);
+void	cmd_version(struct client *, struct irc_msg *);
+void	cmd_time(struct client *, struct irc_msg *);
+void	cmd_admin(struct client *, struct irc_msg *);
+void	cmd_info(struct client *, struct irc_msg *);
+void	cmd_ison(struct client *, struct irc_msg *);
+void	cmd_userhost(struct client *, struct irc_msg *);
+void	cmd_oper(struct client *, struct irc_msg *);
+void	cmd_kill(struct client *, struct irc_msg *);
+
+#endif

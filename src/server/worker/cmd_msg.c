@@ -1,0 +1,229 @@
+/*
+ * cmd_msg.c -- PRIVMSG, NOTICE and TAGMSG to channels and nicks.
+ *
+ * A channel message is checked against the roster (the channel exists,
+ * the sender is a member: channels are +n) and goes to the relay, which
+ * stamps it and sends it to every worker with members there, this one
+ * included.  A private message goes straight to the target when it is on
+ * this worker, else to its worker through the relay.  The relayed line is
+ * cut so that it never exceeds 512 bytes with the sender's prefix.
+ * NOTICE never gets an error reply (RFC 2812 3.3.2).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ctx.h"
+#include "deliver.h"
+#include "numerics.h"
+#include "roster.h"
+#include "valid.h"
+
+struct outmsg {
+	enum frame_kind	 kind;
+	const char	*cmd;		/* "PRIVMSG", "NOTICE", "TAGMSG" */
+	const char	*text;		/* NULL for TAGMSG */
+	char		 tags[IRC_CLIENT_TAGS_MAX + 1]; /* escaped + tags */
+	size_t		 tagslen;
+	int		 quiet;		/* NOTICE: no error replies */
+};
+
+static int
+format_line(const struct client *c, const struct outmsg *o,
+    const char *target, char *line, size_t linesz)
+{
+	size_t head, room, tl;
+	int n;
+
+	n = snprintf(line, linesz, ":%s %s %s", c->prefix, o->cmd, target);
+	if (n < 0 || (size_t)n >= IRC_LINE_MAX - 4)
+		return -1;
+	head = (size_t)n;
+	if (o->text == NULL)
+		return n;
+	room = IRC_LINE_MAX - 2 - head - 2;
+	tl = utf8_prefix(o->text, strlen(o->text), room);
+	n = snprintf(line + head, linesz - head, " :%.*s", (int)tl, o->text);
+	return (int)head + n;
+}
+
+/* Client-only tags (+name) of m, escaped, for message-tags clients. */
+static void
+collect_tags(const struct client *c, const struct irc_msg *m,
+    struct outmsg *o)
+{
+	size_t i, n = 0, need;
+	char val[IRC_TAGS_MAX];
+
+	o->tagslen = 0;
+	o->tags[0] = '\0';
+	if (!(c->caps & CAP_MESSAGE_TAGS))
+		return;
+	for (i = 0; i < m->ntags; i++) {
+		if (m->tags[i].key[0] != '+')
+			continue;
+		need = strlen(m->tags[i].key);
+		val[0] = '\0';
+		if (m->tags[i].value != NULL && m->tags[i].value[0] != '\0')
+			need += 1 + irc_tag_escape(val, sizeof(val),
+			    m->tags[i].value);
+		if (n + (n > 0) + need > IRC_CLIENT_TAGS_MAX)
+			break;
+		n += (size_t)snprintf(o->tags + n, sizeof(o->tags) - n,
+		    "%s%s%s%s", n > 0 ? ";" : "", m->tags[i].key,
+		    val[0] ? "=" : "", val);
+	}
+	o->tagslen = n;
+}
+
+static void
+to_channel(struct client *c, const struct outmsg *o, const char *target)
+{
+	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX * 2];
+	int32_t idx;
+	uint32_t gen = 0;
+	int member = 0, len;
+
+	ctx_roster_lock();
+	if ((idx = roster_chan_find(kd.roster, target)) >= 0) {
+		member = roster_is_member(kd.roster, c->slot, idx);
+		gen = roster_chan(kd.roster, idx)->gen;
+		snprintf(canon, sizeof(canon), "%s",
+		    roster_chan(kd.roster, idx)->name);
+	}
+	ctx_roster_unlock();
+	if (idx < 0) {
+		if (!o->quiet)
+			reply(c, ERR_NOSUCHCHANNEL, "%.*s :No such channel",
+			    CHAN_MAX, target);
+		return;
+	}
+	if (!member) {
+		if (!o->quiet)
+			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to "
+			    "channel (you are not on it)", canon);
+		return;
+	}
+	if ((len = format_line(c, o, canon, line, sizeof(line))) < 0)
+		return;
+	send_chan(idx, gen, c, o->kind, 0, o->tags, o->tagslen, line,
+	    (size_t)len);
+}
+
+static void
+to_nick(struct client *c, const struct outmsg *o, const char *target)
+{
+	char nick[NICK_MAX + 1], away[AWAY_MAX + 1], line[IRC_LINE_MAX * 2];
+	struct roster_user *u;
+	struct client *to;
+	int32_t slot;
+	uint32_t gen = 0;
+	uint8_t worker = 0;
+	int len;
+
+	away[0] = '\0';
+	ctx_roster_lock();
+	if ((u = roster_find_registered(kd.roster, target, &slot)) != NULL) {
+		gen = u->gen;
+		worker = u->worker;
+		snprintf(nick, sizeof(nick), "%s", u->nick);
+		if (u->flags & ROSTER_UF_AWAY)
+			snprintf(away, sizeof(away), "%s",
+			    roster_user_ext(kd.roster, slot)->away);
+	}
+	ctx_roster_unlock();
+	if (slot < 0) {
+		if (!o->quiet)
+			reply(c, ERR_NOSUCHNICK, "%.*s :No such nick/channel",
+			    NICK_MAX, utf8_valid(target, strlen(target)) ?
+			    target : "*");
+		return;
+	}
+	if ((len = format_line(c, o, nick, line, sizeof(line))) < 0)
+		return;
+	if (worker == kd.id) {
+		if ((to = client_by_slot(slot, gen)) != NULL)
+			deliver_direct(to, o->tags, o->tagslen, line,
+			    (size_t)len, kd.now_real_ms,
+			    o->kind == FRAME_K_TAGMSG);
+	} else
+		send_user(worker, slot, gen, c, o->kind, o->tags, o->tagslen,
+		    line, (size_t)len);
+	if (c->caps & CAP_ECHO_MESSAGE)
+		deliver_direct(c, o->tags, o->tagslen, line, (size_t)len,
+		    kd.now_real_ms, o->kind == FRAME_K_TAGMSG);
+	if (away[0] != '\0' && o->kind == FRAME_K_PRIVMSG)
+		reply(c, RPL_AWAY, "%s :%s", nick, away);
+}
+
+static void
+message(struct client *c, struct irc_msg *m, struct outmsg *o)
+{
+	char *tok, *save = NULL;
+	struct roster_user *u;
+	unsigned n = 0;
+
+	if (m->nparams < 1 || m->params[0][0] == '\0') {
+		if (!o->quiet)
+			reply(c, ERR_NORECIPIENT, ":No recipient given (%s)",
+			    o->cmd);
+		return;
+	}
+	if (o->kind != FRAME_K_TAGMSG) {
+		if (m->nparams < 2 || m->params[1][0] == '\0') {
+			if (!o->quiet)
+				reply(c, ERR_NOTEXTTOSEND, ":No text to send");
+			return;
+		}
+		o->text = m->params[1];
+	}
+	collect_tags(c, m, o);
+	for (tok = strtok_r(m->params[0], ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (c->state >= CL_DYING)
+			return;
+		if (++n > TARGETS_MAX) {
+			if (!o->quiet)
+				reply(c, ERR_TOOMANYTARGETS, "%.*s :Too many "
+				    "recipients (at most %d)", CHAN_MAX, tok,
+				    TARGETS_MAX);
+			break;
+		}
+		if (tok[0] == '#')
+			to_channel(c, o, tok);
+		else
+			to_nick(c, o, tok);
+	}
+	/* a hint for WHOIS idle time, written by the owner without lock */
+	if ((u = roster_user(kd.roster, c->slot)) != NULL)
+		u->last_msg = kd.now;
+}
+
+void
+cmd_privmsg(struct client *c, struct irc_msg *m)
+{
+	struct outmsg o = { FRAME_K_PRIVMSG, "PRIVMSG", NULL, "", 0, 0 };
+
+	message(c, m, &o);
+}
+
+void
+cmd_notice(struct client *c, struct irc_msg *m)
+{
+	struct outmsg o = { FRAME_K_NOTICE, "NOTICE", NULL, "", 0, 1 };
+
+	message(c, m, &o);
+}
+
+void
+cmd_tagmsg(struct client *c, struct irc_msg *m)
+{
+	struct outmsg o = { FRAME_K_TAGMSG, "TAGMSG", NULL, "", 0, 0 };
+
+	if (!(c->caps & CAP_MESSAGE_TAGS)) {
+		reply(c, ERR_UNKNOWNCOMMAND, "TAGMSG :Unknown command "
+		    "(negotiate message-tags first)");
+		return;
+	}
+	message(c, m, &o);
+}

@@ -1,0 +1,77 @@
+/*
+ * deliver.h -- the worker's side of the relay: frames out, frames in, and
+ * the local channel index.
+ *
+ * The message hot path takes no roster lock: a worker keeps, per channel
+ * (roster index + generation), the list of ITS clients that are members,
+ * in the order the relay delivered their JOINs.  A frame from the relay is
+ * formatted once per variant (plain, server-time, client tags) and the
+ * same bytes are queued to every local member.
+ *
+ * refs counts local clients that are roster members (JOIN sent, PART not
+ * yet sent): the first one subscribes this worker at the relay
+ * (FRAME_F_SUB), the last one unsubscribes it (FRAME_F_UNSUB).  The member
+ * list changes only when the client's own JOIN/PART comes back from the
+ * relay, so every member sees exactly the messages ordered between them.
+ *
+ * Frames leave through the ports the worker gives deliver_init (the relay
+ * link in keochatd, a fake relay in the tests); a client's own JOIN coming
+ * back is reported up through the joined callback.  State lives in
+ * kd.lchans (struct lchan_table, owned here).
+ */
+#ifndef KEO_DELIVER_H
+#define KEO_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+struct client;
+
+struct deliver_ops {
+	/* a routed frame for the relay */
+	void	(*send)(const void *frame, size_t len, void *arg);
+	/* an unsequenced SUB, while resyncing the relay */
+	void	(*send_sync)(const void *frame, size_t len, void *arg);
+	/* c's own JOIN of channel chan came back: its members now see it */
+	void	(*joined)(struct client *c, int32_t chan, void *arg);
+	void	 *arg;
+};
+
+/* Set up kd.lchans for channel indexes [0, max_chans); 0 or -1. */
+int		 deliver_init(unsigned max_chans, const struct deliver_ops *ops);
+/* Free kd.lchans. */
+void		 deliver_free(void);
+/* A local client joined (roster side): returns FRAME_F_SUB for the first. */
+unsigned	 lchan_ref(int32_t idx, uint32_t gen);
+/* A local client left (roster side): returns FRAME_F_UNSUB for the last. */
+unsigned	 lchan_unref(int32_t idx, uint32_t gen);
+/* Take c out of every local member list (teardown). */
+void		 lchan_forget(struct client *c);
+
+/* The relay link (re)connected: send a SUB for every channel this worker
+ * has members in. */
+void		 deliver_resync(void);
+/* Handle one routed frame from the relay; -1 when it is malformed. */
+int		 deliver_frame(const uint8_t *frame, size_t len);
+
+/* Build and send frames to the relay. */
+void		 send_chan(int32_t idx, uint32_t gen, const struct client *origin,
+		    enum frame_kind kind, unsigned flags, const char *tags,
+		    size_t tagslen, const char *line, size_t len);
+void		 send_user(uint8_t worker, int32_t slot, uint32_t gen,
+		    const struct client *origin, enum frame_kind kind,
+		    const char *tags, size_t tagslen, const char *line,
+		    size_t len);
+void		 send_multi(int32_t oslot, uint32_t ogen, enum frame_kind kind,
+		    const struct frame_multi_chan *ch, unsigned n,
+		    const char *line, size_t len);
+
+/* Deliver a line to one local client right now (private messages between
+ * two clients of this worker, echo-message); time_ms stamps server-time. */
+void		 deliver_direct(struct client *to, const char *tags,
+		    size_t tagslen, const char *line, size_t len,
+		    int64_t time_ms, int tagmsg);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * dispatch.c -- the command table and line admission.
+ *
+ * Every received line passes here: NUL/CR lines are refused (400), lines
+ * that are not UTF-8 are refused (FAIL INVALID_UTF8) except NICK, which
+ * gets 432 from the nick rules; lines over 512 bytes get 417.  Then the
+ * table decides: unknown (421), needs registration (451), registration
+ * only (462), too few params (461), else the handler runs.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+#include "ctx.h"
+#include "numerics.h"
+#include "valid.h"
+
+/* Sorted by name for bsearch. */
+static const struct command commands[] = {
+	{ "ADMIN",	cmd_admin,	0, 0, 1 },
+	{ "AWAY",	cmd_away,	0, 0, 1 },
+	{ "CAP",	cmd_cap,	1, CMD_PREREG, 1 },
+	{ "INFO",	cmd_info,	0, 0, 1 },
+	{ "INVITE",	cmd_invite,	2, 0, 1 },
+	{ "ISON",	cmd_ison,	1, 0, 1 },
+	{ "JOIN",	cmd_join,	1, 0, 1 },
+	{ "KICK",	cmd_kick,	2, 0, 1 },
+	{ "KILL",	cmd_kill,	2, 0, 1 },
+	{ "LIST",	cmd_list,	0, 0, 3 },
+	{ "LUSERS",	cmd_lusers,	0, 0, 1 },
+	{ "MODE",	cmd_mode,	1, 0, 1 },
+	{ "MOTD",	cmd_motd,	0, 0, 2 },
+	{ "NAMES",	cmd_names,	0, 0, 2 },
+	{ "NICK",	cmd_nick,	0, CMD_PREREG, 1 },
+	{ "NOTICE",	cmd_notice,	0, 0, 1 },
+	{ "OPER",	cmd_oper,	2, 0, 1 },
+	{ "PART",	cmd_part,	1, 0, 1 },
+	{ "PASS",	cmd_pass,	1, CMD_PREREG | CMD_NOREG, 1 },
+	{ "PING",	cmd_ping,	0, CMD_PREREG, 1 },
+	{ "PONG",	cmd_pong,	0, CMD_PREREG, 1 },
+	{ "PRIVMSG",	cmd_privmsg,	0, 0, 1 },
+	{ "QUIT",	cmd_quit,	0, CMD_PREREG, 1 },
+	{ "TAGMSG",	cmd_tagmsg,	1, 0, 1 },
+	{ "TIME",	cmd_time,	0, 0, 1 },
+	{ "TOPIC",	cmd_topic,	1, 0, 1 },
+	{ "USER",	cmd_user,	4, CMD_PREREG | CMD_NOREG, 1 },
+	{ "USERHOST",	cmd_userhost,	1, 0, 1 },
+	{ "VERSION",	cmd_version,	0, 0, 1 },
+	{ "WHO",	cmd_who,	0, 0, 2 },
+	{ "WHOIS",	cmd_whois,	0, 0, 1 },
+	{ "WHOWAS",	cmd_whowas,	0, 0, 1 },
+};
+
+static int
+cmp_command(const void *key, const void *elem)
+{
+	return strcasecmp(key, ((const struct command *)elem)->name);
+}
+
+/* Commands a test build adds (testhooks.c); none in keochatd itself. */
+static const struct command *extra;
+static size_t nextra;
+
+void
+dispatch_extra(const struct command *cmds, size_t n)
+{
+	extra = cmds;
+	nextra = n;
+}
+
+const struct command *
+command_find(const char *name)
+{
+	const struct command *cmd;
+
+	cmd = bsearch(name, commands, sizeof(commands) / sizeof(commands[0]),
+	    sizeof(commands[0]), cmp_command);
+	if (cmd == NULL && nextra > 0)
+		cmd = bsearch(name, extra, nextra, sizeof(extra[0]),
+		    cmp_command);
+	return cmd;
+}
+
+/* --- one line ------------------------------------------------------------ */
+
+static void
+refuse_parse(struct client *c, enum irc_err e)
+{
+	switch (e) {
+	case IRC_ERR_EMPTY:
+		return;
+	case IRC_ERR_TOO_LONG:
+	case IRC_ERR_TAGS_TOO_LONG:
+		reply(c, ERR_INPUTTOOLONG, ":Input line was too long");
+		return;
+	case IRC_ERR_BAD_COMMAND:
+		reply(c, ERR_UNKNOWNCOMMAND, "* :Unknown command");
+		return;
+	default:
+		reply(c, ERR_UNKNOWNERROR, "* :Malformed message (%s)",
+		    irc_strerror(e));
+		return;
+	}
+}
+
+void
+dispatch_line(struct client *c, char *line, size_t len, unsigned lbflags)
+{
+	struct irc_msg m;
+	const struct command *cmd;
+	enum irc_err e;
+	int utf8ok;
+
+	client_flood_charge(c, 1);
+	if (len == 0)
+		return;
+	if (lbflags & (LB_NUL | LB_CR)) {
+		reply(c, ERR_UNKNOWNERROR, "* :Line rejected: it contains a "
+		    "%s byte", (lbflags & LB_NUL) ? "NUL" : "bare CR");
+		return;
+	}
+	utf8ok = utf8_valid(line, len);
+	if ((e = irc_parse(&m, line, len)) != IRC_OK) {
+		refuse_parse(c, e);
+		return;
+	}
+	cmd = command_find(m.command);
+	if (cmd == NULL) {
+		reply(c, ERR_UNKNOWNCOMMAND, "%.32s :Unknown command",
+		    utf8ok ? m.command : "*");
+		return;
+	}
+	if (!utf8ok && cmd->fn != cmd_nick) {
+		client_sendf(c, ":%s FAIL %s INVALID_UTF8 :Message rejected, "
+		    "your IRC software MUST use UTF-8 encoding on this network",
+		    kd.cfg.server_name, cmd->name);
+		return;
+	}
+	if (c->state == CL_UNREG && !(cmd->flags & CMD_PREREG)) {
+		reply(c, ERR_NOTREGISTERED, ":You have not registered");
+		return;
+	}
+	if (c->state == CL_REG && (cmd->flags & CMD_NOREG)) {
+		reply(c, ERR_ALREADYREGISTERED, ":You may not reregister");
+		return;
+	}
+	if (m.nparams < cmd->min_params) {
+		reply(c, ERR_NEEDMOREPARAMS, "%s :Not enough parameters",
+		    cmd->name);
+		return;
+	}
+	if (cmd->penalty > 1)
+		client_flood_charge(c, cmd->penalty - 1);
+	cmd->fn(c, &m);
+}

@@ -1,0 +1,419 @@
+/*
+ * session.c -- a user's session (see session.h).
+ *
+ * The roster is changed under its lock at command time; the JOIN and PART
+ * lines then go through the relay, which orders them with the channel's
+ * messages.  Replies that list many things (names) are collected under the
+ * lock and sent after it is released.  A nick is claimed in the roster the
+ * moment NICK is accepted, so registration here only marks the slot.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "ctx.h"
+#include "deliver.h"
+#include "log.h"
+#include "numerics.h"
+#include "roster.h"
+#include "sbuf.h"
+#include "session.h"
+#include "valid.h"
+
+/* --- the welcome burst ---------------------------------------------------- */
+
+void
+session_isupport(struct client *c)
+{
+	char tok[3][IRC_LINE_MAX];
+
+	snprintf(tok[0], sizeof(tok[0]), "AWAYLEN=%d CASEMAPPING=rfc1459 "
+	    "CHANLIMIT=#:%u CHANMODES=b,,,n CHANNELLEN=%d CHANTYPES=# "
+	    "HOSTLEN=%d LINELEN=%d MAXTARGETS=%d MODES=1 NETWORK=%s "
+	    "NICKLEN=%u", AWAY_MAX, kd.cfg.max_channels_per_client, CHAN_MAX,
+	    HOST_MAX, IRC_LINE_MAX, TARGETS_MAX, kd.cfg.network,
+	    kd.cfg.nicklen);
+	snprintf(tok[1], sizeof(tok[1]), "PREFIX=(o)@ SAFELIST STATUSMSG= "
+	    "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:%d,NOTICE:%d,"
+	    "TAGMSG:%d TOPICLEN=%d USERLEN=%d UTF8ONLY", TARGETS_MAX,
+	    TARGETS_MAX, TARGETS_MAX, TOPIC_MAX, USER_MAX);
+	reply(c, RPL_ISUPPORT, "%s :are supported by this server", tok[0]);
+	reply(c, RPL_ISUPPORT, "%s :are supported by this server", tok[1]);
+}
+
+void
+session_motd(struct client *c)
+{
+	const char *p, *nl;
+
+	if (!kd.has_motd) {
+		reply(c, ERR_NOMOTD, ":MOTD File is missing");
+		return;
+	}
+	reply(c, RPL_MOTDSTART, ":- %s Message of the day - ",
+	    kd.cfg.server_name);
+	for (p = kd.motd; p < kd.motd + kd.motdlen; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(kd.motd + kd.motdlen - p));
+		if (nl == NULL)
+			nl = kd.motd + kd.motdlen;
+		reply(c, RPL_MOTD, ":- %.*s", (int)(nl - p), p);
+	}
+	reply(c, RPL_ENDOFMOTD, ":End of /MOTD command.");
+}
+
+void
+session_lusers(struct client *c)
+{
+	struct roster_counts rc;
+
+	ctx_roster_lock();
+	roster_get_counts(kd.roster, &rc);
+	ctx_roster_unlock();
+	reply(c, RPL_LUSERCLIENT, ":There are %u users and 0 invisible on 1 "
+	    "servers", rc.registered);
+	reply(c, RPL_LUSEROP, "0 :operator(s) online");
+	if (rc.unregistered > 0)
+		reply(c, RPL_LUSERUNKNOWN, "%u :unknown connection(s)",
+		    rc.unregistered);
+	reply(c, RPL_LUSERCHANNELS, "%u :channels formed", rc.channels);
+	reply(c, RPL_LUSERME, ":I have %u clients and 0 servers",
+	    rc.registered);
+	reply(c, RPL_LOCALUSERS, "%u %u :Current local users %u, max %u",
+	    rc.registered, rc.max_registered, rc.registered, rc.max_registered);
+	reply(c, RPL_GLOBALUSERS, "%u %u :Current global users %u, max %u",
+	    rc.registered, rc.max_registered, rc.registered, rc.max_registered);
+}
+
+static void
+welcome(struct client *c)
+{
+	reply(c, RPL_WELCOME, ":Welcome to the %s IRC Network %s",
+	    kd.cfg.network, c->prefix);
+	reply(c, RPL_YOURHOST, ":Your host is %s, running version %s",
+	    kd.cfg.server_name, KEOCHATD_VERSION);
+	reply(c, RPL_CREATED, ":This server was created %s", kd.created);
+	reply(c, RPL_MYINFO, "%s %s i bn", kd.cfg.server_name,
+	    KEOCHATD_VERSION);
+	session_isupport(c);
+	session_lusers(c);
+	session_motd(c);
+}
+
+static void
+autojoin(struct client *c)
+{
+	char buf[sizeof(kd.cfg.autojoin)], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", kd.cfg.autojoin);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		session_join(c, tok);
+}
+
+void
+session_try_register(struct client *c)
+{
+	struct roster_counts rc;
+
+	if (c->state != CL_UNREG || !(c->flags & CF_GOT_NICK) ||
+	    !(c->flags & CF_GOT_USER) || (c->flags & CF_CAP_NEG))
+		return;
+	if (!(c->flags & CF_PASS_OK)) {
+		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+		log_info("refused %s from %s: %s", c->nick, c->host,
+		    (c->flags & CF_GOT_PASS) ? "bad password" :
+		    "no password given");
+		client_close(c, "Bad password");
+		return;
+	}
+	ctx_roster_lock();
+	roster_user_register(kd.roster, c->slot, c->user,
+	    c->realname ? c->realname : "", kd.now);
+	roster_get_counts(kd.roster, &rc);
+	ctx_roster_unlock();
+	free(c->realname);
+	c->realname = NULL;
+	c->state = CL_REG;
+	client_set_prefix(c);
+	log_info("[+] connected: %s (Active: %u)", c->nick, rc.registered);
+	welcome(c);
+	autojoin(c);
+}
+
+/* --- names and topics ---------------------------------------------------- */
+
+/* Nicks of a channel's members, space separated.  Lock held. */
+static void
+collect_names(int32_t idx, struct sbuf *sb)
+{
+	struct roster_user *u;
+	int32_t m;
+
+	for (m = roster_chan_first(kd.roster, idx); m >= 0;
+	    m = roster_member_next(kd.roster, m)) {
+		u = roster_user(kd.roster, roster_member_user(kd.roster, m));
+		if (u == NULL)
+			continue;
+		if (sb->len > 0)
+			sbuf_add(sb, " ", 1);
+		sbuf_adds(sb, u->nick);
+	}
+}
+
+static void
+names_reply(struct client *c, const char *name, struct sbuf *sb)
+{
+	char head[CHAN_MAX + 8];
+
+	if (sb->len > 0) {
+		snprintf(head, sizeof(head), "= %s", name);
+		reply_list(c, RPL_NAMREPLY, head, sb->p);
+	}
+	reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", name);
+}
+
+void
+session_names(struct client *c, const char *name)
+{
+	char canon[CHAN_MAX + 1];
+	struct sbuf sb;
+	int32_t idx;
+
+	sbuf_init(&sb);
+	snprintf(canon, sizeof(canon), "%s", name);
+	ctx_roster_lock();
+	if ((idx = roster_chan_find(kd.roster, name)) >= 0) {
+		snprintf(canon, sizeof(canon), "%s",
+		    roster_chan(kd.roster, idx)->name);
+		collect_names(idx, &sb);
+	}
+	ctx_roster_unlock();
+	names_reply(c, canon, &sb);
+	sbuf_free(&sb);
+}
+
+struct topic_copy {
+	char	 name[CHAN_MAX + 1];
+	char	 topic[TOPIC_MAX + 1];
+	char	 by[PREFIX_MAX + 1];
+	int64_t	 when;
+};
+
+/* Lock held; 0, or -1 when the channel is gone. */
+static int
+topic_copy(int32_t idx, struct topic_copy *t)
+{
+	struct roster_chan *ch = roster_chan(kd.roster, idx);
+
+	if (ch == NULL)
+		return -1;
+	snprintf(t->name, sizeof(t->name), "%s", ch->name);
+	snprintf(t->topic, sizeof(t->topic), "%s", ch->topic);
+	snprintf(t->by, sizeof(t->by), "%s", ch->topic_by);
+	t->when = ch->topic_time;
+	return 0;
+}
+
+static void
+topic_reply(struct client *c, const struct topic_copy *t, int quiet)
+{
+	if (t->topic[0] == '\0') {
+		if (!quiet)
+			reply(c, RPL_NOTOPIC, "%s :No topic is set", t->name);
+		return;
+	}
+	reply(c, RPL_TOPIC, "%s :%s", t->name, t->topic);
+	reply(c, RPL_TOPICWHOTIME, "%s %s %lld", t->name, t->by,
+	    (long long)t->when);
+}
+
+int
+session_topic(struct client *c, int32_t chan, int quiet)
+{
+	struct topic_copy t;
+	int rc;
+
+	ctx_roster_lock();
+	rc = topic_copy(chan, &t);
+	ctx_roster_unlock();
+	if (rc == 0)
+		topic_reply(c, &t, quiet);
+	return rc;
+}
+
+void
+session_join_info(struct client *c, int32_t idx, void *arg)
+{
+	struct topic_copy t;
+	struct sbuf sb;
+
+	(void)arg;
+	sbuf_init(&sb);
+	ctx_roster_lock();
+	if (topic_copy(idx, &t) == -1) {
+		ctx_roster_unlock();
+		return;
+	}
+	collect_names(idx, &sb);
+	ctx_roster_unlock();
+	topic_reply(c, &t, 1);
+	names_reply(c, t.name, &sb);
+	sbuf_free(&sb);
+}
+
+/* --- JOIN / PART --------------------------------------------------------- */
+
+void
+session_join(struct client *c, const char *name)
+{
+	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX];
+	enum roster_err rc;
+	int32_t idx;
+	uint32_t gen = 0;
+	int created, len;
+
+	if (chan_check(name) != NAME_OK) {
+		reply(c, ERR_NOSUCHCHANNEL, "%.*s :No such channel (%s)",
+		    CHAN_MAX, utf8_valid(name, strlen(name)) ? name : "*",
+		    name_strerror(chan_check(name)));
+		return;
+	}
+	ctx_roster_lock();
+	rc = roster_join(kd.roster, c->slot, name,
+	    kd.cfg.max_channels_per_client, kd.now, &idx, &created);
+	if (rc == ROSTER_OK) {
+		gen = roster_chan(kd.roster, idx)->gen;
+		snprintf(canon, sizeof(canon), "%s",
+		    roster_chan(kd.roster, idx)->name);
+	}
+	ctx_roster_unlock();
+	switch (rc) {
+	case ROSTER_OK:
+		break;
+	case ROSTER_ALREADY_ON:
+		return;
+	case ROSTER_TOO_MANY_CHANS:
+		reply(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many "
+		    "channels", name);
+		return;
+	default:
+		reply(c, ERR_TOOMANYCHANNELS, "%s :The server cannot hold "
+		    "more channels", name);
+		return;
+	}
+	len = snprintf(line, sizeof(line), ":%s JOIN %s", c->prefix, canon);
+	send_chan(idx, gen, c, FRAME_K_JOIN, lchan_ref(idx, gen), NULL, 0,
+	    line, (size_t)len);
+}
+
+void
+session_part(struct client *c, const char *name, const char *reason)
+{
+	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX * 2];
+	int32_t idx;
+	uint32_t gen;
+	int gone, len;
+	size_t rl;
+
+	ctx_roster_lock();
+	idx = roster_chan_find(kd.roster, name);
+	if (idx < 0 || !roster_is_member(kd.roster, c->slot, idx)) {
+		ctx_roster_unlock();
+		if (idx < 0)
+			reply(c, ERR_NOSUCHCHANNEL, "%.*s :No such channel",
+			    CHAN_MAX, name);
+		else
+			reply(c, ERR_NOTONCHANNEL, "%s :You're not on that "
+			    "channel", name);
+		return;
+	}
+	gen = roster_chan(kd.roster, idx)->gen;
+	snprintf(canon, sizeof(canon), "%s", roster_chan(kd.roster, idx)->name);
+	roster_part(kd.roster, c->slot, idx, &gone);
+	ctx_roster_unlock();
+	if (reason != NULL && *reason != '\0') {
+		rl = utf8_prefix(reason, strlen(reason), IRC_LINE_MAX - 16 -
+		    c->prefixlen - strlen(canon));
+		len = snprintf(line, sizeof(line), ":%s PART %s :%.*s",
+		    c->prefix, canon, (int)rl, reason);
+	} else
+		len = snprintf(line, sizeof(line), ":%s PART %s", c->prefix,
+		    canon);
+	send_chan(idx, gen, c, FRAME_K_PART, lchan_unref(idx, gen), NULL, 0,
+	    line, (size_t)len);
+}
+
+void
+session_part_all(struct client *c)
+{
+	char names[CHANS_PER_USER_MAX][CHAN_MAX + 1];
+	struct roster_user *u;
+	unsigned k, n = 0;
+
+	ctx_roster_lock();
+	u = roster_user(kd.roster, c->slot);
+	for (k = 0; u != NULL && k < u->nchans; k++)
+		snprintf(names[n++], sizeof(names[0]), "%s",
+		    roster_chan(kd.roster,
+		    roster_user_ext(kd.roster, c->slot)->chans[k])->name);
+	ctx_roster_unlock();
+	for (k = 0; k < n; k++)
+		session_part(c, names[k], "Left all channels");
+}
+
+/* --- the end of a session ------------------------------------------------ */
+
+unsigned
+session_channels(int32_t slot, struct frame_multi_chan *ch)
+{
+	struct roster_user *u = roster_user(kd.roster, slot);
+	struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
+	struct roster_chan *rc;
+	unsigned k, n = 0;
+
+	if (u == NULL)
+		return 0;
+	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++) {
+		if ((rc = roster_chan(kd.roster, e->chans[k])) == NULL)
+			continue;
+		ch[n].chan = (uint32_t)e->chans[k];
+		ch[n].gen = rc->gen;
+		ch[n].flags = 0;
+		n++;
+	}
+	return n;
+}
+
+void
+session_gone(struct client *c, const char *reason)
+{
+	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
+	struct roster_counts rc;
+	char line[IRC_LINE_MAX];
+	unsigned n = 0, i;
+	int len, registered = 0;
+
+	ctx_roster_lock();
+	if (roster_user_valid(kd.roster, c->slot, c->gen)) {
+		registered = roster_user(kd.roster, c->slot)->state ==
+		    ROSTER_REG;
+		n = session_channels(c->slot, ch);
+		roster_user_free(kd.roster, c->slot);
+	}
+	roster_get_counts(kd.roster, &rc);
+	ctx_roster_unlock();
+	for (i = 0; i < n; i++)
+		ch[i].flags = (uint8_t)lchan_unref((int32_t)ch[i].chan,
+		    ch[i].gen);
+	lchan_forget(c);
+	if (!registered)
+		return;
+	len = snprintf(line, sizeof(line), ":%s QUIT :%s", c->prefix, reason);
+	if (len > 0 && (size_t)len >= sizeof(line) - 2)
+		len = (int)utf8_prefix(line, strlen(line), IRC_LINE_MAX - 2);
+	if (n > 0 && len > 0)
+		send_multi(c->slot, c->gen, FRAME_K_QUIT, ch, n, line,
+		    (size_t)len);
+	log_info("[-] disconnected: %s (Active: %u)", c->nick, rc.registered);
+}

@@ -1,0 +1,50 @@
+/*
+ * session.h -- a user's session on a worker: the welcome burst when it
+ * registers, joining and leaving channels, what a member is told when its
+ * JOIN comes back (topic and names), and the end of the session.
+ *
+ * The layer between the commands (cmd_*.c, which call down into it) and
+ * delivery and the client sockets (which it calls down into, and which
+ * report up to it through the callbacks worker.c wires: deliver's joined,
+ * the client table's gone).  It keeps no state of its own: the roster and
+ * the client hold it.
+ */
+#ifndef KEO_SESSION_H
+#define KEO_SESSION_H
+
+#include <stdint.h>
+
+#include "frame.h"
+
+struct client;
+
+/* Registration may be complete (NICK, USER, CAP END, PASS all seen):
+ * then the welcome burst and the autojoin channels. */
+void		 session_try_register(struct client *c);
+/* Parts of the welcome burst that commands repeat. */
+void		 session_isupport(struct client *c);
+void		 session_lusers(struct client *c);
+void		 session_motd(struct client *c);
+
+/* JOIN one channel (a command or autojoin); PART one. */
+void		 session_join(struct client *c, const char *name);
+void		 session_part(struct client *c, const char *name,
+		    const char *reason);
+/* PART every channel (JOIN 0). */
+void		 session_part_all(struct client *c);
+/* c's own JOIN of chan came back: topic (332/333) and names (353/366). */
+void		 session_join_info(struct client *c, int32_t chan, void *arg);
+/* 353/366 for the channel called name (an empty list when it is gone). */
+void		 session_names(struct client *c, const char *name);
+/* 331 or 332/333 for channel chan; quiet: nothing when there is no topic.
+ * Takes the roster lock; -1 when the channel is gone. */
+int		 session_topic(struct client *c, int32_t chan, int quiet);
+
+/* The user's channels, for a QUIT or NICK that goes to all of them.
+ * Caller holds the roster lock.  Returns how many of ch are filled. */
+unsigned	 session_channels(int32_t slot, struct frame_multi_chan *ch);
+/* The end of c's session: out of the roster and its channels, a QUIT to
+ * the others (the client table's gone callback). */
+void		 session_gone(struct client *c, const char *reason);
+
+#endif
