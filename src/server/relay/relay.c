@@ -77,6 +77,7 @@ struct rlink {
 	enum lstate	 state;
 	uint32_t	 nsubs;		/* SUBs received while syncing */
 	uint64_t	 cursor;	/* next log entry it has not been sent */
+	uint64_t	 pending;	/* bytes of entries for it from there */
 	uint64_t	 lseq;		/* its last link sequence processed */
 	uint64_t	 acked;		/* the last lseq acknowledged */
 	int64_t		 progress_ms;	/* when it last took bytes or was idle */
@@ -99,6 +100,7 @@ struct relay {
 	int		 paused;	/* producers not read */
 	int		 stopping;
 	uint64_t	 ends[PULL_MAX];	/* log position after each iovec */
+	uint64_t	 bytes[PULL_MAX];	/* bytes up to and with each */
 	struct rlink	*pulling;	/* whose ends[] those are */
 };
 
@@ -122,7 +124,7 @@ bit_of(int id)
 static uint64_t
 lag_of(const struct rlink *l)
 {
-	return ring_head(kd.ring) - l->cursor;
+	return l->pending;
 }
 
 /* --- the log ------------------------------------------------------------------ */
@@ -158,10 +160,13 @@ log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
 	frame_stamp_order(dst, len, ring_next_id(kd.ring),
 	    (uint64_t)kd.now_real_ms, seq);
 	ring_commit(kd.ring, mask);
-	for (m = mask, id = 0; m != 0; m >>= 1, id++)
-		if ((m & 1) && R.byid[id] != NULL &&
-		    R.byid[id]->state == L_READY)
+	for (m = mask, id = 0; m != 0; m >>= 1, id++) {
+		if (!(m & 1) || R.byid[id] == NULL)
+			continue;
+		R.byid[id]->pending += len;
+		if (R.byid[id]->state == L_READY)
 			peer_kick(R.byid[id]->peer);
+	}
 	return 0;
 }
 
@@ -368,6 +373,7 @@ log_pull(void *arg, struct iovec *iov, size_t max)
 		}
 		iov[n].iov_base = (void *)(uintptr_t)frame;
 		iov[n].iov_len = len;
+		R.bytes[n] = (n > 0 ? R.bytes[n - 1] : 0) + len;
 		R.ends[n++] = pos;
 	}
 	if (rc == -1 && n == 0) {
@@ -392,6 +398,8 @@ log_sent(void *arg, size_t niov)
 	if (niov == 0 || R.pulling != l)
 		return;
 	l->cursor = R.ends[niov - 1];
+	l->pending -= l->pending < R.bytes[niov - 1] ? l->pending :
+	    R.bytes[niov - 1];
 	l->progress_ms = kd.now_ms;
 	l->stalled = 0;
 	ring_dest_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid, l->cursor);
@@ -412,6 +420,21 @@ send_ack(struct rlink *l)
 		l->acked = l->lseq;
 }
 
+/* The bytes of the entries for l between its cursor and the head (a
+ * link that resumes where an earlier one stopped). */
+static uint64_t
+pending_for(const struct rlink *l)
+{
+	const uint8_t *frame;
+	uint64_t pos = l->cursor, mask, sum = 0;
+	size_t len;
+
+	while (ring_read(kd.ring, &pos, &frame, &len, &mask) == 1)
+		if (mask & bit_of(l->id))
+			sum += len;
+	return sum;
+}
+
 /* Synced and no recovery under way: the first ACK tells the worker what
  * the log already has; from here on frames flow. */
 static void
@@ -420,6 +443,7 @@ link_ready(struct rlink *l)
 	struct peer_source src = { log_pull, log_sent, l };
 
 	l->state = L_READY;
+	l->pending = pending_for(l);
 	l->lseq = ring_origin_lseq(kd.ring, (unsigned)l->id,
 	    (uint32_t)l->pid);
 	l->progress_ms = kd.now_ms;
@@ -776,6 +800,7 @@ tick(void *arg)
 	uint64_t lag, soft = kd.cfg.relay_queue_max / 2, worst = 0;
 	char why[96];
 	struct rlink *l, *next;
+	int moved = 0;
 
 	(void)arg;
 	if (R.recovering && kd.now_ms >= R.recover_by_ms)
@@ -784,8 +809,16 @@ tick(void *arg)
 		next = l->next;
 		if (l->peer == NULL || l->state != L_READY)
 			continue;
-		if ((lag = lag_of(l)) == 0)
+		if ((lag = lag_of(l)) == 0) {
+			/* nothing for it: what lies ahead is all foreign */
 			l->progress_ms = kd.now_ms;
+			if (l->cursor != ring_head(kd.ring)) {
+				l->cursor = ring_head(kd.ring);
+				ring_dest_set(kd.ring, (unsigned)l->id,
+				    (uint32_t)l->pid, l->cursor);
+				moved = 1;
+			}
+		}
 		l->stalled = kd.now_ms - l->progress_ms > STALL_MARK_MS;
 		if (lag > kd.cfg.relay_queue_max) {
 			snprintf(why, sizeof(why), "is %llu bytes behind",
@@ -799,6 +832,8 @@ tick(void *arg)
 		} else if (!l->stalled && lag > worst)
 			worst = lag;
 	}
+	if (moved)
+		tail_update();
 	if (!R.paused && worst > soft) {
 		R.paused = 1;
 		log_debug("a worker is %llu bytes behind: pausing producers",

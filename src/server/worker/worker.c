@@ -94,6 +94,8 @@ listen_set(int on)
 		    ev_fd_del(kd.ev, W.listen[i])) == -1)
 			log_warn("epoll_ctl listen fd %d", W.listen[i]);
 	W.accepting = on;
+	log_debug("accepting %s (%u connections here)", on ? "on" : "off",
+	    client_count());
 }
 
 /* nginx's rule: stop taking connections while holding clearly more than
