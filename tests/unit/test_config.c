@@ -21,7 +21,7 @@ defaults_are_sane(void **state)
 	char err[256];
 
 	(void)state;
-	config_defaults(&c);
+	assert_int_equal(config_defaults(&c), 0);
 	assert_int_equal(c.nlisten, 1);
 	assert_string_equal(c.listen[0], "[::]:6667");
 	assert_string_equal(c.autojoin, "#lobby");

@@ -207,7 +207,11 @@ ctx_config_load(const char *path, int required, char **ov, int nov,
 	size_t len = 0;
 	int fd, i, rc;
 
-	config_defaults(out);
+	if (config_defaults(out) == -1) {
+		snprintf(err, errsz, "the built-in option table has a default "
+		    "it refuses (a bug)");
+		return -1;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT || required) {
 			snprintf(err, errsz, "%s: %s", path, strerror(errno));

@@ -394,7 +394,7 @@ config_set(struct config *c, const char *key, const char *value,
 	return rc;
 }
 
-void
+int
 config_defaults(struct config *c)
 {
 	char err[256];
@@ -404,7 +404,8 @@ config_defaults(struct config *c)
 	for (i = 0; i < OPT_COUNT; i++)
 		if (config_set(c, opts[i].pub.name, opts[i].pub.def,
 		    CONF_DEFAULT, "default", 0, err, sizeof(err)) == -1)
-			abort();	/* the table itself is broken */
+			return -1;	/* the table itself is broken */
+	return 0;
 }
 
 static int

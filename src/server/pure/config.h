@@ -86,8 +86,9 @@ const struct config_option *config_options(void);
 /* Look an option up by name; -1 when unknown. */
 int		 config_find(const char *name);
 
-/* Reset every option to its default. */
-void		 config_defaults(struct config *c);
+/* Reset every option to its default; -1 only when the option table
+ * itself is broken (a default its own checks refuse). */
+int		 config_defaults(struct config *c);
 
 /* Set one option; where/line name the source for errors ("FILE", line;
  * line 0 for the command line).  0, or -1 with "where:line: message" in
