@@ -23,7 +23,6 @@
 #define WH_MAX_CLIENTS	64
 #define WH_MAX_CHANS	32
 #define WH_FD_BASE	1000
-#define WH_CAPTURE_MAX	(256 * 1024)	/* a stalled client takes no more */
 
 struct wh_conn {
 	struct client	*c;		/* NULL once the worker freed it */
@@ -114,10 +113,7 @@ stub_writev(struct client *c, const struct iovec *iov, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		room = k->stalled ? WH_CAPTURE_MAX - fifo_used(&k->out) :
-		    iov[i].iov_len;
-		if (k->stalled && fifo_used(&k->out) >= WH_CAPTURE_MAX)
-			room = 0;
+		room = k->stalled ? 0 : iov[i].iov_len;
 		take = iov[i].iov_len < room ? iov[i].iov_len : room;
 		if (take > 0 && fifo_add(&k->out, iov[i].iov_base, take, 4096)
 		    == -1)
@@ -297,6 +293,22 @@ wh_run(void)
 		;
 	if (i == 1000)
 		die("the workers never went quiet");
+}
+
+void
+wh_tick(int64_t ms)
+{
+	unsigned w;
+
+	kd.now_ms += ms;
+	kd.now_us += ms * 1000;
+	kd.now += ms / 1000;
+	kd.now_real_ms += ms;
+	for (w = 0; w < H.nworkers; w++) {
+		enter(w);
+		client_tick();
+	}
+	wh_run();
 }
 
 /* --- set up and tear down ---------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #define KEO_WH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "client.h"
 #include "config.h"
@@ -50,6 +51,9 @@ void		 wh_feed(struct wh_conn *c, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* Turns until no frame, no input and no output is left. */
 void		 wh_run(void);
+/* The clock moves ms forward and every worker's once-a-second scan runs
+ * (timeouts, PINGs), then turns until quiet. */
+void		 wh_tick(int64_t ms);
 
 /* The next line the client was sent (no CRLF; NULL when none is left);
  * borrowed until the next call. */
@@ -68,7 +72,7 @@ int		 wh_closed(struct wh_conn *c);
 /* The worker's client, NULL once it is gone. */
 struct client	*wh_client(struct wh_conn *c);
 /* Stop reading (1) what the client is sent, as a client that does not
- * read would; the capture fills up to its limit and the writes block. */
+ * read would: every write to it blocks until it reads again (0). */
 void		 wh_stall(struct wh_conn *c, int on);
 /* Frames the fake relay routed so far. */
 unsigned	 wh_frames(void);
