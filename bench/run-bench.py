@@ -10,7 +10,10 @@ Workloads (the issue's):
 plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, and 10 000
 idle clients on keochatd (when the hard open-files limit allows).
 Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
-(the sweep's worker counts, default "1 2 4")."""
+(the sweep's worker counts, default "1 2 4"), BENCH_BASELINE (the path of
+another keochatd binary, say the last release's: it runs interleaved with
+this one on every workload, in its own column, so a change is measured
+before and after in one run)."""
 import os
 import re
 import resource
@@ -29,6 +32,7 @@ BENCH = os.path.join(BUILD, "bench", "keochat-bench")
 NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd"
                                     if os.path.exists("/usr/sbin/ngircd") else None)
 REPS = int(os.environ.get("BENCH_REPS", "3"))
+BASELINE = os.environ.get("BENCH_BASELINE") or None
 IDLE_N = 10000
 WORKERS_SWEEP = [int(w) for w in
                  os.environ.get("BENCH_WORKERS", "1 2 4").split()]
@@ -70,13 +74,16 @@ def wait_port(port, proc, timeout=15):
 class Keochatd:
     name = "keochatd"
 
-    def __init__(self, workers=None):
+    def __init__(self, workers=None, binary=None, name=None):
         self.workers = workers
+        self.binary = binary or KEOCHATD
+        if name:
+            self.name = name
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="kc-bench-")
         self.port = free_port()
-        cmd = [KEOCHATD, "-f", "/dev/null", "-l", "127.0.0.1:%d" % self.port,
+        cmd = [self.binary, "-f", "/dev/null", "-l", "127.0.0.1:%d" % self.port,
                "-o", "autojoin=", "-o", "flood-rate=0",
                "-o", "max-clients-per-ip=0", "-o", "log-level=warning",
                "-o", "runtime-dir=%s/run" % self.dir]
@@ -178,10 +185,18 @@ def fmt(v, key):
     return "%g" % v
 
 
+def ratio_of(a, b):
+    if a != a or b != b or b == 0.0:
+        return "-"
+    return "%.2fx" % (a / b)
+
+
 def main():
     if not os.path.exists(BENCH):
         sys.exit("build keochat-bench first (make)")
-    servers = [Keochatd()] + ([Ngircd()] if NGIRCD else [])
+    servers = ([Keochatd()] +
+               ([Keochatd(binary=BASELINE, name="before")] if BASELINE else
+                []) + ([Ngircd()] if NGIRCD else []))
     if not NGIRCD:
         print("ngircd is not installed: keochatd only (apt-get install ngircd)")
     ncpu = os.cpu_count()
@@ -198,7 +213,7 @@ def main():
                 if kv["exit"] != "0":
                     # keochatd's failures fail make bench; the reference
                     # server's are reported (ngircd can drop SYNs in a storm)
-                    if s.name == "keochatd":
+                    if s.name in ("keochatd", "before"):
                         failures += 1
                     else:
                         ref_failures.append("%s %s r%d" % (s.name, wl, rep))
@@ -211,11 +226,21 @@ def main():
         for k in keys:
             a = med(res["keochatd"], k)
             b = med(res["ngircd"], k) if "ngircd" in res else float("nan")
-            ratio = ("%.2fx" % (a / b)) if b == b and b not in (0.0,) and a == a else "-"
-            table.append((wl, k, fmt(a, k), fmt(b, k), ratio))
+            row = [wl, k, fmt(a, k)]
+            if BASELINE:
+                p = med(res["before"], k)
+                row += [fmt(p, k), ratio_of(a, p)]
+            row += [fmt(b, k), ratio_of(a, b)]
+            table.append(row)
     print()
-    print("| workload | metric | keochatd | ngircd | keochatd/ngircd |")
-    print("|---|---|---|---|---|")
+    if BASELINE:
+        print("before: %s" % BASELINE)
+        print("| workload | metric | keochatd | before | keochatd/before "
+              "| ngircd | keochatd/ngircd |")
+        print("|---|---|---|---|---|---|---|")
+    else:
+        print("| workload | metric | keochatd | ngircd | keochatd/ngircd |")
+        print("|---|---|---|---|---|")
     for row in table:
         print("| %s |" % " | ".join(row))
     print()
@@ -237,15 +262,18 @@ def main():
         print("10 000 idle clients: skipped, the hard limit on open files "
               "is %d (ulimit -Hn; needs %d)" % (hard, IDLE_N + 200))
     else:
-        r = run_one(Keochatd(), ["-n", str(IDLE_N), "-S"], "i")
-        failures += r["exit"] != "0"
-        print("| keochatd, %d idle clients | joined | storm | RSS per conn "
+        print("| %d idle clients | joined | storm | RSS per conn "
               "| PSS per conn |" % IDLE_N)
         print("|---|---|---|---|---|")
-        print("| | %s | %s | %s | %s |" % (
-            r.get("joined", "-"), fmt(float(r.get("storm_s", "nan")), "storm_s"),
-            fmt(float(r.get("rss_per_conn_kb", "nan")), "rss_per_conn_kb"),
-            fmt(float(r.get("pss_per_conn_kb", "nan")), "pss_per_conn_kb")))
+        for k in [Keochatd()] + ([Keochatd(binary=BASELINE, name="before")]
+                                 if BASELINE else []):
+            r = run_one(k, ["-n", str(IDLE_N), "-S"], "i")
+            failures += r["exit"] != "0"
+            print("| %s | %s | %s | %s | %s |" % (
+                k.name, r.get("joined", "-"),
+                fmt(float(r.get("storm_s", "nan")), "storm_s"),
+                fmt(float(r.get("rss_per_conn_kb", "nan")), "rss_per_conn_kb"),
+                fmt(float(r.get("pss_per_conn_kb", "nan")), "pss_per_conn_kb")))
     if ref_failures:
         print("\nreference runs that failed (a run that printed no result is "
               "left out of the median): "

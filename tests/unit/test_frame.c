@@ -562,6 +562,35 @@ packets_of_frames(void **state)
 }
 
 static void
+runs_fit_a_packet(void **state)
+{
+	static uint8_t q[3 * FRAME_PACKET_MAX];
+	size_t off = 0, len = 0, run, total = 0;
+	int n;
+
+	(void)state;
+	/* a thousand small frames, then one as big as a packet */
+	while (len < 2 * FRAME_PACKET_MAX) {
+		n = pack_chan(q + len, sizeof(q) - len);
+		assert_true(n > 0);
+		len += (size_t)n;
+	}
+	while (off < len) {
+		run = frame_run(q, len, off);
+		assert_true(run > 0);
+		assert_true(run <= FRAME_PACKET_MAX);
+		/* the run ends on a frame boundary */
+		assert_true(off + run == len ||
+		    frame_run(q, len, off + run) > 0);
+		off += run;
+		total += run;
+	}
+	assert_int_equal(total, len);
+	assert_true(frame_run(q, len, 0) + (size_t)pack_chan(buf,
+	    sizeof(buf)) > FRAME_PACKET_MAX);
+}
+
+static void
 names(void **state)
 {
 	unsigned t;
@@ -591,6 +620,7 @@ main(void)
 		cmocka_unit_test(headers_that_lie),
 		cmocka_unit_test(stamps_only_on_routed_frames),
 		cmocka_unit_test(packets_of_frames),
+		cmocka_unit_test(runs_fit_a_packet),
 		cmocka_unit_test(names),
 	};
 

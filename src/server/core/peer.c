@@ -23,7 +23,7 @@
 #include "peer.h"
 
 #define BATCH		32	/* packets per sendmmsg/recvmmsg */
-#define PACK_IOV	64	/* iovecs per outgoing packet */
+#define PACK_IOV	128	/* iovecs per outgoing packet */
 #define OUT_MINCAP	65536
 
 enum peer_state { PEER_OPEN, PEER_FAILED, PEER_CLOSED };
@@ -328,18 +328,13 @@ static unsigned
 own_packets(struct peer *p, struct mmsghdr *msg, struct iovec *iov)
 {
 	char *q = fifo_head(&p->out);
-	size_t len = fifo_used(&p->out), off = 0, f;
+	size_t len = fifo_used(&p->out), off = 0;
 	unsigned n;
 
 	for (n = 0; n < BATCH && off < len; n++) {
 		iov[n].iov_base = q + off;
-		iov[n].iov_len = frame_len(q + off);
+		iov[n].iov_len = frame_run(q, len, off);
 		off += iov[n].iov_len;
-		while (off < len && (f = frame_len(q + off)) +
-		    iov[n].iov_len <= FRAME_PACKET_MAX) {
-			iov[n].iov_len += f;
-			off += f;
-		}
 		msg[n].msg_hdr.msg_iov = &iov[n];
 		msg[n].msg_hdr.msg_iovlen = 1;
 	}

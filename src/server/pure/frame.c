@@ -71,7 +71,7 @@ struct wr {
 	int	 err;
 };
 
-static void
+static inline void
 w_put(struct wr *w, const void *p, size_t n)
 {
 	if (w->err)
@@ -100,31 +100,31 @@ w_begin(struct wr *w, void *buf, size_t cap, unsigned type)
 	w_put(w, &zero, 4);
 }
 
-static void
+static inline void
 w_u8(struct wr *w, uint8_t v)
 {
 	w_put(w, &v, 1);
 }
 
-static void
+static inline void
 w_u16(struct wr *w, uint16_t v)
 {
 	w_put(w, &v, 2);
 }
 
-static void
+static inline void
 w_u32(struct wr *w, uint32_t v)
 {
 	w_put(w, &v, 4);
 }
 
-static void
+static inline void
 w_u64(struct wr *w, uint64_t v)
 {
 	w_put(w, &v, 8);
 }
 
-static void
+static inline void
 w_str(struct wr *w, const char *s, size_t n)
 {
 	if (n > UINT16_MAX) {
@@ -135,7 +135,7 @@ w_str(struct wr *w, const char *s, size_t n)
 	w_put(w, s, n);
 }
 
-static void
+static inline void
 w_stamp(struct wr *w, const struct frame_stamp *st)
 {
 	static const uint8_t pad[3];
@@ -169,55 +169,73 @@ struct rd {
 	enum frame_err err;
 };
 
-static void
-r_get(struct rd *r, void *p, size_t n)
+/* The next n bytes, or NULL (sticky error) when fewer are left.  The
+ * readers below are small enough to inline: a field is one load. */
+static inline const uint8_t *
+r_take(struct rd *r, size_t n)
 {
+	const uint8_t *p;
+
 	if (r->err != FRAME_OK)
-		goto zero;
+		return NULL;
 	if (n > r->len - r->off) {
 		r->err = FRAME_E_SHORT;
-		goto zero;
+		return NULL;
 	}
-	memcpy(p, r->buf + r->off, n);
+	p = r->buf + r->off;
 	r->off += n;
-	return;
-zero:
-	memset(p, 0, n);
+	return p;
 }
 
-static uint8_t
+static inline void
+r_get(struct rd *r, void *p, size_t n)
+{
+	const uint8_t *src = r_take(r, n);
+
+	if (src != NULL)
+		memcpy(p, src, n);
+	else
+		memset(p, 0, n);
+}
+
+static inline uint8_t
 r_u8(struct rd *r)
 {
-	uint8_t v;
+	const uint8_t *p = r_take(r, 1);
 
-	r_get(r, &v, 1);
-	return v;
+	return p != NULL ? *p : 0;
 }
 
-static uint16_t
+static inline uint16_t
 r_u16(struct rd *r)
 {
-	uint16_t v;
+	const uint8_t *p = r_take(r, 2);
+	uint16_t v = 0;
 
-	r_get(r, &v, 2);
+	if (p != NULL)
+		memcpy(&v, p, 2);
 	return v;
 }
 
-static uint32_t
+static inline uint32_t
 r_u32(struct rd *r)
 {
-	uint32_t v;
+	const uint8_t *p = r_take(r, 4);
+	uint32_t v = 0;
 
-	r_get(r, &v, 4);
+	if (p != NULL)
+		memcpy(&v, p, 4);
 	return v;
 }
 
-static uint64_t
+static inline uint64_t
 r_u64(struct rd *r)
 {
-	uint64_t v;
+	const uint8_t *p = r_take(r, 8);
+	uint64_t v = 0;
 
-	r_get(r, &v, 8);
+	if (p != NULL)
+		memcpy(&v, p, 8);
 	return v;
 }
 
@@ -245,18 +263,21 @@ r_str(struct rd *r, size_t *n, size_t max)
 	return p;
 }
 
-static void
+static inline void
 r_stamp(struct rd *r, struct frame_stamp *st)
 {
-	uint8_t pad[3];
+	const uint8_t *p = r_take(r, FRAME_STAMP_SIZE);
 
-	st->lseq = r_u64(r);
-	st->id = r_u64(r);
-	st->time_ms = r_u64(r);
-	st->seq = r_u64(r);
-	st->origin_pid = r_u32(r);
-	st->origin = r_u8(r);
-	r_get(r, pad, sizeof(pad));
+	if (p == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	memcpy(&st->lseq, p, 8);
+	memcpy(&st->id, p + 8, 8);
+	memcpy(&st->time_ms, p + 16, 8);
+	memcpy(&st->seq, p + 24, 8);
+	memcpy(&st->origin_pid, p + 32, 4);
+	st->origin = p[36];
 }
 
 static void
@@ -333,6 +354,18 @@ frame_len(const void *buf)
 
 	memcpy(&plen, (const uint8_t *)buf + 4, 4);
 	return (size_t)plen + FRAME_HDR_SIZE;
+}
+
+size_t
+frame_run(const void *buf, size_t len, size_t off)
+{
+	const uint8_t *p = buf;
+	size_t run = frame_len(p + off), f;
+
+	while (off + run < len && (f = frame_len(p + off + run)) + run <=
+	    FRAME_PACKET_MAX)
+		run += f;
+	return run;
 }
 
 int

@@ -196,6 +196,10 @@ const char	*frame_type_name(unsigned type);
 int		 frame_open(const void *buf, size_t len, enum frame_err *err);
 /* The total length of a frame this process built (header included). */
 size_t		 frame_len(const void *buf);
+/* In a buffer of len bytes of whole frames this process built, the bytes
+ * of the run of frames from off that one packet takes: at least one
+ * frame, else at most FRAME_PACKET_MAX bytes. */
+size_t		 frame_run(const void *buf, size_t len, size_t off);
 /* Walk the frames of a packet: at *off, set *frame and *len to the next
  * frame (its header checked) and advance *off.  1 for a frame, 0 at the
  * end, -1 when the rest is not a whole, well-formed frame. */

@@ -144,11 +144,21 @@ ring_detach(struct ring *r)
 
 /* --- counters and watermarks ---------------------------------------------- */
 
+/* The relay is the one writer: a load and a release store, no locked
+ * read-modify-write. */
+static uint64_t
+bump(_Atomic uint64_t *v)
+{
+	uint64_t n = atomic_load_explicit(v, memory_order_relaxed) + 1;
+
+	atomic_store_explicit(v, n, memory_order_release);
+	return n;
+}
+
 uint64_t
 ring_next_id(struct ring *r)
 {
-	return atomic_fetch_add_explicit(&r->h->next_id, 1,
-	    memory_order_release) + 1;
+	return bump(&r->h->next_id);
 }
 
 uint64_t
@@ -156,8 +166,7 @@ ring_next_seq(struct ring *r, uint32_t chan)
 {
 	if (chan >= r->h->max_chans)
 		return 0;
-	return atomic_fetch_add_explicit(&r->seq[chan], 1,
-	    memory_order_release) + 1;
+	return bump(&r->seq[chan]);
 }
 
 uint64_t
@@ -176,7 +185,7 @@ ring_origin_set(struct ring *r, unsigned id, uint32_t pid, uint64_t lseq)
 	if (id >= WORKERS_MAX)
 		return;
 	o = &r->h->origin[id];
-	if (atomic_load(&o->pid) != pid) {
+	if (atomic_load_explicit(&o->pid, memory_order_relaxed) != pid) {
 		/* the watermark first: a crash between the two stores must
 		 * not pair the new pid with the old process's sequence */
 		atomic_store_explicit(&o->lseq, 0, memory_order_release);
@@ -204,7 +213,7 @@ ring_dest_set(struct ring *r, unsigned id, uint32_t pid, uint64_t cursor)
 		return;
 	d = &r->h->dest[id];
 	atomic_store_explicit(&d->cursor, cursor, memory_order_release);
-	if (atomic_load(&d->pid) != pid)
+	if (atomic_load_explicit(&d->pid, memory_order_relaxed) != pid)
 		atomic_store_explicit(&d->pid, pid, memory_order_release);
 }
 
@@ -213,13 +222,13 @@ ring_dest_set(struct ring *r, unsigned id, uint32_t pid, uint64_t cursor)
 uint64_t
 ring_head(struct ring *r)
 {
-	return atomic_load(&r->h->head);
+	return atomic_load_explicit(&r->h->head, memory_order_acquire);
 }
 
 uint64_t
 ring_tail(struct ring *r)
 {
-	return atomic_load(&r->h->tail);
+	return atomic_load_explicit(&r->h->tail, memory_order_acquire);
 }
 
 size_t

@@ -55,7 +55,7 @@
 #include "roster.h"
 #include "subs.h"
 
-#define RX_BUDGET	1024	/* frames read per link per turn */
+#define RX_BUDGET	4096	/* frames read per link per turn */
 #define TICK_MS		100	/* lag and stall checks */
 #define STALL_MARK_MS	250	/* no progress this long: holds no one back */
 #define RECOVER_MS	3000	/* wait this long for the old workers */
@@ -98,6 +98,8 @@ struct relay {
 	pid_t		 replaced[REPLACED_MAX];	/* refused at HELLO */
 	unsigned	 nreplaced;
 	int		 paused;	/* producers not read */
+	uint64_t	 quiet_head;	/* the head a second ago */
+	int		 trimmed;	/* given back since it last moved */
 	int		 stopping;
 	uint64_t	 ends[PULL_MAX];	/* log position after each iovec */
 	uint64_t	 bytes[PULL_MAX];	/* bytes up to and with each */
@@ -849,7 +851,9 @@ tick(void *arg)
 			peer_pause(l->peer, R.paused);
 }
 
-/* Once a second: heartbeat; give back the log's and the buffers' pages. */
+/* Once a second: heartbeat; after a quiet second, give back the log's
+ * free pages (a busy log would only fault them in again) and the
+ * buffers'. */
 static void
 second(void *arg)
 {
@@ -858,6 +862,14 @@ second(void *arg)
 
 	(void)arg;
 	ctx_heartbeat();
+	if (ring_head(kd.ring) != R.quiet_head) {
+		R.quiet_head = ring_head(kd.ring);
+		R.trimmed = 0;
+		return;
+	}
+	if (R.trimmed)
+		return;
+	R.trimmed = 1;
 	ring_free_spans(kd.ring, page, &a, &alen, &b, &blen);
 	if (alen > 0 && madvise(a, alen, MADV_REMOVE) == -1)
 		log_warn("madvise relay log");

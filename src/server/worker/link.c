@@ -137,19 +137,14 @@ q_pull(void *arg, struct iovec *iov, size_t max)
 {
 	struct link *k = arg;
 	char *q = fifo_head(&k->q);
-	size_t len = fifo_used(&k->q), off = k->sent, f, n;
+	size_t len = fifo_used(&k->q), off = k->sent, n;
 
 	if (max > PULL_IOV)
 		max = PULL_IOV;
 	for (n = 0; n < max && off < len; n++) {
 		iov[n].iov_base = q + off;
-		iov[n].iov_len = frame_len(q + off);
+		iov[n].iov_len = frame_run(q, len, off);
 		off += iov[n].iov_len;
-		while (off < len && (f = frame_len(q + off)) +
-		    iov[n].iov_len <= FRAME_PACKET_MAX) {
-			iov[n].iov_len += f;
-			off += f;
-		}
 		k->ends[n] = off;
 	}
 	return n;
