@@ -168,9 +168,13 @@ class Server:
     """A private keochatd.  opts are -o KEY=VALUE pairs."""
     live = []
 
-    def __init__(self, workers=1, opts=None, env=None, args=None,
+    def __init__(self, workers=None, opts=None, env=None, args=None,
                  listen="127.0.0.1:0", config_text=None, wait_ready=True,
                  valgrind=None, preexec=None):
+        if workers is None:
+            # a test that does not ask runs on one worker, or on as many as
+            # KEO_TEST_WORKERS says (the suite is run with 4 that way too)
+            workers = int(os.environ.get("KEO_TEST_WORKERS", "1"))
         self.dir = tempfile.mkdtemp(prefix="kctest-")
         os.chmod(self.dir, 0o711)   # a server dropping to 'user' reaches run/
         self.rundir = os.path.join(self.dir, "run")

@@ -30,6 +30,7 @@ one_frame(const uint8_t *data, size_t size)
 	struct frame_sub su;
 	struct frame_ready re;
 	struct frame_heartbeat hb;
+	struct frame_reloaded rd;
 	struct frame_worker_gone wg;
 	struct frame_replace rp;
 	struct frame_hello he;
@@ -56,6 +57,9 @@ one_frame(const uint8_t *data, size_t size)
 		break;
 	case FRAME_RELOAD:
 		(void)frame_unpack_reload(data, size, &rl, &err);
+		break;
+	case FRAME_RELOADED:
+		(void)frame_unpack_reloaded(data, size, &rd, &err);
 		break;
 	case FRAME_WORKER_GONE:
 		if (frame_unpack_worker_gone(data, size, &wg, &err) == 0)

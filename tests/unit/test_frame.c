@@ -94,9 +94,18 @@ pack_reload(void *b, size_t cap)
 	static struct frame_reload f;
 
 	config_defaults(&f.cfg);
+	f.gen = 3;
 	f.motd = "hello\nworld";
 	f.motdlen = 11;
 	return frame_pack_reload(b, cap, &f);
+}
+
+static int
+pack_reloaded(void *b, size_t cap)
+{
+	struct frame_reloaded f = { 7 };
+
+	return frame_pack_reloaded(b, cap, &f);
 }
 
 static int
@@ -150,6 +159,7 @@ unpack_as(unsigned type, const void *b, size_t len, enum frame_err *err)
 	struct frame_sub su;
 	struct frame_ready re;
 	struct frame_heartbeat hb;
+	struct frame_reloaded rd;
 	struct frame_worker_gone wg;
 	struct frame_replace rp;
 	struct frame_hello he;
@@ -157,6 +167,7 @@ unpack_as(unsigned type, const void *b, size_t len, enum frame_err *err)
 	struct frame_ack ac;
 
 	switch (type) {
+	case FRAME_RELOADED: return frame_unpack_reloaded(b, len, &rd, err);
 	case FRAME_READY: return frame_unpack_ready(b, len, &re, err);
 	case FRAME_HEARTBEAT: return frame_unpack_heartbeat(b, len, &hb, err);
 	case FRAME_SHUTDOWN: return frame_unpack_shutdown(b, len, err);
@@ -185,6 +196,7 @@ static const struct sample {
 	{ FRAME_HEARTBEAT, pack_heartbeat },
 	{ FRAME_SHUTDOWN, pack_shutdown },
 	{ FRAME_RELOAD, pack_reload },
+	{ FRAME_RELOADED, pack_reloaded },
 	{ FRAME_WORKER_GONE, pack_worker_gone },
 	{ FRAME_REPLACE, pack_replace },
 	{ FRAME_HELLO, pack_hello },
@@ -363,6 +375,7 @@ control_fields_survive(void **state)
 	(void)state;
 	n = pack_reload(buf, sizeof(buf));
 	assert_int_equal(frame_unpack_reload(buf, (size_t)n, &rl, &err), 0);
+	assert_int_equal(rl.gen, 3);
 	assert_int_equal(rl.cfg.max_clients, 10000);
 	assert_int_equal(rl.motdlen, 11);
 	n = pack_replace(buf, sizeof(buf));
@@ -473,7 +486,7 @@ unpackers_refuse_out_of_range(void **state)
 	    frame_chan){ 0 }, &err), -1);
 	/* RELOAD: a configuration of another size */
 	n = pack_reload(buf, sizeof(buf));
-	buf[FRAME_HDR_SIZE] ^= 1;
+	buf[FRAME_HDR_SIZE + 4] ^= 1;
 	assert_int_equal(frame_unpack_reload(buf, (size_t)n, &(struct
 	    frame_reload){ 0 }, &err), -1);
 	assert_int_equal(err, FRAME_E_RANGE);

@@ -51,6 +51,15 @@ ctx_tell_ready(void)
 }
 
 void
+ctx_tell_reloaded(uint32_t gen)
+{
+	struct frame_reloaded f = { gen };
+	uint8_t buf[64];
+
+	tell(buf, frame_pack_reloaded(buf, sizeof(buf), &f));
+}
+
+void
 ctx_heartbeat(void)
 {
 	struct frame_heartbeat f = { kd.hb_users, kd.hb_conns };

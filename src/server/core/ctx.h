@@ -104,6 +104,8 @@ void	ctx_child_init(peer_recv_fn fn, void *arg);
  * kd.hb_conns. */
 void	ctx_tell_ready(void);
 void	ctx_heartbeat(void);
+/* To the master: the RELOAD numbered gen is in force in this process. */
+void	ctx_tell_reloaded(uint32_t gen);
 
 /* Take the roster lock; logs a repair after a holder died, and exits when
  * the lock is unusable (a bug). */

@@ -23,6 +23,7 @@ struct proc {
 	int		 ready;		/* READY received */
 	int64_t		 last_hb_ms;	/* last control frame */
 	unsigned	 users, conns;	/* from the last heartbeat */
+	uint32_t	 reload_gen;	/* the last RELOAD it applied */
 };
 
 const char	*proc_name(const struct proc *p, char *buf, size_t bufsz);

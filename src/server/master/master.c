@@ -10,8 +10,9 @@
  * (created here before any fork; after a child is reaped the master never
  * trusts them, it only tells the relay); relay.sock (bound here, so a
  * respawned relay inherits it); one control pair per child, over which it
- * sends SHUTDOWN, RELOAD and WORKER_GONE and hears READY, HEARTBEAT and,
- * from the relay, REPLACE.
+ * sends SHUTDOWN, RELOAD and WORKER_GONE and hears READY, HEARTBEAT,
+ * RELOADED and, from the relay, REPLACE.  A reload is done (logged, and
+ * READY=1 for systemd) once every child has said it applied it.
  *
  * Signals are read from a signalfd in the loop (handlers never run).
  * Respawn policy: a child that dies is replaced under the same worker id;
@@ -58,6 +59,7 @@
 #define MAX_DEATHS	5		/* per DEATH_WINDOW_MS, then give up */
 #define DEATH_WINDOW_MS	60000
 #define STOP_GRACE_MS	4500		/* SIGKILL stragglers after this */
+#define RELOAD_WAIT_MS	5000		/* children have this long to apply */
 
 /* Every kind of child and its entry function. */
 static const struct {
@@ -79,6 +81,8 @@ struct master {
 	int		 exit_code;
 	int		 ready_notified;
 	unsigned	 last_users;
+	uint32_t	 reload_gen;	/* the last RELOAD sent */
+	int64_t		 reload_by_ms;	/* 0: no reload waiting for children */
 	const char	*config_path;
 	char		**overrides;
 	int		 noverrides;
@@ -301,6 +305,7 @@ close_in_child(void *arg)
 }
 
 static void child_frame(struct peer *, const uint8_t *, size_t, void *);
+static void reload_check(void);
 
 static int
 (*entry_of(enum proc_role role))(void)
@@ -324,6 +329,7 @@ spawn(struct proc *p)
 		return;
 	}
 	p->last_hb_ms = kd.now_ms;
+	p->reload_gen = M.reload_gen;	/* it has the configuration of now */
 	if ((p->ctl = peer_new(kd.hub, p->ctl_fd, name, child_frame, p)) ==
 	    NULL)
 		fatal("control socket of %s", name);
@@ -423,6 +429,7 @@ reaped(struct proc *p, int status)
 		worker_gone_to_relay(p);
 	p->pid = 0;
 	p->ready = 0;
+	reload_check();
 	if (M.stopping) {
 		log_debug("%s %s", name, how);
 		return;
@@ -467,6 +474,7 @@ reload_send(void)
 	unsigned i;
 	int n;
 
+	f.gen = ++M.reload_gen;
 	f.cfg = kd.cfg;
 	f.motd = kd.motd;
 	f.motdlen = kd.has_motd ? kd.motdlen : 0;
@@ -477,6 +485,34 @@ reload_send(void)
 	for (i = 0; i < M.nprocs; i++)
 		send_to(&M.procs[i], buf, n);
 	free(buf);
+	M.reload_by_ms = kd.now_ms + RELOAD_WAIT_MS;
+}
+
+/* The reload is done when every running child says it applied it (a
+ * child started since has it from birth), or after RELOAD_WAIT_MS. */
+static void
+reload_check(void)
+{
+	char name[32];
+	unsigned i, waiting = 0;
+
+	if (M.reload_by_ms == 0)
+		return;
+	for (i = 0; i < M.nprocs; i++)
+		if (M.procs[i].pid > 0 && M.procs[i].reload_gen !=
+		    M.reload_gen)
+			waiting++;
+	if (waiting > 0 && kd.now_ms < M.reload_by_ms)
+		return;
+	for (i = 0; i < M.nprocs && waiting > 0; i++)
+		if (M.procs[i].pid > 0 && M.procs[i].reload_gen !=
+		    M.reload_gen)
+			log_warnx("%s (pid %ld) did not confirm the reload",
+			    proc_name(&M.procs[i], name, sizeof(name)),
+			    (long)M.procs[i].pid);
+	M.reload_by_ms = 0;
+	log_info("configuration reloaded");
+	notify("READY=1");
 }
 
 static void
@@ -508,8 +544,7 @@ reload(void)
 	if (ctx_motd_load(err, sizeof(err)) == -1)
 		log_warnx("motd-file: %s", err);
 	reload_send();
-	log_info("configuration reloaded");
-	notify("READY=1");
+	reload_check();
 }
 
 /* --- frames from children ------------------------------------------------------ */
@@ -542,6 +577,7 @@ child_frame(struct peer *peer, const uint8_t *frame, size_t len, void *arg)
 {
 	struct proc *p = arg;
 	struct frame_heartbeat hb;
+	struct frame_reloaded rl;
 	enum frame_err err;
 	int type;
 
@@ -560,6 +596,11 @@ child_frame(struct peer *peer, const uint8_t *frame, size_t len, void *arg)
 			p->users = hb.users;
 			p->conns = hb.conns;
 		}
+		break;
+	case FRAME_RELOADED:
+		if (frame_unpack_reloaded(frame, len, &rl, &err) == 0)
+			p->reload_gen = rl.gen;
+		reload_check();
 		break;
 	case FRAME_REPLACE:
 		on_replace(p, frame, len);
@@ -658,6 +699,10 @@ turn_end(void *arg)
 	(void)arg;
 	if (!M.ready_notified)
 		status_update(NULL);
+	if (M.reload_by_ms != 0) {
+		reload_check();
+		ev_wake_in(kd.ev, 100);
+	}
 	if (!M.stopping)
 		return;
 	if (!workers_running() && M.procs[0].pid > 0 && M.procs[0].ready) {

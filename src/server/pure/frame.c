@@ -17,6 +17,7 @@ static const char *const type_names[FRAME_TYPE_MAX] = {
 	[FRAME_HEARTBEAT] = "HEARTBEAT",
 	[FRAME_SHUTDOWN] = "SHUTDOWN",
 	[FRAME_RELOAD] = "RELOAD",
+	[FRAME_RELOADED] = "RELOADED",
 	[FRAME_WORKER_GONE] = "WORKER_GONE",
 	[FRAME_REPLACE] = "REPLACE",
 	[FRAME_HELLO] = "HELLO",
@@ -516,6 +517,7 @@ frame_pack_reload(void *buf, size_t cap, const struct frame_reload *f)
 	struct wr w;
 
 	w_begin(&w, buf, cap, FRAME_RELOAD);
+	w_u32(&w, f->gen);
 	w_u32(&w, (uint32_t)sizeof(f->cfg));
 	w_put(&w, &f->cfg, sizeof(f->cfg));
 	if (f->motdlen > MOTD_MAX)
@@ -531,9 +533,31 @@ frame_unpack_reload(const void *buf, size_t len, struct frame_reload *f,
 	struct rd r;
 
 	r_begin(&r, buf, len, FRAME_RELOAD);
+	f->gen = r_u32(&r);
 	r_range(&r, r_u32(&r) == sizeof(f->cfg));
 	r_get(&r, &f->cfg, sizeof(f->cfg));
 	f->motd = r_str(&r, &f->motdlen, MOTD_MAX);
+	return r_end(&r, err);
+}
+
+int
+frame_pack_reloaded(void *buf, size_t cap, const struct frame_reloaded *f)
+{
+	struct wr w;
+
+	w_begin(&w, buf, cap, FRAME_RELOADED);
+	w_u32(&w, f->gen);
+	return w_end(&w);
+}
+
+int
+frame_unpack_reloaded(const void *buf, size_t len, struct frame_reloaded *f,
+    enum frame_err *err)
+{
+	struct rd r;
+
+	r_begin(&r, buf, len, FRAME_RELOADED);
+	f->gen = r_u32(&r);
 	return r_end(&r, err);
 }
 

@@ -50,6 +50,7 @@ enum frame_type {
 	FRAME_HEARTBEAT,	/* child -> master: alive, with counts */
 	FRAME_SHUTDOWN,		/* master -> child: drain and exit */
 	FRAME_RELOAD,		/* master -> child: new configuration */
+	FRAME_RELOADED,		/* child -> master: it is in force here */
 	FRAME_WORKER_GONE,	/* master -> relay: a worker was reaped */
 	FRAME_REPLACE,		/* relay -> master: kill this stuck worker */
 	FRAME_HELLO,		/* worker -> relay: first frame of a link */
@@ -113,9 +114,14 @@ struct frame_heartbeat {
 };
 
 struct frame_reload {
+	uint32_t gen;		/* which reload: RELOADED says it back */
 	struct config cfg;	/* the whole pointer-free configuration */
 	const char *motd;	/* MOTD text, may be empty */
 	size_t	 motdlen;	/* <= MOTD_MAX */
+};
+
+struct frame_reloaded {
+	uint32_t gen;		/* the RELOAD now applied */
 };
 
 struct frame_worker_gone {
@@ -230,6 +236,9 @@ int	frame_pack_shutdown(void *, size_t);
 int	frame_unpack_shutdown(const void *, size_t, enum frame_err *);
 int	frame_pack_reload(void *, size_t, const struct frame_reload *);
 int	frame_unpack_reload(const void *, size_t, struct frame_reload *,
+	    enum frame_err *);
+int	frame_pack_reloaded(void *, size_t, const struct frame_reloaded *);
+int	frame_unpack_reloaded(const void *, size_t, struct frame_reloaded *,
 	    enum frame_err *);
 int	frame_pack_worker_gone(void *, size_t,
 	    const struct frame_worker_gone *);

@@ -780,6 +780,7 @@ ctl_frame(struct peer *p, const uint8_t *frame, size_t len, void *arg)
 			    frame_strerror(err));
 		kd.cfg = rl.cfg;
 		log_setlevel(kd.cfg.log_level);
+		ctx_tell_reloaded(rl.gen);
 		break;
 	case FRAME_WORKER_GONE:
 		if (frame_unpack_worker_gone(frame, len, &wg, &err) == -1)

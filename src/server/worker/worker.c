@@ -321,6 +321,7 @@ on_reload(const uint8_t *frame, size_t len)
 	kd.has_motd = f.motdlen > 0;
 	log_setlevel(kd.cfg.log_level);
 	log_debug("configuration reloaded");
+	ctx_tell_reloaded(f.gen);
 }
 
 static void
