@@ -479,7 +479,8 @@ wh_feed(struct wh_conn *k, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf) - 2)
 		die("a line too long for the harness");
-	memcpy(buf + n, "\r\n", 2);
+	buf[n] = '\r';
+	buf[n + 1] = '\n';
 	wh_feed_raw(k, buf, (size_t)n + 2);
 }
 

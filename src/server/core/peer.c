@@ -296,6 +296,8 @@ peer_read(struct peer *p)
 			peer_fail(p, "end of file");
 			return;
 		}
+		if ((unsigned)n > p->vlen)
+			n = (int)p->vlen;	/* never, but the batch is vlen */
 		for (i = 0; i < (unsigned)n && p->state == PEER_OPEN; i++) {
 			if (msg[i].msg_len == 0) {
 				peer_fail(p, "end of file");
@@ -381,7 +383,7 @@ send_packets(struct peer *p, struct mmsghdr *msg, unsigned n)
 			peer_fail(p, strerror(errno));
 		return 0;
 	}
-	return sent;
+	return sent > (int)n ? (int)n : sent;	/* never more than given */
 }
 
 void
@@ -389,7 +391,7 @@ peer_flush(struct peer *p)
 {
 	static struct iovec iov[BATCH * PACK_IOV];
 	struct mmsghdr msg[BATCH];
-	unsigned per[BATCH], n, i;
+	unsigned per[BATCH] = { 0 }, n, i;
 	size_t done;
 	int sent;
 

@@ -265,7 +265,7 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 {
 	struct frame_stamp st;
 	enum frame_err err;
-	int type, rc;
+	int rc;
 
 	if (!ring_fits(kd.ring, len))
 		return 1;
@@ -280,7 +280,7 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 		    (unsigned long long)l->lseq);
 		return -1;
 	}
-	switch ((type = frame_open(frame, len, &err))) {
+	switch (frame_open(frame, len, &err)) {
 	case FRAME_CHAN:
 		rc = route_chan(l, frame, len);
 		break;

@@ -158,7 +158,6 @@ new_client(int fd, const struct sockaddr_storage *ss)
 {
 	char host[HOST_MAX + 1];
 	enum roster_err err;
-	struct client *c;
 	uint8_t a[16];
 	int32_t slot;
 	uint32_t gen = 0;
@@ -184,7 +183,7 @@ new_client(int fd, const struct sockaddr_storage *ss)
 		return;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if ((c = client_new(fd, &conn_plain_ops, slot, gen, a, host)) == NULL) {
+	if (client_new(fd, &conn_plain_ops, slot, gen, a, host) == NULL) {
 		log_warnx("cannot take a client from %s", host);
 		ctx_roster_lock();
 		roster_user_free(kd.roster, slot);
