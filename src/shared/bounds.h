@@ -28,5 +28,12 @@
 #define TARGETS_MAX		4	/* TARGMAX for PRIVMSG/NOTICE */
 #define WORKERS_MAX		64
 #define MOTD_MAX		16384
+#define KEY_MAX			23	/* KEYLEN: a channel key */
+#define MASK_MAX		127	/* a ban, exception or invite mask */
+#define LIST_MAX		100	/* MAXLIST=beI: b + e + I per channel */
+#define INVITES_MAX		32	/* pending INVITEs kept per channel */
+#define MODES_MAX		20	/* MODES: changes in one MODE line */
+#define MONITOR_MAX		100	/* MONITOR= entries per client */
+#define OPERS_MAX		16	/* oper blocks in the configuration */
 
 #endif

@@ -4,6 +4,7 @@
  * Owns the rfc1459 fold table.  Every function is total: any byte string
  * gets an answer, none reads past a NUL or the given length.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "bounds.h"
@@ -239,4 +240,67 @@ hostname_valid(const char *host)
 	/* One trailing dot (a rooted name) is allowed; a single label is
 	 * not a server or client host name. */
 	return dots > 0 && host[n - 1] != '-';
+}
+
+size_t
+irc_mask_normalize(char *dst, size_t dstsz, const char *src)
+{
+	const char *bang, *at, *p;
+	const char *nick = "*", *user = "*", *host = "*";
+	size_t nl = 1, ul = 1, hl = 1;
+	int n;
+
+	if (dstsz == 0)
+		return 0;
+	dst[0] = '\0';
+	if (*src == '\0')
+		return 0;
+	for (p = src; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == ',' || *p == 0x7f)
+			return 0;
+	bang = strchr(src, '!');
+	at = strchr(bang ? bang + 1 : src, '@');
+	if (bang != NULL) {
+		if (bang > src) {
+			nick = src;
+			nl = (size_t)(bang - src);
+		}
+		p = bang + 1;
+	} else if (at == NULL) {
+		nick = src;		/* a nick alone */
+		nl = strlen(src);
+		p = NULL;
+	} else
+		p = src;		/* user@host */
+	if (p != NULL) {
+		if (at != NULL) {
+			if (at > p) {
+				user = p;
+				ul = (size_t)(at - p);
+			}
+			if (at[1] != '\0') {
+				host = at + 1;
+				hl = strlen(host);
+			}
+		} else if (*p != '\0') {
+			user = p;
+			ul = strlen(p);
+		}
+	}
+	n = snprintf(dst, dstsz, "%.*s!%.*s@%.*s", (int)nl, nick, (int)ul, user,
+	    (int)hl, host);
+	if (n < 0)
+		return 0;
+	return (size_t)n < dstsz ? (size_t)n : dstsz - 1;
+}
+
+int
+str_equal_ct(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char d = (unsigned char)(la != lb);
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[lb > 0 && i < lb ? i : 0]);
+	return d == 0;
 }

@@ -45,6 +45,17 @@ size_t		 utf8_prefix(const char *s, size_t len, size_t max);
 /* Glob match with '*' and '?' under rfc1459 casemapping; '\' escapes. */
 int		 irc_mask_match(const char *mask, const char *str);
 
+/* A ban-style mask in its full form nick!user@host: "nick" becomes
+ * "nick!*@*", "user@host" becomes "*!user@host", "nick!user" becomes
+ * "nick!user@*", an empty part becomes "*"; cut to dstsz - 1 bytes.
+ * Returns dst's length; 0 when src is empty or has a space, comma or
+ * control byte (not a mask). */
+size_t		 irc_mask_normalize(char *dst, size_t dstsz, const char *src);
+
+/* Nonzero when a and b are equal, in a time that does not depend on
+ * where they differ (passwords, hashes). */
+int		 str_equal_ct(const char *a, const char *b);
+
 /* Nonzero for a syntactically valid DNS host name (labels of letters,
  * digits and '-', dot-separated, at least one dot). */
 int		 hostname_valid(const char *host);

@@ -37,6 +37,8 @@ one_frame(const uint8_t *data, size_t size)
 	struct frame_synced sy;
 	struct frame_ack ac;
 	struct frame_stamp st;
+	struct frame_chanop co;
+	struct frame_labeldone ld;
 	enum frame_err err;
 	int type;
 
@@ -98,6 +100,19 @@ one_frame(const uint8_t *data, size_t size)
 		if (frame_unpack_multi(data, size, &mu, &err) == 0)
 			same(frame_pack_multi(again, sizeof(again), &mu), data,
 			    size);
+		break;
+	case FRAME_CHANOP:
+		if (frame_unpack_chanop(data, size, &co, &err) == 0)
+			same(frame_pack_chanop(again, sizeof(again), &co), data,
+			    size);
+		break;
+	case FRAME_LABELDONE:
+		if (frame_unpack_labeldone(data, size, &ld, &err) == 0)
+			same(frame_pack_labeldone(again, sizeof(again), &ld),
+			    data, size);
+		break;
+	case FRAME_REHASH:
+		(void)frame_unpack_rehash(data, size, &err);
 		break;
 	default:
 		break;

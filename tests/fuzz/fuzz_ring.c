@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((mem = malloc(msize)) == NULL)
 			abort();
 	}
-	if (ring_init(mem, msize, 16, LOG) == -1)
+	if (ring_init(mem, msize, 16, LOG, 0) == -1)
 		abort();
 	/* the first bytes overwrite the header's counters and positions
 	 * (past the layout fields the attach check guards), the rest the

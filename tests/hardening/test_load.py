@@ -357,7 +357,7 @@ def case16_resets_and_vanishing_members():
 def case17_churn_soak():
     s = Server(workers=4)
     cycles = 10000
-    warm = 500
+    warm = 3000        # fills the bounded tables (WHOWAS) before measuring
 
     def churn(n, tag):
         pending = []
@@ -393,12 +393,18 @@ def case17_churn_soak():
         return done
 
     churn(warm, "w")                   # warm up allocators and tables
-    time.sleep(0.3)
+    time.sleep(1.3)                    # the relay trims its log when quiet
     rss0, fds0 = rss_kb_tree(s), {p: proc_fds(p) for p in s.all_pids()}
     t0 = time.monotonic()
     churn(cycles, "c")
     took = time.monotonic() - t0
-    time.sleep(0.3)
+    if not SANITIZED:
+        # the relay gives its log's pages back after a quiet second
+        try:
+            wait_for(lambda: rss_kb_tree(s) - rss0 < 4096, timeout=5,
+                     what="RSS back near its start")
+        except AssertionError:
+            pass                       # the check below says by how much
     rss1 = rss_kb_tree(s)
     fds1 = {p: proc_fds(p) for p in s.all_pids()}
     diag("%d cycles in %.1fs; RSS %d -> %d KiB; fds %s -> %s" % (
@@ -412,7 +418,7 @@ def case17_churn_soak():
     c.send("WHOIS c1234")
     c.expect(r" 401 last c1234 ")
     c.send("NAMES #lobby")
-    c.expect(r" 353 last = #lobby :last$")
+    c.expect(r" 353 last = #lobby :@last$")
     healthy(s)
     s.stop()
 

@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chanop.h"
 #include "client.h"
 #include "cmd.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "fifo.h"
 #include "frame.h"
+#include "label.h"
 #include "log.h"
+#include "monitor.h"
 #include "roster.h"
 #include "session.h"
 #include "subs.h"
@@ -38,6 +41,7 @@ struct wh_conn {
 struct wh_worker {
 	struct client_table *clients;
 	struct lchan_table *lchans;
+	struct monitor_index *monitors;
 };
 
 struct wh_frame {
@@ -56,6 +60,7 @@ static struct {
 	struct subs	*subs;
 	uint64_t	 next_id;
 	unsigned	 routed;
+	unsigned	 overrides;	/* CHANOPs applied as oper overrides */
 	void		*shm;
 } H;
 
@@ -71,6 +76,7 @@ enter(unsigned w)
 {
 	kd.clients = H.w[w].clients;
 	kd.lchans = H.w[w].lchans;
+	kd.monitors = H.w[w].monitors;
 	kd.id = w;
 	kd.pid = (pid_t)(4000 + w);
 }
@@ -173,77 +179,186 @@ to_relay_sync(const void *frame, size_t len, void *arg)
 	die("a resync without a relay restart");
 }
 
-static uint64_t
-route_mask(struct wh_frame *f, int *unsub_after, struct frame_multi *m)
+/* Stamp a frame as the relay orders it and hand it to the workers in
+ * mask. */
+static void
+deliver_mask(uint8_t *data, size_t len, uint64_t mask)
 {
+	unsigned w;
+
+	H.next_id++;
+	frame_stamp_order(data, len, H.next_id, 1767323045000ULL + H.next_id,
+	    0);
+	for (w = 0; w < H.nworkers; w++) {
+		if (!(mask & (1ull << w)))
+			continue;
+		enter(w);
+		if (deliver_frame(data, len) == -1)
+			die("a worker refused a frame");
+	}
+}
+
+static uint64_t
+all_workers(void)
+{
+	return (1ull << H.nworkers) - 1;
+}
+
+/* What a CHANOP produced, as the relay logs it. */
+static void
+op_chan(const struct frame_chan *f, void *arg)
+{
+	uint8_t buf[FRAME_MAX];
+	int n;
+
+	(void)arg;
+	if ((n = frame_pack_chan(buf, sizeof(buf), f)) == -1)
+		die("cannot pack a CHAN frame");
+	deliver_mask(buf, (size_t)n, subs_mask(H.subs, f->chan, f->gen));
+}
+
+static void
+op_user(const struct frame_user *f, void *arg)
+{
+	uint8_t buf[FRAME_MAX];
+	int n;
+
+	(void)arg;
+	if ((n = frame_pack_user(buf, sizeof(buf), f)) == -1)
+		die("cannot pack a USER frame");
+	if (f->target < H.nworkers)
+		deliver_mask(buf, (size_t)n, 1ull << f->target);
+}
+
+static void
+labeldone(unsigned origin, const struct frame_stamp *st, uint32_t oslot,
+    uint32_t ogen, int chanop)
+{
+	struct frame_labeldone d;
+	uint8_t buf[128];
+	int n;
+
+	memset(&d, 0, sizeof(d));
+	d.st = *st;
+	d.st.sflags = chanop ? FRAME_S_CHANOP : 0;
+	d.oslot = oslot;
+	d.ogen = ogen;
+	if ((n = frame_pack_labeldone(buf, sizeof(buf), &d)) == -1)
+		die("cannot pack LABELDONE");
+	deliver_mask(buf, (size_t)n, 1ull << origin);
+}
+
+/* Route one frame as relay.c does. */
+static void
+route(struct wh_frame *f)
+{
+	static const struct chanop_out out = { op_chan, op_user, NULL };
+	static struct frame_multi m;
 	static struct frame_chan c;
 	struct frame_user u;
+	struct frame_chanop op;
+	struct frame_sub sb;
+	struct frame_stamp st;
+	struct chanop_result res;
 	enum frame_err err;
 	uint64_t mask = 0, bit = 1ull << f->origin;
+	uint32_t oslot = UINT32_MAX, ogen = 0;
 	unsigned i;
 
-	*unsub_after = 0;
+	if (frame_stamp_get(f->data, f->len, &st) == -1)
+		die("a frame without a stamp");
 	switch (frame_open(f->data, f->len, &err)) {
 	case FRAME_CHAN:
 		if (frame_unpack_chan(f->data, f->len, &c, &err) == -1)
 			die("a malformed CHAN frame");
+		oslot = c.oslot;
+		ogen = c.ogen;
 		if (c.flags & FRAME_F_SUB)
 			(void)subs_set(H.subs, c.chan, c.gen, bit, 1);
 		mask = subs_mask(H.subs, c.chan, c.gen);
+		deliver_mask(f->data, f->len, mask);
 		if (c.flags & FRAME_F_UNSUB)
 			(void)subs_set(H.subs, c.chan, c.gen, bit, 0);
-		return mask;
+		break;
 	case FRAME_USER:
 		if (frame_unpack_user(f->data, f->len, &u, &err) == -1)
 			die("a malformed USER frame");
-		return u.target < H.nworkers ? 1ull << u.target : 0;
+		oslot = u.oslot;
+		ogen = u.ogen;
+		if (u.target == FRAME_ALL_WORKERS)
+			mask = all_workers();
+		else if (u.target < H.nworkers)
+			mask = 1ull << u.target;
+		if (u.uflags & FRAME_U_ECHO)
+			mask |= bit;
+		deliver_mask(f->data, f->len, mask);
+		break;
 	case FRAME_MULTI:
-		if (frame_unpack_multi(f->data, f->len, m, &err) == -1)
+		if (frame_unpack_multi(f->data, f->len, &m, &err) == -1)
 			die("a malformed MULTI frame");
-		for (i = 0; i < m->n; i++)
-			mask |= subs_mask(H.subs, m->ch[i].chan, m->ch[i].gen);
-		*unsub_after = 1;
-		return mask;
+		oslot = m.oslot;
+		ogen = m.ogen;
+		if (m.mflags & FRAME_M_ALL)
+			mask = all_workers();
+		else
+			for (i = 0; i < m.n; i++)
+				mask |= subs_mask(H.subs, m.ch[i].chan,
+				    m.ch[i].gen);
+		deliver_mask(f->data, f->len, mask);
+		for (i = 0; i < m.n; i++)
+			if (m.ch[i].flags & FRAME_F_UNSUB)
+				(void)subs_set(H.subs, m.ch[i].chan,
+				    m.ch[i].gen, bit, 0);
+		break;
+	case FRAME_SUB:
+	case FRAME_UNSUB:
+		if (frame_unpack_sub(f->data, f->len, &sb, &err) == -1)
+			die("a malformed SUB frame");
+		(void)subs_set(H.subs, sb.chan, sb.gen, bit,
+		    frame_open(f->data, f->len, &err) == FRAME_SUB);
+		break;
+	case FRAME_CHANOP:
+		if (frame_unpack_chanop(f->data, f->len, &op, &err) == -1)
+			die("a malformed CHANOP frame");
+		oslot = op.oslot;
+		ogen = op.ogen;
+		ctx_roster_lock();
+		if (chanop_apply(kd.roster, &op, kd.cfg.server_name, kd.now,
+		    &out, &res) == -1)
+			die("chanop_apply refused a frame");
+		ctx_roster_unlock();
+		H.overrides += res.override;
+		break;
 	default:
 		die("a frame the relay does not route");
 	}
-	return 0;
+	if (oslot != UINT32_MAX && (st.label != 0 ||
+	    frame_open(f->data, f->len, &err) == FRAME_CHANOP))
+		labeldone(f->origin, &st, oslot, ogen, frame_open(f->data,
+		    f->len, &err) == FRAME_CHANOP);
 }
 
 /* Route every queued frame; 1 when there was any. */
 static int
 relay_run(void)
 {
-	static struct frame_multi m;
-	struct wh_frame *f;
-	uint64_t mask;
-	unsigned i, w;
-	int unsub, any = 0;
+	unsigned i;
+	int any = 0;
 
 	for (i = 0; i < H.qn; i++) {	/* deliveries may queue more */
-		f = H.q[i];
 		any = 1;
-		mask = route_mask(f, &unsub, &m);
-		H.next_id++;
-		frame_stamp_order(f->data, f->len, H.next_id,
-		    1767323045000ULL + H.next_id, 0);
-		for (w = 0; w < H.nworkers; w++) {
-			if (!(mask & (1ull << w)))
-				continue;
-			enter(w);
-			if (deliver_frame(f->data, f->len) == -1)
-				die("a worker refused a frame");
-		}
-		if (unsub)
-			for (w = 0; w < m.n; w++)
-				if (m.ch[w].flags & FRAME_F_UNSUB)
-					(void)subs_set(H.subs, m.ch[w].chan,
-					    m.ch[w].gen, 1ull << f->origin, 0);
+		route(H.q[i]);
 		H.routed++;
-		free(f);
+		free(H.q[i]);
 	}
 	H.qn = 0;
 	return any;
+}
+
+unsigned
+wh_overrides(void)
+{
+	return H.overrides;
 }
 
 unsigned
@@ -295,6 +410,13 @@ wh_run(void)
 		die("the workers never went quiet");
 }
 
+static void
+tick_label(struct client *c, void *arg)
+{
+	(void)arg;
+	label_tick(c, kd.now_ms);
+}
+
 void
 wh_tick(int64_t ms)
 {
@@ -307,6 +429,7 @@ wh_tick(int64_t ms)
 	for (w = 0; w < H.nworkers; w++) {
 		enter(w);
 		client_tick();
+		client_foreach(tick_label, NULL);
 	}
 	wh_run();
 }
@@ -329,7 +452,7 @@ void
 wh_setup(unsigned nworkers, void (*tweak)(struct config *))
 {
 	static const struct client_hooks hooks = { dispatch_line,
-	    session_gone };
+	    session_gone, label_capture };
 	struct deliver_ops ops = { to_relay, to_relay_sync, session_join_info,
 	    NULL };
 	char err[128];
@@ -363,10 +486,12 @@ wh_setup(unsigned nworkers, void (*tweak)(struct config *))
 	for (w = 0; w < nworkers; w++) {
 		ops.arg = (void *)(uintptr_t)w;
 		if (client_table_init(kd.cfg.max_clients, &hooks) == -1 ||
-		    deliver_init(kd.cfg.max_channels, &ops) == -1)
+		    deliver_init(kd.cfg.max_channels, &ops) == -1 ||
+		    monitor_init(kd.cfg.max_clients) == -1)
 			die("out of memory");
 		H.w[w].clients = kd.clients;
 		H.w[w].lchans = kd.lchans;
+		H.w[w].monitors = kd.monitors;
 	}
 	enter(0);
 }
@@ -394,6 +519,7 @@ wh_teardown(void)
 			die("a client outlived the test");
 		client_table_free();
 		deliver_free();
+		monitor_free();
 	}
 	for (k = 0; k < H.nconns; k++) {
 		fifo_release(&H.conns[k]->in);
@@ -408,6 +534,7 @@ wh_teardown(void)
 	kd.roster = NULL;
 	kd.clients = NULL;
 	kd.lchans = NULL;
+	kd.monitors = NULL;
 }
 
 /* --- connections ------------------------------------------------------------------- */

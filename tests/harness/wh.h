@@ -7,7 +7,9 @@
  * switches kd between them as a frame reaches each one.  The fake relay
  * orders frames as the real one does (one queue, every subscribed worker
  * in turn, the origin included; SUB/UNSUB flags applied around a frame)
- * with relay/subs.c's table.  A fake client reads the bytes fed to it and
+ * with relay/subs.c's table; channel changes (CHANOP) are applied with
+ * the relay's own chanop.c, and a labeled frame is answered with
+ * LABELDONE.  A fake client reads the bytes fed to it and
  * writes into a capture buffer read back line by line.  A turn runs as a
  * worker's loop turn does: input, deferred input, reap, the relay, reap
  * again, flush.  Used by the command-layer unit tests and by the
@@ -76,5 +78,7 @@ struct client	*wh_client(struct wh_conn *c);
 void		 wh_stall(struct wh_conn *c, int on);
 /* Frames the fake relay routed so far. */
 unsigned	 wh_frames(void);
+/* Channel changes the fake relay applied as IRC operator overrides. */
+unsigned	 wh_overrides(void);
 
 #endif

@@ -34,7 +34,7 @@ def welcome_burst_and_isupport():
     for num in ("252", "254", "255", "265", "266", "422"):
         c.expect_numeric(num)
     c.expect(r":alice!~alice@127\.0\.0\.1 JOIN #lobby")
-    c.expect(r" 353 alice = #lobby :alice$")
+    c.expect(r" 353 alice = #lobby :@alice$")
     c.expect_numeric("366")
     s.stop()
 
@@ -86,7 +86,7 @@ def cap_negotiation_with_server_time_and_echo():
     c.send("CAP REQ :server-time bogus-cap")
     c.expect(r"CAP capper NAK :server-time bogus-cap")
     c.send("CAP LIST")
-    c.expect(r"CAP capper LIST :echo-message server-time")
+    c.expect(r"CAP capper LIST :cap-notify echo-message server-time$")
     c.send("CAP FROB")
     c.expect_numeric("410")
     c.send("CAP END")

@@ -103,10 +103,15 @@ reg_welcome_burst(void **state)
 	SEEK(a, "^:irc.test 002 alice :Your host is irc.test, running "
 	    "version keochatd-");
 	SEEK(a, "^:irc.test 003 alice :This server was created ");
-	SEEK(a, "^:irc.test 004 alice irc.test keochatd-\\S+ i bn$");
-	SEEK(a, "^:irc.test 005 alice .*CASEMAPPING=rfc1459.*NICKLEN=30 :are "
+	SEEK(a, "^:irc.test 004 alice irc.test keochatd-\\S+ Biow "
+	    "beIiklmnostv beIklov$");
+	SEEK(a, "^:irc.test 005 alice .*CASEMAPPING=rfc1459 .*"
+	    "CHANMODES=beI,k,l,imnst .*EXCEPTS=e .*INVEX=I .*:are "
 	    "supported by this server$");
-	SEEK(a, "^:irc.test 005 alice .*PREFIX=.*UTF8ONLY :are supported");
+	SEEK(a, "^:irc.test 005 alice .*MAXLIST=beI:100 .*MODES=20 "
+	    "MONITOR=100 .*NICKLEN=30 PREFIX=\\(ov\\)@\\+ .*:are supported");
+	SEEK(a, "^:irc.test 005 alice TARGMAX=.*KICK:4.* UTF8ONLY WHOX :are "
+	    "supported");
 	SEEK(a, "^:irc.test 251 alice :There are 1 users");
 	SEEK(a, "^:irc.test 422 alice :MOTD File is missing$");
 	assert_int_equal(wh_client(a)->state, CL_REG);
@@ -257,15 +262,18 @@ reg_cap_ls_list_req_end(void **state)
 
 	(void)state;
 	wh_feed(a, "CAP LS 302");
-	SEEK(a, "^:irc.test CAP \\* LS :echo-message message-tags "
-	    "multi-prefix server-time$");
+	SEEK(a, "^:irc.test CAP \\* LS :account-notify account-tag "
+	    "away-notify batch cap-notify chghost echo-message extended-join "
+	    "extended-monitor invite-notify labeled-response message-tags "
+	    "multi-prefix server-time setname userhost-in-names$");
 	wh_feed(a, "NICK c");
 	wh_feed(a, "USER c 0 * :C");
 	assert_int_equal(wh_pending(a), 0);	/* waits for CAP END */
 	wh_feed(a, "CAP REQ :server-time echo-message");
 	SEEK(a, "^:irc.test CAP c ACK :server-time echo-message$");
 	wh_feed(a, "CAP LIST");
-	SEEK(a, "^:irc.test CAP c LIST :echo-message server-time$");
+	SEEK(a, "^:irc.test CAP c LIST :cap-notify echo-message "
+	    "server-time$");	/* 302 implies cap-notify */
 	wh_feed(a, "CAP END");
 	SEEK(a, " 001 c ");
 }
@@ -558,7 +566,7 @@ join_echo_and_names(void **state)
 	(void)state;
 	wh_feed(a, "JOIN #Room");
 	SEEK(a, "^:alice!~alice@10.0.0.1 JOIN #Room$");
-	SEEK(a, "^:irc.test 353 alice = #Room :alice$");
+	SEEK(a, "^:irc.test 353 alice = #Room :@alice$");
 	SEEK(a, "^:irc.test 366 alice #Room :End of /NAMES list$");
 }
 
@@ -572,7 +580,7 @@ join_seen_on_the_other_worker(void **state)
 	wh_feed(b, "JOIN #R");		/* the channel keeps its first name */
 	SEEK(a, "^:bob!~bob@10.0.0.1 JOIN #r$");
 	SEEK(b, "^:bob!~bob@10.0.0.1 JOIN #r$");
-	SEEK(b, "^:irc.test 353 bob = #r :alice bob$");
+	SEEK(b, "^:irc.test 353 bob = #r :@alice bob$");
 }
 
 static void
@@ -714,9 +722,9 @@ names_of_several_and_unknown(void **state)
 	(void)state;
 	(void)b;
 	wh_feed(a, "NAMES #x,#y,#none");
-	SEEK(a, "^:irc.test 353 a = #x :a b$");
+	SEEK(a, "^:irc.test 353 a = #x :@a b$");
 	SEEK(a, "^:irc.test 366 a #x ");
-	SEEK(a, "^:irc.test 353 a = #y :b$");
+	SEEK(a, "^:irc.test 353 a = #y :@b$");
 	SEEK(a, "^:irc.test 366 a #none :End of /NAMES list$");
 	wh_feed(a, "NAMES");
 	SEEK(a, "^:irc.test 366 a \\* :End of /NAMES list$");
@@ -855,7 +863,7 @@ mode_channel_query_324_329(void **state)
 
 	(void)state;
 	wh_feed(a, "MODE #x");
-	SEEK(a, "^:irc.test 324 a #x \\+n$");
+	SEEK(a, "^:irc.test 324 a #x \\+nt$");
 	SEEK(a, "^:irc.test 329 a #x 1767323045$");
 	wh_feed(a, "MODE #x b");
 	SEEK(a, "^:irc.test 368 a #x :End of channel ban list$");
@@ -867,10 +875,18 @@ static void
 mode_channel_refusals(void **state)
 {
 	struct wh_conn *a = member(0, "a", "#x");
+	struct wh_conn *b = wh_register(1, "b");
 
 	(void)state;
-	wh_feed(a, "MODE #x +t");
-	SEEK(a, "^:irc.test 482 a #x :You're not channel operator$");
+	wh_feed(a, "MODE #x +v nobody");
+	SEEK(a, "^:irc.test 401 a nobody :No such nick/channel$");
+	wh_feed(a, "MODE #x +o b");		/* b is not a member yet */
+	SEEK(a, "^:irc.test 441 a b #x :They aren't on that channel$");
+	wh_feed(b, "MODE #x -t");
+	SEEK(b, "^:irc.test 442 b #x :You're not on that channel$");
+	wh_feed(b, "JOIN #x");
+	wh_feed(b, "MODE #x -t");
+	SEEK(b, "^:irc.test 482 b #x :You're not channel operator$");
 	wh_feed(a, "MODE #none");
 	SEEK(a, "^:irc.test 403 a #none :No such channel$");
 	wh_feed(a, "MODE");
@@ -920,8 +936,9 @@ kick_refusals(void **state)
 	SEEK(b, "^:irc.test 403 b #none :No such channel$");
 	wh_feed(b, "KICK #x a");
 	SEEK(b, "^:irc.test 442 b #x :You're not on that channel$");
-	wh_feed(a, "KICK #x b");
-	SEEK(a, "^:irc.test 482 a #x :You're not channel operator$");
+	wh_feed(b, "JOIN #x");
+	wh_feed(b, "KICK #x a");
+	SEEK(b, "^:irc.test 482 b #x :You're not channel operator$");
 	wh_feed(a, "KICK #x");
 	SEEK(a, " 461 a KICK ");
 }
@@ -1059,7 +1076,8 @@ msg_errors(void **state)
 	wh_feed(b, "PRIVMSG #none :hi");
 	SEEK(b, "^:irc.test 403 b #none :No such channel$");
 	wh_feed(b, "PRIVMSG #x :hi");
-	SEEK(b, "^:irc.test 404 b #x :Cannot send to channel");
+	SEEK(b, "^:irc.test 404 b #x :Cannot send to channel \\(you are not "
+	    "on it \\(\\+n\\)\\)$");
 	NONE(a, "PRIVMSG #x :hi");
 	wh_feed(b, "PRIVMSG");
 	SEEK(b, "^:irc.test 411 b :No recipient given \\(PRIVMSG\\)$");
@@ -1151,8 +1169,9 @@ msg_server_time_and_tags(void **state)
 	wh_drain(b);
 	wh_drain(c);
 	wh_feed(a, "@+example.org/x=1;+typing=active;server=no PRIVMSG #x :t");
-	SEEK(b, "^@time=20[0-9-]+T[0-9:]+\\.[0-9]{3}Z;\\+example.org/x=1;"
-	    "\\+typing=active :a!~a@10.0.0.1 PRIVMSG #x :t$");
+	SEEK(b, "^@time=20[0-9-]+T[0-9:]+\\.[0-9]{3}Z;msgid=[0-9a-z]+;"
+	    "\\+example.org/x=1;\\+typing=active :a!~a@10.0.0.1 PRIVMSG "
+	    "#x :t$");
 	SEEK(c, "^:a!~a@10.0.0.1 PRIVMSG #x :t$");	/* no tags for c */
 }
 
@@ -1177,10 +1196,11 @@ msg_tagmsg(void **state)
 	wh_drain(b);
 	wh_drain(c);
 	wh_feed(a, "@+typing=active TAGMSG #x");
-	SEEK(b, "^@\\+typing=active :a!~a@10.0.0.1 TAGMSG #x$");
+	SEEK(b, "^@msgid=[0-9a-z]+;\\+typing=active :a!~a@10.0.0.1 TAGMSG "
+	    "#x$");
 	NONE(c, "TAGMSG");
 	wh_feed(a, "@+typing=done TAGMSG b");
-	SEEK(b, "^@\\+typing=done :a!~a@10.0.0.1 TAGMSG b$");
+	SEEK(b, "^@msgid=[0-9a-z]+;\\+typing=done :a!~a@10.0.0.1 TAGMSG b$");
 	wh_feed(c, "TAGMSG #x");
 	SEEK(c, "^:irc.test 421 c TAGMSG :Unknown command");
 }
@@ -1197,7 +1217,7 @@ who_channel(void **state)
 	(void)b;
 	wh_feed(b, "AWAY :out");
 	wh_feed(a, "WHO #x");
-	SEEK(a, "^:irc.test 352 a #x ~a 10.0.0.1 irc.test a H :0 Real a$");
+	SEEK(a, "^:irc.test 352 a #x ~a 10.0.0.1 irc.test a H@ :0 Real a$");
 	SEEK(a, "^:irc.test 352 a #x ~b 10.0.0.1 irc.test b G :0 Real b$");
 	SEEK(a, "^:irc.test 315 a #x :End of WHO list$");
 }
@@ -1233,7 +1253,7 @@ whois_found(void **state)
 	wh_feed(b, "AWAY :brb");
 	wh_feed(a, "WHOIS B");
 	SEEK(a, "^:irc.test 311 a b ~b 10.0.0.1 \\* :Real b$");
-	SEEK(a, "^:irc.test 319 a b :#x #y$");
+	SEEK(a, "^:irc.test 319 a b :@#x @#y$");
 	SEEK(a, "^:irc.test 312 a b irc.test :KeoChat server$");
 	SEEK(a, "^:irc.test 301 a b :brb$");
 	SEEK(a, "^:irc.test 317 a b [0-9]+ 1767323045 :seconds idle, signon "
@@ -1488,7 +1508,7 @@ quit_of_last_member_frees_channel(void **state)
 	NONE(b, " 353 ");
 	SEEK(b, " 366 b #gone ");
 	wh_feed(b, "JOIN #gone");
-	SEEK(b, "^:irc.test 353 b = #gone :b$");
+	SEEK(b, "^:irc.test 353 b = #gone :@b$");
 }
 
 static void
@@ -1501,7 +1521,8 @@ quit_nobody_sees_a_user_without_channels(void **state)
 	(void)state;
 	wh_feed(a, "QUIT");
 	NONE(b, "QUIT");
-	assert_int_equal(wh_frames(), before);
+	/* one QUIT frame for the MONITOR watchers of every worker */
+	assert_int_equal(wh_frames(), before + 1);
 }
 
 /* --- ordering ------------------------------------------------------------------- */
@@ -1600,7 +1621,7 @@ order_recreated_channel_is_new(void **state)
 	wh_feed(a, "PART #x");
 	wh_feed(b, "JOIN #x");
 	NONE(b, " 332 ");	/* the topic went with the channel */
-	SEEK(b, "^:irc.test 353 b = #x :b$");
+	SEEK(b, "^:irc.test 353 b = #x :@b$");
 }
 
 /* --- slow readers ------------------------------------------------------------------ */
@@ -1715,7 +1736,7 @@ reg_cap_ls_without_version(void **state)
 
 	(void)state;
 	wh_feed(a, "CAP LS");
-	SEEK(a, "^:irc.test CAP \\* LS :echo-message ");
+	SEEK(a, "^:irc.test CAP \\* LS :account-notify .* echo-message ");
 	wh_feed(a, "NICK a");
 	wh_feed(a, "USER a 0 * :A");
 	assert_int_equal(wh_pending(a), 0);
@@ -1834,7 +1855,7 @@ join_name_case_insensitive(void **state)
 	(void)a;
 	wh_feed(b, "JOIN #CHAN{1}");
 	SEEK(b, "^:b!~b@10.0.0.1 JOIN #Chan\\[1\\]$");
-	SEEK(b, " 353 b = #Chan\\[1\\] :a b$");
+	SEEK(b, " 353 b = #Chan\\[1\\] :@a b$");
 }
 
 static void
@@ -1902,6 +1923,10 @@ topic_change_by_other_member(void **state)
 
 	(void)state;
 	wh_feed(a, "TOPIC #x :first");
+	wh_feed(b, "TOPIC #x :second");		/* +t: only ops */
+	SEEK(b, " 482 b #x :You're not channel operator$");
+	wh_feed(a, "MODE #x -t");
+	SEEK(b, "^:a!~a@10.0.0.1 MODE #x -t$");
 	wh_feed(b, "TOPIC #x :second");
 	wh_drain(a);
 	wh_feed(a, "TOPIC #x");

@@ -170,7 +170,7 @@ listen_list_limit(void **state)
 	for (i = 0; i < CONF_LISTEN_MAX + 1; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		    "listen = 127.0.0.1:%d\n", 7000 + i);
-	expect_error(text, "listen: at most 8 addresses");
+	expect_error(text, "listen: at most 8 entries");
 }
 
 static void

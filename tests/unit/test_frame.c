@@ -11,13 +11,15 @@
 
 static uint8_t buf[FRAME_MAX + 64];
 
-static const struct frame_stamp stamp0 = { 17, 0, 0, 0, 4242, 3 };
+static const struct frame_stamp stamp0 = { 17, 0, 0, 0, 4242, 9, 3,
+    FRAME_S_BOT };
 
 static int
 pack_chan(void *b, size_t cap)
 {
-	struct frame_chan f = { stamp0, 7, 3, 42, 9, FRAME_K_PRIVMSG,
-	    FRAME_F_SUB, "+a=b", 4, ":n!u@h PRIVMSG #c :hi", 21 };
+	struct frame_chan f = { stamp0, 7, 3, 42, 9, 0, 0, FRAME_K_PRIVMSG,
+	    FRAME_F_SUB, "+a=b", 4, ":n!u@h PRIVMSG #c :hi", 21, " * :Real", 8,
+	    "gone", 4 };
 
 	return frame_pack_chan(b, cap, &f);
 }
@@ -25,8 +27,8 @@ pack_chan(void *b, size_t cap)
 static int
 pack_user(void *b, size_t cap)
 {
-	struct frame_user f = { stamp0, 2, 11, 5, 42, 9, FRAME_K_NOTICE, "", 0,
-	    ":n!u@h NOTICE bob :x", 20 };
+	struct frame_user f = { stamp0, 2, 11, 5, 42, 9, FRAME_K_NOTICE,
+	    FRAME_U_ECHO, "", 0, ":n!u@h NOTICE bob :x", 20 };
 
 	return frame_pack_user(b, cap, &f);
 }
@@ -48,6 +50,29 @@ pack_multi(void *b, size_t cap)
 	f.line = ":n!u@h QUIT :bye";
 	f.linelen = 16;
 	return frame_pack_multi(b, cap, &f);
+}
+
+static int
+pack_chanop(void *b, size_t cap)
+{
+	struct frame_chanop f = { stamp0, 5, 2, 42, 9, FRAME_OP_MODE,
+	    "+ob-k nick *!*@x", 16 };
+
+	return frame_pack_chanop(b, cap, &f);
+}
+
+static int
+pack_labeldone(void *b, size_t cap)
+{
+	struct frame_labeldone f = { stamp0, 42, 9 };
+
+	return frame_pack_labeldone(b, cap, &f);
+}
+
+static int
+pack_rehash(void *b, size_t cap)
+{
+	return frame_pack_rehash(b, cap);
 }
 
 static int
@@ -165,8 +190,13 @@ unpack_as(unsigned type, const void *b, size_t len, enum frame_err *err)
 	struct frame_hello he;
 	struct frame_synced sy;
 	struct frame_ack ac;
+	struct frame_chanop co;
+	struct frame_labeldone ld;
 
 	switch (type) {
+	case FRAME_CHANOP: return frame_unpack_chanop(b, len, &co, err);
+	case FRAME_LABELDONE: return frame_unpack_labeldone(b, len, &ld, err);
+	case FRAME_REHASH: return frame_unpack_rehash(b, len, err);
 	case FRAME_RELOADED: return frame_unpack_reloaded(b, len, &rd, err);
 	case FRAME_READY: return frame_unpack_ready(b, len, &re, err);
 	case FRAME_HEARTBEAT: return frame_unpack_heartbeat(b, len, &hb, err);
@@ -207,6 +237,9 @@ static const struct sample {
 	{ FRAME_CHAN, pack_chan },
 	{ FRAME_USER, pack_user },
 	{ FRAME_MULTI, pack_multi },
+	{ FRAME_CHANOP, pack_chanop },
+	{ FRAME_LABELDONE, pack_labeldone },
+	{ FRAME_REHASH, pack_rehash },
 };
 
 static void
@@ -314,6 +347,11 @@ chan_fields_survive(void **state)
 	assert_int_equal(f.st.lseq, 17);
 	assert_int_equal(f.st.origin, 3);
 	assert_int_equal(f.st.origin_pid, 4242);
+	assert_int_equal(f.st.label, 9);
+	assert_int_equal(f.st.sflags, FRAME_S_BOT);
+	assert_int_equal(f.extlen, 8);
+	assert_memory_equal(f.ext, " * :Real", 8);
+	assert_int_equal(f.awaylen, 4);
 	assert_int_equal(f.chan, 7);
 	assert_int_equal(f.gen, 3);
 	assert_int_equal(f.oslot, 42);
@@ -333,6 +371,7 @@ chan_fields_survive(void **state)
 	assert_int_equal(st.lseq, 18);
 	assert_int_equal(st.origin, 1);
 	assert_int_equal(st.origin_pid, 99);
+	assert_int_equal(st.label, 9);
 	assert_int_equal(frame_unpack_chan(buf, (size_t)n, &f, &err), 0);
 	assert_int_equal(f.st.id, 1001);
 }
@@ -460,14 +499,19 @@ unpackers_refuse_out_of_range(void **state)
 	int n;
 
 	(void)state;
-	/* CHAN: kind, flags; USER: target, kind; MULTI: kind, a flag */
-	expect_range(pack_chan, FRAME_CHAN, st + 16, 0);
-	expect_range(pack_chan, FRAME_CHAN, st + 16, FRAME_K_KIND_MAX);
-	expect_range(pack_chan, FRAME_CHAN, st + 17, 0x80);
+	/* CHAN: kind, flags; USER: target, kind, flags; MULTI: kind, its
+	 * flags, a channel's flag; CHANOP: op */
+	expect_range(pack_chan, FRAME_CHAN, st + 24, 0);
+	expect_range(pack_chan, FRAME_CHAN, st + 24, FRAME_K_KIND_MAX);
+	expect_range(pack_chan, FRAME_CHAN, st + 25, 0x80);
 	expect_range(pack_user, FRAME_USER, st, WORKERS_MAX);
 	expect_range(pack_user, FRAME_USER, st + 17, 0);
+	expect_range(pack_user, FRAME_USER, st + 18, 0x80);
 	expect_range(pack_multi, FRAME_MULTI, st + 8, 0);
-	expect_range(pack_multi, FRAME_MULTI, st + 11 + 8, FRAME_F_SUB);
+	expect_range(pack_multi, FRAME_MULTI, st + 9, 0x80);
+	expect_range(pack_multi, FRAME_MULTI, st + 12 + 8, FRAME_F_SUB);
+	expect_range(pack_chanop, FRAME_CHANOP, st + 16, 0);
+	expect_range(pack_chanop, FRAME_CHANOP, st + 16, FRAME_OP_KIND_MAX);
 	expect_range(pack_worker_gone, FRAME_WORKER_GONE, FRAME_HDR_SIZE,
 	    WORKERS_MAX);
 	expect_range(pack_hello, FRAME_HELLO, FRAME_HDR_SIZE + 2,
@@ -475,13 +519,13 @@ unpackers_refuse_out_of_range(void **state)
 	expect_range(pack_replace, FRAME_REPLACE, FRAME_HDR_SIZE, 200);
 	/* MULTI: more channels than a user can have */
 	n = pack_multi(buf, sizeof(buf));
-	memcpy(buf + st + 9, &big, 2);
+	memcpy(buf + st + 10, &big, 2);
 	assert_int_equal(frame_unpack_multi(buf, (size_t)n, &(struct
 	    frame_multi){ 0 }, &err), -1);
 	/* CHAN: an empty line */
 	n = pack_chan(buf, sizeof(buf));
 	l = 0;
-	memcpy(buf + st + 18 + 2 + 4, &l, 2);
+	memcpy(buf + st + 26 + 2 + 4, &l, 2);
 	assert_int_equal(frame_unpack_chan(buf, (size_t)n, &(struct
 	    frame_chan){ 0 }, &err), -1);
 	/* RELOAD: a configuration of another size */

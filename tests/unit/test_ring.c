@@ -28,7 +28,7 @@ setup(void **state)
 	f->size = ring_size(8, LOG);
 	assert_int_equal(posix_memalign(&f->mem, 4096, f->size), 0);
 	memset(f->mem, 0xa5, f->size);	/* init must not rely on zeros */
-	assert_int_equal(ring_init(f->mem, f->size, 8, LOG), 0);
+	assert_int_equal(ring_init(f->mem, f->size, 8, LOG, 0), 0);
 	f->r = ring_attach(f->mem, f->size, err, sizeof(err));
 	assert_non_null(f->r);
 	*state = f;
@@ -190,7 +190,7 @@ damaged_segments_are_refused(void **state)
 	assert_non_null(strstr(err, "does not match"));
 	memcpy(f->mem, &magic, 4);
 	assert_null(ring_attach(f->mem, 64, err, sizeof(err)));
-	assert_int_equal(ring_init(f->mem, 100, 8, LOG), -1);
+	assert_int_equal(ring_init(f->mem, 100, 8, LOG, 0), -1);
 }
 
 static void

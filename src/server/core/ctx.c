@@ -51,6 +51,14 @@ ctx_tell_ready(void)
 }
 
 void
+ctx_tell_rehash(void)
+{
+	uint8_t buf[64];
+
+	tell(buf, frame_pack_rehash(buf, sizeof(buf)));
+}
+
+void
 ctx_tell_reloaded(uint32_t gen)
 {
 	struct frame_reloaded f = { gen };

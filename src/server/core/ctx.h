@@ -46,6 +46,7 @@ struct ring;
 struct client_table;
 struct lchan_table;
 struct link;
+struct monitor_index;
 
 struct keochatd {
 	struct config	 cfg;		/* current configuration */
@@ -68,6 +69,7 @@ struct keochatd {
 	int		 relay_fd;	/* relay.sock listener (relay only) */
 	char		 relay_path[128]; /* runtime-dir/relay.sock */
 	char		 created[64];	/* RPL_CREATED text */
+	int64_t		 started;	/* epoch seconds the master started */
 	int64_t		 now_ms;	/* CLOCK_MONOTONIC, per loop turn */
 	int64_t		 now;		/* CLOCK_REALTIME seconds */
 	int64_t		 now_real_ms;	/* CLOCK_REALTIME milliseconds */
@@ -79,6 +81,7 @@ struct keochatd {
 	struct client_table *clients;	/* client.c */
 	struct lchan_table *lchans;	/* deliver.c */
 	struct link	*link;		/* link.c */
+	struct monitor_index *monitors;	/* monitor.c */
 	int		 shutting_down;	/* worker: SHUTDOWN received */
 	unsigned	 hb_users;	/* counts for the next heartbeat */
 	unsigned	 hb_conns;
@@ -106,6 +109,8 @@ void	ctx_tell_ready(void);
 void	ctx_heartbeat(void);
 /* To the master: the RELOAD numbered gen is in force in this process. */
 void	ctx_tell_reloaded(uint32_t gen);
+/* Ask the master to reload the configuration (REHASH, as SIGHUP). */
+void	ctx_tell_rehash(void);
 
 /* Take the roster lock; logs a repair after a holder died, and exits when
  * the lock is unusable (a bug). */

@@ -51,7 +51,7 @@ struct peer {
 struct peer_hub {
 	struct ev	*ev;
 	struct peer	*all;
-	uint8_t		*rxbuf;		/* BATCH x FRAME_PACKET_MAX */
+	uint8_t		*rxbuf;		/* BATCH x FRAME_MAX */
 };
 
 static void	peer_read(struct peer *p);
@@ -64,7 +64,7 @@ peer_hub_new(struct ev *ev)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	h->ev = ev;
-	h->rxbuf = mmap(NULL, (size_t)BATCH * FRAME_PACKET_MAX,
+	h->rxbuf = mmap(NULL, (size_t)BATCH * FRAME_MAX,
 	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (h->rxbuf == MAP_FAILED) {
 		free(h);
@@ -87,14 +87,14 @@ peer_hub_forget(struct peer_hub *h)
 		fifo_release(&p->out);
 		free(p);
 	}
-	(void)munmap(h->rxbuf, (size_t)BATCH * FRAME_PACKET_MAX);
+	(void)munmap(h->rxbuf, (size_t)BATCH * FRAME_MAX);
 	free(h);
 }
 
 void
 peer_hub_trim(struct peer_hub *h)
 {
-	(void)madvise(h->rxbuf, (size_t)BATCH * FRAME_PACKET_MAX,
+	(void)madvise(h->rxbuf, (size_t)BATCH * FRAME_MAX,
 	    MADV_DONTNEED);
 }
 
@@ -279,8 +279,8 @@ peer_read(struct peer *p)
 		memset(msg, 0, sizeof(msg));
 		for (i = 0; i < p->vlen; i++) {
 			iov[i].iov_base = p->hub->rxbuf +
-			    (size_t)i * FRAME_PACKET_MAX;
-			iov[i].iov_len = FRAME_PACKET_MAX;
+			    (size_t)i * FRAME_MAX;
+			iov[i].iov_len = FRAME_MAX;
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
 		}

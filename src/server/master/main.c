@@ -3,10 +3,14 @@
  * configuration (--configtest stops here), then become the master.
  * Exit status: 0 clean, 1 runtime failure, 2 usage or configuration error.
  */
+#include <crypt.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "ctx.h"
@@ -34,7 +38,9 @@ usage(FILE *f)
 "  -V, --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
 "      --options          print the option table (name, default, reloadable,\n"
-"                         description), tab separated, and exit\n",
+"                         description), tab separated, and exit\n"
+"      --mkpasswd         read a password (twice from a terminal, once from\n"
+"                         a pipe), print its yescrypt hash for an oper line\n",
 	    DEFAULT_CONFIG);
 }
 
@@ -90,6 +96,83 @@ ov_done(struct overrides *o, int status)
 	return status;
 }
 
+/* One line from stdin without its newline, not echoed on a terminal;
+ * 0, or -1 at EOF or on an error. */
+static int
+read_secret(const char *prompt, char *buf, size_t bufsz)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO), rc = 0;
+	size_t n;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		if (tcgetattr(STDIN_FILENO, &old) == -1)
+			return -1;
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1)
+			return -1;
+	}
+	if (fgets(buf, (int)bufsz, stdin) == NULL)
+		rc = -1;
+	if (tty) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if (rc == 0) {
+		n = strcspn(buf, "\r\n");
+		buf[n] = '\0';
+	}
+	return rc;
+}
+
+/* keochatd --mkpasswd: a yescrypt hash (libcrypt) for an oper line. */
+static int
+mkpasswd(void)
+{
+	char pw[256], again[256], salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	const char *hash;
+	int status = 1;
+
+	if (read_secret("Password: ", pw, sizeof(pw)) == -1) {
+		fprintf(stderr, "keochatd: no password read\n");
+		return 2;
+	}
+	if (isatty(STDIN_FILENO) && (read_secret("Again: ", again,
+	    sizeof(again)) == -1 || strcmp(pw, again) != 0)) {
+		fprintf(stderr, "keochatd: the passwords differ\n");
+		explicit_bzero(pw, sizeof(pw));
+		return 2;
+	}
+	if (pw[0] == '\0') {
+		fprintf(stderr, "keochatd: the password is empty\n");
+		return 2;
+	}
+	if ((cd = calloc(1, sizeof(*cd))) == NULL) {
+		perror("keochatd");
+		return 1;
+	}
+	errno = 0;
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, (int)sizeof(salt)) ==
+	    NULL)
+		fprintf(stderr, "keochatd: crypt_gensalt: %s\n",
+		    errno ? strerror(errno) : "yescrypt unsupported");
+	else if ((hash = crypt_rn(pw, salt, cd, (int)sizeof(*cd))) == NULL ||
+	    hash[0] == '*')
+		fprintf(stderr, "keochatd: crypt: %s\n", strerror(errno));
+	else {
+		printf("%s\n", hash);
+		status = fflush(stdout) == 0 ? 0 : 1;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(again, sizeof(again));
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -102,6 +185,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "options", no_argument, NULL, 'O' },
+		{ "mkpasswd", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
@@ -144,6 +228,8 @@ main(int argc, char *argv[])
 		case 'O':
 			print_options();
 			return ov_done(&ov, 0);
+		case 'P':
+			return ov_done(&ov, mkpasswd());
 		default:
 			usage(stderr);
 			return ov_done(&ov, 2);

@@ -142,7 +142,7 @@ segments_create(void)
 	kd.ringsize = ring_size(kd.cfg.max_channels, relay_log_bytes());
 	kd.ringmem = shm_create("relaylog", kd.ringsize);
 	if (ring_init(kd.ringmem, kd.ringsize, kd.cfg.max_channels,
-	    relay_log_bytes()) == -1)
+	    relay_log_bytes(), (uint64_t)kd.now_real_ms << 20) == -1)
 		fatalx("cannot initialise the relay log segment");
 	log_debug("roster: %zu bytes for %u clients, %u channels; relay log: "
 	    "%zu bytes", kd.shmsize, kd.cfg.max_clients, kd.cfg.max_channels,
@@ -605,6 +605,13 @@ child_frame(struct peer *peer, const uint8_t *frame, size_t len, void *arg)
 	case FRAME_REPLACE:
 		on_replace(p, frame, len);
 		break;
+	case FRAME_REHASH:
+		if (p->role != ROLE_WORKER || M.stopping)
+			break;
+		log_info("REHASH from an IRC operator (worker pid %ld): "
+		    "reloading", (long)p->pid);
+		reload();
+		break;
 	default:
 		log_warnx("unexpected %s control frame from pid %ld",
 		    frame_type_name((unsigned)type), (long)p->pid);
@@ -768,6 +775,7 @@ startup(void)
 		kd.nworkers = ncpu < 1 ? 1 : ncpu > WORKERS_MAX ? WORKERS_MAX :
 		    (unsigned)ncpu;
 	}
+	kd.started = (int64_t)t;
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(kd.created, sizeof(kd.created), "%Y-%m-%d %H:%M:%S %Z",
 		    &tm);
@@ -779,6 +787,7 @@ startup(void)
 	    sizeof(err));
 	if (kd.nlisten <= 0)
 		fatalx("%s", kd.nlisten == 0 ? "nothing to listen on" : err);
+	ctx_clock(NULL);
 	segments_create();
 	relay_sock_bind();
 	drop_privileges();

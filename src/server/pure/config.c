@@ -4,8 +4,8 @@
  * Syntax: one "key = value" per line; blank lines and lines whose first
  * non-blank character is '#' are ignored; values run to the end of the line
  * with surrounding blanks removed (so a password may contain '#').  A key
- * may appear once per file, except "listen", which may repeat.  Any error
- * names FILE:LINE.
+ * may appear once per file, except "listen" and "oper", which may repeat.
+ * Any error names FILE:LINE.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +24,8 @@
 struct opt_def {
 	struct config_option pub;
 	size_t	 off, size;			/* the field in struct config */
+	size_t	 countoff;			/* CONF_LIST: its count field */
+	unsigned maxn;				/* and its entries */
 	const char *const *names;		/* CONF_ENUM value names */
 	const int *values;			/* and their numbers */
 	int	(*check)(const char *, char *, size_t);
@@ -34,6 +36,7 @@ static int check_token(const char *, char *, size_t);
 static int check_listen(const char *, char *, size_t);
 static int check_autojoin(const char *, char *, size_t);
 static int check_path(const char *, char *, size_t);
+static int check_oper(const char *, char *, size_t);
 
 static const char *const log_names[] = { "stderr", "syslog", NULL };
 static const int log_values[] = { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
@@ -49,12 +52,18 @@ static const int fac_values[] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0,
 	LOG_LOCAL7 };
 
 #define INT(n, d, lo, hi, r, f, h) \
-	{ { n, CONF_INT, d, lo, hi, r, h }, FIELD(f), NULL, NULL, NULL }
+	{ { n, CONF_INT, d, lo, hi, r, h }, FIELD(f), 0, 0, NULL, NULL, NULL }
 #define STR(n, d, r, f, chk, h) \
 	{ { n, CONF_STR, d, 0, sizeof(((struct config *)0)->f) - 1, r, h }, \
-	  FIELD(f), NULL, NULL, chk }
+	  FIELD(f), 0, 0, NULL, NULL, chk }
 #define ENUM(n, d, r, f, nm, v, h) \
-	{ { n, CONF_ENUM, d, 0, 0, r, h }, FIELD(f), nm, v, NULL }
+	{ { n, CONF_ENUM, d, 0, 0, r, h }, FIELD(f), 0, 0, nm, v, NULL }
+/* A repeatable option: an array of strings and its count. */
+#define LIST(n, d, r, f, cnt, chk, h) \
+	{ { n, CONF_LIST, d, 0, sizeof(((struct config *)0)->f[0]) - 1, r, h }, \
+	  FIELD(f), offsetof(struct config, cnt), \
+	  sizeof(((struct config *)0)->f) / sizeof(((struct config *)0)->f[0]), \
+	  NULL, NULL, chk }
 
 static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_SERVER_NAME] = STR("server-name", "", 0, server_name, check_name,
@@ -63,10 +72,9 @@ static const struct opt_def opts[OPT_COUNT] = {
 	    server_info, NULL, "one-line description in WHOIS and LINKS"),
 	[OPT_NETWORK] = STR("network", "KeoChat", 0, network, check_token,
 	    "network name (ISUPPORT NETWORK)"),
-	[OPT_LISTEN] = { { "listen", CONF_LIST, "[::]:6667", 0,
-	    CONF_ADDR_MAX - 1, 0,
-	    "ADDR:PORT to listen on; repeat for more; [::] is dual-stack" },
-	    FIELD(listen), NULL, NULL, check_listen },
+	[OPT_LISTEN] = LIST("listen", "[::]:6667", 0, listen, nlisten,
+	    check_listen,
+	    "ADDR:PORT to listen on; repeat for more; [::] is dual-stack"),
 	[OPT_WORKERS] = INT("workers", "0", 0, WORKERS_MAX, 0, workers,
 	    "worker processes; 0: one per CPU"),
 	[OPT_MAX_CLIENTS] = INT("max-clients", "10000", 1, 1000000, 0,
@@ -119,6 +127,9 @@ static const struct opt_def opts[OPT_COUNT] = {
 	    level_values, "error, warning, info or debug"),
 	[OPT_LOG_FACILITY] = ENUM("log-facility", "daemon", 0, log_facility,
 	    fac_names, fac_values, "syslog facility: daemon, user, local0-7"),
+	[OPT_OPER] = LIST("oper", "", 1, oper, noper, check_oper,
+	    "NAME HASH MASK[,MASK]: an IRC operator; HASH from keochatd "
+	    "--mkpasswd; repeat for more"),
 };
 
 const struct config_option *
@@ -291,6 +302,62 @@ check_autojoin(const char *v, char *err, size_t errsz)
 	return 0;
 }
 
+int
+config_oper_split(const char *s, char *name, size_t namesz, char *hash,
+    size_t hashsz, char *masks, size_t maskssz)
+{
+	char buf[CONF_OPER_LEN], *save = NULL, *w[4];
+	unsigned n = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	for (w[n] = strtok_r(buf, " \t", &save); w[n] != NULL && n < 3;
+	    w[++n] = strtok_r(NULL, " \t", &save))
+		;
+	if (n != 3 || strlen(w[0]) >= namesz || strlen(w[1]) >= hashsz ||
+	    strlen(w[2]) >= maskssz)
+		return -1;
+	memcpy(name, w[0], strlen(w[0]) + 1);
+	memcpy(hash, w[1], strlen(w[1]) + 1);
+	memcpy(masks, w[2], strlen(w[2]) + 1);
+	return 0;
+}
+
+static int
+check_oper(const char *v, char *err, size_t errsz)
+{
+	char name[64], hash[160], masks[CONF_OPER_LEN], *m, *save = NULL;
+	const char *p;
+
+	if (config_oper_split(v, name, sizeof(name), hash, sizeof(hash), masks,
+	    sizeof(masks)) == -1) {
+		snprintf(err, errsz, "expected NAME HASH MASK[,MASK...]");
+		return -1;
+	}
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+			snprintf(err, errsz, "'%s' is not a name (letters, "
+			    "digits, '-', '_')", name);
+			return -1;
+		}
+	/* a crypt(3) hash: "$id$...", never a password in the clear */
+	if (hash[0] != '$' || strchr(hash + 1, '$') == NULL ||
+	    strlen(hash) < 20) {
+		snprintf(err, errsz, "'%s...' is not a password hash (make one "
+		    "with keochatd --mkpasswd)", name);
+		return -1;
+	}
+	for (m = strtok_r(masks, ",", &save); m != NULL;
+	    m = strtok_r(NULL, ",", &save))
+		if (strchr(m, '@') == NULL) {
+			snprintf(err, errsz, "mask '%s' is not user@host or "
+			    "nick!user@host", m);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 set_int(struct config *c, const struct opt_def *o, const char *value,
     const char *where, unsigned line, char *err, size_t errsz)
@@ -360,15 +427,20 @@ config_set(struct config *c, const char *key, const char *value,
 		    key);
 	o = &opts[id];
 	if (o->pub.type == CONF_LIST) {
+		unsigned *count = (unsigned *)(void *)((char *)c +
+		    o->countoff);
+		size_t elem = o->size / o->maxn;
 		if (c->origin[id] < origin)
-			c->nlisten = 0;	/* a file or -l replaces the default */
-		if (c->nlisten == CONF_LISTEN_MAX)
+			*count = 0;	/* a file or -l replaces the default */
+		if (*value == '\0' && origin == CONF_DEFAULT)
+			return 0;	/* an empty default: no entry */
+		if (*count == o->maxn)
 			return seterr(err, errsz, where, line,
-			    "%s: at most %d addresses", key, CONF_LISTEN_MAX);
-		rc = set_str(c->listen[c->nlisten], CONF_ADDR_MAX, o, value,
-		    where, line, err, errsz);
+			    "%s: at most %u entries", key, o->maxn);
+		rc = set_str((char *)c + o->off + *count * elem, elem, o,
+		    value, where, line, err, errsz);
 		if (rc == 0)
-			c->nlisten++;
+			(*count)++;
 	} else {
 		if (origin == CONF_FILE && c->origin[id] == CONF_FILE)
 			return seterr(err, errsz, where, line,
@@ -529,11 +601,16 @@ config_value(const struct config *c, int id, char *buf, size_t bufsz)
 	case CONF_STR:
 		snprintf(buf, bufsz, "%s", (const char *)c + o->off);
 		break;
-	case CONF_LIST:
-		for (i = 0; i < c->nlisten && n < bufsz; i++)
+	case CONF_LIST: {
+		unsigned cnt = *(const unsigned *)(const void *)
+		    ((const char *)c + o->countoff);
+		size_t elem = o->size / o->maxn;
+		for (i = 0; i < cnt && n < bufsz; i++)
 			n += (size_t)snprintf(buf + n, bufsz - n, "%s%s",
-			    i ? " " : "", c->listen[i]);
+			    i ? (id == OPT_OPER ? "; " : " ") : "",
+			    (const char *)c + o->off + i * elem);
 		break;
+	}
 	case CONF_ENUM:
 		v = *(const int *)(const void *)((const char *)c + o->off);
 		for (i = 0; o->names[i] != NULL; i++)
@@ -549,8 +626,11 @@ config_differs(const struct config *a, const struct config *b, int id)
 	const struct opt_def *o = &opts[id];
 
 	if (o->pub.type == CONF_LIST)
-		return a->nlisten != b->nlisten ||
-		    memcmp(a->listen, b->listen, sizeof(a->listen)) != 0;
+		return *(const unsigned *)(const void *)((const char *)a +
+		    o->countoff) != *(const unsigned *)(const void *)
+		    ((const char *)b + o->countoff) ||
+		    memcmp((const char *)a + o->off, (const char *)b + o->off,
+		    o->size) != 0;
 	return memcmp((const char *)a + o->off, (const char *)b + o->off,
 	    o->size) != 0;
 }
@@ -561,7 +641,8 @@ config_keep(struct config *dst, const struct config *src, int id)
 	const struct opt_def *o = &opts[id];
 
 	if (o->pub.type == CONF_LIST)
-		dst->nlisten = src->nlisten;
+		memcpy((char *)dst + o->countoff, (const char *)src +
+		    o->countoff, sizeof(unsigned));
 	memcpy((char *)dst + o->off, (const char *)src + o->off, o->size);
 	dst->origin[id] = src->origin[id];
 	dst->line[id] = src->line[id];

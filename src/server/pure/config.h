@@ -15,6 +15,8 @@
 #define CONF_LISTEN_MAX		8
 #define CONF_ADDR_MAX		64
 #define CONF_PATH_MAX		96	/* runtime-dir + "/relay.sock" fits sun_path */
+#define CONF_OPER_MAX		16	/* oper blocks */
+#define CONF_OPER_LEN		384	/* "NAME HASH MASK[,MASK...]" */
 
 enum conf_log { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 enum conf_level { CONF_LVL_ERROR, CONF_LVL_WARNING, CONF_LVL_INFO,
@@ -31,7 +33,7 @@ enum conf_id {
 	OPT_PING_TIMEOUT, OPT_SENDQ, OPT_RECVQ, OPT_FLOOD_BURST, OPT_FLOOD_RATE,
 	OPT_WATCHDOG_TIMEOUT, OPT_RELAY_QUEUE_MAX, OPT_RELAY_STALL_TIMEOUT,
 	OPT_RUNTIME_DIR, OPT_USER, OPT_LOG, OPT_LOG_LEVEL,
-	OPT_LOG_FACILITY,
+	OPT_LOG_FACILITY, OPT_OPER,
 	OPT_COUNT
 };
 
@@ -65,6 +67,8 @@ struct config {
 	int	 log;			/* enum conf_log */
 	int	 log_level;		/* enum conf_level */
 	int	 log_facility;		/* syslog facility value */
+	char	 oper[CONF_OPER_MAX][CONF_OPER_LEN];	/* "NAME HASH MASKS" */
+	unsigned noper;
 	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
 	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
 };
@@ -111,6 +115,11 @@ int		 config_check(const struct config *c, char *err, size_t errsz);
 /* The current value of option id as it would be written in a file. */
 void		 config_value(const struct config *c, int id, char *buf,
 		    size_t bufsz);
+
+/* An oper block ("NAME HASH MASK[,MASK...]") split: the name, the
+ * crypt(3) hash and the comma list of nick!user@host masks; 0 or -1. */
+int		 config_oper_split(const char *s, char *name, size_t namesz,
+		    char *hash, size_t hashsz, char *masks, size_t maskssz);
 
 /* Split "ADDR:PORT" ("[v6]:port", "v4:port", "*:port", ":port") into
  * host (empty for any) and port; 0 or -1. */

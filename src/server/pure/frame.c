@@ -28,9 +28,13 @@ static const char *const type_names[FRAME_TYPE_MAX] = {
 	[FRAME_CHAN] = "CHAN",
 	[FRAME_USER] = "USER",
 	[FRAME_MULTI] = "MULTI",
+	[FRAME_CHANOP] = "CHANOP",
+	[FRAME_LABELDONE] = "LABELDONE",
+	[FRAME_REHASH] = "REHASH",
 };
 
 #define REASON_MAX	200	/* REPLACE reason bytes */
+#define EXT_MAX		200	/* CHAN ext: " account :realname" */
 
 const char *
 frame_type_name(unsigned type)
@@ -139,14 +143,16 @@ w_str(struct wr *w, const char *s, size_t n)
 static inline void
 w_stamp(struct wr *w, const struct frame_stamp *st)
 {
-	static const uint8_t pad[3];
+	static const uint8_t pad[6];
 
 	w_u64(w, st->lseq);
 	w_u64(w, st->id);
 	w_u64(w, st->time_ms);
 	w_u64(w, st->seq);
 	w_u32(w, st->origin_pid);
+	w_u32(w, st->label);
 	w_u8(w, st->origin);
+	w_u8(w, st->sflags);
 	w_put(w, pad, sizeof(pad));
 }
 
@@ -278,7 +284,12 @@ r_stamp(struct rd *r, struct frame_stamp *st)
 	memcpy(&st->time_ms, p + 16, 8);
 	memcpy(&st->seq, p + 24, 8);
 	memcpy(&st->origin_pid, p + 32, 4);
-	st->origin = p[36];
+	memcpy(&st->label, p + 36, 4);
+	st->origin = p[40];
+	st->sflags = p[41];
+	if ((p[42] | p[43] | p[44] | p[45] | p[46] | p[47]) != 0 &&
+	    r->err == FRAME_OK)
+		r->err = FRAME_E_RANGE;		/* the padding is zero */
 }
 
 static void
@@ -396,7 +407,8 @@ int
 frame_is_routed(unsigned type)
 {
 	return type == FRAME_SUB || type == FRAME_UNSUB || type == FRAME_CHAN ||
-	    type == FRAME_USER || type == FRAME_MULTI;
+	    type == FRAME_USER || type == FRAME_MULTI || type == FRAME_CHANOP ||
+	    type == FRAME_LABELDONE;
 }
 
 static int
@@ -431,7 +443,7 @@ frame_stamp_origin(void *frame, size_t len, uint8_t origin, uint32_t pid,
 		return;
 	memcpy(p, &lseq, 8);
 	memcpy(p + 32, &pid, 4);
-	p[36] = origin;
+	p[40] = origin;
 }
 
 void
@@ -724,6 +736,12 @@ line_ok(size_t n)
 	return n > 0 && n <= IRC_LINE_MAX - 2;
 }
 
+static int
+target_ok(uint8_t target)
+{
+	return target < WORKERS_MAX || target == FRAME_ALL_WORKERS;
+}
+
 int
 frame_pack_chan(void *buf, size_t cap, const struct frame_chan *f)
 {
@@ -732,16 +750,22 @@ frame_pack_chan(void *buf, size_t cap, const struct frame_chan *f)
 	if (!kind_ok(f->kind) || !line_ok(f->linelen) ||
 	    f->tagslen >= IRC_TAGS_MAX)
 		return -1;
+	if (f->extlen > EXT_MAX || f->awaylen > AWAY_MAX)
+		return -1;
 	w_begin(&w, buf, cap, FRAME_CHAN);
 	w_stamp(&w, &f->st);
 	w_u32(&w, f->chan);
 	w_u32(&w, f->gen);
 	w_u32(&w, f->oslot);
 	w_u32(&w, f->ogen);
+	w_u32(&w, f->sslot);
+	w_u32(&w, f->sgen);
 	w_u8(&w, f->kind);
 	w_u8(&w, f->flags);
 	w_str(&w, f->tags, f->tagslen);
 	w_str(&w, f->line, f->linelen);
+	w_str(&w, f->ext, f->extlen);
+	w_str(&w, f->away, f->awaylen);
 	return w_end(&w);
 }
 
@@ -757,10 +781,14 @@ frame_unpack_chan(const void *buf, size_t len, struct frame_chan *f,
 	f->gen = r_u32(&r);
 	f->oslot = r_u32(&r);
 	f->ogen = r_u32(&r);
+	f->sslot = r_u32(&r);
+	f->sgen = r_u32(&r);
 	f->kind = r_u8(&r);
 	f->flags = r_u8(&r);
 	f->tags = r_str(&r, &f->tagslen, IRC_TAGS_MAX - 1);
 	f->line = r_str(&r, &f->linelen, IRC_LINE_MAX - 2);
+	f->ext = r_str(&r, &f->extlen, EXT_MAX);
+	f->away = r_str(&r, &f->awaylen, AWAY_MAX);
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen) &&
 	    (f->flags & ~(FRAME_F_SUB | FRAME_F_UNSUB)) == 0);
 	return r_end(&r, err);
@@ -772,7 +800,7 @@ frame_pack_user(void *buf, size_t cap, const struct frame_user *f)
 	struct wr w;
 
 	if (!kind_ok(f->kind) || !line_ok(f->linelen) ||
-	    f->tagslen >= IRC_TAGS_MAX || f->target >= WORKERS_MAX)
+	    f->tagslen >= IRC_TAGS_MAX || !target_ok(f->target))
 		return -1;
 	w_begin(&w, buf, cap, FRAME_USER);
 	w_stamp(&w, &f->st);
@@ -782,6 +810,7 @@ frame_pack_user(void *buf, size_t cap, const struct frame_user *f)
 	w_u32(&w, f->oslot);
 	w_u32(&w, f->ogen);
 	w_u8(&w, f->kind);
+	w_u8(&w, f->uflags);
 	w_str(&w, f->tags, f->tagslen);
 	w_str(&w, f->line, f->linelen);
 	return w_end(&w);
@@ -801,10 +830,11 @@ frame_unpack_user(const void *buf, size_t len, struct frame_user *f,
 	f->oslot = r_u32(&r);
 	f->ogen = r_u32(&r);
 	f->kind = r_u8(&r);
+	f->uflags = r_u8(&r);
 	f->tags = r_str(&r, &f->tagslen, IRC_TAGS_MAX - 1);
 	f->line = r_str(&r, &f->linelen, IRC_LINE_MAX - 2);
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen) &&
-	    f->target < WORKERS_MAX);
+	    target_ok(f->target) && (f->uflags & ~FRAME_U_ECHO) == 0);
 	return r_end(&r, err);
 }
 
@@ -822,6 +852,7 @@ frame_pack_multi(void *buf, size_t cap, const struct frame_multi *f)
 	w_u32(&w, f->oslot);
 	w_u32(&w, f->ogen);
 	w_u8(&w, f->kind);
+	w_u8(&w, f->mflags);
 	w_u16(&w, f->n);
 	for (i = 0; i < f->n; i++) {
 		w_u32(&w, f->ch[i].chan);
@@ -844,8 +875,10 @@ frame_unpack_multi(const void *buf, size_t len, struct frame_multi *f,
 	f->oslot = r_u32(&r);
 	f->ogen = r_u32(&r);
 	f->kind = r_u8(&r);
+	f->mflags = r_u8(&r);
 	f->n = r_u16(&r);
-	r_range(&r, f->n <= CHANS_PER_USER_MAX);
+	r_range(&r, f->n <= CHANS_PER_USER_MAX &&
+	    (f->mflags & ~FRAME_M_ALL) == 0);
 	for (i = 0; i < f->n && r.err == FRAME_OK; i++) {
 		f->ch[i].chan = r_u32(&r);
 		f->ch[i].gen = r_u32(&r);
@@ -856,5 +889,85 @@ frame_unpack_multi(const void *buf, size_t len, struct frame_multi *f,
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen));
 	if (r.err != FRAME_OK)
 		f->n = 0;
+	return r_end(&r, err);
+}
+
+int
+frame_pack_chanop(void *buf, size_t cap, const struct frame_chanop *f)
+{
+	struct wr w;
+
+	if (f->op == 0 || f->op >= FRAME_OP_KIND_MAX ||
+	    f->argslen > IRC_LINE_MAX - 2)
+		return -1;
+	w_begin(&w, buf, cap, FRAME_CHANOP);
+	w_stamp(&w, &f->st);
+	w_u32(&w, f->chan);
+	w_u32(&w, f->gen);
+	w_u32(&w, f->oslot);
+	w_u32(&w, f->ogen);
+	w_u8(&w, f->op);
+	w_str(&w, f->args, f->argslen);
+	return w_end(&w);
+}
+
+int
+frame_unpack_chanop(const void *buf, size_t len, struct frame_chanop *f,
+    enum frame_err *err)
+{
+	struct rd r;
+
+	r_begin(&r, buf, len, FRAME_CHANOP);
+	r_stamp(&r, &f->st);
+	f->chan = r_u32(&r);
+	f->gen = r_u32(&r);
+	f->oslot = r_u32(&r);
+	f->ogen = r_u32(&r);
+	f->op = r_u8(&r);
+	f->args = r_str(&r, &f->argslen, IRC_LINE_MAX - 2);
+	r_range(&r, f->op > 0 && f->op < FRAME_OP_KIND_MAX);
+	return r_end(&r, err);
+}
+
+int
+frame_pack_labeldone(void *buf, size_t cap, const struct frame_labeldone *f)
+{
+	struct wr w;
+
+	w_begin(&w, buf, cap, FRAME_LABELDONE);
+	w_stamp(&w, &f->st);
+	w_u32(&w, f->oslot);
+	w_u32(&w, f->ogen);
+	return w_end(&w);
+}
+
+int
+frame_unpack_labeldone(const void *buf, size_t len,
+    struct frame_labeldone *f, enum frame_err *err)
+{
+	struct rd r;
+
+	r_begin(&r, buf, len, FRAME_LABELDONE);
+	r_stamp(&r, &f->st);
+	f->oslot = r_u32(&r);
+	f->ogen = r_u32(&r);
+	return r_end(&r, err);
+}
+
+int
+frame_pack_rehash(void *buf, size_t cap)
+{
+	struct wr w;
+
+	w_begin(&w, buf, cap, FRAME_REHASH);
+	return w_end(&w);
+}
+
+int
+frame_unpack_rehash(const void *buf, size_t len, enum frame_err *err)
+{
+	struct rd r;
+
+	r_begin(&r, buf, len, FRAME_REHASH);
 	return r_end(&r, err);
 }

@@ -21,8 +21,8 @@
  *   u16 type      enum frame_type
  *   u32 len       payload bytes after the header
  *
- * Routed frames (SUB, UNSUB, CHAN, USER, MULTI) begin with a stamp
- * (struct frame_stamp, 40 bytes): the worker's link fills the origin
+ * Routed frames (SUB, UNSUB, CHAN, USER, MULTI, CHANOP, LABELDONE) begin
+ * with a stamp (struct frame_stamp, 48 bytes): the worker's link fills the origin
  * fields and its link sequence when it queues the frame; the relay fills
  * the message id, the time and the channel sequence in place when it
  * orders the frame.  Destinations drop a frame whose id they have already
@@ -39,11 +39,13 @@
 
 #define FRAME_VERSION		3
 #define FRAME_HDR_SIZE		8
-#define FRAME_STAMP_SIZE	40
-#define FRAME_MAX		16384	/* one frame, header included */
+#define FRAME_STAMP_SIZE	48
+#define FRAME_MAX		32768	/* one frame, header included (a RELOAD
+					 * with a full MOTD is the biggest) */
 #define FRAME_PACKET_MAX	16384	/* frames per packet, unless one is
 					 * bigger by itself */
 #define FRAME_ORIGIN_RELAY	255	/* origin of frames the relay makes */
+#define FRAME_ALL_WORKERS	255	/* USER target: every worker */
 
 enum frame_type {
 	FRAME_READY = 1,	/* child -> master: initialised */
@@ -61,6 +63,9 @@ enum frame_type {
 	FRAME_CHAN,		/* a line for a channel's members */
 	FRAME_USER,		/* a line for one user */
 	FRAME_MULTI,		/* one line for all the channels of a user */
+	FRAME_CHANOP,		/* worker -> relay: change a channel, in order */
+	FRAME_LABELDONE,	/* relay -> worker: a labeled frame is done */
+	FRAME_REHASH,		/* worker -> master: an oper asked to reload */
 	FRAME_TYPE_MAX		/* one past the last type */
 };
 
@@ -75,8 +80,40 @@ enum frame_kind {
 	FRAME_K_QUIT,
 	FRAME_K_NICK,
 	FRAME_K_AWAY,
+	FRAME_K_MODE,
+	FRAME_K_KICK,		/* CHAN: the subject is the user kicked */
+	FRAME_K_INVITE,		/* CHAN: invite-notify for the members */
+	FRAME_K_SETNAME,
+	FRAME_K_CHGHOST,
+	FRAME_K_WALLOPS,	/* USER to every worker: users with +w */
+	FRAME_K_KILL,		/* USER: close the target; the line is why */
+	FRAME_K_ONLINE,		/* USER to every worker: nick!user@host
+				 * registered (MONITOR) */
+	FRAME_K_REPLY,		/* USER: a numeric for the target only */
 	FRAME_K_KIND_MAX
 };
+
+/* CHANOP operations, applied by the relay in its order. */
+enum frame_chanop_kind {
+	FRAME_OP_MODE = 1,	/* args: mode string and parameters */
+	FRAME_OP_TOPIC,		/* args: the new topic */
+	FRAME_OP_KICK,		/* args: "nick reason" */
+	FRAME_OP_KIND_MAX
+};
+
+/* Stamp flags about the sender (struct frame_stamp.sflags). */
+#define FRAME_S_BOT	0x01	/* the sender is +B: the bot tag */
+#define FRAME_S_OPER	0x02	/* CHANOP: the sender is an IRC operator,
+				 * who may act in any channel */
+#define FRAME_S_CHANOP	0x04	/* LABELDONE: for a CHANOP (the sender's
+				 * input waits for it) */
+
+/* USER flags. */
+#define FRAME_U_ECHO	0x01	/* deliver to the origin too (echo-message) */
+
+/* MULTI flags. */
+#define FRAME_M_ALL	0x01	/* to every worker (MONITOR, extended-
+				 * monitor), not only the channels' */
 
 /* CHAN and MULTI channel flags: the relay changes the sender's worker's
  * subscription with the frame, so it is ordered with the messages. */
@@ -101,7 +138,9 @@ struct frame_stamp {
 	uint64_t time_ms;	/* when the relay ordered it (epoch ms) */
 	uint64_t seq;		/* channel sequence (CHAN), else 0 */
 	uint32_t origin_pid;	/* origin process */
+	uint32_t label;		/* the origin client's labeled command, 0 */
 	uint8_t	 origin;	/* worker id or FRAME_ORIGIN_RELAY */
+	uint8_t	 sflags;	/* FRAME_S_* */
 };
 
 struct frame_ready {
@@ -160,12 +199,17 @@ struct frame_chan {
 	struct frame_stamp st;
 	uint32_t chan, gen;	/* roster channel index and generation */
 	uint32_t oslot, ogen;	/* origin user slot and generation */
+	uint32_t sslot, sgen;	/* KICK: the user kicked; else 0 */
 	uint8_t	 kind;		/* enum frame_kind */
 	uint8_t	 flags;		/* FRAME_F_* */
 	const char *tags;	/* client tags, escaped, may be empty */
 	size_t	 tagslen;	/* < IRC_TAGS_MAX */
 	const char *line;	/* ":src CMD ...", no CRLF, not empty */
 	size_t	 linelen;	/* <= IRC_LINE_MAX - 2 */
+	const char *ext;	/* JOIN: " account :realname" (extended-join) */
+	size_t	 extlen;	/* <= 200 */
+	const char *away;	/* JOIN: the joiner's away text (away-notify) */
+	size_t	 awaylen;	/* <= AWAY_MAX */
 };
 
 struct frame_user {
@@ -174,6 +218,7 @@ struct frame_user {
 	uint32_t tslot, tgen;	/* target user slot and generation */
 	uint32_t oslot, ogen;	/* origin user slot and generation */
 	uint8_t	 kind;		/* enum frame_kind */
+	uint8_t	 uflags;	/* FRAME_U_* */
 	const char *tags;
 	size_t	 tagslen;
 	const char *line;
@@ -189,10 +234,25 @@ struct frame_multi {		/* QUIT and NICK: one line, many channels */
 	struct frame_stamp st;
 	uint32_t oslot, ogen;	/* the user */
 	uint8_t	 kind;		/* enum frame_kind */
+	uint8_t	 mflags;	/* FRAME_M_* */
 	uint16_t n;		/* <= CHANS_PER_USER_MAX */
 	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
 	const char *line;
 	size_t	 linelen;
+};
+
+struct frame_chanop {
+	struct frame_stamp st;
+	uint32_t chan, gen;	/* the channel */
+	uint32_t oslot, ogen;	/* who asks */
+	uint8_t	 op;		/* enum frame_chanop_kind */
+	const char *args;	/* what, as the op says; may be empty */
+	size_t	 argslen;	/* <= IRC_LINE_MAX - 2 */
+};
+
+struct frame_labeldone {
+	struct frame_stamp st;	/* origin and label of the frame done */
+	uint32_t oslot, ogen;	/* the client that sent it */
 };
 
 const char	*frame_strerror(enum frame_err e);
@@ -270,5 +330,13 @@ int	frame_unpack_user(const void *, size_t, struct frame_user *,
 int	frame_pack_multi(void *, size_t, const struct frame_multi *);
 int	frame_unpack_multi(const void *, size_t, struct frame_multi *,
 	    enum frame_err *);
+int	frame_pack_chanop(void *, size_t, const struct frame_chanop *);
+int	frame_unpack_chanop(const void *, size_t, struct frame_chanop *,
+	    enum frame_err *);
+int	frame_pack_labeldone(void *, size_t, const struct frame_labeldone *);
+int	frame_unpack_labeldone(const void *, size_t, struct frame_labeldone *,
+	    enum frame_err *);
+int	frame_pack_rehash(void *, size_t);
+int	frame_unpack_rehash(const void *, size_t, enum frame_err *);
 
 #endif

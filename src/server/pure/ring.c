@@ -90,7 +90,8 @@ ring_size(unsigned max_chans, size_t logbytes)
 }
 
 int
-ring_init(void *mem, size_t size, unsigned max_chans, size_t logbytes)
+ring_init(void *mem, size_t size, unsigned max_chans, size_t logbytes,
+    uint64_t first_id)
 {
 	struct ring_hdr *h = mem;
 	struct layout l;
@@ -107,6 +108,7 @@ ring_init(void *mem, size_t size, unsigned max_chans, size_t logbytes)
 	h->off_seq = l.off_seq;
 	h->off_log = l.off_log;
 	h->total = l.total;
+	h->next_id = first_id;
 	memset((uint8_t *)mem + l.off_seq, 0, (size_t)max_chans * 8);
 	return 0;
 }

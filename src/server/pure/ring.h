@@ -40,9 +40,11 @@ struct ring;	/* a process's handle, defined in ring.c */
 /* Bytes for a segment with a log of logbytes (rounded up to 4 KiB) and a
  * sequence counter for each of max_chans channel slots. */
 size_t		 ring_size(unsigned max_chans, size_t logbytes);
-/* Lay out a fresh segment in mem (size bytes); 0 or -1. */
+/* Lay out a fresh segment in mem (size bytes); message ids start after
+ * first_id (the master passes the time in ms << 20, so the ids of a
+ * server started again do not repeat the last one's).  0 or -1. */
 int		 ring_init(void *mem, size_t size, unsigned max_chans,
-		    size_t logbytes);
+		    size_t logbytes, uint64_t first_id);
 /* A handle, or NULL with err filled when the header does not match this
  * build.  Caller frees with ring_detach. */
 struct ring	*ring_attach(void *mem, size_t size, char *err, size_t errsz);

@@ -2,15 +2,17 @@
  * roster.c -- the shared-memory roster (see roster.h for who may do what).
  *
  * Layout: header | nick buckets | channel buckets | address buckets |
- * users | channels | members | addresses.  Every table is allocated by a
+ * users | user extensions | channels | members | addresses | mask list
+ * entries | WHOWAS ring | command counters.  Every table is allocated by a
  * high-water mark plus a free list, so pages are touched only as they are
  * used and a fresh segment costs almost nothing.
  *
- * Primary data: user slot states, nicks, addresses and channel lists;
- * channel names and topics.  Derived data (rebuilt by roster_rebuild after
- * a holder died): hash chains, member lists, counters, free lists and the
- * address table.  The dirty word is set while the lock is held, so a death
- * inside any critical section triggers the rebuild.
+ * Primary data: user slot states, nicks, addresses, channel lists and
+ * privileges; channel names, topics, modes and mask chains.  Derived data
+ * (rebuilt by roster_rebuild after a holder died): hash chains, member
+ * lists, counters, free lists, the address table and the ban cache.  The
+ * dirty word is set while the lock is held, so a death inside any
+ * critical section triggers the rebuild.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,53 +25,7 @@
 #include "roster.h"
 #include "valid.h"
 
-struct member {
-	int32_t	 user;		/* slot */
-	int32_t	 chan;		/* channel index */
-	int32_t	 next, prev;	/* channel's member list; next = free link */
-};
-
-struct ipent {
-	int32_t	 next;		/* bucket chain or free list */
-	uint32_t count;		/* connections from addr */
-	uint8_t	 addr[16];
-};
-
-struct roster_hdr {
-	uint32_t magic, version;
-	uint32_t hdr_size, user_size, ext_size, chan_size, member_size, ip_size;
-	uint32_t max_users, max_chans, max_members;
-	uint32_t nick_nb, chan_nb, ip_nb;	/* bucket counts, powers of 2 */
-	uint64_t total_size;
-	uint64_t off_nickb, off_chanb, off_ipb, off_users, off_ext, off_chans,
-		 off_members, off_ips;
-	pthread_mutex_t lock;
-	volatile uint32_t dirty;	/* set while the lock is held */
-	uint32_t repairs;		/* rebuilds after a dead holder */
-	uint32_t nreg, nunreg, nchans, max_reg;
-	int32_t	 free_user, free_chan, free_member, free_ip;
-	uint32_t hw_user, hw_chan, hw_member, hw_ip;	/* high-water marks */
-	uint32_t nworkers;
-	_Atomic uint32_t worker_conns[WORKERS_MAX];
-};
-
-struct roster {
-	struct roster_hdr *h;
-	int32_t		*nickb, *chanb, *ipb;
-	struct roster_user *users;
-	struct roster_user_ext *ext;
-	struct roster_chan *chans;
-	struct member	*mem;
-	struct ipent	*ips;
-	void		(*wait_fn)(void *);
-	void		*wait_arg;
-};
-
-struct layout {
-	uint64_t off_nickb, off_chanb, off_ipb, off_users, off_ext, off_chans,
-		 off_members, off_ips, total;
-	uint32_t nick_nb, chan_nb, ip_nb, max_members;
-};
+#include "roster_priv.h"
 
 static uint32_t
 pow2_at_least(uint32_t n)
@@ -112,6 +68,14 @@ layout_compute(struct layout *l, unsigned max_users, unsigned max_chans)
 	o = align64(o + (uint64_t)l->max_members * sizeof(struct member));
 	l->off_ips = o;
 	o = align64(o + (uint64_t)max_users * sizeof(struct ipent));
+	l->max_masks = max_chans * 2 + 256;
+	l->off_masks = o;
+	o = align64(o + (uint64_t)l->max_masks * sizeof(struct roster_mask));
+	l->max_whowas = max_users / 4 > 256 ? max_users / 4 : 256;
+	l->off_whowas = o;
+	o = align64(o + (uint64_t)l->max_whowas * sizeof(struct roster_whowas));
+	l->off_counts = o;
+	o = align64(o + (uint64_t)WORKERS_MAX * ROSTER_COUNTERS * 8);
 	l->total = o;
 }
 
@@ -138,6 +102,9 @@ handle_bind(struct roster *r, void *mem)
 	r->chans = (struct roster_chan *)(void *)(b + r->h->off_chans);
 	r->mem = (struct member *)(void *)(b + r->h->off_members);
 	r->ips = (struct ipent *)(void *)(b + r->h->off_ips);
+	r->masks = (struct roster_mask *)(void *)(b + r->h->off_masks);
+	r->whowas = (struct roster_whowas *)(void *)(b + r->h->off_whowas);
+	r->counts = (_Atomic uint64_t *)(void *)(b + r->h->off_counts);
 }
 
 static void
@@ -171,9 +138,13 @@ roster_init(void *mem, size_t size, unsigned max_users, unsigned max_chans,
 	h->chan_size = sizeof(struct roster_chan);
 	h->member_size = sizeof(struct member);
 	h->ip_size = sizeof(struct ipent);
+	h->mask_size = sizeof(struct roster_mask);
+	h->whowas_size = sizeof(struct roster_whowas);
 	h->max_users = max_users;
 	h->max_chans = max_chans;
 	h->max_members = l.max_members;
+	h->max_masks = l.max_masks;
+	h->max_whowas = l.max_whowas;
 	h->nick_nb = l.nick_nb;
 	h->chan_nb = l.chan_nb;
 	h->ip_nb = l.ip_nb;
@@ -186,7 +157,11 @@ roster_init(void *mem, size_t size, unsigned max_users, unsigned max_chans,
 	h->off_chans = l.off_chans;
 	h->off_members = l.off_members;
 	h->off_ips = l.off_ips;
+	h->off_masks = l.off_masks;
+	h->off_whowas = l.off_whowas;
+	h->off_counts = l.off_counts;
 	h->free_user = h->free_chan = h->free_member = h->free_ip = -1;
+	h->free_mask = -1;
 	h->nworkers = nworkers;
 	if (pthread_mutexattr_init(&ma) != 0)
 		return -1;
@@ -217,7 +192,10 @@ roster_attach(void *mem, size_t size, char *err, size_t errsz)
 	    h->ext_size != sizeof(struct roster_user_ext) ||
 	    h->chan_size != sizeof(struct roster_chan) ||
 	    h->member_size != sizeof(struct member) ||
-	    h->ip_size != sizeof(struct ipent) || h->total_size > size) {
+	    h->ip_size != sizeof(struct ipent) ||
+	    h->mask_size != sizeof(struct roster_mask) ||
+	    h->whowas_size != sizeof(struct roster_whowas) ||
+	    h->total_size > size) {
 		snprintf(err, errsz, "roster segment header does not match "
 		    "this build");
 		return NULL;
@@ -419,6 +397,7 @@ chan_release(struct roster *r, int32_t c)
 {
 	struct roster_chan *ch = &r->chans[c];
 
+	lists_release(r, c);
 	ch->used = 0;
 	ch->gen++;
 	ch->head = ch->tail = -1;
@@ -461,9 +440,15 @@ rebuild_user(struct roster *r, int32_t s)
 		member_link(r, m, s, c);
 		e->chans[n] = c;
 		e->mems[n] = m;
+		e->priv[n] = e->priv[k] & (MEMBER_OP | MEMBER_VOICE);
+		e->banver[n] = 0;
 		n++;
 	}
 	u->nchans = (uint16_t)n;
+	if (u->flags & ROSTER_UF_OPER)
+		r->h->nopers++;
+	if (u->flags & ROSTER_UF_INVISIBLE)
+		r->h->ninvisible++;
 }
 
 static void
@@ -478,6 +463,8 @@ roster_rebuild(struct roster *r)
 	h->free_user = h->free_chan = h->free_member = h->free_ip = -1;
 	h->hw_member = h->hw_ip = 0;
 	h->nreg = h->nunreg = h->nchans = 0;
+	h->nopers = h->ninvisible = 0;
+	lists_rebuild(r);
 	if (h->hw_user > h->max_users)
 		h->hw_user = h->max_users;
 	if (h->hw_chan > h->max_chans)
@@ -658,6 +645,11 @@ roster_user_free(struct roster *r, int32_t slot)
 		r->h->nreg--;
 	else
 		r->h->nunreg--;
+	if (u->flags & ROSTER_UF_OPER)
+		r->h->nopers--;
+	if (u->flags & ROSTER_UF_INVISIBLE)
+		r->h->ninvisible--;
+	u->flags = 0;
 	u->state = ROSTER_FREE;
 	u->gen++;
 	u->nick[0] = u->fnick[0] = '\0';
@@ -707,6 +699,7 @@ roster_user_set_nick(struct roster *r, int32_t slot, const char *nick)
 	snprintf(u->nick, sizeof(u->nick), "%s", nick);
 	irc_casefold(u->fnick, sizeof(u->fnick), u->nick);
 	nick_hash_insert(r, slot);
+	memset(r->ext[slot].banver, 0, sizeof(r->ext[slot].banver));
 	return ROSTER_OK;
 }
 
@@ -747,10 +740,18 @@ roster_user_set_away(struct roster *r, int32_t slot, const char *msg)
 void
 roster_user_set_flag(struct roster *r, int32_t slot, uint32_t flag, int on)
 {
+	struct roster_user *u = &r->users[slot];
+	uint32_t was = u->flags;
+
 	if (on)
-		r->users[slot].flags |= flag;
+		u->flags |= flag;
 	else
-		r->users[slot].flags &= ~flag;
+		u->flags &= ~flag;
+	if ((was ^ u->flags) & ROSTER_UF_OPER)
+		r->h->nopers += (u->flags & ROSTER_UF_OPER) ? 1 : (uint32_t)-1;
+	if ((was ^ u->flags) & ROSTER_UF_INVISIBLE)
+		r->h->ninvisible += (u->flags & ROSTER_UF_INVISIBLE) ? 1 :
+		    (uint32_t)-1;
 }
 
 /* --- channels ------------------------------------------------------------ */
@@ -816,7 +817,10 @@ chan_create(struct roster *r, const char *name, int64_t now)
 	ch->gen = gen;
 	ch->used = 1;
 	ch->head = ch->tail = -1;
+	ch->list = -1;
 	ch->created = now;
+	ch->modes = CMODE_NOEXTERNAL | CMODE_TOPICLOCK;	/* +nt, as ngircd */
+	ch->ban_ver = ++r->h->ban_ver;
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
 	irc_casefold(ch->fname, sizeof(ch->fname), name);
 	chan_hash_insert(r, c);
@@ -851,6 +855,9 @@ roster_join(struct roster *r, int32_t slot, const char *name, unsigned limit,
 	member_link(r, m, slot, c);
 	r->ext[slot].chans[u->nchans] = c;
 	r->ext[slot].mems[u->nchans] = m;
+	/* the first member of a new channel is its operator */
+	r->ext[slot].priv[u->nchans] = *created ? MEMBER_OP : 0;
+	r->ext[slot].banver[u->nchans] = 0;
 	u->nchans++;
 	return ROSTER_OK;
 }
@@ -884,6 +891,9 @@ roster_part(struct roster *r, int32_t slot, int32_t chan, int *gone)
 	u->nchans--;
 	e->chans[k] = e->chans[u->nchans];
 	e->mems[k] = e->mems[u->nchans];
+	e->priv[k] = e->priv[u->nchans];
+	e->banned[k] = e->banned[u->nchans];
+	e->banver[k] = e->banver[u->nchans];
 	if (--ch->nmembers == 0) {
 		chan_hash_remove(r, chan);
 		chan_release(r, chan);
@@ -950,6 +960,8 @@ roster_get_counts(struct roster *r, struct roster_counts *c)
 	c->channels = r->h->nchans;
 	c->max_registered = r->h->max_reg;
 	c->capacity = r->h->max_users;
+	c->opers = r->h->nopers;
+	c->invisible = r->h->ninvisible;
 }
 
 void

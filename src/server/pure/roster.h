@@ -30,12 +30,27 @@
 #include "bounds.h"
 
 #define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
-#define ROSTER_VERSION	2
+#define ROSTER_VERSION	3
 
 enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
 
 #define ROSTER_UF_AWAY		0x01	/* away[] holds the message */
 #define ROSTER_UF_INVISIBLE	0x02	/* user mode +i */
+#define ROSTER_UF_OPER		0x04	/* user mode +o: an IRC operator */
+#define ROSTER_UF_WALLOPS	0x08	/* user mode +w: receives WALLOPS */
+#define ROSTER_UF_BOT		0x10	/* user mode +B: a bot */
+
+/* Channel modes without a parameter (roster_chan.modes); +k and +l are
+ * the key and limit fields. */
+#define CMODE_INVITE		0x01	/* +i */
+#define CMODE_MODERATED		0x02	/* +m */
+#define CMODE_NOEXTERNAL	0x04	/* +n */
+#define CMODE_SECRET		0x08	/* +s */
+#define CMODE_TOPICLOCK		0x10	/* +t */
+
+/* A member's privileges in one channel. */
+#define MEMBER_OP		0x01	/* @ */
+#define MEMBER_VOICE		0x02	/* + */
 
 enum roster_err {
 	ROSTER_OK = 0,
@@ -47,6 +62,9 @@ enum roster_err {
 	ROSTER_ALREADY_ON,	/* join of a channel the user is in */
 	ROSTER_NOT_ON,		/* part of a channel the user is not in */
 	ROSTER_NO_SUCH_CHAN,
+	ROSTER_LIST_FULL,	/* LIST_MAX entries, or no entry left */
+	ROSTER_LIST_DUP,	/* the mask is on that list already */
+	ROSTER_NOT_FOUND,	/* no such entry */
 };
 
 /* One user slot: the fields NAMES, nick lookups and most commands read.
@@ -78,6 +96,10 @@ struct roster_user_ext {
 	char	 away[AWAY_MAX + 1];
 	int32_t	 chans[CHANS_PER_USER_MAX];	/* channel indexes (primary) */
 	int32_t	 mems[CHANS_PER_USER_MAX];	/* their member entries */
+	uint8_t	 priv[CHANS_PER_USER_MAX];	/* MEMBER_* there (primary) */
+	uint8_t	 banned[CHANS_PER_USER_MAX];	/* cached: banned there */
+	uint32_t banver[CHANS_PER_USER_MAX];	/* the lists it was for, 0:
+						 * not cached */
 };
 
 /* One channel; exists while it has members. */
@@ -90,10 +112,40 @@ struct roster_chan {
 	uint32_t nmembers;
 	int64_t	 created;		/* epoch seconds */
 	int64_t	 topic_time;		/* epoch seconds, 0: no topic */
+	uint32_t modes;			/* CMODE_* */
+	uint32_t limit;			/* +l, 0: none */
+	uint32_t ban_ver;		/* changes with every b or e entry */
+	int32_t	 list;			/* its mask list and invites, -1 */
+	uint16_t nlist;			/* b + e + I entries */
+	uint16_t ninvite;		/* pending invites */
+	char	 key[KEY_MAX + 1];	/* +k, "" none */
 	char	 name[CHAN_MAX + 1];
 	char	 fname[CHAN_MAX + 1];	/* casefolded: the hash key */
 	char	 topic[TOPIC_MAX + 1];
 	char	 topic_by[PREFIX_MAX + 1];
+};
+
+/* An entry of a channel's lists: a ban ('b'), an exception ('e'), an
+ * invite exception ('I'), or a user invited with INVITE ('v'). */
+struct roster_mask {
+	int32_t	 next;			/* the channel's list or the free list */
+	uint8_t	 used;
+	uint8_t	 type;			/* 'b', 'e', 'I' or 'v' */
+	uint8_t	 pad[2];
+	int32_t	 slot;			/* 'v': the user invited */
+	uint32_t gen;			/* and its generation */
+	int64_t	 when;			/* epoch seconds it was set */
+	char	 mask[MASK_MAX + 1];	/* nick!user@host, * and ? */
+	char	 by[NICK_MAX + 1];	/* who set it */
+};
+
+/* A nick that was (WHOWAS): copied when it quits or changes. */
+struct roster_whowas {
+	int64_t	 when;			/* epoch seconds it went */
+	char	 nick[NICK_MAX + 1];
+	char	 user[USER_MAX + 1];
+	char	 host[HOST_MAX + 1];
+	char	 realname[REALNAME_MAX + 1];
 };
 
 struct roster;	/* a process's handle; defined in roster.c */
@@ -184,9 +236,59 @@ unsigned	 roster_purge_pid(struct roster *r, int32_t pid,
 
 struct roster_counts {
 	unsigned registered, unregistered, channels, max_registered;
-	unsigned capacity;
+	unsigned capacity, opers, invisible;
 };
 void		 roster_get_counts(struct roster *r, struct roster_counts *c);
+
+/* --- privileges, lists, invites, bans (roster_lists.c) ------------------- */
+/* slot's privileges in chan (MEMBER_*), -1 when it is not a member. */
+int		 roster_member_priv(struct roster *r, int32_t slot,
+		    int32_t chan);
+void		 roster_member_set_priv(struct roster *r, int32_t slot,
+		    int32_t chan, unsigned priv);
+/* Add a mask (already normalised) to chan's list of type 'b', 'e' or
+ * 'I': ROSTER_OK, ROSTER_LIST_DUP, or ROSTER_LIST_FULL. */
+enum roster_err	 roster_list_add(struct roster *r, int32_t chan, int type,
+		    const char *mask, const char *by, int64_t now);
+/* Remove it (compared under the casemapping): ROSTER_OK or
+ * ROSTER_NOT_FOUND. */
+enum roster_err	 roster_list_del(struct roster *r, int32_t chan, int type,
+		    const char *mask);
+/* Walk chan's entries (every type, 'v' included), newest first:
+ * e = roster_list_first(); e >= 0; e = roster_list_next(e). */
+int32_t		 roster_list_first(struct roster *r, int32_t chan);
+int32_t		 roster_list_next(struct roster *r, int32_t e);
+const struct roster_mask *roster_list_entry(struct roster *r, int32_t e);
+/* Nonzero when an entry of type matches prefix (nick!user@host). */
+int		 roster_list_match(struct roster *r, int32_t chan, int type,
+		    const char *prefix);
+/* slot is banned in chan: a ban matches it and no exception does; the
+ * answer is cached per member until a list or the user's prefix
+ * changes, so a message costs no mask match once it is known. */
+int		 roster_banned(struct roster *r, int32_t slot, int32_t chan);
+/* INVITE: remember that slot may join chan (+i) once; the oldest goes
+ * when INVITES_MAX are pending. */
+void		 roster_invite_add(struct roster *r, int32_t chan, int32_t slot);
+/* Nonzero when slot was invited to chan; the invite is used up. */
+int		 roster_invite_take(struct roster *r, int32_t chan,
+		    int32_t slot);
+/* CHGHOST: a new user and host for slot (its ban state is recomputed). */
+void		 roster_user_set_host(struct roster *r, int32_t slot,
+		    const char *user, const char *host);
+void		 roster_user_set_realname(struct roster *r, int32_t slot,
+		    const char *realname);
+
+/* --- WHOWAS and command counters (roster_lists.c) -------------------------- */
+/* Remember slot's nick as it is now (it quits or changes nick). */
+void		 roster_whowas_add(struct roster *r, int32_t slot, int64_t now);
+/* The nth (0: the newest) remembered entry for nick; 0 or -1. */
+int		 roster_whowas_get(struct roster *r, const char *nick,
+		    unsigned nth, struct roster_whowas *out);
+/* Count one use of command number cmd by worker (no lock: each worker
+ * writes only its own counters). */
+void		 roster_count(struct roster *r, unsigned worker, unsigned cmd);
+/* The uses of cmd summed over every worker (no lock). */
+uint64_t	 roster_counted(struct roster *r, unsigned cmd);
 
 /* Lock-free per-worker connection counts, for accept balancing. */
 void		 roster_worker_conns_set(struct roster *r, unsigned id,

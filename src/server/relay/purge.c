@@ -76,13 +76,14 @@ quit_one(const struct gone_user *g, unsigned active,
 	log_info("[-] disconnected: %s (Active: %u)", g->nick, active);
 	len = snprintf(line, sizeof(line), ":%s QUIT :Connection lost "
 	    "(server worker restarted)", g->prefix);
-	if (len <= 0 || g->n == 0)
+	if (len <= 0)
 		return;
 	memset(&f.st, 0, sizeof(f.st));
 	f.st.origin = FRAME_ORIGIN_RELAY;
 	f.oslot = UINT32_MAX;
 	f.ogen = 0;
 	f.kind = FRAME_K_QUIT;
+	f.mflags = FRAME_M_ALL;		/* MONITOR watchers everywhere */
 	f.n = (uint16_t)g->n;
 	for (i = 0; i < g->n; i++) {
 		f.ch[i].chan = g->chan[i];

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chanop.h"
 #include "ctx.h"
 #include "ev.h"
 #include "fifo.h"
@@ -182,7 +183,8 @@ subs_or_die(uint32_t chan, uint32_t gen, uint64_t bits, int on)
 /* --- routing ------------------------------------------------------------------- */
 
 static int
-route_chan(struct rlink *l, const uint8_t *frame, size_t len)
+route_chan(struct rlink *l, const uint8_t *frame, size_t len,
+    uint32_t *oslot, uint32_t *ogen)
 {
 	struct frame_chan f;
 	enum frame_err err;
@@ -191,6 +193,8 @@ route_chan(struct rlink *l, const uint8_t *frame, size_t len)
 	if (frame_unpack_chan(frame, len, &f, &err) == -1 ||
 	    f.chan >= kd.cfg.max_channels)
 		return -1;
+	*oslot = f.oslot;
+	*ogen = f.ogen;
 	if (f.flags & FRAME_F_SUB)
 		subs_or_die(f.chan, f.gen, bit, 1);
 	if ((mask = subs_mask(R.subs, f.chan, f.gen)) != 0)
@@ -201,16 +205,39 @@ route_chan(struct rlink *l, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* Every worker that has a link. */
+static uint64_t
+all_mask(void)
+{
+	uint64_t mask = 0;
+	int id;
+
+	for (id = 0; id < WORKERS_MAX; id++)
+		if (R.byid[id] != NULL)
+			mask |= bit_of(id);
+	return mask;
+}
+
 static int
-route_user(const uint8_t *frame, size_t len)
+route_user(struct rlink *l, const uint8_t *frame, size_t len,
+    uint32_t *oslot, uint32_t *ogen)
 {
 	struct frame_user f;
 	enum frame_err err;
+	uint64_t mask = 0;
 
 	if (frame_unpack_user(frame, len, &f, &err) == -1)
 		return -1;
-	if (R.byid[f.target] != NULL)
-		(void)log_frame(frame, len, bit_of(f.target), 0);
+	*oslot = f.oslot;
+	*ogen = f.ogen;
+	if (f.target == FRAME_ALL_WORKERS)
+		mask = all_mask();
+	else if (R.byid[f.target] != NULL)
+		mask = bit_of(f.target);
+	if (f.uflags & FRAME_U_ECHO)
+		mask |= bit_of(l->id);
+	if (mask != 0)
+		(void)log_frame(frame, len, mask, 0);
 	return 0;
 }
 
@@ -220,13 +247,16 @@ multi_mask(const struct frame_multi *f)
 	uint64_t mask = 0;
 	unsigned i;
 
+	if (f->mflags & FRAME_M_ALL)
+		return all_mask();
 	for (i = 0; i < f->n; i++)
 		mask |= subs_mask(R.subs, f->ch[i].chan, f->ch[i].gen);
 	return mask;
 }
 
 static int
-route_multi(struct rlink *l, const uint8_t *frame, size_t len)
+route_multi(struct rlink *l, const uint8_t *frame, size_t len,
+    uint32_t *oslot, uint32_t *ogen)
 {
 	static struct frame_multi f;
 	enum frame_err err;
@@ -235,6 +265,8 @@ route_multi(struct rlink *l, const uint8_t *frame, size_t len)
 
 	if (frame_unpack_multi(frame, len, &f, &err) == -1)
 		return -1;
+	*oslot = f.oslot;
+	*ogen = f.ogen;
 	if ((mask = multi_mask(&f)) != 0)
 		(void)log_frame(frame, len, mask, 0);
 	for (i = 0; i < f.n; i++)
@@ -258,6 +290,94 @@ route_sub(struct rlink *l, const uint8_t *frame, size_t len)
 	return 0;
 }
 
+/* What a CHANOP produced goes into the log like a worker's frame. */
+static void
+chanop_chan(const struct frame_chan *f, void *arg)
+{
+	uint8_t buf[FRAME_MAX];
+	uint64_t mask;
+	int n;
+
+	(void)arg;
+	if ((n = frame_pack_chan(buf, sizeof(buf), f)) > 0 &&
+	    (mask = subs_mask(R.subs, f->chan, f->gen)) != 0)
+		(void)log_frame(buf, (size_t)n, mask,
+		    ring_next_seq(kd.ring, f->chan));
+}
+
+static void
+chanop_user(const struct frame_user *f, void *arg)
+{
+	uint8_t buf[FRAME_MAX];
+	int n;
+
+	(void)arg;
+	if ((n = frame_pack_user(buf, sizeof(buf), f)) > 0 &&
+	    f->target < WORKERS_MAX && R.byid[f->target] != NULL)
+		(void)log_frame(buf, (size_t)n, bit_of(f->target), 0);
+}
+
+/* MODE, TOPIC and KICK are applied here, in the relay's order, so that
+ * every member sees changes and messages in one order and two operators
+ * acting at once end in the state that order gives. */
+static int
+route_chanop(const uint8_t *frame, size_t len, uint32_t *oslot,
+    uint32_t *ogen)
+{
+	static const struct chanop_out out = { chanop_chan, chanop_user,
+	    NULL };
+	struct frame_chanop f;
+	struct chanop_result res;
+	enum frame_err err;
+	int rc;
+
+	if (frame_unpack_chanop(frame, len, &f, &err) == -1 ||
+	    f.chan >= kd.cfg.max_channels)
+		return -1;
+	*oslot = f.oslot;
+	*ogen = f.ogen;
+	ctx_roster_lock();
+	rc = chanop_apply(kd.roster, &f, kd.cfg.server_name, kd.now, &out,
+	    &res);
+	ctx_roster_unlock();
+	if (res.override)
+		log_info("oper %s used operator override on %s (%s)", res.who,
+		    res.chan, f.op == FRAME_OP_MODE ? "MODE" : f.op ==
+		    FRAME_OP_TOPIC ? "TOPIC" : "KICK");
+	return rc;
+}
+
+/* The origin's labeled command, or its next line after a CHANOP, waits
+ * for this: the frame is routed. */
+static void
+label_done_to(struct rlink *l, const struct frame_stamp *st, uint32_t oslot,
+    uint32_t ogen, int chanop)
+{
+	struct frame_labeldone f;
+	uint8_t buf[128];
+	int n;
+
+	memset(&f, 0, sizeof(f));
+	f.st = *st;
+	f.st.sflags = chanop ? FRAME_S_CHANOP : 0;
+	f.oslot = oslot;
+	f.ogen = ogen;
+	if ((n = frame_pack_labeldone(buf, sizeof(buf), &f)) > 0)
+		(void)log_frame(buf, (size_t)n, bit_of(l->id), 0);
+}
+
+/* Log room one routed frame may need: what a CHANOP produces (a MODE
+ * line or three, a refusal per change), and the LABELDONE. */
+static size_t
+room_for(const uint8_t *frame, size_t len)
+{
+	enum frame_err err;
+
+	if (frame_open(frame, len, &err) == FRAME_CHANOP)
+		return (size_t)(MODES_MAX + 8) * (IRC_LINE_MAX + 128);
+	return len + 128;
+}
+
 /* One routed frame from a ready link: 0 done, 1 no room in the log (try
  * again later), -1 malformed. */
 static int
@@ -265,9 +385,10 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 {
 	struct frame_stamp st;
 	enum frame_err err;
+	uint32_t oslot = UINT32_MAX, ogen = 0;
 	int rc;
 
-	if (!ring_fits(kd.ring, len))
+	if (!ring_fits(kd.ring, room_for(frame, len)))
 		return 1;
 	if (frame_stamp_get(frame, len, &st) == -1)
 		return -1;
@@ -282,13 +403,16 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 	}
 	switch (frame_open(frame, len, &err)) {
 	case FRAME_CHAN:
-		rc = route_chan(l, frame, len);
+		rc = route_chan(l, frame, len, &oslot, &ogen);
 		break;
 	case FRAME_USER:
-		rc = route_user(frame, len);
+		rc = route_user(l, frame, len, &oslot, &ogen);
 		break;
 	case FRAME_MULTI:
-		rc = route_multi(l, frame, len);
+		rc = route_multi(l, frame, len, &oslot, &ogen);
+		break;
+	case FRAME_CHANOP:
+		rc = route_chanop(frame, len, &oslot, &ogen);
 		break;
 	case FRAME_SUB:
 	case FRAME_UNSUB:
@@ -297,6 +421,11 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 	default:
 		return -1;
 	}
+	/* a labeled frame, and every CHANOP: its sender waits for this */
+	if (rc == 0 && oslot != UINT32_MAX && (st.label != 0 ||
+	    frame_open(frame, len, &err) == FRAME_CHANOP))
+		label_done_to(l, &st, oslot, ogen,
+		    frame_open(frame, len, &err) == FRAME_CHANOP);
 	if (rc == 0) {
 		l->lseq = st.lseq;
 		ring_origin_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid,

@@ -439,6 +439,9 @@ client_send(struct client *c, const char *p, size_t n)
 
 	if (c->state >= CL_DYING)
 		return;
+	if ((c->flags & CF_CAPTURE) && kd.clients->hooks.capture != NULL &&
+	    kd.clients->hooks.capture(c, p, n))
+		return;
 	if (c->queued + n > kd.cfg.sendq) {
 		c->flags |= CF_DISCARD_OUT;
 		client_close(c, "SendQ exceeded");
@@ -506,9 +509,21 @@ reply(struct client *c, const char *num, const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-reply_list(struct client *c, const char *num, const char *head,
-    const char *list)
+static void
+items_line(struct client *c, const char *num, const char *head,
+    const char *line)
+{
+	if (*head != '\0')
+		reply(c, num, "%s :%s", head, line);
+	else
+		reply(c, num, ":%s", line);
+}
+
+/* The items of list (separated by sep) in as few "head :items" lines as
+ * fit, joined again by sep. */
+static void
+reply_items(struct client *c, const char *num, const char *head,
+    const char *list, char sep)
 {
 	char line[IRC_LINE_MAX];
 	size_t room, n = 0, wl;
@@ -519,25 +534,38 @@ reply_list(struct client *c, const char *num, const char *head,
 	    + strlen(num) + strlen(head) + 8);
 	line[0] = '\0';
 	while (*w != '\0') {
-		sp = strchr(w, ' ');
+		sp = strchr(w, sep);
 		wl = sp ? (size_t)(sp - w) : strlen(w);
 		if (n > 0 && n + 1 + wl > room) {
-			reply(c, num, "%s :%s", head, line);
+			items_line(c, num, head, line);
 			n = 0;
 		}
 		if (wl < sizeof(line) - n - 2) {
 			if (n > 0)
-				line[n++] = ' ';
+				line[n++] = sep;
 			memcpy(line + n, w, wl);
 			n += wl;
 			line[n] = '\0';
 		}
 		w += wl;
-		while (*w == ' ')
+		while (*w == sep)
 			w++;
 	}
 	if (n > 0)
-		reply(c, num, "%s :%s", head, line);
+		items_line(c, num, head, line);
+}
+
+void
+reply_list(struct client *c, const char *num, const char *head,
+    const char *list)
+{
+	reply_items(c, num, head, list, ' ');
+}
+
+void
+reply_csv(struct client *c, const char *num, const char *list)
+{
+	reply_items(c, num, "", list, ',');
 }
 
 /* Account n written bytes: backlog first, then segments. */
@@ -691,6 +719,10 @@ client_free(struct client *c)
 	free(c->act);
 	free(c->reason);
 	free(c->realname);
+	if (c->label != NULL)
+		free(c->label->buf);
+	free(c->label);
+	free(c->monitor);
 	free(c);
 }
 
@@ -795,6 +827,13 @@ block_add(struct client *c)
 }
 
 void
+client_wake(struct client *c)
+{
+	if (c->state < CL_DYING)
+		runq_add(c);
+}
+
+void
 client_hold_input(int on)
 {
 	struct client_table *t = kd.clients;
@@ -812,7 +851,9 @@ client_hold_input(int on)
 }
 
 /* Run complete lines: 0 all done, 1 lagged (flood control), 2 held back
- * because the relay link is congested. */
+ * because the relay link is congested, 3 held until a labeled response
+ * is answered or the relay applied the client's channel change
+ * (client_wake resumes it). */
 static int
 run_lines(struct client *c)
 {
@@ -822,6 +863,9 @@ run_lines(struct client *c)
 	int64_t due;
 
 	while (c->state < CL_DYING) {
+		if (c->label != NULL || c->opwait > 0)
+			return 3;	/* a labeled response or a channel change
+					 * is pending */
 		if (t->hold) {
 			block_add(c);
 			return 2;
@@ -886,6 +930,7 @@ input(struct client *c)
 	while (c->state < CL_DYING) {
 		switch (run_lines(c)) {
 		case 2:		/* back-pressure: leave the bytes in TCP */
+		case 3:		/* a labeled response first */
 			return;
 		case 1:		/* fake lag: keep reading to police recvq */
 			if (linebuf_pending(&c->in) > limit) {

@@ -29,11 +29,23 @@
 struct client;
 struct lchan;
 
-/* Capabilities a client negotiated (CAP REQ). */
-#define CAP_SERVER_TIME		0x01
-#define CAP_ECHO_MESSAGE	0x02
-#define CAP_MESSAGE_TAGS	0x04
-#define CAP_MULTI_PREFIX	0x08
+/* Capabilities a client negotiated (CAP REQ); cap.c has the table. */
+#define CAP_SERVER_TIME		0x00001
+#define CAP_ECHO_MESSAGE	0x00002
+#define CAP_MESSAGE_TAGS	0x00004
+#define CAP_MULTI_PREFIX	0x00008
+#define CAP_USERHOST_NAMES	0x00010	/* userhost-in-names */
+#define CAP_CAP_NOTIFY		0x00020
+#define CAP_BATCH		0x00040
+#define CAP_LABELED		0x00080	/* labeled-response */
+#define CAP_SETNAME		0x00100
+#define CAP_AWAY_NOTIFY		0x00200
+#define CAP_EXTENDED_JOIN	0x00400
+#define CAP_CHGHOST		0x00800
+#define CAP_INVITE_NOTIFY	0x01000
+#define CAP_ACCOUNT_NOTIFY	0x02000
+#define CAP_ACCOUNT_TAG		0x04000
+#define CAP_EXT_MONITOR		0x08000	/* extended-monitor */
 
 enum client_state {
 	CL_UNREG = 0,	/* connected, not registered */
@@ -55,6 +67,8 @@ enum client_state {
 #define CF_GOT_PASS	0x0400
 #define CF_BLOCKED	0x0800	/* held back by relay back-pressure */
 #define CF_BUSY		0x1000	/* buffers used since the last tick */
+#define CF_CAPTURE	0x2000	/* a labeled command is running: its
+				 * replies go to the label, not out */
 
 /* Connection I/O: plain TCP today, TLS later. */
 struct conn_ops {
@@ -64,6 +78,19 @@ struct conn_ops {
 	void	(*close)(struct client *);
 };
 
+/* A labeled command's response (labeled-response), while it is built:
+ * the replies of the command itself and of the frames it sent, until the
+ * relay has said every one of those frames is done. */
+struct label {
+	char		 tag[65];	/* the client's label */
+	uint32_t	 token;		/* stamped on the frames it sends */
+	unsigned	 pending;	/* frames not done yet */
+	int64_t		 since_ms;	/* when the command ran */
+	char		*buf;		/* the lines, CRLF each (owned) */
+	size_t		 len, cap;
+	unsigned	 nlines;
+};
+
 struct client {
 	const struct conn_ops *ops;
 	int		 fd;
@@ -71,9 +98,18 @@ struct client {
 	uint32_t	 gen;		/* its generation */
 	uint32_t	 idx;		/* position in the dense table */
 	uint8_t		 state;		/* enum client_state */
-	uint8_t		 caps;		/* CAP_* */
+	uint8_t		 umodes;	/* ROSTER_UF_* of its own, mirrored */
 	uint8_t		 nact, actcap;	/* entries of act[] */
+	uint32_t	 caps;		/* CAP_* */
 	uint32_t	 flags;		/* CF_* */
+	struct label	*label;		/* labeled response in progress, or
+					 * NULL (owned) */
+	uint32_t	 next_label;	/* the last label token used */
+	uint16_t	 opwait;	/* CHANOPs sent, not yet done: its next
+					 * line waits, so it reads its writes */
+	int64_t		 opwait_ms;	/* when the first of them went */
+	char		(*monitor)[NICK_MAX + 1]; /* MONITOR list (owned) */
+	uint8_t		 nmonitor;
 	uint32_t	 mark;		/* dedupe epoch for QUIT/NICK fan-out */
 	struct lchan	**act;		/* channels whose member list holds us */
 	int64_t		 created_ms;	/* monotonic ms */
@@ -106,6 +142,9 @@ struct client_hooks {
 		    unsigned lbflags);
 	/* c is being torn down: take it out of the roster, tell the others */
 	void	(*gone)(struct client *c, const char *reason);
+	/* while CF_CAPTURE is set, a line for c: 1 when taken (a labeled
+	 * response collects it), 0 to send it as usual */
+	int	(*capture)(struct client *c, const char *p, size_t n);
 };
 
 /* The table of a worker's clients (kd.clients). */
@@ -142,6 +181,8 @@ void		 reply(struct client *c, const char *num, const char *fmt, ...)
  * list (separated by ' ') spread over as few lines as they fit. */
 void		 reply_list(struct client *c, const char *num, const char *head,
 		    const char *list);
+/* ":item,item,..." replies (MONITOR), as many as the items need. */
+void		 reply_csv(struct client *c, const char *num, const char *list);
 /* Rebuild c->prefix from nick, user and host. */
 void		 client_set_prefix(struct client *c);
 
@@ -163,6 +204,8 @@ unsigned	 client_closing_tick(int force);
 void		 client_input(struct client *c);
 /* Run clients whose input was deferred (fake lag, read budget). */
 void		 client_run_pending(void);
+/* c's held input may run again (a labeled response went out). */
+void		 client_wake(struct client *c);
 /* Hold back (1) every client's input while the relay link is congested,
  * or resume it (0). */
 void		 client_hold_input(int on);

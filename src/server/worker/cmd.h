@@ -26,6 +26,9 @@ struct command {
 
 /* dispatch.c */
 const struct command *command_find(const char *name);
+/* The ith command of the table (its counter in STATS m), NULL past it. */
+const struct command *command_at(unsigned i);
+void	cmd_stats(struct client *, struct irc_msg *);
 /* Run one received line (NUL-terminated, len bytes, line[len] writable):
  * the client table's line callback. */
 void	dispatch_line(struct client *c, char *line, size_t len,
@@ -34,14 +37,17 @@ void	dispatch_line(struct client *c, char *line, size_t len,
  * test build's hooks); the table is borrowed for the process's life. */
 void	dispatch_extra(const struct command *cmds, size_t n);
 
-/* cmd_reg.c: registration, CAP, PING/PONG, QUIT, NICK */
+/* cmd_cap.c */
 void	cmd_cap(struct client *, struct irc_msg *);
+
+/* cmd_reg.c: registration, PING/PONG, QUIT, NICK, SETNAME */
 void	cmd_pass(struct client *, struct irc_msg *);
 void	cmd_nick(struct client *, struct irc_msg *);
 void	cmd_user(struct client *, struct irc_msg *);
 void	cmd_ping(struct client *, struct irc_msg *);
 void	cmd_pong(struct client *, struct irc_msg *);
 void	cmd_quit(struct client *, struct irc_msg *);
+void	cmd_setname(struct client *, struct irc_msg *);
 
 /* cmd_chan.c */
 void	cmd_join(struct client *, struct irc_msg *);
@@ -52,6 +58,8 @@ void	cmd_list(struct client *, struct irc_msg *);
 void	cmd_mode(struct client *, struct irc_msg *);
 void	cmd_kick(struct client *, struct irc_msg *);
 void	cmd_invite(struct client *, struct irc_msg *);
+/* "+iw" for user modes umodes (ROSTER_UF_*), into out (8 bytes). */
+void	umode_string(unsigned umodes, char *out, size_t outsz);
 
 /* cmd_msg.c */
 void	cmd_privmsg(struct client *, struct irc_msg *);
@@ -71,7 +79,16 @@ void	cmd_admin(struct client *, struct irc_msg *);
 void	cmd_info(struct client *, struct irc_msg *);
 void	cmd_ison(struct client *, struct irc_msg *);
 void	cmd_userhost(struct client *, struct irc_msg *);
+
+/* cmd_monitor.c */
+void	cmd_monitor(struct client *, struct irc_msg *);
+
+/* cmd_oper.c */
 void	cmd_oper(struct client *, struct irc_msg *);
 void	cmd_kill(struct client *, struct irc_msg *);
+void	cmd_wallops(struct client *, struct irc_msg *);
+void	cmd_rehash(struct client *, struct irc_msg *);
+void	cmd_chghost(struct client *, struct irc_msg *);
+void	cmd_links(struct client *, struct irc_msg *);
 
 #endif

@@ -1,11 +1,11 @@
 /*
  * cmd_msg.c -- PRIVMSG, NOTICE and TAGMSG to channels and nicks.
  *
- * A channel message is checked against the roster (the channel exists,
- * the sender is a member: channels are +n) and goes to the relay, which
- * stamps it and sends it to every worker with members there, this one
- * included.  A private message goes straight to the target when it is on
- * this worker, else to its worker through the relay.  The relayed line is
+ * A channel message is checked against the roster (the channel exists;
+ * +n, +m and the bans, the sender's ban state cached in the roster) and
+ * goes to the relay, which stamps it and sends it to every worker with
+ * members there, this one included.  A private message goes through the
+ * relay to the target's worker (and back to this one for echo-message).  The relayed line is
  * cut so that it never exceeds 512 bytes with the sender's prefix.
  * NOTICE never gets an error reply (RFC 2812 3.3.2).
  */
@@ -76,17 +76,41 @@ collect_tags(const struct client *c, const struct irc_msg *m,
 	o->tagslen = n;
 }
 
+/* Why c may not send to channel idx now (the text of 404), or NULL.  Ops
+ * and voiced members may speak when moderated or banned.  Lock held. */
+static const char *
+cannot_send(struct client *c, int32_t idx)
+{
+	struct roster_chan *ch = roster_chan(kd.roster, idx);
+	int priv = roster_member_priv(kd.roster, c->slot, idx);
+	int banned;
+
+	if (priv < 0 && (ch->modes & CMODE_NOEXTERNAL))
+		return "you are not on it (+n)";
+	if (priv > 0)
+		return NULL;	/* @ or + */
+	if (ch->modes & CMODE_MODERATED)
+		return "it is moderated (+m) and you have no voice";
+	if (priv == 0)
+		banned = roster_banned(kd.roster, c->slot, idx);
+	else
+		banned = roster_list_match(kd.roster, idx, 'b', c->prefix) &&
+		    !roster_list_match(kd.roster, idx, 'e', c->prefix);
+	return banned ? "you are banned (+b)" : NULL;
+}
+
 static void
 to_channel(struct client *c, const struct outmsg *o, const char *target)
 {
 	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX * 2];
+	const char *why = NULL;
 	int32_t idx;
 	uint32_t gen = 0;
-	int member = 0, len;
+	int len;
 
 	ctx_roster_lock();
 	if ((idx = roster_chan_find(kd.roster, target)) >= 0) {
-		member = roster_is_member(kd.roster, c->slot, idx);
+		why = cannot_send(c, idx);
 		gen = roster_chan(kd.roster, idx)->gen;
 		snprintf(canon, sizeof(canon), "%s",
 		    roster_chan(kd.roster, idx)->name);
@@ -98,24 +122,27 @@ to_channel(struct client *c, const struct outmsg *o, const char *target)
 			    CHAN_MAX, target);
 		return;
 	}
-	if (!member) {
+	if (why != NULL) {
 		if (!o->quiet)
 			reply(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to "
-			    "channel (you are not on it)", canon);
+			    "channel (%s)", canon, why);
 		return;
 	}
 	if ((len = format_line(c, o, canon, line, sizeof(line))) < 0)
 		return;
-	send_chan(idx, gen, c, o->kind, 0, o->tags, o->tagslen, line,
-	    (size_t)len);
+	send_chan(idx, gen, c, &(struct out_line){ .kind = o->kind,
+	    .tags = o->tags, .tagslen = o->tagslen, .line = line,
+	    .len = (size_t)len });
 }
 
+/* A private message goes through the relay too: it gets its msgid and
+ * its place in the order, and with echo-message the relay sends it back
+ * to the sender's worker. */
 static void
 to_nick(struct client *c, const struct outmsg *o, const char *target)
 {
 	char nick[NICK_MAX + 1], away[AWAY_MAX + 1], line[IRC_LINE_MAX * 2];
 	struct roster_user *u;
-	struct client *to;
 	int32_t slot;
 	uint32_t gen = 0;
 	uint8_t worker = 0;
@@ -141,17 +168,10 @@ to_nick(struct client *c, const struct outmsg *o, const char *target)
 	}
 	if ((len = format_line(c, o, nick, line, sizeof(line))) < 0)
 		return;
-	if (worker == kd.id) {
-		if ((to = client_by_slot(slot, gen)) != NULL)
-			deliver_direct(to, o->tags, o->tagslen, line,
-			    (size_t)len, kd.now_real_ms,
-			    o->kind == FRAME_K_TAGMSG);
-	} else
-		send_user(worker, slot, gen, c, o->kind, o->tags, o->tagslen,
-		    line, (size_t)len);
-	if (c->caps & CAP_ECHO_MESSAGE)
-		deliver_direct(c, o->tags, o->tagslen, line, (size_t)len,
-		    kd.now_real_ms, o->kind == FRAME_K_TAGMSG);
+	send_user(worker, slot, gen, c, &(struct out_line){ .kind = o->kind,
+	    .flags = (c->caps & CAP_ECHO_MESSAGE) ? FRAME_U_ECHO : 0,
+	    .tags = o->tags, .tagslen = o->tagslen, .line = line,
+	    .len = (size_t)len });
 	if (away[0] != '\0' && o->kind == FRAME_K_PRIVMSG)
 		reply(c, RPL_AWAY, "%s :%s", nick, away);
 }

@@ -1,6 +1,6 @@
 /*
- * cmd_query.c -- WHO, WHOIS, WHOWAS, AWAY, MOTD, LUSERS, VERSION, TIME,
- * ADMIN, INFO, ISON, USERHOST, OPER and KILL.
+ * cmd_query.c -- WHO (with WHOX), WHOIS, WHOWAS, AWAY, MOTD, LUSERS,
+ * VERSION, TIME, ADMIN, INFO, ISON and USERHOST.
  *
  * Answers are copied out of the roster under its lock and sent after it is
  * released; WHO over a mask stops after WHO_MAX replies.
@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "ctx.h"
+#include "deliver.h"
 #include "numerics.h"
 #include "roster.h"
 #include "sbuf.h"
@@ -21,17 +22,111 @@
 
 #define WHO_MAX		500	/* replies to one WHO over a mask */
 
-/* One 352 line's text ("<chan> <user> <host> <server> <nick> <H|G> :0
- * <real>"), NUL-separated in sb.  Lock held. */
+/* WHOX fields in the order 354 gives them (ircv3 whox). */
+#define WHOX_FIELDS	"tcuihsnfdlaor"
+
+struct who_req {
+	int	 whox;			/* %fields given */
+	char	 fields[sizeof(WHOX_FIELDS)];	/* the ones asked, in order */
+	char	 token[4];		/* t: up to 3 digits */
+	int	 opers_only;		/* "o" flag of plain WHO */
+};
+
+/* The flags field: H/G, * for an operator, B for a bot, the prefix in
+ * the channel (all of them with multi-prefix). */
 static void
-who_line(struct sbuf *sb, const char *chan, int32_t slot)
+who_flags(const struct roster_user *u, int priv, int multi, char *out)
+{
+	size_t n = 0;
+
+	out[n++] = (u->flags & ROSTER_UF_AWAY) ? 'G' : 'H';
+	if (u->flags & ROSTER_UF_OPER)
+		out[n++] = '*';
+	if (u->flags & ROSTER_UF_BOT)
+		out[n++] = 'B';
+	out[n] = '\0';
+	if (priv > 0)
+		session_prefix((unsigned)priv, multi, out + n);
+}
+
+/* One reply's text, NUL-separated in sb: 352 or 354.  Lock held. */
+static void
+who_line(struct client *c, const struct who_req *rq, struct sbuf *sb,
+    const char *chan, int32_t chidx, int32_t slot)
 {
 	const struct roster_user *u = roster_user(kd.roster, slot);
 	const struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
+	char flags[8];
+	const char *f;
+	int priv = chidx >= 0 ? roster_member_priv(kd.roster, slot, chidx) :
+	    -1;
 
-	sbuf_printf(sb, "%s %s %s %s %s %c :0 %s%c", chan, u->user, u->host,
-	    kd.cfg.server_name, u->nick,
-	    (u->flags & ROSTER_UF_AWAY) ? 'G' : 'H', e->realname, '\0');
+	who_flags(u, priv, (c->caps & CAP_MULTI_PREFIX) != 0, flags);
+	if (!rq->whox) {
+		sbuf_printf(sb, "%s %s %s %s %s %s :0 %s%c", chan, u->user,
+		    u->host, kd.cfg.server_name, u->nick, flags, e->realname,
+		    '\0');
+		return;
+	}
+	sbuf_printf(sb, "%s", "");
+	for (f = rq->fields; *f != '\0'; f++) {
+		const char *sp = f == rq->fields ? "" : " ";
+		switch (*f) {
+		case 't': sbuf_printf(sb, "%s%s", sp, rq->token); break;
+		case 'c': sbuf_printf(sb, "%s%s", sp, chan); break;
+		case 'u': sbuf_printf(sb, "%s%s", sp, u->user); break;
+		case 'i': sbuf_printf(sb, "%s%s", sp, slot == c->slot ||
+		    (c->umodes & ROSTER_UF_OPER) ? u->host : "255.255.255.255");
+			break;
+		case 'h': sbuf_printf(sb, "%s%s", sp, u->host); break;
+		case 's': sbuf_printf(sb, "%s%s", sp, kd.cfg.server_name);
+			break;
+		case 'n': sbuf_printf(sb, "%s%s", sp, u->nick); break;
+		case 'f': sbuf_printf(sb, "%s%s", sp, flags); break;
+		case 'd': sbuf_printf(sb, "%s0", sp); break;
+		case 'l': sbuf_printf(sb, "%s%lld", sp, (long long)(kd.now -
+		    u->last_msg)); break;
+		case 'a': sbuf_printf(sb, "%s0", sp); break;	/* no account */
+		case 'o': sbuf_printf(sb, "%sn/a", sp); break;
+		case 'r': sbuf_printf(sb, "%s:%s", sp, e->realname); break;
+		}
+	}
+	sbuf_add(sb, "", 1);
+}
+
+/* "%fields[,token]" (WHOX) or "o" (operators only). */
+static void
+who_parse(const char *arg, struct who_req *rq)
+{
+	const char *p, *comma;
+	size_t n = 0, i;
+
+	memset(rq, 0, sizeof(*rq));
+	if (arg == NULL)
+		return;
+	if (arg[0] != '%') {
+		rq->opers_only = strchr(arg, 'o') != NULL;
+		return;
+	}
+	rq->whox = 1;
+	comma = strchr(arg, ',');
+	/* the fields in the fixed order, each once */
+	for (i = 0; WHOX_FIELDS[i] != '\0'; i++)
+		for (p = arg + 1; *p != '\0' && p != comma; p++)
+			if (*p == WHOX_FIELDS[i]) {
+				rq->fields[n++] = *p;
+				break;
+			}
+	rq->fields[n] = '\0';
+	if (comma != NULL && strchr(rq->fields, 't') != NULL)
+		snprintf(rq->token, sizeof(rq->token), "%.3s", comma + 1);
+	else if (strchr(rq->fields, 't') != NULL)
+		snprintf(rq->token, sizeof(rq->token), "0");
+	for (i = 0; rq->token[i] != '\0'; i++)
+		if (rq->token[i] < '0' || rq->token[i] > '9')
+			rq->token[i] = '\0';
+	if (rq->token[0] == '\0')
+		snprintf(rq->token, sizeof(rq->token), "0");
 }
 
 static void
@@ -43,28 +138,52 @@ send_nul_list(struct client *c, const char *num, const struct sbuf *sb)
 		reply(c, num, "%s", p);
 }
 
+/* WHO #chan: its members (none for a secret channel c is not in; the
+ * invisible only for members).  Lock held. */
+static void
+who_chan(struct client *c, const struct who_req *rq, const char *mask,
+    struct sbuf *sb)
+{
+	struct roster_chan *ch;
+	struct roster_user *u;
+	int32_t idx, mm, slot;
+	int member;
+
+	if ((idx = roster_chan_find(kd.roster, mask)) < 0)
+		return;
+	ch = roster_chan(kd.roster, idx);
+	member = roster_is_member(kd.roster, c->slot, idx);
+	if ((ch->modes & CMODE_SECRET) && !member)
+		return;
+	for (mm = roster_chan_first(kd.roster, idx); mm >= 0;
+	    mm = roster_member_next(kd.roster, mm)) {
+		slot = roster_member_user(kd.roster, mm);
+		if ((u = roster_user(kd.roster, slot)) == NULL)
+			continue;
+		if ((!member && (u->flags & ROSTER_UF_INVISIBLE)) ||
+		    (rq->opers_only && !(u->flags & ROSTER_UF_OPER)))
+			continue;
+		who_line(c, rq, sb, ch->name, idx, slot);
+	}
+}
+
 void
 cmd_who(struct client *c, struct irc_msg *m)
 {
 	const char *mask = m->nparams > 0 && m->params[0][0] ? m->params[0] :
 	    "*";
+	struct who_req rq;
 	struct roster_user *u;
 	struct sbuf sb;
-	int32_t idx, mm, i, lim;
+	int32_t i, lim;
 	unsigned n = 0;
 
+	who_parse(m->nparams > 1 ? m->params[1] : NULL, &rq);
 	sbuf_init(&sb);
 	ctx_roster_lock();
-	if (mask[0] == '#') {
-		if ((idx = roster_chan_find(kd.roster, mask)) >= 0)
-			for (mm = roster_chan_first(kd.roster, idx); mm >= 0;
-			    mm = roster_member_next(kd.roster, mm))
-				if (roster_user(kd.roster,
-				    roster_member_user(kd.roster, mm)) != NULL)
-					who_line(&sb, roster_chan(kd.roster,
-					    idx)->name,
-					    roster_member_user(kd.roster, mm));
-	} else {
+	if (mask[0] == '#')
+		who_chan(c, &rq, mask, &sb);
+	else {
 		lim = roster_user_limit(kd.roster);
 		for (i = 0; i < lim && n < WHO_MAX; i++) {
 			u = roster_user(kd.roster, i);
@@ -76,12 +195,14 @@ cmd_who(struct client *c, struct irc_msg *m)
 			if ((u->flags & ROSTER_UF_INVISIBLE) && i != c->slot &&
 			    strpbrk(mask, "*?") != NULL)
 				continue;
-			who_line(&sb, "*", i);
+			if (rq.opers_only && !(u->flags & ROSTER_UF_OPER))
+				continue;
+			who_line(c, &rq, &sb, "*", -1, i);
 			n++;
 		}
 	}
 	ctx_roster_unlock();
-	send_nul_list(c, RPL_WHOREPLY, &sb);
+	send_nul_list(c, rq.whox ? RPL_WHOSPCRPL : RPL_WHOREPLY, &sb);
 	reply(c, RPL_ENDOFWHO, "%.*s :End of WHO list", CHAN_MAX,
 	    utf8_valid(mask, strlen(mask)) ? mask : "*");
 	sbuf_free(&sb);
@@ -91,7 +212,32 @@ struct whois_copy {
 	char	 nick[NICK_MAX + 1], user[USER_MAX + 1], host[HOST_MAX + 1];
 	char	 real[REALNAME_MAX + 1], away[AWAY_MAX + 1];
 	int64_t	 signon, last_msg;
+	uint32_t flags;
 };
+
+/* The channels of slot that c may see, "@#a +#b #c".  Lock held. */
+static void
+whois_chans(struct client *c, int32_t slot, struct sbuf *chans)
+{
+	const struct roster_user *u = roster_user(kd.roster, slot);
+	const struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
+	const struct roster_chan *ch;
+	char pfx[4];
+	unsigned k;
+
+	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++) {
+		ch = roster_chan(kd.roster, e->chans[k]);
+		if (ch == NULL || ((ch->modes & CMODE_SECRET) && slot !=
+		    c->slot && !roster_is_member(kd.roster, c->slot,
+		    e->chans[k]) && !(c->umodes & ROSTER_UF_OPER)))
+			continue;
+		session_prefix(e->priv[k], (c->caps & CAP_MULTI_PREFIX) != 0,
+		    pfx);
+		if (chans->len > 0)
+			sbuf_add(chans, " ", 1);
+		sbuf_printf(chans, "%s%s", pfx, ch->name);
+	}
+}
 
 void
 cmd_whois(struct client *c, struct irc_msg *m)
@@ -100,8 +246,8 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	struct whois_copy w;
 	struct roster_user *u;
 	struct sbuf chans;
+	char modes[8];
 	int32_t slot;
-	unsigned k;
 
 	if (m->nparams == 0 || m->params[m->nparams > 1][0] == '\0') {
 		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
@@ -120,12 +266,8 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		    sizeof(w.away));
 		w.signon = u->signon;
 		w.last_msg = u->last_msg;
-		for (k = 0; k < u->nchans; k++) {
-			if (k > 0)
-				sbuf_add(&chans, " ", 1);
-			sbuf_adds(&chans, roster_chan(kd.roster,
-			    roster_user_ext(kd.roster, slot)->chans[k])->name);
-		}
+		w.flags = u->flags;
+		whois_chans(c, slot, &chans);
 	}
 	ctx_roster_unlock();
 	if (slot < 0) {
@@ -139,9 +281,18 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	reply(c, RPL_WHOISUSER, "%s %s %s * :%s", w.nick, w.user, w.host,
 	    w.real);
 	if (chans.len > 0)
-		reply(c, RPL_WHOISCHANNELS, "%s :%s", w.nick, chans.p);
+		reply_list(c, RPL_WHOISCHANNELS, w.nick, chans.p);
 	reply(c, RPL_WHOISSERVER, "%s %s :%s", w.nick, kd.cfg.server_name,
 	    kd.cfg.server_info);
+	if (w.flags & ROSTER_UF_OPER)
+		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", w.nick);
+	if (w.flags & ROSTER_UF_BOT)
+		reply(c, RPL_WHOISBOT, "%s :is a bot", w.nick);
+	if (slot == c->slot || (c->umodes & ROSTER_UF_OPER)) {
+		umode_string(w.flags, modes, sizeof(modes));
+		reply(c, RPL_WHOISMODES, "%s :is using modes %s", w.nick,
+		    modes);
+	}
 	if (w.away[0] != '\0')
 		reply(c, RPL_AWAY, "%s :%s", w.nick, w.away);
 	reply(c, RPL_WHOISIDLE, "%s %lld %lld :seconds idle, signon time",
@@ -150,10 +301,18 @@ cmd_whois(struct client *c, struct irc_msg *m)
 	sbuf_free(&chans);
 }
 
+#define WHOWAS_MAX_REPLY	10	/* entries one WHOWAS shows */
+
 void
 cmd_whowas(struct client *c, struct irc_msg *m)
 {
+	struct roster_whowas w[WHOWAS_MAX_REPLY];
+	char when[64];
 	const char *nick;
+	unsigned n = 0, want = WHOWAS_MAX_REPLY, i;
+	long v;
+	struct tm tm;
+	time_t t;
 
 	if (m->nparams == 0 || m->params[0][0] == '\0') {
 		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
@@ -161,27 +320,61 @@ cmd_whowas(struct client *c, struct irc_msg *m)
 	}
 	nick = utf8_valid(m->params[0], strlen(m->params[0])) ? m->params[0] :
 	    "*";
-	reply(c, ERR_WASNOSUCHNICK, "%.*s :There was no such nickname",
-	    NICK_MAX, nick);
+	if (m->nparams > 1 && (v = strtol(m->params[1], NULL, 10)) > 0 &&
+	    v < WHOWAS_MAX_REPLY)
+		want = (unsigned)v;
+	ctx_roster_lock();
+	while (n < want && roster_whowas_get(kd.roster, m->params[0], n,
+	    &w[n]) == 0)
+		n++;
+	ctx_roster_unlock();
+	if (n == 0)
+		reply(c, ERR_WASNOSUCHNICK, "%.*s :There was no such nickname",
+		    NICK_MAX, nick);
+	for (i = 0; i < n; i++) {
+		reply(c, RPL_WHOWASUSER, "%s %s %s * :%s", w[i].nick,
+		    w[i].user, w[i].host, w[i].realname);
+		t = (time_t)w[i].when;
+		if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof(when),
+		    "%a %b %d %H:%M:%S %Y UTC", &tm) == 0)
+			snprintf(when, sizeof(when), "%lld", (long long)t);
+		reply(c, RPL_WHOISSERVER, "%s %s :%s", w[i].nick,
+		    kd.cfg.server_name, when);
+	}
 	reply(c, RPL_ENDOFWHOWAS, "%.*s :End of WHOWAS", NICK_MAX, nick);
 }
 
 void
 cmd_away(struct client *c, struct irc_msg *m)
 {
+	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
 	const char *msg = m->nparams > 0 ? m->params[0] : "";
 	size_t l = utf8_prefix(msg, strlen(msg), AWAY_MAX);
-	char buf[AWAY_MAX + 1];
+	char buf[AWAY_MAX + 1], line[IRC_LINE_MAX * 2];
+	unsigned n;
+	int len;
 
 	memcpy(buf, msg, l);
 	buf[l] = '\0';
 	ctx_roster_lock();
 	roster_user_set_away(kd.roster, c->slot, buf);
+	n = session_channels(c->slot, ch);
 	ctx_roster_unlock();
 	if (buf[0] == '\0')
 		reply(c, RPL_UNAWAY, ":You are no longer marked as being away");
 	else
 		reply(c, RPL_NOWAWAY, ":You have been marked as being away");
+	/* away-notify: the channels; extended-monitor: the watchers */
+	if (buf[0] != '\0')
+		len = snprintf(line, sizeof(line), ":%s AWAY :%s", c->prefix,
+		    buf);
+	else
+		len = snprintf(line, sizeof(line), ":%s AWAY", c->prefix);
+	if (len > 0 && (size_t)len > IRC_LINE_MAX - 2)
+		len = (int)utf8_prefix(line, (size_t)len, IRC_LINE_MAX - 2);
+	if (len > 0)
+		send_multi(c, ch, n, &(struct out_line){ .kind = FRAME_K_AWAY,
+		    .flags = FRAME_M_ALL, .line = line, .len = (size_t)len });
 }
 
 void
@@ -289,19 +482,4 @@ cmd_userhost(struct client *c, struct irc_msg *m)
 	ctx_roster_unlock();
 	reply(c, RPL_USERHOST, ":%s", out.len ? out.p : "");
 	sbuf_free(&out);
-}
-
-void
-cmd_oper(struct client *c, struct irc_msg *m)
-{
-	(void)m;
-	reply(c, ERR_NOOPERHOST, ":No O-lines for your host");
-}
-
-void
-cmd_kill(struct client *c, struct irc_msg *m)
-{
-	(void)m;
-	reply(c, ERR_NOPRIVILEGES, ":Permission Denied- You're not an IRC "
-	    "operator");
 }

@@ -1,6 +1,7 @@
 /*
- * cmd_reg.c -- connection registration (CAP, PASS, NICK, USER), PING/PONG,
- * QUIT and nick changes.  The welcome burst is the session module's.
+ * cmd_reg.c -- connection registration (PASS, NICK, USER), PING/PONG,
+ * QUIT, nick changes and SETNAME.  CAP is cmd_cap.c's, the welcome burst the
+ * session module's.
  *
  * A nick is claimed in the roster the moment NICK is accepted, registered
  * or not, so two workers racing for one nick get exactly one winner: the
@@ -20,130 +21,14 @@
 #include "session.h"
 #include "valid.h"
 
-static const struct {
-	const char	*name;
-	uint8_t		 bit;
-} cap_table[] = {
-	{ "echo-message", CAP_ECHO_MESSAGE },
-	{ "message-tags", CAP_MESSAGE_TAGS },
-	{ "multi-prefix", CAP_MULTI_PREFIX },
-	{ "server-time", CAP_SERVER_TIME },
-};
-#define NCAPS	(sizeof(cap_table) / sizeof(cap_table[0]))
-
-/* Append word to a space-separated list in buf (bufsz bytes). */
-static void
-list_add(char *buf, size_t bufsz, const char *word)
-{
-	size_t n = strlen(buf);
-
-	snprintf(buf + n, bufsz - n, "%s%s", n ? " " : "", word);
-}
-
-/* --- CAP ----------------------------------------------------------------- */
-
-static void
-cap_ls(struct client *c, struct irc_msg *m)
-{
-	char list[256] = "";
-	size_t i;
-
-	if (m->nparams > 1 && atoi(m->params[1]) >= 302)
-		c->flags |= CF_CAP_302;
-	for (i = 0; i < NCAPS; i++)
-		list_add(list, sizeof(list), cap_table[i].name);
-	client_sendf(c, ":%s CAP %s LS :%s", kd.cfg.server_name,
-	    c->nick[0] ? c->nick : "*", list);
-}
-
-static void
-cap_list(struct client *c)
-{
-	char list[256] = "";
-	size_t i;
-
-	for (i = 0; i < NCAPS; i++)
-		if (c->caps & cap_table[i].bit)
-			list_add(list, sizeof(list), cap_table[i].name);
-	client_sendf(c, ":%s CAP %s LIST :%s", kd.cfg.server_name,
-	    c->nick[0] ? c->nick : "*", list);
-}
-
-static void
-cap_req(struct client *c, struct irc_msg *m)
-{
-	char buf[IRC_LINE_MAX], *tok, *save = NULL;
-	const char *req = m->nparams > 1 ? m->params[1] : "";
-	uint8_t add = 0, del = 0;
-	size_t i;
-
-	snprintf(buf, sizeof(buf), "%s", req);
-	for (tok = strtok_r(buf, " ", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ", &save)) {
-		int neg = tok[0] == '-';
-		for (i = 0; i < NCAPS; i++)
-			if (strcmp(tok + neg, cap_table[i].name) == 0)
-				break;
-		if (i == NCAPS) {
-			client_sendf(c, ":%s CAP %s NAK :%s",
-			    kd.cfg.server_name, c->nick[0] ? c->nick : "*",
-			    req);
-			return;
-		}
-		if (neg)
-			del |= cap_table[i].bit;
-		else
-			add |= cap_table[i].bit;
-	}
-	c->caps = (uint8_t)((c->caps | add) & ~del);
-	client_sendf(c, ":%s CAP %s ACK :%s", kd.cfg.server_name,
-	    c->nick[0] ? c->nick : "*", req);
-}
-
-void
-cmd_cap(struct client *c, struct irc_msg *m)
-{
-	const char *sub = m->params[0];
-
-	if (strcasecmp(sub, "LS") == 0) {
-		if (c->state == CL_UNREG)
-			c->flags |= CF_CAP_NEG;
-		cap_ls(c, m);
-	} else if (strcasecmp(sub, "LIST") == 0)
-		cap_list(c);
-	else if (strcasecmp(sub, "REQ") == 0) {
-		if (c->state == CL_UNREG)
-			c->flags |= CF_CAP_NEG;
-		cap_req(c, m);
-	} else if (strcasecmp(sub, "END") == 0) {
-		if (c->state == CL_UNREG && (c->flags & CF_CAP_NEG)) {
-			c->flags &= ~(uint32_t)CF_CAP_NEG;
-			session_try_register(c);
-		}
-	} else
-		reply(c, ERR_INVALIDCAPCMD, "%.32s :Invalid CAP command", sub);
-}
-
 /* --- PASS, NICK, USER ---------------------------------------------------- */
-
-/* Compare without an early exit, so timing does not leak the password. */
-static int
-password_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i;
-	unsigned char d = (unsigned char)(la != lb);
-
-	for (i = 0; i < la; i++)
-		d |= (unsigned char)(a[i] ^ b[i < lb ? i : 0]);
-	return d == 0;
-}
 
 void
 cmd_pass(struct client *c, struct irc_msg *m)
 {
 	c->flags |= CF_GOT_PASS;
 	if (kd.cfg.password[0] == '\0' ||
-	    password_equal(m->params[0], kd.cfg.password))
+	    str_equal_ct(m->params[0], kd.cfg.password))
 		c->flags |= CF_PASS_OK;
 	else
 		c->flags &= ~(uint32_t)CF_PASS_OK;
@@ -160,12 +45,32 @@ nick_change(struct client *c, const char *nick, struct frame_multi_chan *ch,
 	if (len < 0 || (size_t)len >= sizeof(line))
 		return;
 	client_sendf(c, "%s", line);
-	if (n > 0)
-		send_multi(c->slot, c->gen, FRAME_K_NICK, ch, n, line,
-		    (size_t)len);
+	/* to every worker: MONITOR watchers of either nick hear of it */
+	send_multi(c, ch, n, &(struct out_line){ .kind = FRAME_K_NICK,
+	    .flags = FRAME_M_ALL, .line = line, .len = (size_t)len });
 	log_info("nick change: %s -> %s", c->nick, nick);
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	client_set_prefix(c);
+}
+
+/* A channel where c is banned and has no voice: it may not change its
+ * nick (Solanum's rule), so a ban cannot be dodged by a new nick.  The
+ * channel's name into chan, or 0.  Lock held. */
+static int
+banned_somewhere(struct client *c, char *chan, size_t chansz)
+{
+	struct roster_user *u = roster_user(kd.roster, c->slot);
+	struct roster_user_ext *e = roster_user_ext(kd.roster, c->slot);
+	unsigned k;
+
+	for (k = 0; u != NULL && k < u->nchans && k < CHANS_PER_USER_MAX; k++)
+		if (e->priv[k] == 0 && roster_banned(kd.roster, c->slot,
+		    e->chans[k])) {
+			snprintf(chan, chansz, "%s",
+			    roster_chan(kd.roster, e->chans[k])->name);
+			return 1;
+		}
+	return 0;
 }
 
 void
@@ -173,7 +78,8 @@ cmd_nick(struct client *c, struct irc_msg *m)
 {
 	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
 	const char *nick = m->nparams > 0 ? m->params[0] : "";
-	enum roster_err rc;
+	char banned[CHAN_MAX + 1];
+	enum roster_err rc = ROSTER_OK;
 	unsigned n = 0;
 
 	if (*nick == '\0') {
@@ -193,11 +99,23 @@ cmd_nick(struct client *c, struct irc_msg *m)
 	}
 	if (strcmp(nick, c->nick) == 0)
 		return;
+	banned[0] = '\0';
 	ctx_roster_lock();
-	rc = roster_user_set_nick(kd.roster, c->slot, nick);
+	if (c->state == CL_REG && banned_somewhere(c, banned, sizeof(banned)))
+		rc = ROSTER_NOT_FOUND;	/* refused below */
+	else {
+		if (c->state == CL_REG && irc_casecmp(nick, c->nick) != 0)
+			roster_whowas_add(kd.roster, c->slot, kd.now);
+		rc = roster_user_set_nick(kd.roster, c->slot, nick);
+	}
 	if (rc == ROSTER_OK && c->state == CL_REG)
 		n = session_channels(c->slot, ch);
 	ctx_roster_unlock();
+	if (banned[0] != '\0') {
+		reply(c, ERR_BANNICKCHANGE, "%s %s :Cannot change nickname "
+		    "while banned on channel", nick, banned);
+		return;
+	}
 	if (rc != ROSTER_OK) {
 		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use",
 		    nick);
@@ -225,6 +143,11 @@ cmd_user(struct client *c, struct irc_msg *m)
 		    *p == '-')
 			c->user[n++] = *p;
 	c->user[n] = '\0';
+	if (m->params[3][0] == '\0') {
+		reply(c, ERR_NEEDMOREPARAMS, "USER :Not enough parameters "
+		    "(the realname is empty)");
+		return;
+	}
 	if (n == 1)
 		snprintf(c->user, sizeof(c->user), "~user");
 	l = utf8_prefix(m->params[3], strlen(m->params[3]), REALNAME_MAX);
@@ -269,4 +192,34 @@ cmd_quit(struct client *c, struct irc_msg *m)
 	} else
 		snprintf(why, sizeof(why), "Client Quit");
 	client_close(c, why);
+}
+
+/* --- SETNAME (IRCv3 setname) ------------------------------------------- */
+
+void
+cmd_setname(struct client *c, struct irc_msg *m)
+{
+	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
+	const char *real = m->params[0];
+	char line[IRC_LINE_MAX];
+	unsigned n;
+	int len;
+
+	if (*real == '\0' || strlen(real) > REALNAME_MAX) {
+		client_sendf(c, ":%s FAIL SETNAME INVALID_REALNAME :%s",
+		    kd.cfg.server_name, *real == '\0' ? "Realname is empty" :
+		    "Realname is longer than NAMELEN");
+		return;
+	}
+	ctx_roster_lock();
+	roster_user_set_realname(kd.roster, c->slot, real);
+	n = session_channels(c->slot, ch);
+	ctx_roster_unlock();
+	len = snprintf(line, sizeof(line), ":%s SETNAME :%s", c->prefix, real);
+	if (len <= 0 || (size_t)len > IRC_LINE_MAX - 2)
+		return;
+	if (c->caps & CAP_SETNAME)
+		client_sendf(c, "%s", line);
+	send_multi(c, ch, n, &(struct out_line){ .kind = FRAME_K_SETNAME,
+	    .flags = FRAME_M_ALL, .line = line, .len = (size_t)len });
 }

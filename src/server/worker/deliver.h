@@ -5,14 +5,16 @@
  * The message hot path takes no roster lock: a worker keeps, per channel
  * (roster index + generation), the list of ITS clients that are members,
  * in the order the relay delivered their JOINs.  A frame from the relay is
- * formatted once per variant (plain, server-time, client tags) and the
- * same bytes are queued to every local member.
+ * formatted once per variant (the tags a client asked for: server-time,
+ * message-tags; extended-join) and the same bytes are queued to every
+ * local member that takes that variant.
  *
  * refs counts local clients that are roster members (JOIN sent, PART not
  * yet sent): the first one subscribes this worker at the relay
  * (FRAME_F_SUB), the last one unsubscribes it (FRAME_F_UNSUB).  The member
- * list changes only when the client's own JOIN/PART comes back from the
- * relay, so every member sees exactly the messages ordered between them.
+ * list changes only when the client's own JOIN/PART (or KICK) comes back
+ * from the relay, so every member sees exactly the messages ordered
+ * between them.
  *
  * Frames leave through the ports the worker gives deliver_init (the relay
  * link in keochatd, a fake relay in the tests); a client's own JOIN coming
@@ -39,6 +41,21 @@ struct deliver_ops {
 	void	 *arg;
 };
 
+/* What a command puts in a routed frame, besides where it goes. */
+struct out_line {
+	enum frame_kind	 kind;
+	unsigned	 flags;		/* CHAN: FRAME_F_*, USER: FRAME_U_*,
+					 * MULTI: FRAME_M_* */
+	const char	*tags;		/* client-only tags, escaped */
+	size_t		 tagslen;
+	const char	*line;		/* ":src CMD ...", no CRLF */
+	size_t		 len;
+	const char	*ext;		/* JOIN: " account :realname" */
+	size_t		 extlen;
+	const char	*away;		/* JOIN: the joiner's away text */
+	size_t		 awaylen;
+};
+
 /* Set up kd.lchans for channel indexes [0, max_chans); 0 or -1. */
 int		 deliver_init(unsigned max_chans, const struct deliver_ops *ops);
 /* Free kd.lchans. */
@@ -56,22 +73,24 @@ void		 deliver_resync(void);
 /* Handle one routed frame from the relay; -1 when it is malformed. */
 int		 deliver_frame(const uint8_t *frame, size_t len);
 
-/* Build and send frames to the relay. */
-void		 send_chan(int32_t idx, uint32_t gen, const struct client *origin,
-		    enum frame_kind kind, unsigned flags, const char *tags,
-		    size_t tagslen, const char *line, size_t len);
-void		 send_user(uint8_t worker, int32_t slot, uint32_t gen,
-		    const struct client *origin, enum frame_kind kind,
-		    const char *tags, size_t tagslen, const char *line,
-		    size_t len);
-void		 send_multi(int32_t oslot, uint32_t ogen, enum frame_kind kind,
-		    const struct frame_multi_chan *ch, unsigned n,
-		    const char *line, size_t len);
+/* A message id as the msgid tag shows it (base 36); its length. */
+size_t		 deliver_msgid(char *out, size_t outsz, uint64_t id);
 
-/* Deliver a line to one local client right now (private messages between
- * two clients of this worker, echo-message); time_ms stamps server-time. */
-void		 deliver_direct(struct client *to, const char *tags,
-		    size_t tagslen, const char *line, size_t len,
-		    int64_t time_ms, int tagmsg);
+/* Frames to the relay, from origin (the stamp gets origin's label token
+ * and bot/oper flags).  send_all goes to every worker. */
+void		 send_chan(int32_t idx, uint32_t gen, struct client *origin,
+		    const struct out_line *o);
+void		 send_user(uint8_t worker, int32_t slot, uint32_t gen,
+		    struct client *origin, const struct out_line *o);
+void		 send_all(struct client *origin, const struct out_line *o);
+void		 send_multi(struct client *origin,
+		    const struct frame_multi_chan *ch, unsigned n,
+		    const struct out_line *o);
+/* The same for user slot/gen, sent by origin (NULL: no label). */
+void		 send_multi_for(int32_t slot, uint32_t gen,
+		    struct client *origin, const struct frame_multi_chan *ch,
+		    unsigned n, const struct out_line *o);
+void		 send_chanop(int32_t idx, uint32_t gen, struct client *origin,
+		    enum frame_chanop_kind op, const char *args, size_t len);
 
 #endif

@@ -236,8 +236,8 @@ link_frame(struct peer *p, const uint8_t *frame, size_t len, void *arg)
 		on_ack(k, frame, len);
 		return;
 	}
-	if ((type != FRAME_CHAN && type != FRAME_USER && type != FRAME_MULTI) ||
-	    frame_stamp_get(frame, len, &st) == -1) {
+	if ((type != FRAME_CHAN && type != FRAME_USER && type != FRAME_MULTI &&
+	    type != FRAME_LABELDONE) || frame_stamp_get(frame, len, &st) == -1) {
 		log_warnx("unexpected %s frame from the relay",
 		    frame_type_name((unsigned)type));
 		return;

@@ -14,7 +14,9 @@
 #include "client.h"
 #include "ctx.h"
 #include "deliver.h"
+#include "label.h"
 #include "log.h"
+#include "monitor.h"
 #include "numerics.h"
 #include "roster.h"
 #include "sbuf.h"
@@ -23,23 +25,31 @@
 
 /* --- the welcome burst ---------------------------------------------------- */
 
+/* RPL_ISUPPORT: at most 13 tokens a line (Modern IRC), in name order. */
 void
 session_isupport(struct client *c)
 {
 	char tok[3][IRC_LINE_MAX];
+	unsigned i;
 
-	snprintf(tok[0], sizeof(tok[0]), "AWAYLEN=%d CASEMAPPING=rfc1459 "
-	    "CHANLIMIT=#:%u CHANMODES=b,,,n CHANNELLEN=%d CHANTYPES=# "
-	    "HOSTLEN=%d LINELEN=%d MAXTARGETS=%d MODES=1 NETWORK=%s "
-	    "NICKLEN=%u", AWAY_MAX, kd.cfg.max_channels_per_client, CHAN_MAX,
-	    HOST_MAX, IRC_LINE_MAX, TARGETS_MAX, kd.cfg.network,
-	    kd.cfg.nicklen);
-	snprintf(tok[1], sizeof(tok[1]), "PREFIX=(o)@ SAFELIST STATUSMSG= "
-	    "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:%d,NOTICE:%d,"
-	    "TAGMSG:%d TOPICLEN=%d USERLEN=%d UTF8ONLY", TARGETS_MAX,
-	    TARGETS_MAX, TARGETS_MAX, TOPIC_MAX, USER_MAX);
-	reply(c, RPL_ISUPPORT, "%s :are supported by this server", tok[0]);
-	reply(c, RPL_ISUPPORT, "%s :are supported by this server", tok[1]);
+	snprintf(tok[0], sizeof(tok[0]), "AWAYLEN=%d BOT=B CASEMAPPING=rfc1459 "
+	    "CHANLIMIT=#:%u CHANMODES=beI,k,l,imnst CHANNELLEN=%d "
+	    "CHANTYPES=# ELIST= EXCEPTS=e HOSTLEN=%d INVEX=I KEYLEN=%d "
+	    "KICKLEN=%d", AWAY_MAX, kd.cfg.max_channels_per_client, CHAN_MAX,
+	    HOST_MAX, KEY_MAX, TOPIC_MAX);
+	snprintf(tok[1], sizeof(tok[1]), "LINELEN=%d MAXLIST=beI:%d "
+	    "MAXTARGETS=%d MODES=%d MONITOR=%d NAMELEN=%d NETWORK=%s "
+	    "NICKLEN=%u PREFIX=(ov)@+ SAFELIST STATUSMSG= TOPICLEN=%d "
+	    "USERLEN=%d", IRC_LINE_MAX, LIST_MAX, TARGETS_MAX, MODES_MAX,
+	    MONITOR_MAX, REALNAME_MAX, kd.cfg.network, kd.cfg.nicklen,
+	    TOPIC_MAX, USER_MAX);
+	snprintf(tok[2], sizeof(tok[2]), "TARGMAX=JOIN:,PART:,NAMES:,LIST:,"
+	    "KICK:%d,WHOIS:1,PRIVMSG:%d,NOTICE:%d,TAGMSG:%d,MONITOR: "
+	    "UTF8ONLY WHOX", TARGETS_MAX, TARGETS_MAX, TARGETS_MAX,
+	    TARGETS_MAX);
+	for (i = 0; i < 3; i++)
+		reply(c, RPL_ISUPPORT, "%s :are supported by this server",
+		    tok[i]);
 }
 
 void
@@ -70,9 +80,9 @@ session_lusers(struct client *c)
 	ctx_roster_lock();
 	roster_get_counts(kd.roster, &rc);
 	ctx_roster_unlock();
-	reply(c, RPL_LUSERCLIENT, ":There are %u users and 0 invisible on 1 "
-	    "servers", rc.registered);
-	reply(c, RPL_LUSEROP, "0 :operator(s) online");
+	reply(c, RPL_LUSERCLIENT, ":There are %u users and %u invisible on 1 "
+	    "servers", rc.registered - rc.invisible, rc.invisible);
+	reply(c, RPL_LUSEROP, "%u :operator(s) online", rc.opers);
 	if (rc.unregistered > 0)
 		reply(c, RPL_LUSERUNKNOWN, "%u :unknown connection(s)",
 		    rc.unregistered);
@@ -93,8 +103,8 @@ welcome(struct client *c)
 	reply(c, RPL_YOURHOST, ":Your host is %s, running version %s",
 	    kd.cfg.server_name, KEOCHATD_VERSION);
 	reply(c, RPL_CREATED, ":This server was created %s", kd.created);
-	reply(c, RPL_MYINFO, "%s %s i bn", kd.cfg.server_name,
-	    KEOCHATD_VERSION);
+	reply(c, RPL_MYINFO, "%s %s Biow beIiklmnostv beIklov",
+	    kd.cfg.server_name, KEOCHATD_VERSION);
 	session_isupport(c);
 	session_lusers(c);
 	session_motd(c);
@@ -108,7 +118,7 @@ autojoin(struct client *c)
 	snprintf(buf, sizeof(buf), "%s", kd.cfg.autojoin);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save))
-		session_join(c, tok);
+		session_join(c, tok, NULL);
 }
 
 void
@@ -138,36 +148,65 @@ session_try_register(struct client *c)
 	client_set_prefix(c);
 	log_info("[+] connected: %s (Active: %u)", c->nick, rc.registered);
 	welcome(c);
+	/* MONITOR: its watchers on every worker hear it came */
+	send_all(c, &(struct out_line){ .kind = FRAME_K_ONLINE,
+	    .line = c->prefix, .len = strlen(c->prefix) });
 	autojoin(c);
 }
 
 /* --- names and topics ---------------------------------------------------- */
 
-/* Nicks of a channel's members, space separated.  Lock held. */
+/* The prefix of a member in NAMES and WHO: the highest privilege, or
+ * all of them for multi-prefix clients. */
+void
+session_prefix(unsigned priv, int multi, char *out)
+{
+	size_t n = 0;
+
+	if (priv & MEMBER_OP)
+		out[n++] = '@';
+	if ((priv & MEMBER_VOICE) && (multi || n == 0))
+		out[n++] = '+';
+	out[n] = '\0';
+}
+
+/* The members of a channel as c sees them in 353, space separated: with
+ * prefixes, as nick!user@host for userhost-in-names; invisible users
+ * only when c is a member.  Lock held. */
 static void
-collect_names(int32_t idx, struct sbuf *sb)
+collect_names(int32_t idx, const struct client *c, int member, struct sbuf *sb)
 {
 	struct roster_user *u;
-	int32_t m;
+	char pfx[4];
+	int32_t m, slot;
 
 	for (m = roster_chan_first(kd.roster, idx); m >= 0;
 	    m = roster_member_next(kd.roster, m)) {
-		u = roster_user(kd.roster, roster_member_user(kd.roster, m));
-		if (u == NULL)
+		slot = roster_member_user(kd.roster, m);
+		if ((u = roster_user(kd.roster, slot)) == NULL)
 			continue;
+		if (!member && (u->flags & ROSTER_UF_INVISIBLE))
+			continue;
+		session_prefix((unsigned)roster_member_priv(kd.roster, slot,
+		    idx), (c->caps & CAP_MULTI_PREFIX) != 0, pfx);
 		if (sb->len > 0)
 			sbuf_add(sb, " ", 1);
-		sbuf_adds(sb, u->nick);
+		if (c->caps & CAP_USERHOST_NAMES)
+			sbuf_printf(sb, "%s%s!%s@%s", pfx, u->nick, u->user,
+			    u->host);
+		else
+			sbuf_printf(sb, "%s%s", pfx, u->nick);
 	}
 }
 
 static void
-names_reply(struct client *c, const char *name, struct sbuf *sb)
+names_reply(struct client *c, const char *name, int secret, struct sbuf *sb)
 {
 	char head[CHAN_MAX + 8];
 
 	if (sb->len > 0) {
-		snprintf(head, sizeof(head), "= %s", name);
+		snprintf(head, sizeof(head), "%c %s", secret ? '@' : '=',
+		    name);
 		reply_list(c, RPL_NAMREPLY, head, sb->p);
 	}
 	reply(c, RPL_ENDOFNAMES, "%s :End of /NAMES list", name);
@@ -177,19 +216,27 @@ void
 session_names(struct client *c, const char *name)
 {
 	char canon[CHAN_MAX + 1];
+	struct roster_chan *ch;
 	struct sbuf sb;
 	int32_t idx;
+	int member, secret = 0;
 
 	sbuf_init(&sb);
-	snprintf(canon, sizeof(canon), "%s", name);
+	snprintf(canon, sizeof(canon), "%.*s", CHAN_MAX,
+	    utf8_valid(name, strlen(name)) ? name : "*");
 	ctx_roster_lock();
 	if ((idx = roster_chan_find(kd.roster, name)) >= 0) {
-		snprintf(canon, sizeof(canon), "%s",
-		    roster_chan(kd.roster, idx)->name);
-		collect_names(idx, &sb);
+		ch = roster_chan(kd.roster, idx);
+		member = roster_is_member(kd.roster, c->slot, idx);
+		secret = (ch->modes & CMODE_SECRET) != 0;
+		/* a secret channel does not exist for those outside it */
+		if (member || !secret) {
+			snprintf(canon, sizeof(canon), "%s", ch->name);
+			collect_names(idx, c, member, &sb);
+		}
 	}
 	ctx_roster_unlock();
-	names_reply(c, canon, &sb);
+	names_reply(c, canon, secret, &sb);
 	sbuf_free(&sb);
 }
 
@@ -247,6 +294,7 @@ session_join_info(struct client *c, int32_t idx, void *arg)
 {
 	struct topic_copy t;
 	struct sbuf sb;
+	int secret;
 
 	(void)arg;
 	sbuf_init(&sb);
@@ -255,23 +303,67 @@ session_join_info(struct client *c, int32_t idx, void *arg)
 		ctx_roster_unlock();
 		return;
 	}
-	collect_names(idx, &sb);
+	secret = (roster_chan(kd.roster, idx)->modes & CMODE_SECRET) != 0;
+	collect_names(idx, c, 1, &sb);
 	ctx_roster_unlock();
 	topic_reply(c, &t, 1);
-	names_reply(c, t.name, &sb);
+	names_reply(c, t.name, secret, &sb);
 	sbuf_free(&sb);
 }
 
 /* --- JOIN / PART --------------------------------------------------------- */
 
-void
-session_join(struct client *c, const char *name)
+/* May c join the existing channel idx with key?  NULL, or the numeric
+ * that refuses it (its text in *why).  An INVITE (used up by the join)
+ * or a +I match lets c past +i and the bans, as in ngircd; +k and +l
+ * hold for everyone.  Lock held. */
+static const char *
+join_refused(struct client *c, int32_t idx, const char *key,
+    const char **why)
 {
-	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX];
-	enum roster_err rc;
+	struct roster_chan *ch = roster_chan(kd.roster, idx);
+	int invited, took;
+
+	took = roster_invite_take(kd.roster, idx, c->slot);
+	invited = took || roster_list_match(kd.roster, idx, 'I', c->prefix);
+	*why = NULL;
+	if (!invited && roster_list_match(kd.roster, idx, 'b', c->prefix) &&
+	    !roster_list_match(kd.roster, idx, 'e', c->prefix))
+		*why = ERR_BANNEDFROMCHAN;
+	else if (!invited && (ch->modes & CMODE_INVITE))
+		*why = ERR_INVITEONLYCHAN;
+	else if (ch->key[0] != '\0' && (key == NULL ||
+	    strcmp(key, ch->key) != 0))
+		*why = ERR_BADCHANNELKEY;
+	else if (ch->limit != 0 && ch->nmembers >= ch->limit)
+		*why = ERR_CHANNELISFULL;
+	if (*why != NULL && took)
+		roster_invite_add(kd.roster, idx, c->slot);	/* kept */
+	return *why;
+}
+
+static void
+join_refusal(struct client *c, const char *num, const char *name)
+{
+	const char *text = strcmp(num, ERR_BANNEDFROMCHAN) == 0 ?
+	    "Cannot join channel (+b)" : strcmp(num, ERR_INVITEONLYCHAN) ==
+	    0 ? "Cannot join channel (+i)" : strcmp(num, ERR_BADCHANNELKEY) ==
+	    0 ? "Cannot join channel (+k)" : "Cannot join channel (+l)";
+
+	reply(c, num, "%s :%s", name, text);
+}
+
+void
+session_join(struct client *c, const char *name, const char *key)
+{
+	char canon[CHAN_MAX + 1], line[IRC_LINE_MAX], ext[IRC_LINE_MAX];
+	char away[AWAY_MAX + 1];
+	struct roster_user_ext *e;
+	const char *refused = NULL;
+	enum roster_err rc = ROSTER_OK;
 	int32_t idx;
 	uint32_t gen = 0;
-	int created, len;
+	int created, len, extlen = 0;
 
 	if (chan_check(name) != NAME_OK) {
 		reply(c, ERR_NOSUCHCHANNEL, "%.*s :No such channel (%s)",
@@ -279,15 +371,32 @@ session_join(struct client *c, const char *name)
 		    name_strerror(chan_check(name)));
 		return;
 	}
+	away[0] = '\0';
 	ctx_roster_lock();
-	rc = roster_join(kd.roster, c->slot, name,
-	    kd.cfg.max_channels_per_client, kd.now, &idx, &created);
-	if (rc == ROSTER_OK) {
+	if ((idx = roster_chan_find(kd.roster, name)) >= 0) {
+		if (roster_is_member(kd.roster, c->slot, idx))
+			rc = ROSTER_ALREADY_ON;
+		else if (join_refused(c, idx, key, &refused) != NULL)
+			snprintf(canon, sizeof(canon), "%s",
+			    roster_chan(kd.roster, idx)->name);
+	}
+	if (rc == ROSTER_OK && refused == NULL)
+		rc = roster_join(kd.roster, c->slot, name,
+		    kd.cfg.max_channels_per_client, kd.now, &idx, &created);
+	if (rc == ROSTER_OK && refused == NULL) {
 		gen = roster_chan(kd.roster, idx)->gen;
 		snprintf(canon, sizeof(canon), "%s",
 		    roster_chan(kd.roster, idx)->name);
+		e = roster_user_ext(kd.roster, c->slot);
+		extlen = snprintf(ext, sizeof(ext), " * :%s", e->realname);
+		if (roster_user(kd.roster, c->slot)->flags & ROSTER_UF_AWAY)
+			snprintf(away, sizeof(away), "%s", e->away);
 	}
 	ctx_roster_unlock();
+	if (refused != NULL) {
+		join_refusal(c, refused, canon);
+		return;
+	}
 	switch (rc) {
 	case ROSTER_OK:
 		break;
@@ -303,8 +412,13 @@ session_join(struct client *c, const char *name)
 		return;
 	}
 	len = snprintf(line, sizeof(line), ":%s JOIN %s", c->prefix, canon);
-	send_chan(idx, gen, c, FRAME_K_JOIN, lchan_ref(idx, gen), NULL, 0,
-	    line, (size_t)len);
+	if (extlen < 0 || (size_t)len + (size_t)extlen > IRC_LINE_MAX - 2)
+		extlen = (int)utf8_prefix(ext, strlen(ext), IRC_LINE_MAX - 2 -
+		    (size_t)len);
+	send_chan(idx, gen, c, &(struct out_line){ .kind = FRAME_K_JOIN,
+	    .flags = lchan_ref(idx, gen), .line = line, .len = (size_t)len,
+	    .ext = ext, .extlen = (size_t)extlen, .away = away,
+	    .awaylen = strlen(away) });
 }
 
 void
@@ -340,8 +454,8 @@ session_part(struct client *c, const char *name, const char *reason)
 	} else
 		len = snprintf(line, sizeof(line), ":%s PART %s", c->prefix,
 		    canon);
-	send_chan(idx, gen, c, FRAME_K_PART, lchan_unref(idx, gen), NULL, 0,
-	    line, (size_t)len);
+	send_chan(idx, gen, c, &(struct out_line){ .kind = FRAME_K_PART,
+	    .flags = lchan_unref(idx, gen), .line = line, .len = (size_t)len });
 }
 
 void
@@ -399,6 +513,8 @@ session_gone(struct client *c, const char *reason)
 		registered = roster_user(kd.roster, c->slot)->state ==
 		    ROSTER_REG;
 		n = session_channels(c->slot, ch);
+		if (registered)
+			roster_whowas_add(kd.roster, c->slot, kd.now);
 		roster_user_free(kd.roster, c->slot);
 	}
 	roster_get_counts(kd.roster, &rc);
@@ -407,13 +523,16 @@ session_gone(struct client *c, const char *reason)
 		ch[i].flags = (uint8_t)lchan_unref((int32_t)ch[i].chan,
 		    ch[i].gen);
 	lchan_forget(c);
+	monitor_clear(c);
+	label_free(c);
 	if (!registered)
 		return;
 	len = snprintf(line, sizeof(line), ":%s QUIT :%s", c->prefix, reason);
 	if (len > 0 && (size_t)len >= sizeof(line) - 2)
 		len = (int)utf8_prefix(line, strlen(line), IRC_LINE_MAX - 2);
-	if (n > 0 && len > 0)
-		send_multi(c->slot, c->gen, FRAME_K_QUIT, ch, n, line,
-		    (size_t)len);
+	/* to every worker: MONITOR watchers hear of it too */
+	if (len > 0)
+		send_multi(c, ch, n, &(struct out_line){ .kind = FRAME_K_QUIT,
+		    .flags = FRAME_M_ALL, .line = line, .len = (size_t)len });
 	log_info("[-] disconnected: %s (Active: %u)", c->nick, rc.registered);
 }

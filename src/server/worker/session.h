@@ -26,8 +26,10 @@ void		 session_isupport(struct client *c);
 void		 session_lusers(struct client *c);
 void		 session_motd(struct client *c);
 
-/* JOIN one channel (a command or autojoin); PART one. */
-void		 session_join(struct client *c, const char *name);
+/* JOIN one channel (a command or autojoin) with key (NULL for none):
+ * the checks of +b, +i, +k and +l; PART one. */
+void		 session_join(struct client *c, const char *name,
+		    const char *key);
 void		 session_part(struct client *c, const char *name,
 		    const char *reason);
 /* PART every channel (JOIN 0). */
@@ -39,6 +41,10 @@ void		 session_names(struct client *c, const char *name);
 /* 331 or 332/333 for channel chan; quiet: nothing when there is no topic.
  * Takes the roster lock; -1 when the channel is gone. */
 int		 session_topic(struct client *c, int32_t chan, int quiet);
+
+/* The prefix chars of privileges priv (MEMBER_*) into out (3 bytes):
+ * the highest, or all with multi. */
+void		 session_prefix(unsigned priv, int multi, char *out);
 
 /* The user's channels, for a QUIT or NICK that goes to all of them.
  * Caller holds the roster lock.  Returns how many of ch are filled. */

@@ -42,8 +42,10 @@
 #include "deliver.h"
 #include "ev.h"
 #include "frame.h"
+#include "label.h"
 #include "link.h"
 #include "log.h"
+#include "monitor.h"
 #include "peer.h"
 #include "roster.h"
 #include "session.h"
@@ -390,7 +392,7 @@ to_relay_sync(const void *frame, size_t len, void *arg)
 }
 
 static const struct client_hooks client_hooks = {
-	dispatch_line, session_gone
+	dispatch_line, session_gone, label_capture
 };
 static const struct deliver_ops deliver_ops = {
 	to_relay, to_relay_sync, session_join_info, NULL
@@ -401,11 +403,13 @@ static const struct link_cb link_cb = {
 
 /* --- the loop's jobs ------------------------------------------------------------- */
 
+/* Count the registered; answer a labeled response held too long. */
 static void
 count_reg(struct client *c, void *arg)
 {
 	if (c->state == CL_REG)
 		(*(unsigned *)arg)++;
+	label_tick(c, kd.now_ms);
 }
 
 /* Once a second: timeouts, the heartbeat, READY once the relay is there. */
@@ -479,6 +483,7 @@ worker_init(void)
 	ctx_child_init(ctl_frame, NULL);
 	if (client_table_init(kd.cfg.max_clients, &client_hooks) == -1 ||
 	    deliver_init(kd.cfg.max_channels, &deliver_ops) == -1 ||
+	    monitor_init(kd.cfg.max_clients) == -1 ||
 	    link_init(&link_cb) == -1)
 		fatalx("out of memory");
 	W.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
