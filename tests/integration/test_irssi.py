@@ -1,15 +1,32 @@
 """A real IRC client that no one here wrote: Debian's irssi, driven through
-a pseudo-terminal, registers with keochatd, joins #lobby, sends a line a
-test client receives, and receives lines (read back from irssi's own log
-files)."""
+a pseudo-terminal.  It registers with keochatd, chats (lines read back
+from irssi's own log files), syncs a join, and as a channel operator sets
++m, bans and kicks a member that a test client watches.
+
+irssi's channel sync: after a join irssi asks MODE #chan, WHO #chan (in
+the WHOX form "%tcuhnfdar,743" when the server offers WHOX) and MODE
+#chan b, one after the other, and says "Join to #chan was synced in N
+secs" when the last is answered.  Its own flood queue sends those
+queries only after 2.2 s without any command (cmd_queue_speed) once the
+five commands of its registration burst are spent (cmds_max_at_once),
+which alone makes a sync take 10 s or more against any server (ngircd
+too).  The sync test turns that queue off, so what it measures is the
+server: every query must be answered within a fraction of a second and
+irssi must report the channel synced at once (its queue ticks every
+500 ms, so three queries take it about 1.5 s).
+"""
 import os
 import pty
+import re
+import select
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import termios
 import threading
+import time
 import fcntl
 import struct
 
@@ -19,22 +36,100 @@ from kctest import *  # noqa: E402,F401,F403
 IRSSI = shutil.which("irssi")
 
 
+class Recorder:
+    """A TCP relay between a client and the server that timestamps every
+    line, both ways, for the checks on how fast queries were answered."""
+
+    def __init__(self, port):
+        self.port = port
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(1)
+        self.listen_port = self.ls.getsockname()[1]
+        self.lines = []           # (monotonic time, ">" or "<", text)
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _pipe(self, a, b, way):
+        buf = b""
+        while True:
+            try:
+                d = a.recv(65536)
+            except OSError:
+                break
+            if not d:
+                break
+            buf += d
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                with self.lock:
+                    self.lines.append((time.monotonic(), way,
+                                       line.rstrip(b"\r").decode(
+                                           "utf-8", "replace")))
+            try:
+                b.sendall(d)
+            except OSError:
+                break
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _accept(self):
+        try:
+            c, _ = self.ls.accept()
+        except OSError:
+            return
+        s = socket.create_connection(("127.0.0.1", self.port))
+        threading.Thread(target=self._pipe, args=(c, s, ">"),
+                         daemon=True).start()
+        threading.Thread(target=self._pipe, args=(s, c, "<"),
+                         daemon=True).start()
+
+    def first(self, way, pattern, after=0.0):
+        rx = re.compile(pattern)
+        with self.lock:
+            for t, w, line in self.lines:
+                if w == way and t >= after and rx.search(line):
+                    return t, line
+        return None
+
+    def close(self):
+        self.ls.close()
+
+
 class Irssi:
-    def __init__(self, port, home):
+    """irssi in a pty with a private home: it connects at once, autojoins
+    channels, logs every window (autolog) and everything together
+    (all.log); lines typed at it are commands.  tuned: its flood queue
+    off (see the top of this file)."""
+
+    def __init__(self, port, home, nick="irssiuser", channels=(),
+                 tuned=False):
         self.home = home
         self.logs = os.path.join(home, "logs")
+        self.all = os.path.join(home, "all.log")
+        chans = ", ".join('{ name = "%s"; chatnet = "kc"; autojoin = "yes"; }'
+                          % c for c in channels)
+        flood = ('"irc/core" = { cmd_queue_speed = "0"; '
+                 'cmds_max_at_once = "100"; };' if tuned else "")
         with open(os.path.join(home, "config"), "w") as f:
             f.write("""
 servers = ( { address = "127.0.0.1"; chatnet = "kc"; port = "%d";
               autoconnect = "yes"; use_tls = "no"; } );
 chatnets = { kc = { type = "IRC"; }; };
+channels = ( %s );
 settings = {
   core = { real_name = "Irssi Tester"; user_name = "irssi";
-           nick = "irssiuser"; };
+           nick = "%s"; };
   "fe-common/core" = { autolog = "yes"; autolog_level = "all";
                        autolog_path = "%s/$tag/$0.log"; };
+  %s
 };
-""" % (port, self.logs))
+""" % (port, chans, nick, self.logs, flood))
+        with open(os.path.join(home, "startup"), "w") as f:
+            f.write("/log open %s ALL\n" % self.all)
         self.out = b""
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
@@ -65,6 +160,18 @@ settings = {
                 return f.read()
         except OSError:
             return ""
+
+    def all_log(self):
+        try:
+            with open(self.all, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_log(self, pattern, timeout=10):
+        rx = re.compile(pattern)
+        return wait_for(lambda: rx.search(self.all_log()), timeout,
+                        "irssi to log /%s/" % pattern)
 
     def stop(self):
         try:
@@ -105,6 +212,87 @@ def irssi_registers_and_chats():
         irc.stop()
         shutil.rmtree(home, ignore_errors=True)
     s.stop()
+
+
+def watcher_on(s, chan, nick="watch"):
+    w = s.connect(nick, autojoin=False)
+    w.send("JOIN %s" % chan)
+    w.expect(r" 366 %s %s " % (nick, re.escape(chan)))
+    return w
+
+
+@case
+def irssi_syncs_a_join_at_once():
+    if IRSSI is None:
+        raise Skip("irssi is not installed")
+    s = Server(opts={"autojoin": ""})
+    rec = Recorder(s.port)
+    home = tempfile.mkdtemp(prefix="kc-irssi-")
+    irc = Irssi(rec.listen_port, home, "irs", ["#sync"], tuned=True)
+    try:
+        m = irc.wait_log(r"Join to #sync was synced in (\d+) secs", 20)
+        secs = int(m.group(1))
+        join = rec.first("<", r"^(@\S+ )?:irs!\S+ JOIN #sync")
+        check(join is not None, "irssi never saw its JOIN")
+        # each of irssi's queries, and how long keochatd took to answer
+        steps = [(r"^MODE #sync$", r" 329 irs #sync \d+$"),
+                 (r"^WHO #sync %tcuhnfdar,743$", r" 315 irs #sync "),
+                 (r"^MODE #sync b$", r" 368 irs #sync ")]
+        last = join[0]
+        for ask, done in steps:
+            q = rec.first(">", ask, last)
+            check(q is not None, "irssi did not send /%s/" % ask)
+            a = rec.first("<", done, q[0])
+            check(a is not None, "no answer /%s/ to %s" % (done, q[1]))
+            diag("%-28s answered in %.1f ms" % (q[1], (a[0] - q[0]) * 1000))
+            check(a[0] - q[0] < 0.5 * SLOW, "%s took %.3fs to answer" %
+                  (q[1], a[0] - q[0]))
+            last = a[0]
+        # a WHOX reply with irssi's token for every member
+        check(rec.first("<", r" 354 irs 743 #sync ~irssi 127\.0\.0\.1 irs "
+                        r"H@ 0 0 :Irssi Tester$") is not None,
+              "no WHOX 354 line irssi can read")
+        diag("irssi: synced in %d secs; JOIN to last answer %.2fs" %
+             (secs, last - join[0]))
+        check(secs <= 2, "irssi took %d secs to sync" % secs)
+        check(last - join[0] < 3.0 * SLOW, "sync took %.2fs" %
+              (last - join[0]))
+    finally:
+        irc.stop()
+        rec.close()
+        shutil.rmtree(home, ignore_errors=True)
+    s.stop()
+
+
+@case
+def irssi_gets_op_sets_modes_bans_and_kicks():
+    if IRSSI is None:
+        raise Skip("irssi is not installed")
+    s = Server(opts={"autojoin": ""})
+    home = tempfile.mkdtemp(prefix="kc-irssi-")
+    irc = Irssi(s.port, home, "irs", ["#irssi"])
+    try:
+        irc.wait_log(r"Join to #irssi was synced", 20)
+        w = watcher_on(s, "#irssi")
+        w.send("NAMES #irssi")
+        w.expect(r" 353 watch = #irssi :@irs watch$")     # irssi is op
+        irc.type("/mode #irssi +m")
+        w.expect(r"^(@\S+ )?:irs!~irssi@127\.0\.0\.1 MODE #irssi \+m$")
+        irc.wait_log(r"mode/#irssi \[\+m\] by irs")
+        irc.type("/mode #irssi +b watch!*@*")
+        w.expect(r":irs!\S+ MODE #irssi \+b watch!\*@\*$")
+        w.send("PRIVMSG #irssi :can I speak?")
+        w.expect(r" 404 watch #irssi :Cannot send to channel")
+        irc.type("/kick #irssi watch out you go")
+        w.expect(r":irs!\S+ KICK #irssi watch :out you go$")
+        irc.wait_log(r"watch was kicked from #irssi by irs \[out you go\]")
+        w.send("JOIN #irssi")
+        w.expect(r" 474 watch #irssi :Cannot join channel \(\+b\)$")
+    finally:
+        irc.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    s.stop()
+
 
 
 run()
