@@ -573,8 +573,21 @@ wh_connect(unsigned w, const char *host)
 struct wh_conn *
 wh_register(unsigned w, const char *nick)
 {
+	return wh_register_caps(w, nick, NULL);
+}
+
+struct wh_conn *
+wh_register_caps(unsigned w, const char *nick, const char *caps)
+{
 	struct wh_conn *k = wh_connect(w, "10.0.0.1");
 
+	if (caps != NULL) {
+		wh_feed(k, "CAP LS 302");
+		wh_feed(k, "CAP REQ :%s", caps);
+		if (!wh_seek(k, " CAP \\* ACK "))
+			die("the capabilities were refused");
+		wh_feed(k, "CAP END");
+	}
 	wh_feed(k, "NICK %s", nick);
 	wh_feed(k, "USER %s 0 * :Real %s", nick, nick);
 	if (!wh_seek(k, " 376 | 422 "))

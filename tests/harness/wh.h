@@ -45,6 +45,10 @@ struct wh_conn	*wh_connect(unsigned w, const char *host);
 /* A connection on worker w registered as nick (USER nick 0 * :Real),
  * its welcome burst read and thrown away. */
 struct wh_conn	*wh_register(unsigned w, const char *nick);
+/* The same, with the capabilities caps (space-separated) negotiated
+ * first (CAP LS 302, so cap-notify too). */
+struct wh_conn	*wh_register_caps(unsigned w, const char *nick,
+		    const char *caps);
 /* Bytes from the client as they are (no CRLF added), then turns until
  * nothing moves. */
 void		 wh_feed_raw(struct wh_conn *c, const void *p, size_t n);

@@ -11,11 +11,7 @@
 #include "unit.h"
 #include "client.h"
 #include "ctx.h"
-#include "wh.h"
-
-#define SEEK(c, re)	assert_true(wh_seek((c), (re)))
-#define HAS(c, re)	assert_true(wh_has((c), (re)))
-#define NONE(c, re)	assert_false(wh_has((c), (re)))
+#include "whtest.h"
 
 static void
 tweak_password(struct config *cfg)
@@ -63,19 +59,6 @@ teardown(void **state)
 	(void)state;
 	wh_teardown();
 	return 0;
-}
-
-/* Register and join, throwing the replies away. */
-static struct wh_conn *
-member(unsigned w, const char *nick, const char *chans)
-{
-	struct wh_conn *c = wh_register(w, nick);
-
-	if (chans != NULL) {
-		wh_feed(c, "JOIN %s", chans);
-		wh_drain(c);
-	}
-	return c;
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * test_roster.c -- the shared-memory roster: slots, nick uniqueness under
- * the casemapping, channels and membership, purges, and the robust lock
- * surviving a holder that dies (forked children share the mapping).
+ * the casemapping, channels and membership, purges, the robust lock
+ * surviving a holder that dies (forked children share the mapping), the
+ * mask lists and the ban cache, invites, WHOWAS and command counters.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -409,6 +410,166 @@ nick_race_one_winner(void **state)
 	}
 }
 
+/* --- lists, the ban cache, invites, WHOWAS, counters ------------------------ */
+
+static void
+lists_add_del_dup_full(void **state)
+{
+	struct fixture *f = *state;
+	const struct roster_mask *m;
+	char mask[32];
+	int32_t a, c, e;
+	int created, i, n = 0;
+
+	roster_lock(f->r);
+	a = user(f->r, "a", ip1, 10);
+	assert_int_equal(roster_join(f->r, a, "#l", 10, 5, &c, &created),
+	    ROSTER_OK);
+	assert_int_equal(roster_member_priv(f->r, a, c), MEMBER_OP);
+	assert_int_equal(roster_list_add(f->r, c, 'b', "x!*@*", "a", 7),
+	    ROSTER_OK);
+	assert_int_equal(roster_list_add(f->r, c, 'b', "X!*@*", "a", 7),
+	    ROSTER_LIST_DUP);
+	assert_int_equal(roster_list_add(f->r, c, 'e', "x!*@*", "a", 7),
+	    ROSTER_OK);			/* another list, the same mask */
+	for (e = roster_list_first(f->r, c); e >= 0;
+	    e = roster_list_next(f->r, e)) {
+		m = roster_list_entry(f->r, e);
+		assert_string_equal(m->by, "a");
+		assert_int_equal(m->when, 7);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(roster_list_del(f->r, c, 'b', "x!*@*"), ROSTER_OK);
+	assert_int_equal(roster_list_del(f->r, c, 'b', "x!*@*"),
+	    ROSTER_NOT_FOUND);
+	for (i = 1; i < LIST_MAX; i++) {
+		snprintf(mask, sizeof(mask), "m%d!*@*", i);
+		assert_int_equal(roster_list_add(f->r, c, 'I', mask, "a", 7),
+		    ROSTER_OK);
+	}
+	assert_int_equal(roster_list_add(f->r, c, 'b', "full!*@*", "a", 7),
+	    ROSTER_LIST_FULL);
+	/* the channel goes with its lists: their entries are free again */
+	assert_int_equal(roster_part(f->r, a, c, &created), ROSTER_OK);
+	assert_int_equal(created, 1);
+	assert_int_equal(roster_join(f->r, a, "#l2", 10, 5, &c, &created),
+	    ROSTER_OK);
+	assert_int_equal(roster_list_add(f->r, c, 'b', "new!*@*", "a", 7),
+	    ROSTER_OK);
+	roster_unlock(f->r);
+}
+
+static void
+ban_cache_follows_nick_and_lists(void **state)
+{
+	struct fixture *f = *state;
+	int32_t a, b, c;
+	int created;
+
+	roster_lock(f->r);
+	a = user(f->r, "op", ip1, 10);
+	b = user(f->r, "Troll", ip1, 10);
+	assert_int_equal(roster_join(f->r, a, "#b", 10, 5, &c, &created), 0);
+	assert_int_equal(roster_join(f->r, b, "#b", 10, 5, &c, &created), 0);
+	assert_false(roster_banned(f->r, b, c));
+	assert_int_equal(roster_list_add(f->r, c, 'b', "troll!*@*", "op", 1),
+	    ROSTER_OK);
+	assert_true(roster_banned(f->r, b, c));		/* casemapped */
+	assert_true(roster_banned(f->r, b, c));		/* cached */
+	assert_false(roster_banned(f->r, a, c));
+	/* a new nick is a new prefix: the cache is dropped */
+	assert_int_equal(roster_user_set_nick(f->r, b, "nice"), ROSTER_OK);
+	assert_false(roster_banned(f->r, b, c));
+	assert_int_equal(roster_user_set_nick(f->r, b, "TROLL"), ROSTER_OK);
+	assert_true(roster_banned(f->r, b, c));
+	/* an exception wins; removing it bans again */
+	assert_int_equal(roster_list_add(f->r, c, 'e', "*!~u@*", "op", 1),
+	    ROSTER_OK);
+	assert_false(roster_banned(f->r, b, c));
+	assert_int_equal(roster_list_del(f->r, c, 'e', "*!~u@*"), ROSTER_OK);
+	assert_true(roster_banned(f->r, b, c));
+	/* a new host (CHGHOST) too */
+	roster_user_set_host(f->r, b, "~u", "cloaked.example");
+	assert_int_equal(roster_list_add(f->r, c, 'b', "*!*@127.0.0.1", "op",
+	    1), ROSTER_OK);
+	assert_int_equal(roster_list_del(f->r, c, 'b', "troll!*@*"),
+	    ROSTER_OK);
+	assert_false(roster_banned(f->r, b, c));
+	assert_true(roster_banned(f->r, a, c));
+	roster_unlock(f->r);
+}
+
+static void
+invites_are_used_once_and_bounded(void **state)
+{
+	struct fixture *f = *state;
+	int32_t a, u[INVITES_MAX + 1], c;
+	char nick[16];
+	int created, i;
+
+	roster_lock(f->r);
+	a = user(f->r, "op", ip1, 10);
+	assert_int_equal(roster_join(f->r, a, "#i", 10, 5, &c, &created), 0);
+	for (i = 0; i <= INVITES_MAX; i++) {
+		snprintf(nick, sizeof(nick), "u%d", i);
+		u[i] = user(f->r, nick, ip2, 10);
+		roster_invite_add(f->r, c, u[i]);
+	}
+	roster_invite_add(f->r, c, u[INVITES_MAX]);	/* twice: one entry */
+	assert_false(roster_invite_take(f->r, c, u[0]));	/* the oldest
+								 * went */
+	assert_true(roster_invite_take(f->r, c, u[1]));
+	assert_false(roster_invite_take(f->r, c, u[1]));	/* used up */
+	assert_true(roster_invite_take(f->r, c, u[INVITES_MAX]));
+	/* a slot reused by someone else is not invited */
+	roster_user_free(f->r, u[2]);
+	u[2] = user(f->r, "later", ip2, 10);
+	assert_false(roster_invite_take(f->r, c, u[2]));
+	roster_unlock(f->r);
+}
+
+static void
+whowas_remembers_the_newest_first(void **state)
+{
+	struct fixture *f = *state;
+	struct roster_whowas w;
+	int32_t a;
+
+	roster_lock(f->r);
+	a = user(f->r, "Old", ip1, 10);
+	roster_whowas_add(f->r, a, 100);
+	assert_int_equal(roster_user_set_nick(f->r, a, "newer"), ROSTER_OK);
+	roster_whowas_add(f->r, a, 200);
+	assert_int_equal(roster_user_set_nick(f->r, a, "old"), ROSTER_OK);
+	roster_whowas_add(f->r, a, 300);
+	assert_int_equal(roster_whowas_get(f->r, "OLD", 0, &w), 0);
+	assert_int_equal(w.when, 300);
+	assert_string_equal(w.nick, "old");
+	assert_int_equal(roster_whowas_get(f->r, "old", 1, &w), 0);
+	assert_int_equal(w.when, 100);
+	assert_string_equal(w.nick, "Old");
+	assert_string_equal(w.realname, "Real");
+	assert_int_equal(roster_whowas_get(f->r, "old", 2, &w), -1);
+	assert_int_equal(roster_whowas_get(f->r, "nobody", 0, &w), -1);
+	roster_unlock(f->r);
+}
+
+static void
+command_counters_sum_workers(void **state)
+{
+	struct fixture *f = *state;
+
+	roster_count(f->r, 0, 3);
+	roster_count(f->r, 1, 3);
+	roster_count(f->r, 1, 3);
+	roster_count(f->r, 0, ROSTER_COUNTERS);		/* out of range */
+	roster_count(f->r, WORKERS_MAX, 3);
+	assert_int_equal(roster_counted(f->r, 3), 3);
+	assert_int_equal(roster_counted(f->r, 4), 0);
+	assert_int_equal(roster_counted(f->r, ROSTER_COUNTERS), 0);
+}
+
 int
 main(void)
 {
@@ -436,6 +597,16 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(nick_race_one_winner, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(lists_add_del_dup_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(ban_cache_follows_nick_and_lists,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(invites_are_used_once_and_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(whowas_remembers_the_newest_first,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(command_counters_sum_workers,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("roster", tests, NULL, NULL);

@@ -189,10 +189,62 @@ name_errors_have_text(void **state)
 	assert_non_null(name_strerror(NAME_BAD_CHAR));
 }
 
+static void
+mask_normalize_forms(void **state)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "nick", "nick!*@*" },
+		{ "nick!user", "nick!user@*" },
+		{ "user@host", "*!user@host" },
+		{ "@host", "*!*@host" },
+		{ "nick!", "nick!*@*" },
+		{ "!@", "*!*@*" },
+		{ "*!*@10.0.0.*", "*!*@10.0.0.*" },
+		{ "a!b@c@d", "a!b@c@d" },
+		{ "[x]!~y@h.example", "[x]!~y@h.example" },
+	};
+	static const char *bad[] = { "", "a b", "a,b", "a\x01b", "a\x7f" };
+	char out[MASK_MAX + 1], tiny[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(v); i++) {
+		assert_int_equal(irc_mask_normalize(out, sizeof(out), v[i].in),
+		    strlen(v[i].out));
+		assert_string_equal(out, v[i].out);
+	}
+	for (i = 0; i < NELEM(bad); i++)
+		assert_int_equal(irc_mask_normalize(out, sizeof(out), bad[i]),
+		    0);
+	/* cut to the buffer, never past it */
+	assert_true(irc_mask_normalize(tiny, sizeof(tiny), "longnick!u@h") <
+	    sizeof(tiny));
+	assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+	/* a normalised ban matches a prefix under the casemapping */
+	irc_mask_normalize(out, sizeof(out), "Troll[1]");
+	assert_true(irc_mask_match(out, "troll{1}!~u@10.0.0.1"));
+	assert_false(irc_mask_match(out, "troll2!~u@10.0.0.1"));
+}
+
+static void
+constant_time_equal(void **state)
+{
+	(void)state;
+	assert_true(str_equal_ct("", ""));
+	assert_true(str_equal_ct("secret", "secret"));
+	assert_false(str_equal_ct("secret", "secreT"));
+	assert_false(str_equal_ct("secret", "secrets"));
+	assert_false(str_equal_ct("secrets", "secret"));
+	assert_false(str_equal_ct("", "x"));
+	assert_false(str_equal_ct("x", ""));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mask_normalize_forms),
+		cmocka_unit_test(constant_time_equal),
 		cmocka_unit_test(casemap_pairs),
 		cmocka_unit_test(casefold_truncates),
 		cmocka_unit_test(nick_rules),

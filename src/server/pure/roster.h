@@ -30,6 +30,7 @@
 #include "bounds.h"
 
 #define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
+#define ROSTER_COUNTERS	64		/* command counters per worker */
 #define ROSTER_VERSION	3
 
 enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };

@@ -13,7 +13,6 @@
 
 #include "roster.h"
 
-#define ROSTER_COUNTERS	64	/* command counters per worker */
 
 struct member {
 	int32_t	 user;		/* slot */

@@ -453,7 +453,8 @@ kicked(struct lchan *lc, const struct frame_chan *f)
 	if (c == NULL)
 		return;
 	member_remove(lc, c);
-	if (lchan_unref((int32_t)f->chan, f->gen) & FRAME_F_UNSUB)
+	/* as lchan_unref, but lc stays for the caller to free */
+	if (lc->refs > 0 && --lc->refs == 0)
 		send_unsub((int32_t)f->chan, f->gen);
 }
 
