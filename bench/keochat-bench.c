@@ -9,6 +9,11 @@
  * number and a CLOCK_MONOTONIC timestamp, so each delivery is checked for
  * loss, duplication and reordering and gives a latency sample.
  *
+ * With -B K, a first client creates the channel (so it is its operator),
+ * sets K bans that match none of the others, stays while they join, and
+ * leaves before the messages start: the fan-out then runs in a room with
+ * K bans set, the cost a ban check may add.
+ *
  * Storm mode (-S): N clients connect, register and join at once; it
  * reports the time that took and the server's memory before and after.
  *
@@ -61,7 +66,7 @@ struct sender {
 
 static struct {
 	const char	*host, *port, *chan, *prefix;
-	int		 n, s, m, b, w, storm, timeout;
+	int		 n, s, m, b, w, storm, timeout, bans;
 	long		 pid;
 	int		 ep;
 	struct cl	*cl;
@@ -544,9 +549,86 @@ usage(void)
 	fprintf(stderr,
 "usage: keochat-bench [-H host] [-p port] [-n clients] [-s senders]\n"
 "         [-m messages] [-b bytes] [-w window] [-c channel] [-P server-pid]\n"
-"         [-S] [-t timeout] [-x nick-prefix]\n"
-"  -S  storm mode: connect, register and join n clients at once\n");
+"         [-S] [-t timeout] [-x nick-prefix] [-B bans]\n"
+"  -S  storm mode: connect, register and join n clients at once\n"
+"  -B  an operator sets that many bans on the channel first\n");
 	exit(2);
+}
+
+/* Read from blocking fd until a line holding want has been seen count
+ * times. */
+static void
+read_until(int fd, const char *want, int count)
+{
+	static char buf[RBUF];
+	static size_t have;
+	char *nl, *p;
+	ssize_t n;
+
+	while (count > 0) {
+		while ((nl = memchr(buf, '\n', have)) != NULL) {
+			*nl = '\0';
+			if (strstr(buf, want) != NULL)
+				count--;
+			if (strncmp(buf, "ERROR", 5) == 0)
+				die("ban setter: %s", buf);
+			p = nl + 1;
+			have -= (size_t)(p - buf);
+			memmove(buf, p, have);
+			if (count == 0)
+				return;
+		}
+		if (have == sizeof(buf))
+			have = 0;
+		if ((n = read(fd, buf + have, sizeof(buf) - have)) <= 0)
+			die("ban setter: connection lost");
+		have += (size_t)n;
+	}
+}
+
+static void
+send_all_fd(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) <= 0)
+			die("ban setter: write: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* The channel's operator: joins first, sets B.bans bans (13 a line, the
+ * most one line's 15 parameters hold); returns its socket. */
+static int
+ban_setter(void)
+{
+	char line[1024];
+	int fd, i, k, n;
+
+	if ((fd = socket(target->ai_family, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, target->ai_addr, target->ai_addrlen) == -1)
+		die("ban setter: connect: %s", strerror(errno));
+	n = snprintf(line, sizeof(line), "NICK %sop\r\nUSER op 0 * :op\r\n",
+	    B.prefix);
+	send_all_fd(fd, line, (size_t)n);
+	read_until(fd, " 001 ", 1);
+	n = snprintf(line, sizeof(line), "JOIN %s\r\n", B.chan);
+	send_all_fd(fd, line, (size_t)n);
+	read_until(fd, " 366 ", 1);
+	for (i = 0; i < B.bans; i += 13) {
+		k = B.bans - i < 13 ? B.bans - i : 13;
+		n = snprintf(line, sizeof(line), "MODE %s +%.*s", B.chan, k,
+		    "bbbbbbbbbbbbb");
+		for (int j = 0; j < k; j++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+			    " banned%d!*@nowhere.invalid", i + j);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\r\n");
+		send_all_fd(fd, line, (size_t)n);
+		read_until(fd, " MODE ", 1);
+	}
+	return fd;
 }
 
 static void
@@ -570,7 +652,7 @@ main(int argc, char *argv[])
 	struct addrinfo hints;
 	uint64_t t0, t1, tjoin, last_progress, last_count = 0, want;
 	struct rlimit rl;
-	int ch, i, rc;
+	int ch, i, rc, opfd;
 
 	B.host = "127.0.0.1";
 	B.port = "6667";
@@ -582,7 +664,7 @@ main(int argc, char *argv[])
 	B.b = 100;
 	B.w = 128;
 	B.timeout = 30;
-	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:St:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:St:x:B:")) != -1) {
 		switch (ch) {
 		case 'H': B.host = optarg; break;
 		case 'p': B.port = optarg; break;
@@ -596,11 +678,13 @@ main(int argc, char *argv[])
 		case 'S': B.storm = 1; break;
 		case 't': B.timeout = atoi(optarg); break;
 		case 'x': B.prefix = optarg; break;
+		case 'B': B.bans = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	if (B.n < 2 || B.s < 0 || B.s > B.n || B.m < 1 || B.w < 1 ||
-	    B.b < 40 || B.b > 450 || B.m > 65535 * 1000)
+	    B.b < 40 || B.b > 450 || B.m > 65535 * 1000 || B.bans < 0 ||
+	    B.bans > 100)
 		usage();
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -623,10 +707,15 @@ main(int argc, char *argv[])
 		if ((B.cl[i].expect = calloc((size_t)(B.s ? B.s : 1),
 		    sizeof(uint32_t))) == NULL)
 			die("out of memory");
+	opfd = B.bans > 0 ? ban_setter() : -1;
 	tree_mem_kb(&rss0, &pss0);
 	t0 = now_ns();
 	connect_all(B.storm ? B.n : 16, t0 + (uint64_t)B.timeout * 1000000000ull);
 	tjoin = now_ns();
+	if (opfd >= 0) {	/* the bans stay with the channel */
+		send_all_fd(opfd, "QUIT\r\n", 6);
+		(void)close(opfd);
+	}
 	/* let the join bursts settle; in storm mode wait until the clients
 	 * are idle (servers release per-connection buffers after idle time)
 	 * and measure the cost of an idle connection */

@@ -7,8 +7,9 @@ Workloads (the issue's):
   fan-out   200 clients, 10 senders x 2000 messages x 100 bytes, window 128
   big room  1000 clients, 5 senders x 200 messages, window 32
   storm     1000 clients connect, register and join at once
-plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, and 10 000
-idle clients on keochatd (when the hard open-files limit allows).
+plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, the fan-out
+in a room with 50 bans set against the same without (keochatd only), and
+10 000 idle clients on keochatd (when the hard open-files limit allows).
 Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
 (the sweep's worker counts, default "1 2 4"), BENCH_BASELINE (the path of
 another keochatd binary, say the last release's: it runs interleaved with
@@ -274,6 +275,28 @@ def main():
                 fmt(float(r.get("storm_s", "nan")), "storm_s"),
                 fmt(float(r.get("rss_per_conn_kb", "nan")), "rss_per_conn_kb"),
                 fmt(float(r.get("pss_per_conn_kb", "nan")), "pss_per_conn_kb")))
+    # bans: the fan-out in a room with 50 bans set, against the same
+    # fan-out without, interleaved (keochatd only: the others here have
+    # no bans or no MODE +b of 13 masks a line)
+    print()
+    print("| keochatd fan-out | deliveries/s | CPU per delivery | p99 |")
+    print("|---|---|---|---|")
+    bans = {0: [], 50: []}
+    for i in range(REPS):
+        for nb in (0, 50):
+            r = run_one(Keochatd(), WORKLOADS[0][1] + ["-B", str(nb)],
+                        "B%d%d" % (nb, i))
+            failures += r["exit"] != "0"
+            bans[nb].append(r)
+    for nb in (0, 50):
+        print("| %s | %s | %s | %s |" % (
+            "no bans" if nb == 0 else "%d bans" % nb,
+            fmt(med(bans[nb], "deliveries_per_s"), "deliveries_per_s"),
+            fmt(med(bans[nb], "cpu_us_per_delivery"), "cpu_us_per_delivery"),
+            fmt(med(bans[nb], "p99_us"), "p99_us")))
+    c0 = med(bans[0], "cpu_us_per_delivery")
+    c50 = med(bans[50], "cpu_us_per_delivery")
+    print("CPU per delivery with 50 bans / without: %s" % ratio_of(c50, c0))
     if ref_failures:
         print("\nreference runs that failed (a run that printed no result is "
               "left out of the median): "
