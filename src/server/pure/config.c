@@ -312,10 +312,10 @@ config_oper_split(const char *s, char *name, size_t namesz, char *hash,
 	if (strlen(s) >= sizeof(buf))
 		return -1;
 	memcpy(buf, s, strlen(s) + 1);
-	for (w[n] = strtok_r(buf, " \t", &save); w[n] != NULL && n < 3;
-	    w[++n] = strtok_r(NULL, " \t", &save))
-		;
-	if (n != 3 || strlen(w[0]) >= namesz || strlen(w[1]) >= hashsz ||
+	w[0] = strtok_r(buf, " \t", &save);
+	while (n < 3 && w[n] != NULL)
+		w[++n] = strtok_r(NULL, " \t", &save);
+	if (n != 3 || w[3] != NULL || strlen(w[0]) >= namesz || strlen(w[1]) >= hashsz ||
 	    strlen(w[2]) >= maskssz)
 		return -1;
 	memcpy(name, w[0], strlen(w[0]) + 1);

@@ -338,7 +338,7 @@ mode_list(struct client *c, const struct chan_view *v, char type)
 	for (k = roster_list_first(kd.roster, v->idx); k >= 0 && n < LIST_MAX;
 	    k = roster_list_next(kd.roster, k)) {
 		rm = roster_list_entry(kd.roster, k);
-		if (rm == NULL || rm->type != type)
+		if (rm == NULL || rm->type != (unsigned char)type)
 			continue;
 		snprintf(e[n].mask, sizeof(e[n].mask), "%s", rm->mask);
 		snprintf(e[n].by, sizeof(e[n].by), "%s", rm->by);

@@ -55,14 +55,13 @@ monitor_add_list(struct client *c, char *targets)
 {
 	char *tok, *save = NULL;
 	struct sbuf added;
-	int rc;
 
 	sbuf_init(&added);
 	for (tok = strtok_r(targets, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (nick_check(tok, NICK_MAX) != NAME_OK)
 			continue;	/* no one can ever have it */
-		if ((rc = monitor_add(c, tok)) == -1) {
+		if (monitor_add(c, tok) == -1) {
 			reply(c, ERR_MONLISTFULL, "%d %s%s%s :Monitor list is "
 			    "full", MONITOR_MAX, tok, save && *save ? "," : "",
 			    save ? save : "");
