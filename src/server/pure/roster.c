@@ -382,6 +382,9 @@ member_link(struct roster *r, int32_t m, int32_t slot, int32_t c)
 
 	r->mem[m].user = slot;
 	r->mem[m].chan = c;
+	r->mem[m].priv = 0;
+	r->mem[m].banned = 0;
+	r->mem[m].banver = 0;
 	r->mem[m].next = -1;
 	r->mem[m].prev = ch->tail;
 	if (ch->tail >= 0)
@@ -441,7 +444,7 @@ rebuild_user(struct roster *r, int32_t s)
 		e->chans[n] = c;
 		e->mems[n] = m;
 		e->priv[n] = e->priv[k] & (MEMBER_OP | MEMBER_VOICE);
-		e->banver[n] = 0;
+		r->mem[m].priv = e->priv[n];
 		n++;
 	}
 	u->nchans = (uint16_t)n;
@@ -699,7 +702,7 @@ roster_user_set_nick(struct roster *r, int32_t slot, const char *nick)
 	snprintf(u->nick, sizeof(u->nick), "%s", nick);
 	irc_casefold(u->fnick, sizeof(u->fnick), u->nick);
 	nick_hash_insert(r, slot);
-	memset(r->ext[slot].banver, 0, sizeof(r->ext[slot].banver));
+	ban_cache_drop(r, slot);
 	return ROSTER_OK;
 }
 
@@ -857,7 +860,7 @@ roster_join(struct roster *r, int32_t slot, const char *name, unsigned limit,
 	r->ext[slot].mems[u->nchans] = m;
 	/* the first member of a new channel is its operator */
 	r->ext[slot].priv[u->nchans] = *created ? MEMBER_OP : 0;
-	r->ext[slot].banver[u->nchans] = 0;
+	r->mem[m].priv = r->ext[slot].priv[u->nchans];
 	u->nchans++;
 	return ROSTER_OK;
 }
@@ -892,8 +895,6 @@ roster_part(struct roster *r, int32_t slot, int32_t chan, int *gone)
 	e->chans[k] = e->chans[u->nchans];
 	e->mems[k] = e->mems[u->nchans];
 	e->priv[k] = e->priv[u->nchans];
-	e->banned[k] = e->banned[u->nchans];
-	e->banver[k] = e->banver[u->nchans];
 	if (--ch->nmembers == 0) {
 		chan_hash_remove(r, chan);
 		chan_release(r, chan);
@@ -930,6 +931,12 @@ int32_t
 roster_member_user(struct roster *r, int32_t m)
 {
 	return r->mem[m].user;
+}
+
+unsigned
+roster_member_entry_priv(struct roster *r, int32_t m)
+{
+	return r->mem[m].priv;
 }
 
 /* --- purge and counters -------------------------------------------------- */

@@ -98,9 +98,6 @@ struct roster_user_ext {
 	int32_t	 chans[CHANS_PER_USER_MAX];	/* channel indexes (primary) */
 	int32_t	 mems[CHANS_PER_USER_MAX];	/* their member entries */
 	uint8_t	 priv[CHANS_PER_USER_MAX];	/* MEMBER_* there (primary) */
-	uint8_t	 banned[CHANS_PER_USER_MAX];	/* cached: banned there */
-	uint32_t banver[CHANS_PER_USER_MAX];	/* the lists it was for, 0:
-						 * not cached */
 };
 
 /* One channel; exists while it has members. */
@@ -228,6 +225,8 @@ void		 roster_set_topic(struct roster *r, int32_t chan,
 int32_t		 roster_chan_first(struct roster *r, int32_t chan);
 int32_t		 roster_member_next(struct roster *r, int32_t m);
 int32_t		 roster_member_user(struct roster *r, int32_t m);
+/* The privileges (MEMBER_*) of member entry m. */
+unsigned	 roster_member_entry_priv(struct roster *r, int32_t m);
 
 /* --- purge and counters ------------------------------------------------- */
 /* For every slot owned by pid: call fn (slot still intact), then free it.

@@ -9,8 +9,9 @@
  * derived and rebuilt after a dead holder by walking the chains.
  *
  * The ban cache: a channel's ban_ver changes with every b or e change;
- * a member's answer is kept with the version it was computed for, and a
- * nick or host change clears the user's versions.  So PRIVMSG to a room
+ * a member's answer is kept in its member entry with the version it was
+ * computed for, and a nick or host change clears the user's versions.
+ * So PRIVMSG to a room
  * with fifty bans costs fifty mask matches once per member and list
  * change, not once per message.
  */
@@ -56,9 +57,11 @@ roster_member_set_priv(struct roster *r, int32_t slot, int32_t chan,
 {
 	int k;
 
-	if (slot_in_use(r, slot) && (k = member_index(r, slot, chan)) >= 0)
+	if (slot_in_use(r, slot) && (k = member_index(r, slot, chan)) >= 0) {
 		r->ext[slot].priv[k] = (uint8_t)(priv &
 		    (MEMBER_OP | MEMBER_VOICE));
+		r->mem[r->ext[slot].mems[k]].priv = r->ext[slot].priv[k];
+	}
 }
 
 /* --- the pool ------------------------------------------------------------- */
@@ -268,6 +271,16 @@ roster_list_match(struct roster *r, int32_t chan, int type,
 
 /* --- the ban cache ----------------------------------------------------------- */
 
+void
+ban_cache_drop(struct roster *r, int32_t slot)
+{
+	struct roster_user *u = &r->users[slot];
+	unsigned k;
+
+	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++)
+		r->mem[r->ext[slot].mems[k]].banver = 0;
+}
+
 int
 roster_banned(struct roster *r, int32_t slot, int32_t chan)
 {
@@ -281,15 +294,15 @@ roster_banned(struct roster *r, int32_t slot, int32_t chan)
 	u = &r->users[slot];
 	x = &r->ext[slot];
 	k = member_index(r, slot, chan);
-	if (k >= 0 && x->banver[k] == r->chans[chan].ban_ver)
-		return x->banned[k];
+	if (k >= 0 && r->mem[x->mems[k]].banver == r->chans[chan].ban_ver)
+		return r->mem[x->mems[k]].banned;
 	snprintf(prefix, sizeof(prefix), "%s!%s@%s", u->nick,
 	    u->user[0] ? u->user : "*", u->host);
 	banned = roster_list_match(r, chan, 'b', prefix) &&
 	    !roster_list_match(r, chan, 'e', prefix);
 	if (k >= 0) {
-		x->banned[k] = (uint8_t)banned;
-		x->banver[k] = r->chans[chan].ban_ver;
+		r->mem[x->mems[k]].banned = (uint8_t)banned;
+		r->mem[x->mems[k]].banver = r->chans[chan].ban_ver;
 	}
 	return banned;
 }
@@ -302,7 +315,7 @@ roster_user_set_host(struct roster *r, int32_t slot, const char *user,
 
 	snprintf(u->user, sizeof(u->user), "%s", user);
 	snprintf(u->host, sizeof(u->host), "%s", host);
-	memset(r->ext[slot].banver, 0, sizeof(r->ext[slot].banver));
+	ban_cache_drop(r, slot);
 }
 
 void

@@ -18,6 +18,12 @@ struct member {
 	int32_t	 user;		/* slot */
 	int32_t	 chan;		/* channel index */
 	int32_t	 next, prev;	/* channel's member list; next = free link */
+	uint8_t	 priv;		/* MEMBER_*: a copy of the user's ext priv[],
+				 * so that NAMES reads no user's cold part */
+	uint8_t	 banned;	/* cached: the user is banned here ... */
+	uint8_t	 pad[2];
+	uint32_t banver;	/* ... for this version of the lists, 0: not
+				 * cached (derived: a rebuild clears it) */
 };
 
 struct ipent {
@@ -77,5 +83,8 @@ void	 lists_release(struct roster *r, int32_t c);
 /* After a dead holder: rebuild the entry free list from the channels'
  * chains (cutting a chain at any damage) and recount. */
 void	 lists_rebuild(struct roster *r);
+
+/* Forget slot's cached ban state in every channel (its prefix changed). */
+void	 ban_cache_drop(struct roster *r, int32_t slot);
 
 #endif

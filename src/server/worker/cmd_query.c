@@ -52,14 +52,12 @@ who_flags(const struct roster_user *u, int priv, int multi, char *out)
 /* One reply's text, NUL-separated in sb: 352 or 354.  Lock held. */
 static void
 who_line(struct client *c, const struct who_req *rq, struct sbuf *sb,
-    const char *chan, int32_t chidx, int32_t slot)
+    const char *chan, int priv, int32_t slot)
 {
 	const struct roster_user *u = roster_user(kd.roster, slot);
 	const struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
 	char flags[8];
 	const char *f;
-	int priv = chidx >= 0 ? roster_member_priv(kd.roster, slot, chidx) :
-	    -1;
 
 	who_flags(u, priv, (c->caps & CAP_MULTI_PREFIX) != 0, flags);
 	if (!rq->whox) {
@@ -163,7 +161,8 @@ who_chan(struct client *c, const struct who_req *rq, const char *mask,
 		if ((!member && (u->flags & ROSTER_UF_INVISIBLE)) ||
 		    (rq->opers_only && !(u->flags & ROSTER_UF_OPER)))
 			continue;
-		who_line(c, rq, sb, ch->name, idx, slot);
+		who_line(c, rq, sb, ch->name,
+		    (int)roster_member_entry_priv(kd.roster, mm), slot);
 	}
 }
 

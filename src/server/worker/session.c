@@ -187,15 +187,20 @@ collect_names(int32_t idx, const struct client *c, int member, struct sbuf *sb)
 			continue;
 		if (!member && (u->flags & ROSTER_UF_INVISIBLE))
 			continue;
-		session_prefix((unsigned)roster_member_priv(kd.roster, slot,
-		    idx), (c->caps & CAP_MULTI_PREFIX) != 0, pfx);
+		session_prefix(roster_member_entry_priv(kd.roster, m),
+		    (c->caps & CAP_MULTI_PREFIX) != 0, pfx);
+		/* no printf: a big room's NAMES is this loop */
 		if (sb->len > 0)
 			sbuf_add(sb, " ", 1);
-		if (c->caps & CAP_USERHOST_NAMES)
-			sbuf_printf(sb, "%s%s!%s@%s", pfx, u->nick, u->user,
-			    u->host);
-		else
-			sbuf_printf(sb, "%s%s", pfx, u->nick);
+		if (pfx[0] != '\0')
+			sbuf_adds(sb, pfx);
+		sbuf_adds(sb, u->nick);
+		if (c->caps & CAP_USERHOST_NAMES) {
+			sbuf_add(sb, "!", 1);
+			sbuf_adds(sb, u->user);
+			sbuf_add(sb, "@", 1);
+			sbuf_adds(sb, u->host);
+		}
 	}
 }
 
