@@ -71,6 +71,8 @@ struct line_src {
 	int		 bot;		/* the sender is +B */
 	uint32_t	 label;		/* the origin's label token */
 	struct client	*origin;	/* local sender, or NULL */
+	const struct variant *last_v;	/* the variant of ... */
+	uint32_t	 last_caps;	/* ... a client with these caps */
 };
 
 int
@@ -369,15 +371,22 @@ variant_get(const struct line_src *s, uint32_t caps)
 }
 
 /* The line in c's variant: into c's labeled response when c sent it with
- * a label, else queued. */
-static void
-send_to(struct client *c, const struct line_src *s)
+ * a label, else queued.  The variant of the last recipient is kept, so a
+ * room of clients with the same capabilities costs one compare each. */
+static inline void
+send_to(struct client *c, struct line_src *s)
 {
 	const struct variant *v;
 
 	if (c == NULL || c->state >= CL_DYING)
 		return;
-	v = variant_get(s, c->caps);
+	if (s->last_v != NULL && c->caps == s->last_caps)
+		v = s->last_v;
+	else {
+		v = variant_get(s, c->caps);
+		s->last_v = v;
+		s->last_caps = c->caps;
+	}
 	if (c == s->origin && s->label != 0 &&
 	    label_take(c, s->label, v->buf, v->len))
 		return;
@@ -404,7 +413,7 @@ send_raw(struct client *c, const char *line, size_t len, uint32_t label)
 }
 
 /* May c see this kind of line at all? */
-static int
+static inline int
 wants(const struct client *c, uint8_t kind, const struct line_src *s)
 {
 	switch (kind) {
@@ -517,11 +526,19 @@ on_chan(const uint8_t *frame, size_t len)
 		return 0;
 	if (f.kind == FRAME_K_JOIN && origin != NULL)
 		member_add(lc, origin);
-	for (i = 0; i < lc->n; i++) {
-		c = lc->m[i];
-		if (wants(c, f.kind, &s))
-			send_to(c, &s);
-	}
+	if (f.kind == FRAME_K_PRIVMSG || f.kind == FRAME_K_NOTICE) {
+		/* the hot path: everyone but a sender without echo-message */
+		for (i = 0; i < lc->n; i++) {
+			c = lc->m[i];
+			if (c != origin || (c->caps & CAP_ECHO_MESSAGE))
+				send_to(c, &s);
+		}
+	} else
+		for (i = 0; i < lc->n; i++) {
+			c = lc->m[i];
+			if (wants(c, f.kind, &s))
+				send_to(c, &s);
+		}
 	if (f.kind == FRAME_K_JOIN && f.awaylen > 0)
 		join_away(lc, &f, origin);
 	if (f.kind == FRAME_K_JOIN && origin != NULL) {
@@ -543,7 +560,7 @@ on_chan(const uint8_t *frame, size_t len)
 static void
 wallops_to(struct client *c, void *arg)
 {
-	const struct line_src *s = arg;
+	struct line_src *s = arg;
 
 	if (c->state == CL_REG && (c->umodes & ROSTER_UF_WALLOPS))
 		send_to(c, s);
@@ -635,7 +652,7 @@ offline_to(struct client *c, void *arg)
 }
 
 struct ext_monitor {
-	const struct line_src *s;
+	struct line_src *s;
 	uint8_t	 kind;
 	uint32_t epoch;
 };
@@ -655,7 +672,7 @@ ext_monitor_to(struct client *c, void *arg)
 }
 
 static void
-multi_monitor(const struct frame_multi *f, const struct line_src *s,
+multi_monitor(const struct frame_multi *f, struct line_src *s,
     uint32_t epoch)
 {
 	char nick[NICK_MAX + 1], newp[PREFIX_MAX + 1];
@@ -682,6 +699,7 @@ multi_monitor(const struct frame_multi *f, const struct line_src *s,
 		{
 			struct line_src on = *s;
 			on.line = newp;
+			on.last_v = NULL;
 			on.len = strlen(newp);
 			monitor_watchers(nick, online_to, &on);
 		}
