@@ -308,7 +308,7 @@ static void
 dead_holder_is_repaired(void **state)
 {
 	struct fixture *f = *state;
-	int32_t a, c;
+	int32_t a, c, m;
 	int created, status;
 	pid_t pid;
 
@@ -322,6 +322,7 @@ dead_holder_is_repaired(void **state)
 		/* die holding the lock in the middle of updates */
 		int32_t b = roster_find_nick(f->r, "bob");
 		roster_join(f->r, b, "#x", 20, 0, &c, &created);
+		roster_member_set_priv(f->r, b, c, MEMBER_VOICE);
 		roster_user_set_nick(f->r, b, "bobby");
 		_exit(0);
 	}
@@ -334,6 +335,14 @@ dead_holder_is_repaired(void **state)
 	c = roster_chan_find(f->r, "#x");
 	assert_true(c >= 0);
 	assert_int_equal(roster_chan(f->r, c)->nmembers, 2);
+	/* privileges survive the repair, in the member entries too */
+	assert_int_equal(roster_member_priv(f->r, a, c), MEMBER_OP);
+	assert_int_equal(roster_member_priv(f->r, roster_find_nick(f->r,
+	    "bobby"), c), MEMBER_VOICE);
+	for (m = roster_chan_first(f->r, c); m >= 0;
+	    m = roster_member_next(f->r, m))
+		assert_int_equal(roster_member_entry_priv(f->r, m),
+		    roster_member_user(f->r, m) == a ? MEMBER_OP : MEMBER_VOICE);
 	roster_unlock(f->r);
 	assert_int_equal(roster_lock(f->r), 0);	/* clean again */
 	roster_unlock(f->r);

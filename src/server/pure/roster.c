@@ -443,11 +443,16 @@ rebuild_user(struct roster *r, int32_t s)
 		member_link(r, m, s, c);
 		e->chans[n] = c;
 		e->mems[n] = m;
-		e->priv[n] = e->priv[k] & (MEMBER_OP | MEMBER_VOICE);
-		r->mem[m].priv = e->priv[n];
+		ext_priv_set(e, n, ext_priv(e, k));	/* n <= k */
+		r->mem[m].priv = (uint8_t)ext_priv(e, n);
 		n++;
 	}
 	u->nchans = (uint16_t)n;
+	/* no privileges for channels the user is not in */
+	if (n < 64) {
+		e->op_bits &= (1ull << n) - 1;
+		e->voice_bits &= (1ull << n) - 1;
+	}
 	if (u->flags & ROSTER_UF_OPER)
 		r->h->nopers++;
 	if (u->flags & ROSTER_UF_INVISIBLE)
@@ -859,8 +864,8 @@ roster_join(struct roster *r, int32_t slot, const char *name, unsigned limit,
 	r->ext[slot].chans[u->nchans] = c;
 	r->ext[slot].mems[u->nchans] = m;
 	/* the first member of a new channel is its operator */
-	r->ext[slot].priv[u->nchans] = *created ? MEMBER_OP : 0;
-	r->mem[m].priv = r->ext[slot].priv[u->nchans];
+	ext_priv_set(&r->ext[slot], u->nchans, *created ? MEMBER_OP : 0);
+	r->mem[m].priv = *created ? MEMBER_OP : 0;
 	u->nchans++;
 	return ROSTER_OK;
 }
@@ -894,7 +899,8 @@ roster_part(struct roster *r, int32_t slot, int32_t chan, int *gone)
 	u->nchans--;
 	e->chans[k] = e->chans[u->nchans];
 	e->mems[k] = e->mems[u->nchans];
-	e->priv[k] = e->priv[u->nchans];
+	ext_priv_set(e, k, ext_priv(e, u->nchans));
+	ext_priv_set(e, u->nchans, 0);
 	if (--ch->nmembers == 0) {
 		chan_hash_remove(r, chan);
 		chan_release(r, chan);

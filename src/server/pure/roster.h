@@ -97,7 +97,8 @@ struct roster_user_ext {
 	char	 away[AWAY_MAX + 1];
 	int32_t	 chans[CHANS_PER_USER_MAX];	/* channel indexes (primary) */
 	int32_t	 mems[CHANS_PER_USER_MAX];	/* their member entries */
-	uint8_t	 priv[CHANS_PER_USER_MAX];	/* MEMBER_* there (primary) */
+	uint64_t op_bits;		/* bit k: @ in chans[k] (primary) */
+	uint64_t voice_bits;		/* bit k: + in chans[k] (primary) */
 };
 
 /* One channel; exists while it has members. */

@@ -48,7 +48,7 @@ roster_member_priv(struct roster *r, int32_t slot, int32_t chan)
 
 	if (!slot_in_use(r, slot) || (k = member_index(r, slot, chan)) < 0)
 		return -1;
-	return r->ext[slot].priv[k];
+	return (int)ext_priv(&r->ext[slot], (unsigned)k);
 }
 
 void
@@ -58,9 +58,9 @@ roster_member_set_priv(struct roster *r, int32_t slot, int32_t chan,
 	int k;
 
 	if (slot_in_use(r, slot) && (k = member_index(r, slot, chan)) >= 0) {
-		r->ext[slot].priv[k] = (uint8_t)(priv &
-		    (MEMBER_OP | MEMBER_VOICE));
-		r->mem[r->ext[slot].mems[k]].priv = r->ext[slot].priv[k];
+		ext_priv_set(&r->ext[slot], (unsigned)k, priv);
+		r->mem[r->ext[slot].mems[k]].priv = (uint8_t)ext_priv(
+		    &r->ext[slot], (unsigned)k);
 	}
 }
 

@@ -84,6 +84,27 @@ void	 lists_release(struct roster *r, int32_t c);
  * chains (cutting a chain at any damage) and recount. */
 void	 lists_rebuild(struct roster *r);
 
+_Static_assert(CHANS_PER_USER_MAX <= 64, "op_bits and voice_bits hold "
+    "one bit a channel");
+
+/* The privileges (MEMBER_*) a user has in its k-th channel. */
+static inline unsigned
+ext_priv(const struct roster_user_ext *e, unsigned k)
+{
+	return (unsigned)((e->op_bits >> k) & 1) * MEMBER_OP |
+	    (unsigned)((e->voice_bits >> k) & 1) * MEMBER_VOICE;
+}
+
+static inline void
+ext_priv_set(struct roster_user_ext *e, unsigned k, unsigned priv)
+{
+	uint64_t bit = 1ull << k;
+
+	e->op_bits = (priv & MEMBER_OP) ? e->op_bits | bit : e->op_bits & ~bit;
+	e->voice_bits = (priv & MEMBER_VOICE) ? e->voice_bits | bit :
+	    e->voice_bits & ~bit;
+}
+
 /* Forget slot's cached ban state in every channel (its prefix changed). */
 void	 ban_cache_drop(struct roster *r, int32_t slot);
 

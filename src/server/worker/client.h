@@ -104,13 +104,12 @@ struct client {
 	uint32_t	 flags;		/* CF_* */
 	struct label	*label;		/* labeled response in progress, or
 					 * NULL (owned) */
-	uint32_t	 next_label;	/* the last label token used */
 	uint16_t	 opwait;	/* CHANOPs sent, not yet done: its next
 					 * line waits, so it reads its writes */
+	uint8_t		 nmonitor;	/* entries of monitor[] */
+	uint32_t	 mark;		/* dedupe epoch for QUIT/NICK fan-out */
 	int64_t		 opwait_ms;	/* when the first of them went */
 	char		(*monitor)[NICK_MAX + 1]; /* MONITOR list (owned) */
-	uint8_t		 nmonitor;
-	uint32_t	 mark;		/* dedupe epoch for QUIT/NICK fan-out */
 	struct lchan	**act;		/* channels whose member list holds us */
 	int64_t		 created_ms;	/* monotonic ms */
 	int64_t		 last_rx_ms;	/* last line received */

@@ -230,8 +230,8 @@ whois_chans(struct client *c, int32_t slot, struct sbuf *chans)
 		    c->slot && !roster_is_member(kd.roster, c->slot,
 		    e->chans[k]) && !(c->umodes & ROSTER_UF_OPER)))
 			continue;
-		session_prefix(e->priv[k], (c->caps & CAP_MULTI_PREFIX) != 0,
-		    pfx);
+		session_prefix(roster_member_entry_priv(kd.roster, e->mems[k]),
+		    (c->caps & CAP_MULTI_PREFIX) != 0, pfx);
 		if (chans->len > 0)
 			sbuf_add(chans, " ", 1);
 		sbuf_printf(chans, "%s%s", pfx, ch->name);

@@ -64,8 +64,8 @@ banned_somewhere(struct client *c, char *chan, size_t chansz)
 	unsigned k;
 
 	for (k = 0; u != NULL && k < u->nchans && k < CHANS_PER_USER_MAX; k++)
-		if (e->priv[k] == 0 && roster_banned(kd.roster, c->slot,
-		    e->chans[k])) {
+		if (roster_member_entry_priv(kd.roster, e->mems[k]) == 0 &&
+		    roster_banned(kd.roster, c->slot, e->chans[k])) {
 			snprintf(chan, chansz, "%s",
 			    roster_chan(kd.roster, e->chans[k])->name);
 			return 1;

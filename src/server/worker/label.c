@@ -13,6 +13,8 @@
 
 #define LABEL_WAIT_MS	5000	/* the longest a response is held */
 
+static uint32_t	next_token;	/* the last label token handed out */
+
 void
 label_begin(struct client *c, const char *tag)
 {
@@ -27,9 +29,11 @@ label_begin(struct client *c, const char *tag)
 		return;
 	}
 	snprintf(l->tag, sizeof(l->tag), "%s", tag);
-	if (++c->next_label == 0)
-		c->next_label = 1;
-	l->token = c->next_label;
+	/* unique among this worker's labels in flight is enough: the
+	 * token is matched with the client too */
+	if (++next_token == 0)
+		next_token = 1;
+	l->token = next_token;
 	l->since_ms = kd.now_ms;
 	c->label = l;
 	c->flags |= CF_CAPTURE;
