@@ -4,6 +4,7 @@ as its operator, sets +m, bans and kicks a member that a test client
 watches; the watcher follows it with MONITOR.  Each step waits for what
 the watcher sees, never for a fixed time.
 """
+import glob
 import os
 import shutil
 import signal
@@ -15,6 +16,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from kctest import *  # noqa: E402,F401,F403
 
 WEECHAT = shutil.which("weechat-headless")
+# The fifo plugin is in weechat-plugins, only a Recommends of
+# weechat-headless: without it there is no way to drive the client.
+FIFO_PLUGINS = "/usr/lib/*/weechat/plugins/fifo.so"
 
 
 class WeeChat:
@@ -53,6 +57,15 @@ class WeeChat:
         with open(self.fifo, "w") as f:
             f.write("irc.server.kc */%s\n" % cmd)
 
+    def output(self):
+        """What WeeChat printed so far, for a failing test's log."""
+        self.logf.flush()
+        try:
+            with open(os.path.join(self.home, "out.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError as e:
+            return "(no output: %s)" % e
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -70,6 +83,9 @@ def weechat_gets_op_sets_modes_bans_and_kicks():
     if not WEECHAT:
         raise Skip("weechat-headless is not installed "
                    "(apt-get install weechat-headless)")
+    if not glob.glob(FIFO_PLUGINS):
+        raise Skip("WeeChat's fifo plugin is not installed "
+                   "(apt-get install weechat-plugins)")
     s = Server(opts={"autojoin": ""})
     w = s.connect("watch", autojoin=False)
     w.send("MONITOR + wee")
@@ -90,6 +106,10 @@ def weechat_gets_op_sets_modes_bans_and_kicks():
         w.expect(r":wee!\S+ KICK #wee watch :bye now$")
         w.send("JOIN #wee")
         w.expect(r" 474 watch #wee ")
+    except BaseException:
+        sys.stdout.write("".join("# weechat: %s\n" % l
+                                 for l in wee.output().splitlines()[-40:]))
+        raise
     finally:
         wee.stop()
     w.expect(r" 731 watch :wee$")
