@@ -14,6 +14,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -179,7 +180,9 @@ class Server:
         os.chmod(self.dir, 0o711)   # a server dropping to 'user' reaches run/
         self.rundir = os.path.join(self.dir, "run")
         self.logpath = os.path.join(self.dir, "keochatd.log")
+        self.statedir = os.path.join(self.dir, "state")
         o = {"runtime-dir": self.rundir, "log-level": "debug",
+             "state-dir": self.statedir, "tls-listen": "127.0.0.1:0",
              "autojoin": "#lobby", "flood-rate": "0",
              "registration-timeout": "30", "watchdog-timeout": "10",
              "max-clients-per-ip": "0"}
@@ -240,6 +243,11 @@ class Server:
         wait_for(ready, timeout, "keochatd ready")
         m = re.search(r"listening on (\S+):(\d+)", self.log_text())
         self.port = int(m.group(2)) if m else None
+        m = re.search(r"listening for TLS on (\S+):(\d+)", self.log_text())
+        self.tls_port = int(m.group(2)) if m else None
+        m = re.search(r"TLS certificate \S+ \(SHA-256 fingerprint "
+                      r"([0-9a-f]{64})\)", self.log_text())
+        self.tls_fp = m.group(1) if m else None
 
     def children(self):
         """{'relay': pid, 0: pid, 1: pid ...} from the start lines."""
@@ -269,8 +277,12 @@ class Server:
                 pass
         return t
 
-    def connect(self, nick=None, autojoin=True, caps=None, **kw):
-        c = Client(self.port, **kw)
+    def connect(self, nick=None, autojoin=True, caps=None, tls=False, **kw):
+        if tls:
+            kw.setdefault("tls", tls_context() if tls is True else tls)
+            c = Client(self.tls_port, **kw)
+        else:
+            c = Client(self.port, **kw)
         if nick:
             c.register(nick, autojoin=autojoin and
                        self.opts.get("autojoin") != "", caps=caps)
@@ -309,11 +321,26 @@ class Server:
 
 # --- clients ------------------------------------------------------------------
 
+def tls_context(cafile=None, certfile=None, keyfile=None):
+    """A client TLS context: verifying against cafile, or (none given)
+    trusting anything, as for the generated self-signed certificate."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if cafile:
+        ctx.load_verify_locations(cafile)
+        ctx.check_hostname = True
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if certfile:
+        ctx.load_cert_chain(certfile, keyfile)
+    return ctx
+
+
 class Client:
-    """A line-oriented IRC test client."""
+    """A line-oriented IRC test client, over TLS when tls is a context."""
 
     def __init__(self, port, host="127.0.0.1", bind=None, rcvbuf=None,
-                 timeout=5.0):
+                 timeout=5.0, tls=None, server_hostname="localhost"):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -321,6 +348,9 @@ class Client:
             self.sock.bind((bind, 0))
         self.sock.settimeout(timeout * SLOW)
         self.sock.connect((host, port))
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock,
+                                        server_hostname=server_hostname)
         self.sock.setblocking(False)
         self.buf = b""
         self.lines = []      # received, not yet consumed
@@ -347,14 +377,18 @@ class Client:
     def _fill(self, timeout):
         if self.closed:
             return False
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if not r:
-            return False
+        tls = isinstance(self.sock, ssl.SSLSocket)
+        if not (tls and self.sock.pending()):
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if not r:
+                return False
         try:
             d = self.sock.recv(262144)
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError,
+                ssl.SSLZeroReturnError):
             d = b""
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError,
+                ssl.SSLWantWriteError):
             return False
         if not d:
             self.closed = True
@@ -477,3 +511,53 @@ def healthy(server, timeout=2.0, cpu_check=True):
         used = server.cpu_ticks() - t1
         # 50 ticks = 0.5 s of CPU: a busy loop in any process shows up
         check(used < 15, "keochatd used %d ticks of CPU in 0.5s idle" % used)
+
+
+# --- certificates, made at test time ------------------------------------------
+
+def openssl(*args, cwd=None):
+    """Run the openssl command line tool; its output, or an error."""
+    p = subprocess.run(["openssl"] + list(args), cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        raise AssertionError("openssl %s failed:\n%s" %
+                             (" ".join(args), p.stdout.decode("utf-8", "replace")))
+    return p.stdout.decode("utf-8", "replace")
+
+
+def make_ca(d, name="ca"):
+    """A test CA in d: (cert, key) paths."""
+    cert, key = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+            "-days", "2", "-subj", "/CN=keochat test CA " + name,
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    return cert, key
+
+
+def make_cert(d, name, ca, server=True, cn=None):
+    """A certificate signed by ca (a (cert, key) pair) in d: (cert, key);
+    a server one names localhost and 127.0.0.1."""
+    cert, key = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
+    csr, ext = os.path.join(d, name + ".csr"), os.path.join(d, name + ".ext")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", key, "-out", csr, "-subj",
+            "/CN=" + (cn or name))
+    with open(ext, "w") as f:
+        if server:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                    "extendedKeyUsage=serverAuth\n")
+        else:
+            f.write("extendedKeyUsage=clientAuth\n")
+    openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
+            "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+    return cert, key
+
+
+def cert_fingerprint(path):
+    """SHA-256 of a PEM certificate's DER form, lower-case hex."""
+    import hashlib
+    with open(path) as f:
+        der = ssl.PEM_cert_to_DER_cert(f.read())
+    return hashlib.sha256(der).hexdigest()

@@ -85,11 +85,14 @@ def systemd_units_verify_and_are_hardened():
     unit = open(os.path.join(TOP_BUILD, "contrib/systemd/keochatd.service")).read()
     unit = re.sub(r"^(ExecStart(Pre)?=)\S+keochatd", r"\1" + KEOCHATD, unit,
                   flags=re.M)
-    for name, text in (("keochatd.service", unit), ("keochatd.socket", open(
-            os.path.join(TOP_SRC, "contrib/systemd/keochatd.socket")).read())):
+    sockets = ("keochatd.socket", "keochatd-tls.socket")
+    units = [("keochatd.service", unit)] + [
+        (n, open(os.path.join(TOP_SRC, "contrib/systemd", n)).read())
+        for n in sockets]
+    for name, text in units:
         with open(os.path.join(d, name), "w") as f:
             f.write(text)
-    for name in ("keochatd.service", "keochatd.socket"):
+    for name in ("keochatd.service",) + sockets:
         r = subprocess.run(["systemd-analyze", "verify", "--man=no",
                             os.path.join(d, name)], capture_output=True,
                            text=True, cwd=d)
@@ -103,7 +106,8 @@ def systemd_units_verify_and_are_hardened():
     diag("systemd-analyze security: exposure %s" % m.group(1))
     check(float(m.group(1)) <= 2.0, "exposure %s > 2.0" % m.group(1))
     for must in ("Type=notify", "ExecReload=", "Restart=on-failure",
-                 "RuntimeDirectory=keochatd", "KillMode=mixed"):
+                 "RuntimeDirectory=keochatd", "KillMode=mixed",
+                 "StateDirectory=keochat"):
         check(must in unit, "service lacks " + must)
     shutil.rmtree(d, ignore_errors=True)
 
@@ -182,11 +186,19 @@ def runs_as_an_ordinary_user():
     if os.getuid() != 0 or shutil.which("setpriv") is None:
         raise Skip("needs root and setpriv to become another user")
     env = {k: v for k, v in os.environ.items()
-           if k not in ("XDG_RUNTIME_DIR", "RUNTIME_DIRECTORY")}
+           if k not in ("XDG_RUNTIME_DIR", "RUNTIME_DIRECTORY",
+                        "XDG_STATE_HOME", "STATE_DIRECTORY")}
+    # nobody's own home, as an ordinary user has one
+    home = tempfile.mkdtemp(prefix="kc-nobody-home-")
+    os.chmod(home, 0o755)
+    os.chown(home, 65534, 65534)
+    at_exit(lambda: shutil.rmtree(home, ignore_errors=True))
+    env["HOME"] = home
     log = tempfile.NamedTemporaryFile(prefix="kc-nobody-", delete=False)
     p = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534",
                           "--clear-groups", KEOCHATD, "-f", "/dev/null",
-                          "-l", "127.0.0.1:0", "-w", "1"], env=env,
+                          "-l", "127.0.0.1:0", "-o", "tls-listen=127.0.0.1:0",
+                          "-w", "1"], env=env,
                          stdout=log, stderr=subprocess.STDOUT)
     try:
         text = lambda: open(log.name).read()
@@ -200,6 +212,18 @@ def runs_as_an_ordinary_user():
         port = int(re.search(r"listening on \S+:(\d+)", text()).group(1))
         c = Client(port)
         c.register("plainuser")
+        # the default state-dir is not nobody's: it says so and uses the
+        # per-user place, where the certificate it made is
+        state = os.path.join(home, ".local", "state", "keochat")
+        check(re.search(r"state-dir /var/lib/keochat is not writable \(.*\); "
+                        r"using %s \(set state-dir to choose\)"
+                        % re.escape(state), text()), text())
+        check(os.stat(os.path.join(state, "tls-key.pem")).st_uid == 65534,
+              "the key is not nobody's")
+        tport = int(re.search(r"listening for TLS on \S+:(\d+)",
+                              text()).group(1))
+        t = Client(tport, tls=tls_context())
+        t.register("tlsuser")
         p.send_signal(signal.SIGTERM)
         check(p.wait(timeout=10) == 0, "exit status")
         check(not os.path.exists(rundir), "runtime dir left behind")
@@ -223,6 +247,12 @@ def root_drops_to_user_option():
     c = s.connect("dropped")
     c.send("LUSERS")
     c.expect_numeric("251")
+    # the certificate made as root belongs to the user the workers run as
+    key = os.path.join(s.statedir, "tls-key.pem")
+    check(os.stat(key).st_uid == 65534, "key owned by %d" % os.stat(key).st_uid)
+    t = s.connect("droptls", tls=True)
+    t.send("PING :x")
+    t.expect(r"PONG \S+ :x$")
     s.stop()
 
 

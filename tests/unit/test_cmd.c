@@ -86,7 +86,7 @@ reg_welcome_burst(void **state)
 	SEEK(a, "^:irc.test 002 alice :Your host is irc.test, running "
 	    "version keochatd-");
 	SEEK(a, "^:irc.test 003 alice :This server was created ");
-	SEEK(a, "^:irc.test 004 alice irc.test keochatd-\\S+ Biow "
+	SEEK(a, "^:irc.test 004 alice irc.test keochatd-\\S+ BZiow "
 	    "beIiklmnostv beIklov$");
 	SEEK(a, "^:irc.test 005 alice .*CASEMAPPING=rfc1459 .*"
 	    "CHANMODES=beI,k,l,imnst .*EXCEPTS=e .*INVEX=I .*:are "
@@ -902,8 +902,10 @@ mode_user_errors_501_502(void **state)
 
 	(void)state;
 	(void)b;
-	wh_feed(a, "MODE a +Z");
+	wh_feed(a, "MODE a +X");
 	SEEK(a, "^:irc.test 501 a :Unknown MODE flag$");
+	wh_feed(a, "MODE a +Z");		/* the server's alone: no change */
+	assert_int_equal(wh_pending(a), 0);
 	wh_feed(a, "MODE b +i");
 	SEEK(a, "^:irc.test 502 a :Can't change mode for other users$");
 }

@@ -1,6 +1,8 @@
 /*
  * ctx.c -- the process context kd and its helpers (see ctx.h).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -250,4 +252,122 @@ ctx_config_load(const char *path, int required, char **ov, int nov,
 	if (out->server_name[0] == '\0')
 		default_server_name(out);
 	return config_check(out, err, errsz);
+}
+
+/* mkdir -p with mode for the last component (parents 0755); 0 when dir
+ * is (now) a directory this process may write, else -1 with errno. */
+static int
+mkdirs(const char *dir, mode_t mode)
+{
+	char buf[CONF_FILE_MAX + 64], *p;
+	struct stat st;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) == -1 && errno != EEXIST)
+		return -1;
+	if (stat(buf, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return access(buf, W_OK | X_OK);
+}
+
+static int
+state_mkdirs(const char *dir)
+{
+	return mkdirs(dir, 0700);
+}
+
+/* Could dir be made (its nearest existing ancestor is writable) or used
+ * as it is?  mkdirs() without making anything: --configtest. */
+static int
+could_make(const char *dir)
+{
+	char buf[CONF_FILE_MAX + 64], *slash;
+	struct stat st;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (;;) {
+		if (stat(buf, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				errno = ENOTDIR;
+				return -1;
+			}
+			return access(buf, W_OK | X_OK);
+		}
+		if (errno != ENOENT || (slash = strrchr(buf, '/')) == NULL)
+			return -1;
+		if (slash == buf) {
+			buf[1] = '\0';
+			continue;
+		}
+		*slash = '\0';
+	}
+}
+
+int
+ctx_state_dir(const struct config *cfg, int create, char *out, size_t outsz,
+    char *note, size_t notesz, char *err, size_t errsz)
+{
+	int (*usable)(const char *) = create ? state_mkdirs : could_make;
+	const char *env;
+	int saved;
+
+	note[0] = '\0';
+	if (cfg->origin[OPT_STATE_DIR] != CONF_DEFAULT) {
+		if (usable(cfg->state_dir) == -1) {
+			snprintf(err, errsz, "state-dir %s: %s", cfg->state_dir,
+			    strerror(errno));
+			return -1;
+		}
+		snprintf(out, outsz, "%s", cfg->state_dir);
+		return 0;
+	}
+	/* systemd's StateDirectory= */
+	if ((env = getenv("STATE_DIRECTORY")) != NULL && *env == '/') {
+		snprintf(out, outsz, "%.*s", (int)strcspn(env, ":"), env);
+		if (usable(out) == 0)
+			return 0;
+	}
+	if (usable(cfg->state_dir) == 0) {
+		snprintf(out, outsz, "%s", cfg->state_dir);
+		return 0;
+	}
+	saved = errno;
+	/* started by hand as an ordinary user: a per-user place, said so */
+	if ((env = getenv("XDG_STATE_HOME")) != NULL && *env == '/')
+		snprintf(out, outsz, "%s/keochat", env);
+	else if ((env = getenv("HOME")) != NULL && *env == '/')
+		snprintf(out, outsz, "%s/.local/state/keochat", env);
+	else {
+		snprintf(err, errsz, "state-dir %s: %s, and neither "
+		    "XDG_STATE_HOME nor HOME is set (set state-dir)",
+		    cfg->state_dir, strerror(saved));
+		return -1;
+	}
+	if (strlen(out) >= CONF_FILE_MAX || usable(out) == -1) {
+		snprintf(err, errsz, "state-dir %s: %s; the per-user %s: %s "
+		    "(set state-dir)", cfg->state_dir, strerror(saved), out,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(note, notesz, "state-dir %s is not writable (%s); using %s "
+	    "(set state-dir to choose)", cfg->state_dir, strerror(saved), out);
+	return 0;
 }

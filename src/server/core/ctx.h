@@ -47,6 +47,7 @@ struct client_table;
 struct lchan_table;
 struct link;
 struct monitor_index;
+struct tls_server;
 
 struct keochatd {
 	struct config	 cfg;		/* current configuration */
@@ -68,6 +69,10 @@ struct keochatd {
 	int		 nlisten;
 	int		 relay_fd;	/* relay.sock listener (relay only) */
 	char		 relay_path[128]; /* runtime-dir/relay.sock */
+	unsigned char	 listen_tls[CONF_LISTEN_MAX * 2]; /* listen_fds[i]
+					 * speaks TLS */
+	char		 state_dir[CONF_FILE_MAX]; /* chosen at start */
+	char		 tls_fp[65];	/* the server certificate's SHA-256 */
 	char		 created[64];	/* RPL_CREATED text */
 	int64_t		 started;	/* epoch seconds the master started */
 	int64_t		 now_ms;	/* CLOCK_MONOTONIC, per loop turn */
@@ -82,6 +87,7 @@ struct keochatd {
 	struct lchan_table *lchans;	/* deliver.c */
 	struct link	*link;		/* link.c */
 	struct monitor_index *monitors;	/* monitor.c */
+	struct tls_server *tls;		/* tls.c; NULL: no TLS */
 	int		 shutting_down;	/* worker: SHUTDOWN received */
 	unsigned	 hb_users;	/* counts for the next heartbeat */
 	unsigned	 hb_conns;
@@ -96,6 +102,14 @@ void	ctx_clock(void *arg);
  * the command-line overrides; 0 or -1 with "FILE:LINE: ..." in err. */
 int	ctx_config_load(const char *path, int required, char **overrides,
 	    int noverrides, struct config *out, char *err, size_t errsz);
+/* The state directory to use (made when missing): a configured state-dir
+ * must work; the default falls back to $STATE_DIRECTORY (systemd) first
+ * and, when not writable, to $XDG_STATE_HOME/keochat or
+ * ~/.local/state/keochat, with note saying so.  Without create
+ * (--configtest) nothing is made: a missing directory only has to be
+ * makeable.  0, or -1 with err. */
+int	ctx_state_dir(const struct config *cfg, int create, char *out,
+	    size_t outsz, char *note, size_t notesz, char *err, size_t errsz);
 /* Load kd.cfg.motd_file into kd.motd; -1 with err when unreadable. */
 int	ctx_motd_load(char *err, size_t errsz);
 

@@ -148,30 +148,60 @@ from_systemd(int n, int *fds, int max, char *err, size_t errsz)
 	return n;
 }
 
-int
-listen_open(const struct config *cfg, int *fds, int max, char *err,
-    size_t errsz)
+/* Bind the n addresses of one kind after the *k sockets already open;
+ * 0, or -1 with err (*k counts what is open either way). */
+static int
+bind_all(const char (*addrs)[CONF_ADDR_MAX], unsigned n, int is_tls, int *fds,
+    unsigned char *tls, int *k, int max, char *err, size_t errsz)
 {
-	int n = notify_listen_fds(), i, j;
 	char name[96];
+	unsigned i;
 
-	if (n > 0) {
-		if ((n = from_systemd(n, fds, max, err, errsz)) > 0)
-			for (i = 0; i < n; i++) {
-				listen_name(fds[i], name, sizeof(name));
-				log_info("listening on %s (from systemd)",
-				    name);
-			}
-		return n;
-	}
-	for (i = 0; i < (int)cfg->nlisten && i < max; i++) {
-		if ((fds[i] = open_addr(cfg->listen[i], err, errsz)) == -1) {
-			for (j = 0; j < i; j++)
-				close(fds[j]);
+	for (i = 0; i < n; i++) {
+		if (*k == max) {
+			snprintf(err, errsz, "more than %d listening sockets",
+			    max);
 			return -1;
 		}
-		listen_name(fds[i], name, sizeof(name));
-		log_info("listening on %s", name);
+		if ((fds[*k] = open_addr(addrs[i], err, errsz)) == -1)
+			return -1;
+		tls[*k] = (unsigned char)is_tls;
+		listen_name(fds[*k], name, sizeof(name));
+		if (is_tls)
+			log_info("listening for TLS on %s", name);
+		else
+			log_info("listening on %s", name);
+		(*k)++;
 	}
-	return i;
+	return 0;
+}
+
+int
+listen_open(const struct config *cfg, int *fds, unsigned char *tls, int max,
+    char *err, size_t errsz)
+{
+	unsigned long long tlsmask = 0;
+	int n = notify_listen_fds(&tlsmask), i, k, have_plain = 0, have_tls = 0;
+	char name[96];
+
+	if (n > 0 && (n = from_systemd(n, fds, max, err, errsz)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		tls[i] = (tlsmask >> i) & 1;
+		have_tls |= tls[i];
+		have_plain |= !tls[i];
+		listen_name(fds[i], name, sizeof(name));
+		log_info("listening %son %s (from systemd)", tls[i] ? "for TLS "
+		    : "", name);
+	}
+	k = n;
+	if ((!have_plain && bind_all(cfg->listen, cfg->nlisten, 0, fds, tls,
+	    &k, max, err, errsz) == -1) || (!have_tls &&
+	    bind_all(cfg->tls_listen, cfg->ntls_listen, 1, fds, tls, &k, max,
+	    err, errsz) == -1)) {
+		for (i = n; i < k; i++)
+			(void)close(fds[i]);
+		return -1;
+	}
+	return k;
 }

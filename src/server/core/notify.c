@@ -68,12 +68,37 @@ notify(const char *fmt, ...)
 		log_warn("sd_notify(%s)", msg);
 }
 
-int
-notify_listen_fds(void)
+/* Which of the passed sockets LISTEN_FDNAMES ("a:b:c") names "tls". */
+static unsigned long long
+tls_names(const char *names)
 {
-#ifdef HAVE_LIBSYSTEMD
-	int n = sd_listen_fds(1);
+	unsigned long long mask = 0;
+	unsigned i = 0;
+	size_t n;
 
+	while (names != NULL && *names != '\0' && i < 64) {
+		n = strcspn(names, ":");
+		if (n == 3 && strncmp(names, "tls", 3) == 0)
+			mask |= 1ULL << i;
+		names += n;
+		if (*names == ':')
+			names++;
+		i++;
+	}
+	return mask;
+}
+
+int
+notify_listen_fds(unsigned long long *tls)
+{
+	const char *names = getenv("LISTEN_FDNAMES");
+
+	*tls = 0;
+#ifdef HAVE_LIBSYSTEMD
+	int n;
+
+	*tls = tls_names(names);	/* read before sd_listen_fds unsets it */
+	n = sd_listen_fds(1);
 	if (n < 0) {
 		errno = -n;
 		log_warn("sd_listen_fds");
@@ -82,15 +107,12 @@ notify_listen_fds(void)
 	return n;
 #else
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	long n;
+	long n = 0;
 
-	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid()) {
-		unsetenv("LISTEN_PID");
-		unsetenv("LISTEN_FDS");
-		unsetenv("LISTEN_FDNAMES");
-		return 0;
+	if (pid != NULL && fds != NULL && atol(pid) == (long)getpid()) {
+		n = atol(fds);
+		*tls = tls_names(names);
 	}
-	n = atol(fds);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");

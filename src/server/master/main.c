@@ -247,6 +247,10 @@ main(int argc, char *argv[])
 		return ov_done(&ov, 2);
 	}
 	if (test) {
+		if (state_prepare(1, err, sizeof(err)) == -1) {
+			fprintf(stderr, "keochatd: %s\n", err);
+			return ov_done(&ov, 2);
+		}
 		fprintf(stderr, "keochatd: %s: configuration OK\n", path);
 		return ov_done(&ov, 0);
 	}

@@ -84,6 +84,7 @@ struct master {
 	uint32_t	 reload_gen;	/* the last RELOAD sent */
 	int64_t		 reload_by_ms;	/* 0: no reload waiting for children */
 	const char	*config_path;
+	int		 tls;		/* some listener speaks TLS */
 	char		**overrides;
 	int		 noverrides;
 	char		 rundir[CONF_PATH_MAX];
@@ -543,6 +544,11 @@ reload(void)
 	log_setlevel(kd.cfg.log_level);
 	if (ctx_motd_load(err, sizeof(err)) == -1)
 		log_warnx("motd-file: %s", err);
+	/* the workers re-read the certificate; this says once, in the
+	 * master's log, whether the new pair is good */
+	if (M.tls && state_tls_check(0, err, sizeof(err)) == -1)
+		log_warnx("%s; the workers keep the certificate they have",
+		    err);
 	reload_send();
 	reload_check();
 }
@@ -782,11 +788,18 @@ startup(void)
 	if (ctx_motd_load(err, sizeof(err)) == -1)
 		log_warnx("motd-file: %s (clients will see 422)", err);
 	raise_nofile();
-	kd.nlisten = listen_open(&kd.cfg, kd.listen_fds,
+	kd.nlisten = listen_open(&kd.cfg, kd.listen_fds, kd.listen_tls,
 	    (int)(sizeof(kd.listen_fds) / sizeof(kd.listen_fds[0])), err,
 	    sizeof(err));
 	if (kd.nlisten <= 0)
 		fatalx("%s", kd.nlisten == 0 ? "nothing to listen on" : err);
+	for (i = 0; i < (unsigned)kd.nlisten; i++)
+		M.tls |= kd.listen_tls[i];
+	if (state_prepare(0, err, sizeof(err)) == -1) {
+		/* a configuration error: systemd must not restart it */
+		log_warnx("%s", err);
+		exit(2);
+	}
 	ctx_clock(NULL);
 	segments_create();
 	relay_sock_bind();

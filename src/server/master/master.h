@@ -8,4 +8,12 @@
  * exit status. */
 int	master_main(const char *config_path, char **overrides, int noverrides);
 
+/* state.c: choose kd.state_dir and check (or make) the TLS certificate;
+ * with test set (--configtest), only say what would be done.  0, or -1
+ * with err. */
+int	state_prepare(int test, char *err, size_t errsz);
+/* The TLS certificate again (a reload): made when tls-cert became empty,
+ * checked, its fingerprint in kd.tls_fp.  0, or -1 with err. */
+int	state_tls_check(int test, char *err, size_t errsz);
+
 #endif

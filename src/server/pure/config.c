@@ -38,6 +38,10 @@ static int check_autojoin(const char *, char *, size_t);
 static int check_path(const char *, char *, size_t);
 static int check_oper(const char *, char *, size_t);
 
+static const char *const tlsver_names[] = { "1.2", "1.3", NULL };
+static const int tlsver_values[] = { CONF_TLS_1_2, CONF_TLS_1_3 };
+static const char *const bool_names[] = { "no", "yes", NULL };
+static const int bool_values[] = { 0, 1 };
 static const char *const log_names[] = { "stderr", "syslog", NULL };
 static const int log_values[] = { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 static const char *const level_names[] = { "error", "warning", "info",
@@ -130,6 +134,31 @@ static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_OPER] = LIST("oper", "", 1, oper, noper, check_oper,
 	    "NAME HASH MASK[,MASK]: an IRC operator; HASH from keochatd "
 	    "--mkpasswd; repeat for more"),
+	[OPT_STATE_DIR] = STR("state-dir", "/var/lib/keochat", 0, state_dir,
+	    check_path, "the store and the generated certificate; when not "
+	    "writable: $XDG_STATE_HOME/keochat"),
+	[OPT_TLS_LISTEN] = LIST("tls-listen", "[::]:6697", 0, tls_listen,
+	    ntls_listen, check_listen,
+	    "ADDR:PORT for TLS; repeat for more; empty: no TLS"),
+	[OPT_TLS_CERT] = STR("tls-cert", "", 1, tls_cert, check_path,
+	    "PEM certificate chain; empty: a self-signed one made in "
+	    "state-dir"),
+	[OPT_TLS_KEY] = STR("tls-key", "", 1, tls_key, check_path,
+	    "PEM private key; empty: the one in tls-cert's file"),
+	[OPT_TLS_CIPHERS] = STR("tls-ciphers", "ECDHE+AESGCM:ECDHE+CHACHA20", 1,
+	    tls_ciphers, NULL, "OpenSSL cipher list for TLS 1.2 (1.3 keeps "
+	    "its own suites)"),
+	[OPT_TLS_MIN_VERSION] = ENUM("tls-min-version", "1.2", 1,
+	    tls_min_version, tlsver_names, tlsver_values,
+	    "oldest TLS version accepted: 1.2 or 1.3"),
+	[OPT_TLS_HANDSHAKE_TIMEOUT] = INT("tls-handshake-timeout", "10", 1,
+	    300, 1, tls_handshake_timeout,
+	    "seconds a client has to finish the TLS handshake"),
+	[OPT_TLS_ONLY] = ENUM("tls-only", "no", 1, tls_only, bool_names,
+	    bool_values, "yes: refuse plain text except from loopback"),
+	[OPT_STS_DURATION] = INT("sts-duration", "2592000", 0, 315360000, 1,
+	    sts_duration, "seconds clients keep to TLS after the sts cap "
+	    "(offered with a configured tls-cert); 0: no sts"),
 };
 
 const struct config_option *
@@ -432,14 +461,13 @@ config_set(struct config *c, const char *key, const char *value,
 		size_t elem = o->size / o->maxn;
 		if (c->origin[id] < origin)
 			*count = 0;	/* a file or -l replaces the default */
-		if (*value == '\0' && origin == CONF_DEFAULT)
-			return 0;	/* an empty default: no entry */
-		if (*count == o->maxn)
+		if (*value == '\0')		/* empty: none ("tls-listen =") */
+			rc = 0;
+		else if (*count == o->maxn)
 			return seterr(err, errsz, where, line,
 			    "%s: at most %u entries", key, o->maxn);
-		rc = set_str((char *)c + o->off + *count * elem, elem, o,
-		    value, where, line, err, errsz);
-		if (rc == 0)
+		else if ((rc = set_str((char *)c + o->off + *count * elem,
+		    elem, o, value, where, line, err, errsz)) == 0)
 			(*count)++;
 	} else {
 		if (origin == CONF_FILE && c->origin[id] == CONF_FILE)
@@ -575,13 +603,16 @@ config_override(struct config *c, const char *kv, char *err, size_t errsz)
 int
 config_check(const struct config *c, char *err, size_t errsz)
 {
-	if (c->nlisten == 0)
-		return seterr(err, errsz, "config", 0,
-		    "no listen address (set listen or use socket activation)");
+	if (c->nlisten == 0 && c->ntls_listen == 0)
+		return seterr(err, errsz, "config", 0, "no listen address (set "
+		    "listen or tls-listen, or use socket activation)");
 	if (c->max_clients_per_ip > c->max_clients)
 		return seterr(err, errsz, "config", 0,
 		    "max-clients-per-ip (%u) exceeds max-clients (%u)",
 		    c->max_clients_per_ip, c->max_clients);
+	if (c->tls_key[0] != '\0' && c->tls_cert[0] == '\0')
+		return seterr(err, errsz, "config", 0,
+		    "tls-key is set but tls-cert is not");
 	return 0;
 }
 

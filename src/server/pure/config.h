@@ -15,10 +15,12 @@
 #define CONF_LISTEN_MAX		8
 #define CONF_ADDR_MAX		64
 #define CONF_PATH_MAX		96	/* runtime-dir + "/relay.sock" fits sun_path */
+#define CONF_FILE_MAX		256	/* state-dir, certificate and key files */
 #define CONF_OPER_MAX		16	/* oper blocks */
 #define CONF_OPER_LEN		384	/* "NAME HASH MASK[,MASK...]" */
 
 enum conf_log { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
+enum conf_tlsver { CONF_TLS_1_2, CONF_TLS_1_3 };
 enum conf_level { CONF_LVL_ERROR, CONF_LVL_WARNING, CONF_LVL_INFO,
 	CONF_LVL_DEBUG };
 
@@ -33,7 +35,9 @@ enum conf_id {
 	OPT_PING_TIMEOUT, OPT_SENDQ, OPT_RECVQ, OPT_FLOOD_BURST, OPT_FLOOD_RATE,
 	OPT_WATCHDOG_TIMEOUT, OPT_RELAY_QUEUE_MAX, OPT_RELAY_STALL_TIMEOUT,
 	OPT_RUNTIME_DIR, OPT_USER, OPT_LOG, OPT_LOG_LEVEL,
-	OPT_LOG_FACILITY, OPT_OPER,
+	OPT_LOG_FACILITY, OPT_OPER, OPT_STATE_DIR, OPT_TLS_LISTEN, OPT_TLS_CERT,
+	OPT_TLS_KEY, OPT_TLS_CIPHERS, OPT_TLS_MIN_VERSION,
+	OPT_TLS_HANDSHAKE_TIMEOUT, OPT_TLS_ONLY, OPT_STS_DURATION,
 	OPT_COUNT
 };
 
@@ -69,6 +73,16 @@ struct config {
 	int	 log_facility;		/* syslog facility value */
 	char	 oper[CONF_OPER_MAX][CONF_OPER_LEN];	/* "NAME HASH MASKS" */
 	unsigned noper;
+	char	 state_dir[CONF_FILE_MAX];	/* the store, the generated cert */
+	char	 tls_listen[CONF_LISTEN_MAX][CONF_ADDR_MAX]; /* TLS ports */
+	unsigned ntls_listen;
+	char	 tls_cert[CONF_FILE_MAX];	/* PEM chain; empty: generated */
+	char	 tls_key[CONF_FILE_MAX];	/* PEM key; empty: in tls_cert */
+	char	 tls_ciphers[256];		/* TLS 1.2 cipher list */
+	int	 tls_min_version;		/* enum conf_tlsver */
+	unsigned tls_handshake_timeout;		/* seconds */
+	int	 tls_only;			/* plain text from loopback only */
+	unsigned sts_duration;			/* seconds; 0: no sts */
 	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
 	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
 };

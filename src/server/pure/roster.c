@@ -591,6 +591,7 @@ roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
 	memset(u, 0, sizeof(*u));
 	u->gen = gen;
 	r->ext[s].realname[0] = r->ext[s].away[0] = '\0';
+	memset(r->ext[s].certfp, 0, sizeof(r->ext[s].certfp));
 	u->state = ROSTER_UNREG;
 	u->worker = worker;
 	u->pid = pid;

@@ -40,6 +40,7 @@ enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
 #define ROSTER_UF_OPER		0x04	/* user mode +o: an IRC operator */
 #define ROSTER_UF_WALLOPS	0x08	/* user mode +w: receives WALLOPS */
 #define ROSTER_UF_BOT		0x10	/* user mode +B: a bot */
+#define ROSTER_UF_SECURE	0x20	/* user mode +Z: connected over TLS */
 
 /* Channel modes without a parameter (roster_chan.modes); +k and +l are
  * the key and limit fields. */
@@ -99,6 +100,8 @@ struct roster_user_ext {
 	int32_t	 mems[CHANS_PER_USER_MAX];	/* their member entries */
 	uint64_t op_bits;		/* bit k: @ in chans[k] (primary) */
 	uint64_t voice_bits;		/* bit k: + in chans[k] (primary) */
+	uint8_t	 certfp[32];		/* SHA-256 of its TLS client
+					 * certificate; all zero: none */
 };
 
 /* One channel; exists while it has members. */

@@ -142,6 +142,12 @@ client_new(int fd, const struct conn_ops *ops, int32_t slot, uint32_t gen,
 		free(c);
 		return NULL;
 	}
+	if (ops->open != NULL && ops->open(c) == -1) {
+		table_remove(c);
+		(void)ev_fd_del(kd.ev, fd);
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -157,9 +163,13 @@ client_io(int fd, uint32_t events, void *arg)
 			(void)client_flush(c);
 		return;
 	}
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	/* TLS reads may have to write (the handshake) and writes may have
+	 * to read: every event tries both ways there */
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ||
+	    c->ops->ready != NULL)
 		client_input(c);
-	if ((events & EPOLLOUT) && (c->flags & CF_WBLOCK)) {
+	if ((c->flags & CF_WBLOCK) && ((events & EPOLLOUT) ||
+	    c->ops->ready != NULL) && c->state < CL_DYING) {
 		c->flags &= ~(uint32_t)CF_WBLOCK;
 		(void)client_flush(c);
 	}
@@ -955,6 +965,9 @@ input(struct client *c)
 			budget -= (size_t)n;
 			c->flags |= CF_BUSY;
 			if (looks_like_tls(c)) {
+				log_info("TLS handshake from %s on a "
+				    "plain-text port; closing", c->host);
+				c->flags |= CF_DISCARD_OUT;
 				client_close(c, "TLS handshake on a plain-text "
 				    "port");
 				return;
@@ -1070,6 +1083,16 @@ client_tick(void)
 		}
 		c->flags &= ~(uint32_t)CF_BUSY;
 		if (c->state == CL_UNREG) {
+			if (c->ops->ready != NULL && !c->ops->ready(c) &&
+			    kd.now_ms - c->created_ms >=
+			    (int64_t)kd.cfg.tls_handshake_timeout * 1000) {
+				log_info("TLS handshake from %s timed out "
+				    "after %u s", c->host,
+				    kd.cfg.tls_handshake_timeout);
+				c->flags |= CF_DISCARD_OUT;
+				client_close(c, "TLS handshake timed out");
+				continue;
+			}
 			if (kd.now_ms - c->created_ms >=
 			    (int64_t)kd.cfg.registration_timeout * 1000)
 				client_close(c, "Registration timed out");
@@ -1121,5 +1144,5 @@ plain_close(struct client *c)
 }
 
 const struct conn_ops conn_plain_ops = {
-	"plain", plain_read, plain_writev, plain_close
+	"plain", plain_read, plain_writev, plain_close, NULL, NULL
 };

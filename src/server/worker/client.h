@@ -28,6 +28,7 @@
 
 struct client;
 struct lchan;
+struct tls_conn;
 
 /* Capabilities a client negotiated (CAP REQ); cap.c has the table. */
 #define CAP_SERVER_TIME		0x00001
@@ -70,12 +71,19 @@ enum client_state {
 #define CF_CAPTURE	0x2000	/* a labeled command is running: its
 				 * replies go to the label, not out */
 
-/* Connection I/O: plain TCP today, TLS later. */
+/* Connection I/O: plain TCP (client.c) or TLS (tls.c).  read and writev
+ * behave like the syscalls (-1 with EAGAIN: later); a TLS read that finds
+ * a broken handshake closes c itself and returns -1 with EAGAIN. */
 struct conn_ops {
 	const char *name;
 	ssize_t	(*read)(struct client *, void *, size_t);
 	ssize_t	(*writev)(struct client *, const struct iovec *, int);
 	void	(*close)(struct client *);
+	/* set up a new connection (NULL: nothing to do); 0 or -1 */
+	int	(*open)(struct client *);
+	/* 1 once the link carries lines (NULL: at once); until then the
+	 * handshake timeout runs, and every socket event tries both ways */
+	int	(*ready)(const struct client *);
 };
 
 /* A labeled command's response (labeled-response), while it is built:
@@ -93,6 +101,7 @@ struct label {
 
 struct client {
 	const struct conn_ops *ops;
+	struct tls_conn	*tls;		/* TLS state (tls.c), NULL: plain */
 	int		 fd;
 	int32_t		 slot;		/* roster slot */
 	uint32_t	 gen;		/* its generation */

@@ -13,27 +13,52 @@
 #include "ctx.h"
 #include "numerics.h"
 #include "session.h"
+#include "tls.h"
+
+/* sts (IRCv3 strict transport security): offered with a certificate
+ * clients can verify (a configured tls-cert, not the generated one);
+ * never requested (bit 0: REQ gets NAK). */
+static const char *
+sts_value(const struct client *c, char *buf, size_t bufsz)
+{
+	unsigned port;
+
+	if (kd.tls == NULL || kd.cfg.tls_cert[0] == '\0' ||
+	    kd.cfg.sts_duration == 0)
+		return NULL;
+	if (c->tls != NULL)
+		snprintf(buf, bufsz, "duration=%u", kd.cfg.sts_duration);
+	else if ((port = tls_port()) != 0)
+		snprintf(buf, bufsz, "port=%u,duration=%u", port,
+		    kd.cfg.sts_duration);
+	else
+		return NULL;
+	return buf;
+}
 
 static const struct {
 	const char	*name;
 	uint32_t	 bit;
+	/* the value shown in CAP LS 302, NULL: not offered to c */
+	const char	*(*value)(const struct client *, char *, size_t);
 } caps[] = {
-	{ "account-notify", CAP_ACCOUNT_NOTIFY },
-	{ "account-tag", CAP_ACCOUNT_TAG },
-	{ "away-notify", CAP_AWAY_NOTIFY },
-	{ "batch", CAP_BATCH },
-	{ "cap-notify", CAP_CAP_NOTIFY },
-	{ "chghost", CAP_CHGHOST },
-	{ "echo-message", CAP_ECHO_MESSAGE },
-	{ "extended-join", CAP_EXTENDED_JOIN },
-	{ "extended-monitor", CAP_EXT_MONITOR },
-	{ "invite-notify", CAP_INVITE_NOTIFY },
-	{ "labeled-response", CAP_LABELED },
-	{ "message-tags", CAP_MESSAGE_TAGS },
-	{ "multi-prefix", CAP_MULTI_PREFIX },
-	{ "server-time", CAP_SERVER_TIME },
-	{ "setname", CAP_SETNAME },
-	{ "userhost-in-names", CAP_USERHOST_NAMES },
+	{ "account-notify", CAP_ACCOUNT_NOTIFY, NULL },
+	{ "account-tag", CAP_ACCOUNT_TAG, NULL },
+	{ "away-notify", CAP_AWAY_NOTIFY, NULL },
+	{ "batch", CAP_BATCH, NULL },
+	{ "cap-notify", CAP_CAP_NOTIFY, NULL },
+	{ "chghost", CAP_CHGHOST, NULL },
+	{ "echo-message", CAP_ECHO_MESSAGE, NULL },
+	{ "extended-join", CAP_EXTENDED_JOIN, NULL },
+	{ "extended-monitor", CAP_EXT_MONITOR, NULL },
+	{ "invite-notify", CAP_INVITE_NOTIFY, NULL },
+	{ "labeled-response", CAP_LABELED, NULL },
+	{ "message-tags", CAP_MESSAGE_TAGS, NULL },
+	{ "multi-prefix", CAP_MULTI_PREFIX, NULL },
+	{ "server-time", CAP_SERVER_TIME, NULL },
+	{ "setname", CAP_SETNAME, NULL },
+	{ "sts", 0, sts_value },
+	{ "userhost-in-names", CAP_USERHOST_NAMES, NULL },
 };
 #define NCAPS	(sizeof(caps) / sizeof(caps[0]))
 
@@ -48,7 +73,8 @@ target(const struct client *c)
 static void
 cap_send_list(struct client *c, const char *sub, int all, uint32_t mask)
 {
-	char list[IRC_LINE_MAX];
+	char list[IRC_LINE_MAX], item[256], val[192];
+	const char *v;
 	size_t n = 0, room, k;
 	unsigned i;
 
@@ -58,7 +84,15 @@ cap_send_list(struct client *c, const char *sub, int all, uint32_t mask)
 	for (i = 0; i < NCAPS; i++) {
 		if (!all && !(mask & caps[i].bit))
 			continue;
-		k = strlen(caps[i].name);
+		v = NULL;
+		if (caps[i].value != NULL &&
+		    (v = caps[i].value(c, val, sizeof(val))) == NULL)
+			continue;	/* not offered to c */
+		if (v != NULL && (c->flags & CF_CAP_302))
+			snprintf(item, sizeof(item), "%s=%s", caps[i].name, v);
+		else
+			snprintf(item, sizeof(item), "%s", caps[i].name);
+		k = strlen(item);
 		if (n > 0 && n + 1 + k > room) {
 			if (c->flags & CF_CAP_302)
 				client_sendf(c, ":%s CAP %s %s * :%s",
@@ -69,7 +103,7 @@ cap_send_list(struct client *c, const char *sub, int all, uint32_t mask)
 			n = 0;
 		}
 		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
-		    n ? " " : "", caps[i].name);
+		    n ? " " : "", item);
 	}
 	client_sendf(c, ":%s CAP %s %s :%s", kd.cfg.server_name, target(c),
 	    sub, list);

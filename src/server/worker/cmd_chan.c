@@ -215,9 +215,11 @@ cmd_list(struct client *c, struct irc_msg *m)
 static const struct {
 	char		 letter;
 	uint32_t	 flag;
-	int		 settable;	/* by MODE; +o only by OPER */
+	int		 settable;	/* by MODE; +o only by OPER; -1: the
+					 * server's alone (+Z: TLS) */
 } umode_table[] = {
 	{ 'B', ROSTER_UF_BOT, 1 },
+	{ 'Z', ROSTER_UF_SECURE, -1 },
 	{ 'i', ROSTER_UF_INVISIBLE, 1 },
 	{ 'o', ROSTER_UF_OPER, 0 },
 	{ 'w', ROSTER_UF_WALLOPS, 1 },
@@ -278,8 +280,9 @@ user_mode(struct client *c, struct irc_msg *m)
 			unknown = 1;
 			continue;
 		}
-		if (on && !umode_table[i].settable)
-			continue;	/* +o is OPER's */
+		if ((on && umode_table[i].settable == 0) ||
+		    umode_table[i].settable < 0)
+			continue;	/* +o is OPER's, Z the server's */
 		if (on)
 			now |= umode_table[i].flag;
 		else

@@ -18,6 +18,7 @@
 #include "roster.h"
 #include "sbuf.h"
 #include "session.h"
+#include "tlsfile.h"
 #include "valid.h"
 
 #define WHO_MAX		500	/* replies to one WHO over a mask */
@@ -212,6 +213,7 @@ struct whois_copy {
 	char	 real[REALNAME_MAX + 1], away[AWAY_MAX + 1];
 	int64_t	 signon, last_msg;
 	uint32_t flags;
+	uint8_t	 certfp[32];
 };
 
 /* The channels of slot that c may see, "@#a +#b #c".  Lock held. */
@@ -266,6 +268,8 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		w.signon = u->signon;
 		w.last_msg = u->last_msg;
 		w.flags = u->flags;
+		memcpy(w.certfp, roster_user_ext(kd.roster, slot)->certfp,
+		    sizeof(w.certfp));
 		whois_chans(c, slot, &chans);
 	}
 	ctx_roster_unlock();
@@ -287,10 +291,20 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", w.nick);
 	if (w.flags & ROSTER_UF_BOT)
 		reply(c, RPL_WHOISBOT, "%s :is a bot", w.nick);
+	if (w.flags & ROSTER_UF_SECURE)
+		reply(c, RPL_WHOISSECURE, "%s :is using a secure connection",
+		    w.nick);
 	if (slot == c->slot || (c->umodes & ROSTER_UF_OPER)) {
+		static const uint8_t none[32];
 		umode_string(w.flags, modes, sizeof(modes));
 		reply(c, RPL_WHOISMODES, "%s :is using modes %s", w.nick,
 		    modes);
+		if (memcmp(w.certfp, none, sizeof(none)) != 0) {
+			char fp[TLS_FP_HEX];
+			tlsfile_hex(w.certfp, fp);
+			reply(c, RPL_WHOISCERTFP, "%s :has client certificate "
+			    "fingerprint %s", w.nick, fp);
+		}
 	}
 	if (w.away[0] != '\0')
 		reply(c, RPL_AWAY, "%s :%s", w.nick, w.away);

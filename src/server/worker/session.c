@@ -103,7 +103,7 @@ welcome(struct client *c)
 	reply(c, RPL_YOURHOST, ":Your host is %s, running version %s",
 	    kd.cfg.server_name, KEOCHATD_VERSION);
 	reply(c, RPL_CREATED, ":This server was created %s", kd.created);
-	reply(c, RPL_MYINFO, "%s %s Biow beIiklmnostv beIklov",
+	reply(c, RPL_MYINFO, "%s %s BZiow beIiklmnostv beIklov",
 	    kd.cfg.server_name, KEOCHATD_VERSION);
 	session_isupport(c);
 	session_lusers(c);

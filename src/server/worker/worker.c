@@ -49,6 +49,7 @@
 #include "peer.h"
 #include "roster.h"
 #include "session.h"
+#include "tls.h"
 #include "worker.h"
 
 #define ACCEPT_BATCH	16	/* accept() calls per wakeup */
@@ -73,6 +74,30 @@ static struct worker W;
 extern int	testhooks_worker(void) __attribute__((weak));
 
 static void	accept_some(int lfd);
+
+/* Does listening socket lfd speak TLS? */
+static int
+listen_is_tls(int lfd)
+{
+	int i;
+
+	for (i = 0; i < W.nlisten; i++)
+		if (W.listen[i] == lfd)
+			return kd.listen_tls[i];
+	return 0;
+}
+
+/* tls-only: plain text only from this host's own 127.0.0.1 and ::1 (the
+ * rest of 127/8 is taken for other hosts: a NAT or proxy on loopback). */
+static int
+loopback(const uint8_t a[16])
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+	static const uint8_t v4lo[16] = { [10] = 0xff, [11] = 0xff,
+		[12] = 127, [15] = 1 };
+
+	return memcmp(a, v6lo, 16) == 0 || memcmp(a, v4lo, 16) == 0;
+}
 
 static void
 on_listen(int fd, uint32_t events, void *arg)
@@ -156,7 +181,7 @@ addr_of(const struct sockaddr_storage *ss, uint8_t a[16], char *host,
 }
 
 static void
-new_client(int fd, const struct sockaddr_storage *ss)
+new_client(int fd, const struct sockaddr_storage *ss, int tls)
 {
 	char host[HOST_MAX + 1];
 	enum roster_err err;
@@ -168,6 +193,12 @@ new_client(int fd, const struct sockaddr_storage *ss)
 	addr_of(ss, a, host, sizeof(host));
 	if (kd.shutting_down) {
 		refuse(fd, host, "Server shutting down");
+		return;
+	}
+	if (!tls && kd.cfg.tls_only && kd.tls != NULL && !loopback(a)) {
+		log_info("refused plain-text connection from %s: tls-only",
+		    host);
+		refuse(fd, host, "This server takes TLS connections only");
 		return;
 	}
 	ctx_roster_lock();
@@ -185,7 +216,8 @@ new_client(int fd, const struct sockaddr_storage *ss)
 		return;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (client_new(fd, &conn_plain_ops, slot, gen, a, host) == NULL) {
+	if (client_new(fd, tls ? &conn_tls_ops : &conn_plain_ops, slot, gen, a,
+	    host) == NULL) {
 		log_warnx("cannot take a client from %s", host);
 		ctx_roster_lock();
 		roster_user_free(kd.roster, slot);
@@ -230,7 +262,7 @@ accept_one(int lfd)
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC);
 	if (fd >= 0) {
-		new_client(fd, &ss);
+		new_client(fd, &ss, listen_is_tls(lfd));
 		return 1;
 	}
 	switch (errno) {
@@ -321,6 +353,7 @@ on_reload(const uint8_t *frame, size_t len)
 	kd.motdlen = f.motdlen;
 	kd.has_motd = f.motdlen > 0;
 	log_setlevel(kd.cfg.log_level);
+	tls_reload();
 	log_debug("configuration reloaded");
 	ctx_tell_reloaded(f.gen);
 }
@@ -487,6 +520,7 @@ worker_init(void)
 	    link_init(&link_cb) == -1)
 		fatalx("out of memory");
 	W.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	tls_init();
 	roster_worker_conns_set(kd.roster, kd.id, 0);
 }
 
@@ -511,6 +545,7 @@ worker_main(void)
 	/* loop */
 	if (ev_run(kd.ev) == -1)
 		fatal("epoll_wait");
+	tls_free();
 	log_debug("worker %u exiting", kd.id);
 	return 0;
 }

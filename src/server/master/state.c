@@ -1,0 +1,129 @@
+/*
+ * state.c -- what the master prepares before it binds anything: the state
+ * directory and the TLS certificate (made on first start when none is
+ * configured).  --configtest runs the same checks and says what it found.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "ctx.h"
+#include "log.h"
+#include "master.h"
+#include "tlsfile.h"
+
+static FILE *say_to;
+
+static void say(int warn, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* To stderr for --configtest, else to the log. */
+static void
+say(int warn, const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (say_to != NULL)
+		fprintf(say_to, "keochatd: %s\n", buf);
+	else if (warn)
+		log_warnx("%s", buf);
+	else
+		log_info("%s", buf);
+}
+
+/* Started as root with 'user' set: what we make belongs to that user. */
+static int
+give_to_user(const char *path, char *err, size_t errsz)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || kd.cfg.user[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(kd.cfg.user)) == NULL) {
+		snprintf(err, errsz, "user %s: no such user", kd.cfg.user);
+		return -1;
+	}
+	if (chown(path, pw->pw_uid, pw->pw_gid) == -1) {
+		snprintf(err, errsz, "chown %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tls_wanted(void)
+{
+	unsigned i;
+
+	for (i = 0; i < (unsigned)kd.nlisten; i++)
+		if (kd.listen_tls[i])
+			return 1;
+	return kd.nlisten == 0 && kd.cfg.ntls_listen > 0;
+}
+
+int
+state_tls_check(int test, char *err, size_t errsz)
+{
+	char cert[CONF_FILE_MAX + 32], key[CONF_FILE_MAX + 32];
+	SSL_CTX *ctx;
+	int made = 0;
+
+	tlsfile_paths(&kd.cfg, kd.state_dir, cert, key);
+	if (kd.cfg.tls_cert[0] == '\0') {
+		if (test && access(cert, F_OK) == -1) {
+			say(0, "no tls-cert: a self-signed certificate will be "
+			    "made at %s on start", cert);
+			return 0;
+		}
+		if ((made = tlsfile_selfsigned(cert, key, kd.cfg.server_name,
+		    err, errsz)) == -1)
+			return -1;
+		if (made && (give_to_user(cert, err, errsz) == -1 ||
+		    give_to_user(key, err, errsz) == -1))
+			return -1;
+	}
+	if ((ctx = tlsfile_server_ctx(&kd.cfg, cert, key, kd.tls_fp, err,
+	    errsz)) == NULL)
+		return -1;
+	SSL_CTX_free(ctx);
+	if (made)
+		say(0, "made a self-signed TLS certificate %s (SHA-256 "
+		    "fingerprint %s); set tls-cert to use your own", cert,
+		    kd.tls_fp);
+	else
+		say(0, "TLS certificate %s (SHA-256 fingerprint %s)", cert,
+		    kd.tls_fp);
+	return 0;
+}
+
+int
+state_prepare(int test, char *err, size_t errsz)
+{
+	char note[CONF_FILE_MAX * 2 + 128];
+
+	say_to = test ? stderr : NULL;
+	if (ctx_state_dir(&kd.cfg, !test, kd.state_dir, sizeof(kd.state_dir),
+	    note, sizeof(note), err, errsz) == -1)
+		return -1;
+	if (note[0] != '\0')
+		say(1, "%s", note);
+	else if (test)
+		say(0, "state-dir %s is usable", kd.state_dir);
+	if (!test && give_to_user(kd.state_dir, err, errsz) == -1)
+		return -1;
+	if ((test ? kd.cfg.ntls_listen > 0 : tls_wanted()) &&
+	    state_tls_check(test, err, errsz) == -1)
+		return -1;
+	return 0;
+}
