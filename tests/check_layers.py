@@ -10,8 +10,9 @@ prototype counts the same.  Checks, one TAP test each:
      up goes through a callback that worker.c wires, which is no edge);
   2. no circle anywhere in keochatd;
   3. each folder uses only the folders below it: shared/ nothing of the
-     server; pure/ shared/; core/ pure/ and shared/; relay/ and worker/
-     core/, pure/ and shared/ (never each other); master/ everything;
+     server; pure/ shared/; core/ pure/ and shared/; store/ shared/;
+     relay/ and worker/ store/, core/, pure/ and shared/ (never each
+     other); master/ everything;
   4. pure/ and shared/ do no I/O and never log or exit: none of their
      objects references read, write, send, printf, syslog, exit, log_* ...
 
@@ -33,9 +34,11 @@ ALLOWED = {
     "shared": {"shared"},
     "pure": {"pure", "shared"},
     "core": {"core", "pure", "shared"},
-    "relay": {"relay", "core", "pure", "shared"},
-    "worker": {"worker", "core", "pure", "shared"},
-    "master": {"master", "relay", "worker", "core", "pure", "shared"},
+    "store": {"store", "shared"},
+    "relay": {"relay", "store", "core", "pure", "shared"},
+    "worker": {"worker", "store", "core", "pure", "shared"},
+    "master": {"master", "relay", "worker", "store", "core", "pure",
+               "shared"},
 }
 # What pure code must not call: system calls that do I/O, stdio output,
 # syslog, process exits and the server's own log vocabulary.
@@ -50,7 +53,8 @@ def folder_of(module):
     for d in ("shared",):
         if os.path.exists(os.path.join(TOP_SRC, "src", d, module + ".c")):
             return d
-    for d in ("pure", "core", "relay", "worker", "master", "testhooks"):
+    for d in ("pure", "core", "store", "relay", "worker", "master",
+              "testhooks"):
         if os.path.exists(os.path.join(TOP_SRC, "src", "server", d,
                                        module + ".c")):
             return d

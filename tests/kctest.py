@@ -561,3 +561,90 @@ def cert_fingerprint(path):
     with open(path) as f:
         der = ssl.PEM_cert_to_DER_cert(f.read())
     return hashlib.sha256(der).hexdigest()
+
+
+# --- SASL, as a client does it ----------------------------------------------
+
+def sasl_chunks(data):
+    """AUTHENTICATE lines for a payload: base64 in 400-byte pieces, '+'
+    for an empty one or after an exact multiple of 400."""
+    import base64
+    b = base64.b64encode(data).decode()
+    if not b:
+        return ["AUTHENTICATE +"]
+    out = ["AUTHENTICATE " + b[i:i + 400] for i in range(0, len(b), 400)]
+    if len(b) % 400 == 0:
+        out.append("AUTHENTICATE +")
+    return out
+
+
+def sasl_read(c, timeout=5.0):
+    """The server's next AUTHENTICATE payload (joined, decoded)."""
+    import base64
+    b = ""
+    while True:
+        line = c.expect(r"^AUTHENTICATE \S+$", timeout)
+        part = line.split(" ", 1)[1]
+        if part != "+":
+            b += part
+        if len(part) < 400:
+            return base64.b64decode(b)
+
+
+def sasl_plain(c, account, password, authzid=""):
+    c.send("AUTHENTICATE PLAIN")
+    c.expect(r"^AUTHENTICATE \+$")
+    for l in sasl_chunks(("%s\0%s\0%s" % (authzid, account, password))
+                         .encode()):
+        c.send(l)
+
+
+def sasl_scram(c, account, password, nonce=None):
+    """SCRAM-SHA-256 (RFC 5802/7677) to the end; returns the server's
+    final message (or raises when it sends 904 first)."""
+    import base64, hashlib, hmac, os as _os
+    cnonce = nonce or base64.b64encode(_os.urandom(18)).decode()
+    c.send("AUTHENTICATE SCRAM-SHA-256")
+    c.expect(r"^AUTHENTICATE \+$")
+    bare = "n=%s,r=%s" % (account.replace("=", "=3D").replace(",", "=2C"),
+                          cnonce)
+    for l in sasl_chunks(("n,," + bare).encode()):
+        c.send(l)
+    sfirst = sasl_read(c).decode()
+    attrs = dict(kv.split("=", 1) for kv in sfirst.split(","))
+    check(attrs["r"].startswith(cnonce), "server nonce " + sfirst)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(),
+                                 base64.b64decode(attrs["s"]), int(attrs["i"]))
+    ckey = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored = hashlib.sha256(ckey).digest()
+    final_wo = "c=biws,r=" + attrs["r"]
+    auth = ",".join([bare, sfirst, final_wo]).encode()
+    sig = hmac.new(stored, auth, "sha256").digest()
+    proof = bytes(a ^ b for a, b in zip(ckey, sig))
+    for l in sasl_chunks((final_wo + ",p=" +
+                          base64.b64encode(proof).decode()).encode()):
+        c.send(l)
+    line = c.expect(r"^(AUTHENTICATE \S+|:\S+ 904 .*)$")
+    if " 904 " in line:
+        return None
+    c.lines.insert(0, line)
+    sfinal = sasl_read(c).decode()
+    skey = hmac.new(salted, b"Server Key", "sha256").digest()
+    want = "v=" + base64.b64encode(hmac.new(skey, auth, "sha256").digest()
+                                   ).decode()
+    check(sfinal == want, "server signature %s != %s" % (sfinal, want))
+    c.send("AUTHENTICATE +")
+    return sfinal
+
+
+def register_account(server, nick, password, **kw):
+    """A client that registered the account nick (REGISTER) and is in."""
+    c = server.connect(**kw)
+    c.send("NICK %s" % nick)
+    c.send("USER u 0 * :Test User")
+    c.expect_numeric("001")
+    c.nick = nick
+    c.send("REGISTER * %s" % password)
+    c.expect(r" REGISTER SUCCESS %s " % nick, 15)
+    c.expect_numeric("900")
+    return c

@@ -803,8 +803,8 @@ cap_req_several_and_removal(void **state)
 	wh_feed(a, "CAP LIST");
 	SEEK(a, "^:irc.test CAP a LIST :away-notify chghost "
 	    "labeled-response$");
-	wh_feed(a, "CAP REQ :setname sasl");	/* all or nothing */
-	SEEK(a, "^:irc.test CAP a NAK :setname sasl$");
+	wh_feed(a, "CAP REQ :setname nosuchcap");	/* all or nothing */
+	SEEK(a, "^:irc.test CAP a NAK :setname nosuchcap$");
 	wh_feed(a, "CAP LIST");
 	SEEK(a, "^:irc.test CAP a LIST :away-notify chghost "
 	    "labeled-response$");

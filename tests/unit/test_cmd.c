@@ -86,7 +86,7 @@ reg_welcome_burst(void **state)
 	SEEK(a, "^:irc.test 002 alice :Your host is irc.test, running "
 	    "version keochatd-");
 	SEEK(a, "^:irc.test 003 alice :This server was created ");
-	SEEK(a, "^:irc.test 004 alice irc.test keochatd-\\S+ BZiow "
+	SEEK(a, "^:irc.test 004 alice irc.test keochatd-\\S+ BZiorw "
 	    "beIiklmnostv beIklov$");
 	SEEK(a, "^:irc.test 005 alice .*CASEMAPPING=rfc1459 .*"
 	    "CHANMODES=beI,k,l,imnst .*EXCEPTS=e .*INVEX=I .*:are "

@@ -3,7 +3,6 @@
  * configuration (--configtest stops here), then become the master.
  * Exit status: 0 clean, 1 runtime failure, 2 usage or configuration error.
  */
-#include <crypt.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +15,8 @@
 #include "ctx.h"
 #include "log.h"
 #include "master.h"
+#include "pwhash.h"
+#include "store.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -28,7 +29,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: keochatd [-f|--config FILE] [-l|--listen ADDR:PORT]... [-w|--workers N]\n"
 "                [-o|--option KEY=VALUE]... [-t|--configtest] [-V|--version]\n"
-"                [-h|--help]\n"
+"                [-h|--help] [--backup FILE]\n"
 "\n"
 "  -f, --config FILE      configuration file (default %s)\n"
 "  -l, --listen ADDR:PORT listen there instead of the configured addresses\n"
@@ -39,9 +40,28 @@ usage(FILE *f)
 "  -h, --help             print this help and exit\n"
 "      --options          print the option table (name, default, reloadable,\n"
 "                         description), tab separated, and exit\n"
+"      --backup FILE      copy the store (state-dir/keochat.db) to FILE while\n"
+"                         the server runs (SQLite's online backup)\n"
 "      --mkpasswd         read a password (twice from a terminal, once from\n"
 "                         a pipe), print its yescrypt hash for an oper line\n",
 	    DEFAULT_CONFIG);
+}
+
+/* --backup FILE: the store of the configured state-dir, copied online. */
+static int
+do_backup(const char *dest)
+{
+	char dir[CONF_FILE_MAX], note[CONF_FILE_MAX * 2 + 128], err[768];
+
+	if (ctx_state_dir(&kd.cfg, 0, dir, sizeof(dir), note, sizeof(note),
+	    err, sizeof(err)) == -1 || store_backup(dir, dest, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "keochatd: backup: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "keochatd: %s/%s copied to %s\n", dir, STORE_FILE,
+	    dest);
+	return 0;
 }
 
 static void
@@ -131,9 +151,7 @@ read_secret(const char *prompt, char *buf, size_t bufsz)
 static int
 mkpasswd(void)
 {
-	char pw[256], again[256], salt[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data *cd;
-	const char *hash;
+	char pw[256], again[256], hash[160], err[256];
 	int status = 1;
 
 	if (read_secret("Password: ", pw, sizeof(pw)) == -1) {
@@ -150,26 +168,14 @@ mkpasswd(void)
 		fprintf(stderr, "keochatd: the password is empty\n");
 		return 2;
 	}
-	if ((cd = calloc(1, sizeof(*cd))) == NULL) {
-		perror("keochatd");
-		return 1;
-	}
-	errno = 0;
-	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, (int)sizeof(salt)) ==
-	    NULL)
-		fprintf(stderr, "keochatd: crypt_gensalt: %s\n",
-		    errno ? strerror(errno) : "yescrypt unsupported");
-	else if ((hash = crypt_rn(pw, salt, cd, (int)sizeof(*cd))) == NULL ||
-	    hash[0] == '*')
-		fprintf(stderr, "keochatd: crypt: %s\n", strerror(errno));
+	if (pw_hash(pw, hash, sizeof(hash), err, sizeof(err)) == -1)
+		fprintf(stderr, "keochatd: %s\n", err);
 	else {
 		printf("%s\n", hash);
 		status = fflush(stdout) == 0 ? 0 : 1;
 	}
 	explicit_bzero(pw, sizeof(pw));
 	explicit_bzero(again, sizeof(again));
-	explicit_bzero(cd, sizeof(*cd));
-	free(cd);
 	return status;
 }
 
@@ -186,11 +192,13 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "options", no_argument, NULL, 'O' },
 		{ "mkpasswd", no_argument, NULL, 'P' },
+		{ "backup", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = DEFAULT_CONFIG;
 	struct overrides ov;
 	char err[512];
+	const char *backup = NULL;
 	int ch, test = 0, required = 0;
 
 	ov.n = 0;
@@ -230,6 +238,9 @@ main(int argc, char *argv[])
 			return ov_done(&ov, 0);
 		case 'P':
 			return ov_done(&ov, mkpasswd());
+		case 'B':
+			backup = optarg;
+			break;
 		default:
 			usage(stderr);
 			return ov_done(&ov, 2);
@@ -246,6 +257,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "keochatd: %s\n", err);
 		return ov_done(&ov, 2);
 	}
+	if (backup != NULL)
+		return ov_done(&ov, do_backup(backup));
 	if (test) {
 		if (state_prepare(1, err, sizeof(err)) == -1) {
 			fprintf(stderr, "keochatd: %s\n", err);

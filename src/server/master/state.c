@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "master.h"
+#include "store.h"
 #include "tlsfile.h"
 
 static FILE *say_to;
@@ -107,6 +108,34 @@ state_tls_check(int test, char *err, size_t errsz)
 	return 0;
 }
 
+/* The store: made and migrated at start; --configtest only checks it. */
+static int
+store_ready(int test, char *err, size_t errsz)
+{
+	char path[CONF_FILE_MAX + 32], why[512];
+	struct store *s;
+	int v;
+
+	snprintf(path, sizeof(path), "%s/%s", kd.state_dir, STORE_FILE);
+	if (test && access(path, F_OK) == -1) {
+		say(0, "store %s will be made on start", path);
+		return 0;
+	}
+	if ((s = store_open(kd.state_dir, !test, test, err, errsz)) == NULL)
+		return -1;
+	v = test ? store_check(s, why, sizeof(why)) :
+	    store_prepare(s, why, sizeof(why));
+	store_close(s);
+	if (v < 0) {
+		snprintf(err, errsz, "store %s: %s", path, why);
+		return -1;
+	}
+	if (!test && give_to_user(path, err, errsz) == -1)
+		return -1;
+	say(0, "store %s (schema version %d)", path, test ? v : STORE_VERSION);
+	return 0;
+}
+
 int
 state_prepare(int test, char *err, size_t errsz)
 {
@@ -121,6 +150,8 @@ state_prepare(int test, char *err, size_t errsz)
 	else if (test)
 		say(0, "state-dir %s is usable", kd.state_dir);
 	if (!test && give_to_user(kd.state_dir, err, errsz) == -1)
+		return -1;
+	if (store_ready(test, err, errsz) == -1)
 		return -1;
 	if ((test ? kd.cfg.ntls_listen > 0 : tls_wanted()) &&
 	    state_tls_check(test, err, errsz) == -1)

@@ -42,6 +42,17 @@ static const char *const tlsver_names[] = { "1.2", "1.3", NULL };
 static const int tlsver_values[] = { CONF_TLS_1_2, CONF_TLS_1_3 };
 static const char *const bool_names[] = { "no", "yes", NULL };
 static const int bool_values[] = { 0, 1 };
+static const char *const auth_names[] = { "internal", "pam", "command",
+	NULL };
+static const int auth_values[] = { CONF_AUTH_INTERNAL, CONF_AUTH_PAM,
+	CONF_AUTH_COMMAND };
+static const char *const reg_names[] = { "open", "verify", "closed", NULL };
+static const int reg_values[] = { CONF_REG_OPEN, CONF_REG_VERIFY,
+	CONF_REG_CLOSED };
+static const char *const enforce_names[] = { "grace", "strict", "off",
+	NULL };
+static const int enforce_values[] = { CONF_ENFORCE_GRACE,
+	CONF_ENFORCE_STRICT, CONF_ENFORCE_OFF };
 static const char *const log_names[] = { "stderr", "syslog", NULL };
 static const int log_values[] = { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 static const char *const level_names[] = { "error", "warning", "info",
@@ -159,6 +170,26 @@ static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_STS_DURATION] = INT("sts-duration", "2592000", 0, 315360000, 1,
 	    sts_duration, "seconds clients keep to TLS after the sts cap "
 	    "(offered with a configured tls-cert); 0: no sts"),
+	[OPT_AUTH] = ENUM("auth", "internal", 1, auth, auth_names, auth_values,
+	    "where passwords are checked: internal, pam or command"),
+	[OPT_AUTH_COMMAND] = STR("auth-command", "", 1, auth_command,
+	    check_path, "with auth = command: the program that checks an "
+	    "account and password"),
+	[OPT_AUTH_TIMEOUT] = INT("auth-timeout", "5", 1, 120, 1, auth_timeout,
+	    "seconds PAM or auth-command may take"),
+	[OPT_REGISTRATION] = ENUM("registration", "open", 1, registration,
+	    reg_names, reg_values, "account registration: open, verify "
+	    "(a code in the log) or closed"),
+	[OPT_NICK_ENFORCE] = ENUM("nick-enforce", "grace", 1, nick_enforce,
+	    enforce_names, enforce_values, "a registered nick used without "
+	    "its account: grace, strict or off"),
+	[OPT_NICK_GRACE] = INT("nick-grace", "30", 1, 3600, 1, nick_grace,
+	    "seconds to log in before a registered nick is renamed"),
+	[OPT_LOGIN_FAIL_MAX] = INT("login-fail-max", "5", 1, 1000, 1,
+	    login_fail_max, "failed logins per address or account before "
+	    "more are refused"),
+	[OPT_LOGIN_FAIL_WINDOW] = INT("login-fail-window", "300", 10, 86400, 1,
+	    login_fail_window, "seconds failed logins are counted for"),
 };
 
 const struct config_option *

@@ -21,6 +21,9 @@
 
 enum conf_log { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 enum conf_tlsver { CONF_TLS_1_2, CONF_TLS_1_3 };
+enum conf_auth { CONF_AUTH_INTERNAL, CONF_AUTH_PAM, CONF_AUTH_COMMAND };
+enum conf_reg { CONF_REG_OPEN, CONF_REG_VERIFY, CONF_REG_CLOSED };
+enum conf_enforce { CONF_ENFORCE_GRACE, CONF_ENFORCE_STRICT, CONF_ENFORCE_OFF };
 enum conf_level { CONF_LVL_ERROR, CONF_LVL_WARNING, CONF_LVL_INFO,
 	CONF_LVL_DEBUG };
 
@@ -38,6 +41,9 @@ enum conf_id {
 	OPT_LOG_FACILITY, OPT_OPER, OPT_STATE_DIR, OPT_TLS_LISTEN, OPT_TLS_CERT,
 	OPT_TLS_KEY, OPT_TLS_CIPHERS, OPT_TLS_MIN_VERSION,
 	OPT_TLS_HANDSHAKE_TIMEOUT, OPT_TLS_ONLY, OPT_STS_DURATION,
+	OPT_AUTH, OPT_AUTH_COMMAND, OPT_AUTH_TIMEOUT, OPT_REGISTRATION,
+	OPT_NICK_ENFORCE, OPT_NICK_GRACE, OPT_LOGIN_FAIL_MAX,
+	OPT_LOGIN_FAIL_WINDOW,
 	OPT_COUNT
 };
 
@@ -83,6 +89,14 @@ struct config {
 	unsigned tls_handshake_timeout;		/* seconds */
 	int	 tls_only;			/* plain text from loopback only */
 	unsigned sts_duration;			/* seconds; 0: no sts */
+	int	 auth;				/* enum conf_auth */
+	char	 auth_command[CONF_FILE_MAX];	/* the site's checker */
+	unsigned auth_timeout;			/* seconds for PAM/command */
+	int	 registration;			/* enum conf_reg */
+	int	 nick_enforce;			/* enum conf_enforce */
+	unsigned nick_grace;			/* seconds */
+	unsigned login_fail_max;		/* failures per window */
+	unsigned login_fail_window;		/* seconds */
 	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
 	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
 };

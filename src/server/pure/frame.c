@@ -766,6 +766,7 @@ frame_pack_chan(void *buf, size_t cap, const struct frame_chan *f)
 	w_str(&w, f->line, f->linelen);
 	w_str(&w, f->ext, f->extlen);
 	w_str(&w, f->away, f->awaylen);
+	w_str(&w, f->account, f->accountlen);
 	return w_end(&w);
 }
 
@@ -789,6 +790,7 @@ frame_unpack_chan(const void *buf, size_t len, struct frame_chan *f,
 	f->line = r_str(&r, &f->linelen, IRC_LINE_MAX - 2);
 	f->ext = r_str(&r, &f->extlen, EXT_MAX);
 	f->away = r_str(&r, &f->awaylen, AWAY_MAX);
+	f->account = r_str(&r, &f->accountlen, NICK_MAX);
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen) &&
 	    (f->flags & ~(FRAME_F_SUB | FRAME_F_UNSUB)) == 0);
 	return r_end(&r, err);
@@ -813,6 +815,7 @@ frame_pack_user(void *buf, size_t cap, const struct frame_user *f)
 	w_u8(&w, f->uflags);
 	w_str(&w, f->tags, f->tagslen);
 	w_str(&w, f->line, f->linelen);
+	w_str(&w, f->account, f->accountlen);
 	return w_end(&w);
 }
 
@@ -833,6 +836,7 @@ frame_unpack_user(const void *buf, size_t len, struct frame_user *f,
 	f->uflags = r_u8(&r);
 	f->tags = r_str(&r, &f->tagslen, IRC_TAGS_MAX - 1);
 	f->line = r_str(&r, &f->linelen, IRC_LINE_MAX - 2);
+	f->account = r_str(&r, &f->accountlen, NICK_MAX);
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen) &&
 	    target_ok(f->target) && (f->uflags & ~FRAME_U_ECHO) == 0);
 	return r_end(&r, err);
@@ -860,6 +864,7 @@ frame_pack_multi(void *buf, size_t cap, const struct frame_multi *f)
 		w_u8(&w, f->ch[i].flags);
 	}
 	w_str(&w, f->line, f->linelen);
+	w_str(&w, f->account, f->accountlen);
 	return w_end(&w);
 }
 
@@ -886,6 +891,7 @@ frame_unpack_multi(const void *buf, size_t len, struct frame_multi *f,
 		r_range(&r, (f->ch[i].flags & ~FRAME_F_UNSUB) == 0);
 	}
 	f->line = r_str(&r, &f->linelen, IRC_LINE_MAX - 2);
+	f->account = r_str(&r, &f->accountlen, NICK_MAX);
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen));
 	if (r.err != FRAME_OK)
 		f->n = 0;

@@ -37,7 +37,7 @@
 #include "bounds.h"
 #include "config.h"
 
-#define FRAME_VERSION		3
+#define FRAME_VERSION		4
 #define FRAME_HDR_SIZE		8
 #define FRAME_STAMP_SIZE	48
 #define FRAME_MAX		32768	/* one frame, header included (a RELOAD
@@ -90,6 +90,7 @@ enum frame_kind {
 	FRAME_K_ONLINE,		/* USER to every worker: nick!user@host
 				 * registered (MONITOR) */
 	FRAME_K_REPLY,		/* USER: a numeric for the target only */
+	FRAME_K_ACCOUNT,	/* MULTI: account-notify */
 	FRAME_K_KIND_MAX
 };
 
@@ -210,6 +211,8 @@ struct frame_chan {
 	size_t	 extlen;	/* <= 200 */
 	const char *away;	/* JOIN: the joiner's away text (away-notify) */
 	size_t	 awaylen;	/* <= AWAY_MAX */
+	const char *account;	/* the sender's account (account-tag), or "" */
+	size_t	 accountlen;	/* <= NICK_MAX */
 };
 
 struct frame_user {
@@ -223,6 +226,8 @@ struct frame_user {
 	size_t	 tagslen;
 	const char *line;
 	size_t	 linelen;
+	const char *account;	/* the sender's account, or "" */
+	size_t	 accountlen;	/* <= NICK_MAX */
 };
 
 struct frame_multi_chan {
@@ -239,6 +244,8 @@ struct frame_multi {		/* QUIT and NICK: one line, many channels */
 	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
 	const char *line;
 	size_t	 linelen;
+	const char *account;	/* the user's account, or "" */
+	size_t	 accountlen;	/* <= NICK_MAX */
 };
 
 struct frame_chanop {

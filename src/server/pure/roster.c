@@ -592,6 +592,7 @@ roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
 	u->gen = gen;
 	r->ext[s].realname[0] = r->ext[s].away[0] = '\0';
 	memset(r->ext[s].certfp, 0, sizeof(r->ext[s].certfp));
+	r->ext[s].account[0] = '\0';
 	u->state = ROSTER_UNREG;
 	u->worker = worker;
 	u->pid = pid;
@@ -710,6 +711,18 @@ roster_user_set_nick(struct roster *r, int32_t slot, const char *nick)
 	nick_hash_insert(r, slot);
 	ban_cache_drop(r, slot);
 	return ROSTER_OK;
+}
+
+void
+roster_user_clear_nick(struct roster *r, int32_t slot)
+{
+	struct roster_user *u = &r->users[slot];
+
+	if (u->nick[0] == '\0')
+		return;
+	nick_hash_remove(r, slot);
+	u->nick[0] = u->fnick[0] = '\0';
+	ban_cache_drop(r, slot);
 }
 
 void

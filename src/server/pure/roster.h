@@ -41,6 +41,8 @@ enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
 #define ROSTER_UF_WALLOPS	0x08	/* user mode +w: receives WALLOPS */
 #define ROSTER_UF_BOT		0x10	/* user mode +B: a bot */
 #define ROSTER_UF_SECURE	0x20	/* user mode +Z: connected over TLS */
+#define ROSTER_UF_IDENTIFIED	0x40	/* user mode +r: logged in; the
+					 * account is in the cold part */
 
 /* Channel modes without a parameter (roster_chan.modes); +k and +l are
  * the key and limit fields. */
@@ -102,6 +104,7 @@ struct roster_user_ext {
 	uint64_t voice_bits;		/* bit k: + in chans[k] (primary) */
 	uint8_t	 certfp[32];		/* SHA-256 of its TLS client
 					 * certificate; all zero: none */
+	char	 account[NICK_MAX + 1];	/* logged in as, "" none */
 };
 
 /* One channel; exists while it has members. */
@@ -193,6 +196,8 @@ int		 roster_user_valid(struct roster *r, int32_t slot,
 /* Claim nick for slot (case-insensitively unique); ROSTER_NICK_IN_USE. */
 enum roster_err	 roster_user_set_nick(struct roster *r, int32_t slot,
 		    const char *nick);
+/* Let an unregistered user's nick go (it must send NICK again). */
+void		 roster_user_clear_nick(struct roster *r, int32_t slot);
 /* Mark registered with ident and realname; signon = now. */
 void		 roster_user_register(struct roster *r, int32_t slot,
 		    const char *user, const char *realname, int64_t now);

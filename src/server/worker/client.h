@@ -29,6 +29,7 @@
 struct client;
 struct lchan;
 struct tls_conn;
+struct sasl;
 
 /* Capabilities a client negotiated (CAP REQ); cap.c has the table. */
 #define CAP_SERVER_TIME		0x00001
@@ -47,6 +48,7 @@ struct tls_conn;
 #define CAP_ACCOUNT_NOTIFY	0x02000
 #define CAP_ACCOUNT_TAG		0x04000
 #define CAP_EXT_MONITOR		0x08000	/* extended-monitor */
+#define CAP_SASL		0x10000
 
 enum client_state {
 	CL_UNREG = 0,	/* connected, not registered */
@@ -70,6 +72,7 @@ enum client_state {
 #define CF_BUSY		0x1000	/* buffers used since the last tick */
 #define CF_CAPTURE	0x2000	/* a labeled command is running: its
 				 * replies go to the label, not out */
+#define CF_AUTH_WAIT	0x4000	/* a login job runs: registration waits */
 
 /* Connection I/O: plain TCP (client.c) or TLS (tls.c).  read and writev
  * behave like the syscalls (-1 with EAGAIN: later); a TLS read that finds
@@ -133,6 +136,10 @@ struct client {
 	size_t		 queued;	/* backlog + segments: what sendq bounds */
 	struct client	*next_dirty, *next_run, *next_dead, *next_block;
 	char		*reason;	/* close reason (owned), set when dying */
+	char		*account;	/* logged in as (owned), NULL: not */
+	struct sasl	*sasl;		/* an AUTHENTICATE exchange (owned) */
+	int64_t		 guard_ms;	/* a registered nick without its
+					 * account: renamed then, 0: no */
 	char		*realname;	/* from USER until registration (owned) */
 	uint8_t		 addr[16];	/* v4-mapped peer address */
 	uint16_t	 prefixlen;

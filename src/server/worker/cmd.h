@@ -37,6 +37,12 @@ void	dispatch_line(struct client *c, char *line, size_t len,
  * test build's hooks); the table is borrowed for the process's life. */
 void	dispatch_extra(const struct command *cmds, size_t n);
 
+/* cmd_account.c: SASL, account registration, NickServ */
+void	cmd_authenticate(struct client *, struct irc_msg *);
+void	cmd_register(struct client *, struct irc_msg *);
+void	cmd_verify(struct client *, struct irc_msg *);
+void	cmd_nickserv(struct client *, struct irc_msg *);
+
 /* cmd_cap.c */
 void	cmd_cap(struct client *, struct irc_msg *);
 

@@ -12,6 +12,8 @@
 #include "cmd.h"
 #include "ctx.h"
 #include "numerics.h"
+#include "account.h"
+#include "cmd_account.h"
 #include "session.h"
 #include "tls.h"
 
@@ -36,6 +38,26 @@ sts_value(const struct client *c, char *buf, size_t bufsz)
 	return buf;
 }
 
+static const char *
+sasl_value(const struct client *c, char *buf, size_t bufsz)
+{
+	(void)c;
+	return account_store() != NULL ? account_sasl_mechs(buf, bufsz) :
+	    NULL;
+}
+
+/* draft/account-registration: REGISTER works before 001 too. */
+static const char *
+register_value(const struct client *c, char *buf, size_t bufsz)
+{
+	(void)c;
+	if (kd.cfg.registration == CONF_REG_CLOSED || kd.cfg.auth !=
+	    CONF_AUTH_INTERNAL || account_store() == NULL)
+		return NULL;
+	snprintf(buf, bufsz, "before-connect");
+	return buf;
+}
+
 static const struct {
 	const char	*name;
 	uint32_t	 bit;
@@ -47,6 +69,7 @@ static const struct {
 	{ "away-notify", CAP_AWAY_NOTIFY, NULL },
 	{ "batch", CAP_BATCH, NULL },
 	{ "cap-notify", CAP_CAP_NOTIFY, NULL },
+	{ "draft/account-registration", 0, register_value },
 	{ "chghost", CAP_CHGHOST, NULL },
 	{ "echo-message", CAP_ECHO_MESSAGE, NULL },
 	{ "extended-join", CAP_EXTENDED_JOIN, NULL },
@@ -55,6 +78,7 @@ static const struct {
 	{ "labeled-response", CAP_LABELED, NULL },
 	{ "message-tags", CAP_MESSAGE_TAGS, NULL },
 	{ "multi-prefix", CAP_MULTI_PREFIX, NULL },
+	{ "sasl", CAP_SASL, sasl_value },
 	{ "server-time", CAP_SERVER_TIME, NULL },
 	{ "setname", CAP_SETNAME, NULL },
 	{ "sts", 0, sts_value },
@@ -109,14 +133,18 @@ cap_send_list(struct client *c, const char *sub, int all, uint32_t mask)
 	    sub, list);
 }
 
+/* The bit of a cap c may request: 0 for unknown, not offered to c, or
+ * never requested (sts, draft/account-registration). */
 static uint32_t
-cap_bit(const char *name)
+cap_bit(const struct client *c, const char *name)
 {
+	char val[192];
 	unsigned i;
 
 	for (i = 0; i < NCAPS; i++)
 		if (strcmp(name, caps[i].name) == 0)
-			return caps[i].bit;
+			return caps[i].value == NULL || caps[i].value(c, val,
+			    sizeof(val)) != NULL ? caps[i].bit : 0;
 	return 0;
 }
 
@@ -131,7 +159,7 @@ cap_req(struct client *c, const char *req)
 	for (tok = strtok_r(buf, " ", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ", &save)) {
 		neg = tok[0] == '-';
-		if ((bit = cap_bit(tok + neg)) == 0) {
+		if ((bit = cap_bit(c, tok + neg)) == 0) {
 			client_sendf(c, ":%s CAP %s NAK :%s",
 			    kd.cfg.server_name, target(c), req);
 			return;

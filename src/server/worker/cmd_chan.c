@@ -222,6 +222,7 @@ static const struct {
 	{ 'Z', ROSTER_UF_SECURE, -1 },
 	{ 'i', ROSTER_UF_INVISIBLE, 1 },
 	{ 'o', ROSTER_UF_OPER, 0 },
+	{ 'r', ROSTER_UF_IDENTIFIED, -1 },
 	{ 'w', ROSTER_UF_WALLOPS, 1 },
 };
 #define NUMODES	(sizeof(umode_table) / sizeof(umode_table[0]))

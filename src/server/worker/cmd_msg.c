@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_account.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "numerics.h"
@@ -211,7 +212,10 @@ message(struct client *c, struct irc_msg *m, struct outmsg *o)
 		}
 		if (tok[0] == '#')
 			to_channel(c, o, tok);
-		else
+		else if (irc_casecmp(tok, "NickServ") == 0) {
+			if (o->kind == FRAME_K_PRIVMSG)
+				account_nickserv(c, o->text);
+		} else
 			to_nick(c, o, tok);
 	}
 	/* a hint for WHOIS idle time, written by the owner without lock */

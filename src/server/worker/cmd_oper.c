@@ -9,7 +9,6 @@
  * but the log does.  Operators may also act in any channel (MODE, KICK,
  * TOPIC), which the relay logs as an override (chanop.c).
  */
-#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "numerics.h"
+#include "pwhash.h"
 #include "roster.h"
 #include "session.h"
 #include "valid.h"
@@ -51,23 +51,6 @@ mask_allows(const struct client *c, const char *masks)
 	return 0;
 }
 
-/* The password against a crypt(3) hash; 1 when it matches. */
-static int
-password_ok(const char *password, const char *hash)
-{
-	struct crypt_data *cd;
-	const char *out;
-	int ok;
-
-	if ((cd = calloc(1, sizeof(*cd))) == NULL)
-		return 0;
-	out = crypt_rn(password, hash, cd, (int)sizeof(*cd));
-	ok = out != NULL && out[0] != '*' && str_equal_ct(out, hash);
-	explicit_bzero(cd, sizeof(*cd));
-	free(cd);
-	return ok;
-}
-
 void
 cmd_oper(struct client *c, struct irc_msg *m)
 {
@@ -89,7 +72,7 @@ cmd_oper(struct client *c, struct irc_msg *m)
 		reply(c, ERR_NOOPERHOST, ":No O-lines for your host");
 		return;
 	}
-	if (!password_ok(m->params[1], hash)) {
+	if (!pw_verify(m->params[1], hash)) {
 		log_warnx("OPER %s by %s refused: wrong password", name,
 		    c->prefix);
 		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
@@ -239,7 +222,7 @@ cmd_chghost(struct client *c, struct irc_msg *m)
 		    u->host);
 		roster_user_set_host(kd.roster, slot, m->params[1],
 		    m->params[2]);
-		n = session_channels(slot, ch);
+		n = deliver_channels(slot, ch);
 	}
 	ctx_roster_unlock();
 	if (slot < 0) {

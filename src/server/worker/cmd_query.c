@@ -85,7 +85,8 @@ who_line(struct client *c, const struct who_req *rq, struct sbuf *sb,
 		case 'd': sbuf_printf(sb, "%s0", sp); break;
 		case 'l': sbuf_printf(sb, "%s%lld", sp, (long long)(kd.now -
 		    u->last_msg)); break;
-		case 'a': sbuf_printf(sb, "%s0", sp); break;	/* no account */
+		case 'a': sbuf_printf(sb, "%s%s", sp, e->account[0] ?
+		    e->account : "0"); break;
 		case 'o': sbuf_printf(sb, "%sn/a", sp); break;
 		case 'r': sbuf_printf(sb, "%s:%s", sp, e->realname); break;
 		}
@@ -214,6 +215,7 @@ struct whois_copy {
 	int64_t	 signon, last_msg;
 	uint32_t flags;
 	uint8_t	 certfp[32];
+	char	 account[NICK_MAX + 1];
 };
 
 /* The channels of slot that c may see, "@#a +#b #c".  Lock held. */
@@ -270,6 +272,8 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		w.flags = u->flags;
 		memcpy(w.certfp, roster_user_ext(kd.roster, slot)->certfp,
 		    sizeof(w.certfp));
+		memcpy(w.account, roster_user_ext(kd.roster, slot)->account,
+		    sizeof(w.account));
 		whois_chans(c, slot, &chans);
 	}
 	ctx_roster_unlock();
@@ -291,6 +295,9 @@ cmd_whois(struct client *c, struct irc_msg *m)
 		reply(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", w.nick);
 	if (w.flags & ROSTER_UF_BOT)
 		reply(c, RPL_WHOISBOT, "%s :is a bot", w.nick);
+	if (w.account[0] != '\0')
+		reply(c, RPL_WHOISACCOUNT, "%s %s :is logged in as", w.nick,
+		    w.account);
 	if (w.flags & ROSTER_UF_SECURE)
 		reply(c, RPL_WHOISSECURE, "%s :is using a secure connection",
 		    w.nick);
@@ -371,7 +378,7 @@ cmd_away(struct client *c, struct irc_msg *m)
 	buf[l] = '\0';
 	ctx_roster_lock();
 	roster_user_set_away(kd.roster, c->slot, buf);
-	n = session_channels(c->slot, ch);
+	n = deliver_channels(c->slot, ch);
 	ctx_roster_unlock();
 	if (buf[0] == '\0')
 		reply(c, RPL_UNAWAY, ":You are no longer marked as being away");

@@ -13,6 +13,8 @@
 #include <strings.h>
 
 #include "cmd.h"
+#include "cmd_account.h"
+#include "account.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "log.h"
@@ -27,60 +29,23 @@ void
 cmd_pass(struct client *c, struct irc_msg *m)
 {
 	c->flags |= CF_GOT_PASS;
-	if (kd.cfg.password[0] == '\0' ||
-	    str_equal_ct(m->params[0], kd.cfg.password))
+	/* no server password: PASS account:password logs in */
+	if (kd.cfg.password[0] == '\0') {
+		c->flags |= CF_PASS_OK;
+		(void)account_pass_login(c, m->params[0]);
+		return;
+	}
+	if (str_equal_ct(m->params[0], kd.cfg.password))
 		c->flags |= CF_PASS_OK;
 	else
 		c->flags &= ~(uint32_t)CF_PASS_OK;
 }
 
-static void
-nick_change(struct client *c, const char *nick, struct frame_multi_chan *ch,
-    unsigned n)
-{
-	char line[IRC_LINE_MAX];
-	int len;
-
-	len = snprintf(line, sizeof(line), ":%s NICK :%s", c->prefix, nick);
-	if (len < 0 || (size_t)len >= sizeof(line))
-		return;
-	client_sendf(c, "%s", line);
-	/* to every worker: MONITOR watchers of either nick hear of it */
-	send_multi(c, ch, n, &(struct out_line){ .kind = FRAME_K_NICK,
-	    .flags = FRAME_M_ALL, .line = line, .len = (size_t)len });
-	log_info("nick change: %s -> %s", c->nick, nick);
-	snprintf(c->nick, sizeof(c->nick), "%s", nick);
-	client_set_prefix(c);
-}
-
-/* A channel where c is banned and has no voice: it may not change its
- * nick (Solanum's rule), so a ban cannot be dodged by a new nick.  The
- * channel's name into chan, or 0.  Lock held. */
-static int
-banned_somewhere(struct client *c, char *chan, size_t chansz)
-{
-	struct roster_user *u = roster_user(kd.roster, c->slot);
-	struct roster_user_ext *e = roster_user_ext(kd.roster, c->slot);
-	unsigned k;
-
-	for (k = 0; u != NULL && k < u->nchans && k < CHANS_PER_USER_MAX; k++)
-		if (roster_member_entry_priv(kd.roster, e->mems[k]) == 0 &&
-		    roster_banned(kd.roster, c->slot, e->chans[k])) {
-			snprintf(chan, chansz, "%s",
-			    roster_chan(kd.roster, e->chans[k])->name);
-			return 1;
-		}
-	return 0;
-}
-
 void
 cmd_nick(struct client *c, struct irc_msg *m)
 {
-	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
 	const char *nick = m->nparams > 0 ? m->params[0] : "";
 	char banned[CHAN_MAX + 1];
-	enum roster_err rc = ROSTER_OK;
-	unsigned n = 0;
 
 	if (*nick == '\0') {
 		reply(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
@@ -99,33 +64,29 @@ cmd_nick(struct client *c, struct irc_msg *m)
 	}
 	if (strcmp(nick, c->nick) == 0)
 		return;
-	banned[0] = '\0';
-	ctx_roster_lock();
-	if (c->state == CL_REG && banned_somewhere(c, banned, sizeof(banned)))
-		rc = ROSTER_NOT_FOUND;	/* refused below */
-	else {
-		if (c->state == CL_REG && irc_casecmp(nick, c->nick) != 0)
-			roster_whowas_add(kd.roster, c->slot, kd.now);
-		rc = roster_user_set_nick(kd.roster, c->slot, nick);
+	if (account_nick_reserved(nick)) {
+		reply(c, ERR_ERRONEUSNICKNAME, "%s :Erroneous nickname (a "
+		    "service's name)", nick);
+		return;
 	}
-	if (rc == ROSTER_OK && c->state == CL_REG)
-		n = session_channels(c->slot, ch);
-	ctx_roster_unlock();
-	if (banned[0] != '\0') {
+	if (c->state == CL_REG && account_nick_refused(c, nick))
+		return;		/* strict: 433 sent */
+	switch (session_set_nick(c, nick, 0, banned, sizeof(banned))) {
+	case NICK_BANNED:
 		reply(c, ERR_BANNICKCHANGE, "%s %s :Cannot change nickname "
 		    "while banned on channel", nick, banned);
 		return;
-	}
-	if (rc != ROSTER_OK) {
+	case NICK_IN_USE:
 		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use",
 		    nick);
 		return;
+	case NICK_OK:
+		break;
 	}
 	if (c->state == CL_REG) {
-		nick_change(c, nick, ch, n);
+		account_nick_changed(c);
 		return;
 	}
-	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	c->flags |= CF_GOT_NICK;
 	session_try_register(c);
 }
@@ -213,7 +174,7 @@ cmd_setname(struct client *c, struct irc_msg *m)
 	}
 	ctx_roster_lock();
 	roster_user_set_realname(kd.roster, c->slot, real);
-	n = session_channels(c->slot, ch);
+	n = deliver_channels(c->slot, ch);
 	ctx_roster_unlock();
 	len = snprintf(line, sizeof(line), ":%s SETNAME :%s", c->prefix, real);
 	if (len <= 0 || (size_t)len > IRC_LINE_MAX - 2)

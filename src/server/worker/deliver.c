@@ -38,7 +38,8 @@ struct lchan {
 #define V_TIME		0x1	/* server-time */
 #define V_TAGS		0x2	/* message-tags: msgid, bot, client tags */
 #define V_EXTJOIN	0x4	/* extended-join */
-#define V_COUNT		8
+#define V_ACCOUNT	0x8	/* account-tag */
+#define V_COUNT		16
 
 /* One formatted variant of a line: tags + line + CRLF, built once per
  * frame and copied once into the turn's arena, which every recipient
@@ -69,6 +70,8 @@ struct line_src {
 	uint64_t	 id;		/* the message id */
 	int64_t		 time_ms;
 	int		 bot;		/* the sender is +B */
+	const char	*account;	/* the sender's account (account-tag) */
+	size_t		 accountlen;
 	uint32_t	 label;		/* the origin's label token */
 	struct client	*origin;	/* local sender, or NULL */
 	const struct variant *last_v;	/* the variant of ... */
@@ -255,6 +258,27 @@ deliver_resync(void)
 		}
 }
 
+unsigned
+deliver_channels(int32_t slot, struct frame_multi_chan *ch)
+{
+	struct roster_user *u = roster_user(kd.roster, slot);
+	struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
+	struct roster_chan *rc;
+	unsigned k, n = 0;
+
+	if (u == NULL)
+		return 0;
+	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++) {
+		if ((rc = roster_chan(kd.roster, e->chans[k])) == NULL)
+			continue;
+		ch[n].chan = (uint32_t)e->chans[k];
+		ch[n].gen = rc->gen;
+		ch[n].flags = 0;
+		n++;
+	}
+	return n;
+}
+
 /* --- formatting ---------------------------------------------------------- */
 
 static size_t
@@ -311,6 +335,8 @@ variant_key(const struct line_src *s, uint32_t caps)
 		k |= V_TAGS;
 	if ((caps & CAP_EXTENDED_JOIN) && s->extlen > 0)
 		k |= V_EXTJOIN;
+	if ((caps & CAP_ACCOUNT_TAG) && s->accountlen > 0)
+		k |= V_ACCOUNT;
 	return k;
 }
 
@@ -332,9 +358,16 @@ variant_get(const struct line_src *s, uint32_t caps)
 
 	if (v->built)
 		return v;
-	if (k & (V_TIME | V_TAGS)) {
+	if (k & (V_TIME | V_TAGS | V_ACCOUNT)) {
 		v->buf[n++] = '@';
+		if (k & V_ACCOUNT) {
+			memcpy(v->buf + n, "account=", 8);
+			n += 8;
+			memcpy(v->buf + n, s->account, s->accountlen);
+			n += s->accountlen;
+		}
 		if (k & V_TIME) {
+			tag_sep(v->buf, &n);
 			memcpy(v->buf + n, "time=", 5);
 			n += 5;
 			n += fmt_time(v->buf + n, 40, s->time_ms);
@@ -431,6 +464,8 @@ wants(const struct client *c, uint8_t kind, const struct line_src *s)
 		return (c->caps & CAP_CHGHOST) != 0;
 	case FRAME_K_INVITE:
 		return (c->caps & CAP_INVITE_NOTIFY) && c != s->origin;
+	case FRAME_K_ACCOUNT:
+		return (c->caps & CAP_ACCOUNT_NOTIFY) && c != s->origin;
 	default:
 		return 1;
 	}
@@ -520,6 +555,8 @@ on_chan(const uint8_t *frame, size_t len)
 	src_init(&s, &f.st, f.tags, f.tagslen, f.line, f.linelen, origin);
 	s.ext = f.ext;
 	s.extlen = f.extlen;
+	s.account = f.account;
+	s.accountlen = f.accountlen;
 	lc = lchan_find((int32_t)f.chan, f.gen, f.kind == FRAME_K_JOIN &&
 	    origin != NULL);
 	if (lc == NULL)
@@ -605,6 +642,8 @@ on_user(const uint8_t *frame, size_t len)
 		return -1;
 	origin = client_by_slot((int32_t)f.oslot, f.ogen);
 	src_init(&s, &f.st, f.tags, f.tagslen, f.line, f.linelen, origin);
+	s.account = f.account;
+	s.accountlen = f.accountlen;
 	switch (f.kind) {
 	case FRAME_K_WALLOPS:
 		client_foreach(wallops_to, &s);
@@ -740,6 +779,8 @@ on_multi(const uint8_t *frame, size_t len)
 		return -1;
 	origin = client_by_slot((int32_t)f.oslot, f.ogen);
 	src_init(&s, &f.st, NULL, 0, f.line, f.linelen, origin);
+	s.account = f.account;
+	s.accountlen = f.accountlen;
 	t->epoch++;
 	if (origin != NULL && f.kind == FRAME_K_CHGHOST) {
 		chghost_self(origin, &f);
@@ -841,6 +882,14 @@ stamp_from(struct frame_stamp *st, struct client *origin)
 		st->sflags |= FRAME_S_OPER;
 }
 
+/* The sender's account for the account tag: "" when not logged in. */
+static void
+sender_account(const struct client *origin, const char **p, size_t *n)
+{
+	*p = origin != NULL && origin->account != NULL ? origin->account : "";
+	*n = strlen(*p);
+}
+
 void
 send_chan(int32_t idx, uint32_t gen, struct client *origin,
     const struct out_line *o)
@@ -864,6 +913,7 @@ send_chan(int32_t idx, uint32_t gen, struct client *origin,
 	f.extlen = o->extlen;
 	f.away = o->away;
 	f.awaylen = o->awaylen;
+	sender_account(origin, &f.account, &f.accountlen);
 	queue_frame(buf, frame_pack_chan(buf, sizeof(buf), &f));
 }
 
@@ -890,6 +940,7 @@ send_user(uint8_t worker, int32_t slot, uint32_t gen, struct client *origin,
 	f.tagslen = o->tagslen;
 	f.line = o->line;
 	f.linelen = o->len;
+	sender_account(origin, &f.account, &f.accountlen);
 	queue_frame(buf, frame_pack_user(buf, sizeof(buf), &f));
 }
 
@@ -923,6 +974,7 @@ send_multi_for(int32_t slot, uint32_t gen, struct client *origin,
 	memcpy(f.ch, ch, f.n * sizeof(*ch));
 	f.line = o->line;
 	f.linelen = o->len;
+	sender_account(origin, &f.account, &f.accountlen);
 	queue_frame(buf, frame_pack_multi(buf, sizeof(buf), &f));
 }
 

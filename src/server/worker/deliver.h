@@ -76,6 +76,10 @@ int		 deliver_frame(const uint8_t *frame, size_t len);
 /* A message id as the msgid tag shows it (base 36); its length. */
 size_t		 deliver_msgid(char *out, size_t outsz, uint64_t id);
 
+/* The user's channels, for a QUIT or NICK that goes to all of them.
+ * Caller holds the roster lock.  Returns how many of ch are filled. */
+unsigned	 deliver_channels(int32_t slot, struct frame_multi_chan *ch);
+
 /* Frames to the relay, from origin (the stamp gets origin's label token
  * and bot/oper flags).  send_all goes to every worker. */
 void		 send_chan(int32_t idx, uint32_t gen, struct client *origin,

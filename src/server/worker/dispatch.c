@@ -23,6 +23,7 @@
 /* Sorted by name for bsearch. */
 static const struct command commands[] = {
 	{ "ADMIN",	cmd_admin,	0, 0, 1 },
+	{ "AUTHENTICATE", cmd_authenticate, 1, CMD_PREREG, 1 },
 	{ "AWAY",	cmd_away,	0, 0, 1 },
 	{ "CAP",	cmd_cap,	1, CMD_PREREG, 1 },
 	{ "CHGHOST",	cmd_chghost,	3, 0, 1 },
@@ -40,7 +41,9 @@ static const struct command commands[] = {
 	{ "MOTD",	cmd_motd,	0, 0, 2 },
 	{ "NAMES",	cmd_names,	0, 0, 2 },
 	{ "NICK",	cmd_nick,	0, CMD_PREREG, 1 },
+	{ "NICKSERV",	cmd_nickserv,	0, 0, 2 },
 	{ "NOTICE",	cmd_notice,	0, 0, 1 },
+	{ "NS",		cmd_nickserv,	0, 0, 2 },
 	{ "OPER",	cmd_oper,	2, 0, 10 },	/* a hash costs */
 	{ "PART",	cmd_part,	1, 0, 1 },
 	{ "PASS",	cmd_pass,	1, CMD_PREREG | CMD_NOREG, 1 },
@@ -48,6 +51,7 @@ static const struct command commands[] = {
 	{ "PONG",	cmd_pong,	0, CMD_PREREG, 1 },
 	{ "PRIVMSG",	cmd_privmsg,	0, 0, 1 },
 	{ "QUIT",	cmd_quit,	0, CMD_PREREG, 1 },
+	{ "REGISTER",	cmd_register,	2, CMD_PREREG, 2 },
 	{ "REHASH",	cmd_rehash,	0, 0, 1 },
 	{ "SETNAME",	cmd_setname,	1, 0, 1 },
 	{ "STATS",	cmd_stats,	1, 0, 2 },
@@ -56,6 +60,7 @@ static const struct command commands[] = {
 	{ "TOPIC",	cmd_topic,	1, 0, 1 },
 	{ "USER",	cmd_user,	4, CMD_PREREG | CMD_NOREG, 1 },
 	{ "USERHOST",	cmd_userhost,	1, 0, 1 },
+	{ "VERIFY",	cmd_verify,	2, CMD_PREREG, 2 },
 	{ "VERSION",	cmd_version,	0, 0, 1 },
 	{ "WALLOPS",	cmd_wallops,	1, 0, 1 },
 	{ "WHO",	cmd_who,	0, 0, 2 },

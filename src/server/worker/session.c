@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "client.h"
 #include "ctx.h"
 #include "deliver.h"
@@ -103,7 +104,7 @@ welcome(struct client *c)
 	reply(c, RPL_YOURHOST, ":Your host is %s, running version %s",
 	    kd.cfg.server_name, KEOCHATD_VERSION);
 	reply(c, RPL_CREATED, ":This server was created %s", kd.created);
-	reply(c, RPL_MYINFO, "%s %s BZiow beIiklmnostv beIklov",
+	reply(c, RPL_MYINFO, "%s %s BZiorw beIiklmnostv beIklov",
 	    kd.cfg.server_name, KEOCHATD_VERSION);
 	session_isupport(c);
 	session_lusers(c);
@@ -127,7 +128,8 @@ session_try_register(struct client *c)
 	struct roster_counts rc;
 
 	if (c->state != CL_UNREG || !(c->flags & CF_GOT_NICK) ||
-	    !(c->flags & CF_GOT_USER) || (c->flags & CF_CAP_NEG))
+	    !(c->flags & CF_GOT_USER) || (c->flags & (CF_CAP_NEG |
+	    CF_AUTH_WAIT)))
 		return;
 	if (!(c->flags & CF_PASS_OK)) {
 		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
@@ -135,6 +137,10 @@ session_try_register(struct client *c)
 		    (c->flags & CF_GOT_PASS) ? "bad password" :
 		    "no password given");
 		client_close(c, "Bad password");
+		return;
+	}
+	if (account_nick_refused(c, c->nick)) {
+		c->flags &= ~(uint32_t)CF_GOT_NICK;	/* a NICK again */
 		return;
 	}
 	ctx_roster_lock();
@@ -151,7 +157,79 @@ session_try_register(struct client *c)
 	/* MONITOR: its watchers on every worker hear it came */
 	send_all(c, &(struct out_line){ .kind = FRAME_K_ONLINE,
 	    .line = c->prefix, .len = strlen(c->prefix) });
+	account_nick_changed(c);
 	autojoin(c);
+}
+
+/* --- nick changes ------------------------------------------------------- */
+
+static void
+nick_change(struct client *c, const char *nick, struct frame_multi_chan *ch,
+    unsigned n)
+{
+	char line[IRC_LINE_MAX];
+	int len;
+
+	len = snprintf(line, sizeof(line), ":%s NICK :%s", c->prefix, nick);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		return;
+	client_sendf(c, "%s", line);
+	/* to every worker: MONITOR watchers of either nick hear of it */
+	send_multi(c, ch, n, &(struct out_line){ .kind = FRAME_K_NICK,
+	    .flags = FRAME_M_ALL, .line = line, .len = (size_t)len });
+	log_info("nick change: %s -> %s", c->nick, nick);
+	snprintf(c->nick, sizeof(c->nick), "%s", nick);
+	client_set_prefix(c);
+}
+
+/* A channel where c is banned and has no voice: it may not change its
+ * nick (Solanum's rule), so a ban cannot be dodged by a new nick.  The
+ * channel's name into chan, or 0.  Lock held. */
+static int
+banned_somewhere(struct client *c, char *chan, size_t chansz)
+{
+	struct roster_user *u = roster_user(kd.roster, c->slot);
+	struct roster_user_ext *e = roster_user_ext(kd.roster, c->slot);
+	unsigned k;
+
+	for (k = 0; u != NULL && k < u->nchans && k < CHANS_PER_USER_MAX; k++)
+		if (roster_member_entry_priv(kd.roster, e->mems[k]) == 0 &&
+		    roster_banned(kd.roster, c->slot, e->chans[k])) {
+			snprintf(chan, chansz, "%s",
+			    roster_chan(kd.roster, e->chans[k])->name);
+			return 1;
+		}
+	return 0;
+}
+
+enum nick_rc
+session_set_nick(struct client *c, const char *nick, int forced, char *banned,
+    size_t bannedsz)
+{
+	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
+	enum roster_err rc;
+	unsigned n = 0;
+
+	banned[0] = '\0';
+	ctx_roster_lock();
+	if (!forced && c->state == CL_REG && banned_somewhere(c, banned,
+	    bannedsz)) {
+		ctx_roster_unlock();
+		return NICK_BANNED;
+	}
+	if (c->state == CL_REG && irc_casecmp(nick, c->nick) != 0)
+		roster_whowas_add(kd.roster, c->slot, kd.now);
+	rc = roster_user_set_nick(kd.roster, c->slot, nick);
+	if (rc == ROSTER_OK && c->state == CL_REG)
+		n = deliver_channels(c->slot, ch);
+	ctx_roster_unlock();
+	if (rc != ROSTER_OK)
+		return NICK_IN_USE;
+	if (c->state == CL_REG)
+		nick_change(c, nick, ch, n);
+	else
+		snprintf(c->nick, sizeof(c->nick), "%s", nick);
+	return NICK_OK;
 }
 
 /* --- names and topics ---------------------------------------------------- */
@@ -393,7 +471,8 @@ session_join(struct client *c, const char *name, const char *key)
 		snprintf(canon, sizeof(canon), "%s",
 		    roster_chan(kd.roster, idx)->name);
 		e = roster_user_ext(kd.roster, c->slot);
-		extlen = snprintf(ext, sizeof(ext), " * :%s", e->realname);
+		extlen = snprintf(ext, sizeof(ext), " %s :%s", e->account[0] ?
+		    e->account : "*", e->realname);
 		if (roster_user(kd.roster, c->slot)->flags & ROSTER_UF_AWAY)
 			snprintf(away, sizeof(away), "%s", e->away);
 	}
@@ -483,27 +562,6 @@ session_part_all(struct client *c)
 
 /* --- the end of a session ------------------------------------------------ */
 
-unsigned
-session_channels(int32_t slot, struct frame_multi_chan *ch)
-{
-	struct roster_user *u = roster_user(kd.roster, slot);
-	struct roster_user_ext *e = roster_user_ext(kd.roster, slot);
-	struct roster_chan *rc;
-	unsigned k, n = 0;
-
-	if (u == NULL)
-		return 0;
-	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++) {
-		if ((rc = roster_chan(kd.roster, e->chans[k])) == NULL)
-			continue;
-		ch[n].chan = (uint32_t)e->chans[k];
-		ch[n].gen = rc->gen;
-		ch[n].flags = 0;
-		n++;
-	}
-	return n;
-}
-
 void
 session_gone(struct client *c, const char *reason)
 {
@@ -517,7 +575,7 @@ session_gone(struct client *c, const char *reason)
 	if (roster_user_valid(kd.roster, c->slot, c->gen)) {
 		registered = roster_user(kd.roster, c->slot)->state ==
 		    ROSTER_REG;
-		n = session_channels(c->slot, ch);
+		n = deliver_channels(c->slot, ch);
 		if (registered)
 			roster_whowas_add(kd.roster, c->slot, kd.now);
 		roster_user_free(kd.roster, c->slot);
@@ -530,6 +588,7 @@ session_gone(struct client *c, const char *reason)
 	lchan_forget(c);
 	monitor_clear(c);
 	label_free(c);
+	account_forget(c);
 	if (!registered)
 		return;
 	len = snprintf(line, sizeof(line), ":%s QUIT :%s", c->prefix, reason);

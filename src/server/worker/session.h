@@ -46,9 +46,13 @@ int		 session_topic(struct client *c, int32_t chan, int quiet);
  * the highest, or all with multi. */
 void		 session_prefix(unsigned priv, int multi, char *out);
 
-/* The user's channels, for a QUIT or NICK that goes to all of them.
- * Caller holds the roster lock.  Returns how many of ch are filled. */
-unsigned	 session_channels(int32_t slot, struct frame_multi_chan *ch);
+/* c takes nick (already valid): claimed in the roster, and for a
+ * registered client NICK to itself and its channels.  A banned member
+ * may not change its nick unless forced (a service renames it); the
+ * channel is then in banned. */
+enum nick_rc { NICK_OK, NICK_IN_USE, NICK_BANNED };
+enum nick_rc	 session_set_nick(struct client *c, const char *nick,
+		    int forced, char *banned, size_t bannedsz);
 /* The end of c's session: out of the roster and its channels, a QUIT to
  * the others (the client table's gone callback). */
 void		 session_gone(struct client *c, const char *reason);

@@ -36,12 +36,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "client.h"
 #include "cmd.h"
+#include "cmd_account.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "ev.h"
 #include "frame.h"
+#include "jobs.h"
 #include "label.h"
 #include "link.h"
 #include "log.h"
@@ -443,6 +446,8 @@ count_reg(struct client *c, void *arg)
 	if (c->state == CL_REG)
 		(*(unsigned *)arg)++;
 	label_tick(c, kd.now_ms);
+	if (c->guard_ms != 0 || c->sasl != NULL)
+		account_guard(c);
 }
 
 /* Once a second: timeouts, the heartbeat, READY once the relay is there. */
@@ -521,6 +526,8 @@ worker_init(void)
 		fatalx("out of memory");
 	W.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	tls_init();
+	if (account_init() == 0 && jobs_init(kd.state_dir) == -1)
+		log_warn("job thread: accounts are unavailable");
 	roster_worker_conns_set(kd.roster, kd.id, 0);
 }
 
@@ -545,6 +552,8 @@ worker_main(void)
 	/* loop */
 	if (ev_run(kd.ev) == -1)
 		fatal("epoll_wait");
+	jobs_stop();
+	account_free();
 	tls_free();
 	log_debug("worker %u exiting", kd.id);
 	return 0;

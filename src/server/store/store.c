@@ -1,0 +1,832 @@
+/*
+ * store.c -- see store.h.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "valid.h"
+
+#define BUSY_MS		5000
+
+enum stmt_id {
+	Q_ACCT_GET, Q_ACCT_NEW, Q_ACCT_PASS, Q_ACCT_VERIFY, Q_ACCT_DROP,
+	Q_FP_ADD, Q_FP_DEL, Q_FP_FIND, Q_FAIL_GET, Q_FAIL_PUT, Q_FAIL_DEL,
+	Q_CHAN_GET, Q_CHAN_NEW, Q_CHAN_UPD, Q_CHAN_DROP, Q_CHAN_EACH,
+	Q_ACC_SET, Q_ACC_DEL, Q_ACC_GET, Q_ACC_EACH, Q_LIST_ADD, Q_LIST_DEL,
+	Q_LIST_EACH, Q_FP_EACH,
+	Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+	[Q_ACCT_GET] = "SELECT name, created, hash, scram_iter, scram_salt, "
+	    "scram_stored, scram_server, email, verified, verify_code FROM "
+	    "accounts WHERE fold = ?1",
+	[Q_ACCT_NEW] = "INSERT INTO accounts (fold, name, created, hash, "
+	    "scram_iter, scram_salt, scram_stored, scram_server, email, "
+	    "verified, verify_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11)",
+	[Q_ACCT_PASS] = "UPDATE accounts SET hash = ?2, scram_iter = ?3, "
+	    "scram_salt = ?4, scram_stored = ?5, scram_server = ?6 WHERE "
+	    "fold = ?1",
+	[Q_ACCT_VERIFY] = "UPDATE accounts SET verified = 1, verify_code = '' "
+	    "WHERE fold = ?1",
+	[Q_ACCT_DROP] = "DELETE FROM accounts WHERE fold = ?1",
+	[Q_FP_ADD] = "INSERT INTO certfps (fp, account) VALUES (?1, ?2)",
+	[Q_FP_DEL] = "DELETE FROM certfps WHERE fp = ?1 AND account = ?2",
+	[Q_FP_FIND] = "SELECT a.name FROM certfps f JOIN accounts a ON "
+	    "a.fold = f.account WHERE f.fp = ?1",
+	[Q_FAIL_GET] = "SELECT count, since FROM login_failures WHERE key = ?1",
+	[Q_FAIL_PUT] = "INSERT OR REPLACE INTO login_failures (key, count, "
+	    "since) VALUES (?1, ?2, ?3)",
+	[Q_FAIL_DEL] = "DELETE FROM login_failures WHERE key = ?1",
+	[Q_CHAN_GET] = "SELECT name, founder, created, modes, key, lim, topic, "
+	    "topic_by, topic_time FROM channels WHERE fold = ?1",
+	[Q_CHAN_NEW] = "INSERT INTO channels (fold, name, founder, created, "
+	    "modes, key, lim, topic, topic_by, topic_time) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[Q_CHAN_UPD] = "UPDATE channels SET modes = ?2, key = ?3, lim = ?4, "
+	    "topic = ?5, topic_by = ?6, topic_time = ?7 WHERE fold = ?1",
+	[Q_CHAN_DROP] = "DELETE FROM channels WHERE fold = ?1",
+	[Q_CHAN_EACH] = "SELECT fold FROM channels ORDER BY fold",
+	[Q_ACC_SET] = "INSERT OR REPLACE INTO chan_access (chan, account, "
+	    "level) VALUES (?1, ?2, ?3)",
+	[Q_ACC_DEL] = "DELETE FROM chan_access WHERE chan = ?1 AND account = ?2",
+	[Q_ACC_GET] = "SELECT level FROM chan_access WHERE chan = ?1 AND "
+	    "account = ?2",
+	[Q_ACC_EACH] = "SELECT a.name, c.level FROM chan_access c JOIN "
+	    "accounts a ON a.fold = c.account WHERE c.chan = ?1 ORDER BY "
+	    "a.fold",
+	[Q_LIST_ADD] = "INSERT OR REPLACE INTO chan_lists (chan, kind, mask, "
+	    "set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_LIST_DEL] = "DELETE FROM chan_lists WHERE chan = ?1 AND kind = ?2 "
+	    "AND mask = ?3",
+	[Q_LIST_EACH] = "SELECT kind, mask, set_by, set_at FROM chan_lists "
+	    "WHERE chan = ?1 ORDER BY rowid",
+	[Q_FP_EACH] = "SELECT fp FROM certfps WHERE account = ?1 ORDER BY fp",
+};
+
+/* The schema, one step per version: migration[v] takes a store from
+ * user_version v to v + 1.  Never edit a step once released: add one. */
+static const char *const migration[STORE_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE accounts ("
+	"  fold TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  hash TEXT NOT NULL DEFAULT '',"
+	"  scram_iter INTEGER NOT NULL DEFAULT 0,"
+	"  scram_salt BLOB, scram_stored BLOB, scram_server BLOB,"
+	"  email TEXT NOT NULL DEFAULT '',"
+	"  verified INTEGER NOT NULL DEFAULT 1,"
+	"  verify_code TEXT NOT NULL DEFAULT ''"
+	") WITHOUT ROWID;"
+	"CREATE TABLE certfps ("
+	"  fp TEXT PRIMARY KEY,"
+	"  account TEXT NOT NULL REFERENCES accounts(fold) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE INDEX certfps_account ON certfps(account);"
+	"CREATE TABLE channels ("
+	"  fold TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  founder TEXT NOT NULL REFERENCES accounts(fold) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  modes INTEGER NOT NULL DEFAULT 0,"
+	"  key TEXT NOT NULL DEFAULT '',"
+	"  lim INTEGER NOT NULL DEFAULT 0,"
+	"  topic TEXT NOT NULL DEFAULT '',"
+	"  topic_by TEXT NOT NULL DEFAULT '',"
+	"  topic_time INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE INDEX channels_founder ON channels(founder);"
+	"CREATE TABLE chan_access ("
+	"  chan TEXT NOT NULL REFERENCES channels(fold) ON DELETE CASCADE,"
+	"  account TEXT NOT NULL REFERENCES accounts(fold) ON DELETE CASCADE,"
+	"  level TEXT NOT NULL CHECK (level IN ('o', 'v')),"
+	"  PRIMARY KEY (chan, account)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX chan_access_account ON chan_access(account);"
+	"CREATE TABLE chan_lists ("
+	"  chan TEXT NOT NULL REFERENCES channels(fold) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('b', 'e', 'I')),"
+	"  mask TEXT NOT NULL,"
+	"  set_by TEXT NOT NULL DEFAULT '',"
+	"  set_at INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (chan, kind, mask)"
+	");"
+	"CREATE TABLE login_failures ("
+	"  key TEXT PRIMARY KEY,"
+	"  count INTEGER NOT NULL,"
+	"  since INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*q[Q_COUNT];
+};
+
+const char *
+store_errmsg(struct store *s)
+{
+	return s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) :
+	    "no store";
+}
+
+static int
+exec(struct store *s, const char *what, char *err, size_t errsz)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, what, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	if (err != NULL)
+		snprintf(err, errsz, "%s", msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+struct store *
+store_open(const char *state_dir, int create, int readonly, char *err,
+    size_t errsz)
+{
+	char path[1024];
+	struct store *s;
+	int fl, rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir,
+	    STORE_FILE) >= sizeof(path)) {
+		snprintf(err, errsz, "store %s/%s: path too long", state_dir,
+		    STORE_FILE);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errsz, "store: out of memory");
+		return NULL;
+	}
+	fl = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
+	    (create ? SQLITE_OPEN_CREATE : 0);
+	fl |= SQLITE_OPEN_NOMUTEX;	/* one thread per connection */
+	if ((rc = sqlite3_open_v2(path, &s->db, fl, NULL)) != SQLITE_OK) {
+		snprintf(err, errsz, "store %s: %s", path, s->db ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_MS);
+	(void)sqlite3_extended_result_codes(s->db, 1);
+	if ((!readonly && exec(s, "PRAGMA journal_mode = WAL", err, errsz) ==
+	    -1) || exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = "
+	    "ON; PRAGMA trusted_schema = OFF", err, errsz) == -1) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errsz, "store %s: %s", path, why);
+		store_close(s);
+		return NULL;
+	}
+	if (!readonly)
+		(void)chmod(path, 0600);
+	return s;
+}
+
+void
+store_close(struct store *s)
+{
+	unsigned i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+store_check(struct store *s, char *err, size_t errsz)
+{
+	sqlite3_stmt *st;
+	const unsigned char *r;
+	char why[256];
+	int v, ok = 0, rc;
+
+	/* a damaged store is never written to: refuse and say so */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "integrity check: %s",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (r = sqlite3_column_text(st, 0)) != NULL &&
+	    strcmp((const char *)r, "ok") == 0)
+		ok = 1;
+	else
+		snprintf(why, sizeof(why), "%s", rc == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0) != NULL ? (const char *)
+		    sqlite3_column_text(st, 0) : sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	if (!ok) {
+		snprintf(err, errsz, "the store is damaged (%s); restore a "
+		    "backup (keochatd --backup) or move it away", why);
+		return -1;
+	}
+	if ((v = store_version(s)) < 0) {
+		snprintf(err, errsz, "cannot read the schema version: %s",
+		    sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (v > STORE_VERSION) {
+		snprintf(err, errsz, "the store has schema version %d; this "
+		    "keochatd knows up to %d (a newer keochatd wrote it)", v,
+		    STORE_VERSION);
+		return -1;
+	}
+	return v;
+}
+
+int
+store_prepare(struct store *s, char *err, size_t errsz)
+{
+	char step[64], why[256];
+	int v;
+
+	if ((v = store_check(s, err, errsz)) < 0)
+		return -1;
+	for (; v < STORE_VERSION; v++) {
+		snprintf(step, sizeof(step), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, "BEGIN IMMEDIATE", err, errsz) == -1)
+			return -1;
+		if (exec(s, migration[v], why, sizeof(why)) == -1 ||
+		    exec(s, step, why, sizeof(why)) == -1 ||
+		    exec(s, "COMMIT", why, sizeof(why)) == -1) {
+			(void)exec(s, "ROLLBACK", NULL, 0);
+			snprintf(err, errsz, "migration to schema version %d "
+			    "failed: %s", v + 1, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_backup(const char *state_dir, const char *dest, char *err, size_t errsz)
+{
+	struct store *src;
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	if ((src = store_open(state_dir, 0, 1, err, errsz)) == NULL)
+		return -1;
+	if (sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "%s: %s", dest, dst ? sqlite3_errmsg(dst) :
+		    "cannot open");
+		sqlite3_close(dst);
+		store_close(src);
+		return -1;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", src->db, "main")) == NULL) {
+		snprintf(err, errsz, "%s: %s", dest, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		store_close(src);
+		return -1;
+	}
+	/* in steps, so a running server's writers get in between */
+	do {
+		rc = sqlite3_backup_step(b, 64);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	(void)sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		snprintf(err, errsz, "%s: %s", dest, sqlite3_errstr(rc));
+	else
+		(void)chmod(dest, 0600);
+	sqlite3_close(dst);
+	store_close(src);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* --- statements ------------------------------------------------------------ */
+
+static sqlite3_stmt *
+q(struct store *s, enum stmt_id id)
+{
+	if (s->q[id] == NULL && sqlite3_prepare_v3(s->db, sql[id], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->q[id], NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(s->q[id]);
+	sqlite3_clear_bindings(s->q[id]);
+	return s->q[id];
+}
+
+static void
+fold(char *dst, size_t dstsz, const char *name)
+{
+	irc_casefold(dst, dstsz, name);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	(void)sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_fold(sqlite3_stmt *st, int i, const char *name, char *buf, size_t bufsz)
+{
+	fold(buf, bufsz, name);
+	bind_text(st, i, buf);
+}
+
+/* A text column into dst: "" when NULL; -1 when it does not fit (a store
+ * that was written by someone else: refuse rather than cut). */
+static int
+col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+
+	if (v == NULL) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (n < 0 || (size_t)n >= dstsz || memchr(v, '\0', (size_t)n) != NULL)
+		return -1;
+	memcpy(dst, v, (size_t)n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t len)
+{
+	const void *v = sqlite3_column_blob(st, i);
+
+	if (v == NULL || sqlite3_column_bytes(st, i) != (int)len)
+		return -1;
+	memcpy(dst, v, len);
+	return 0;
+}
+
+/* Step a statement that changes rows. */
+static enum store_rc
+change(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOTFOUND;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return STORE_EXISTS;
+	return STORE_ERROR;
+}
+
+/* --- accounts -------------------------------------------------------------- */
+
+enum store_rc
+store_account_get(struct store *s, const char *name, struct account *a)
+{
+	sqlite3_stmt *st = q(s, Q_ACCT_GET);
+	char f[ACCOUNT_MAX * 2 + 1];
+	enum store_rc r = STORE_NOTFOUND;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	memset(a, 0, sizeof(*a));
+	bind_fold(st, 1, name, f, sizeof(f));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = STORE_OK;
+		a->created = sqlite3_column_int64(st, 1);
+		if (col_text(st, 0, a->name, sizeof(a->name)) == -1 ||
+		    col_text(st, 2, a->hash, sizeof(a->hash)) == -1 ||
+		    col_text(st, 7, a->email, sizeof(a->email)) == -1 ||
+		    col_text(st, 9, a->verify_code, sizeof(a->verify_code)) ==
+		    -1)
+			r = STORE_ERROR;
+		a->scram_iter = (unsigned)sqlite3_column_int(st, 3);
+		a->has_scram = a->scram_iter >= 4096 && a->scram_iter <=
+		    1000000 && col_blob(st, 4, a->scram_salt,
+		    SCRAM_SALT_LEN) == 0 && col_blob(st, 5, a->scram_stored,
+		    SCRAM_KEY_LEN) == 0 && col_blob(st, 6, a->scram_server,
+		    SCRAM_KEY_LEN) == 0;
+		a->verified = sqlite3_column_int(st, 8) != 0;
+	} else if (rc != SQLITE_DONE)
+		r = STORE_ERROR;
+	sqlite3_reset(st);
+	return r;
+}
+
+static void
+bind_scram(sqlite3_stmt *st, int i, const struct account *a)
+{
+	if (!a->has_scram) {
+		(void)sqlite3_bind_int(st, i, 0);
+		return;
+	}
+	(void)sqlite3_bind_int(st, i, (int)a->scram_iter);
+	(void)sqlite3_bind_blob(st, i + 1, a->scram_salt, SCRAM_SALT_LEN,
+	    SQLITE_STATIC);
+	(void)sqlite3_bind_blob(st, i + 2, a->scram_stored, SCRAM_KEY_LEN,
+	    SQLITE_STATIC);
+	(void)sqlite3_bind_blob(st, i + 3, a->scram_server, SCRAM_KEY_LEN,
+	    SQLITE_STATIC);
+}
+
+enum store_rc
+store_account_create(struct store *s, const struct account *a)
+{
+	sqlite3_stmt *st = q(s, Q_ACCT_NEW);
+	char f[ACCOUNT_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, a->name, f, sizeof(f));
+	bind_text(st, 2, a->name);
+	(void)sqlite3_bind_int64(st, 3, a->created);
+	bind_text(st, 4, a->hash);
+	bind_scram(st, 5, a);
+	bind_text(st, 9, a->email);
+	(void)sqlite3_bind_int(st, 10, a->verified);
+	bind_text(st, 11, a->verify_code);
+	return change(s, st);
+}
+
+enum store_rc
+store_account_set_password(struct store *s, const char *name,
+    const struct account *a)
+{
+	sqlite3_stmt *st = q(s, Q_ACCT_PASS);
+	char f[ACCOUNT_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, name, f, sizeof(f));
+	bind_text(st, 2, a->hash);
+	bind_scram(st, 3, a);
+	return change(s, st);
+}
+
+static enum store_rc
+by_name(struct store *s, enum stmt_id id, const char *name)
+{
+	sqlite3_stmt *st = q(s, id);
+	char f[CHAN_MAX + ACCOUNT_MAX + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, name, f, sizeof(f));
+	return change(s, st);
+}
+
+enum store_rc
+store_account_verify(struct store *s, const char *name)
+{
+	return by_name(s, Q_ACCT_VERIFY, name);
+}
+
+enum store_rc
+store_account_drop(struct store *s, const char *name)
+{
+	return by_name(s, Q_ACCT_DROP, name);
+}
+
+enum store_rc
+store_certfp_add(struct store *s, const char *account, const char *fp)
+{
+	sqlite3_stmt *st = q(s, Q_FP_ADD);
+	char f[ACCOUNT_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_text(st, 1, fp);
+	bind_fold(st, 2, account, f, sizeof(f));
+	return change(s, st);
+}
+
+enum store_rc
+store_certfp_del(struct store *s, const char *account, const char *fp)
+{
+	sqlite3_stmt *st = q(s, Q_FP_DEL);
+	char f[ACCOUNT_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_text(st, 1, fp);
+	bind_fold(st, 2, account, f, sizeof(f));
+	return change(s, st);
+}
+
+enum store_rc
+store_certfp_find(struct store *s, const char *fp, char account[ACCOUNT_MAX + 1])
+{
+	sqlite3_stmt *st = q(s, Q_FP_FIND);
+	enum store_rc r = STORE_NOTFOUND;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_text(st, 1, fp);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = col_text(st, 0, account, ACCOUNT_MAX + 1) == 0 ? STORE_OK :
+		    STORE_ERROR;
+	else if (rc != SQLITE_DONE)
+		r = STORE_ERROR;
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+store_certfp_each(struct store *s, const char *account,
+    int (*fn)(const char *, void *), void *arg)
+{
+	sqlite3_stmt *st = q(s, Q_FP_EACH);
+	char f[ACCOUNT_MAX * 2 + 1], fp[72];
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	bind_fold(st, 1, account, f, sizeof(f));
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		if (col_text(st, 0, fp, sizeof(fp)) == 0)
+			rc = fn(fp, arg);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+store_failures(struct store *s, const char *key, int add, int64_t now,
+    unsigned window)
+{
+	sqlite3_stmt *st = q(s, Q_FAIL_GET);
+	int64_t since = now;
+	int count = 0;
+
+	if (st == NULL)
+		return 0;
+	bind_text(st, 1, key);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		count = sqlite3_column_int(st, 0);
+		since = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (count < 0 || since > now || now - since >= (int64_t)window) {
+		count = 0;	/* the window passed */
+		since = now;
+	}
+	if (!add)
+		return count;
+	if ((st = q(s, Q_FAIL_PUT)) == NULL)
+		return count + 1;
+	bind_text(st, 1, key);
+	(void)sqlite3_bind_int(st, 2, count + 1);
+	(void)sqlite3_bind_int64(st, 3, since);
+	(void)change(s, st);
+	return count + 1;
+}
+
+void
+store_failures_clear(struct store *s, const char *key)
+{
+	sqlite3_stmt *st = q(s, Q_FAIL_DEL);
+
+	if (st == NULL)
+		return;
+	bind_text(st, 1, key);
+	(void)change(s, st);
+}
+
+/* --- channels -------------------------------------------------------------- */
+
+enum store_rc
+store_chan_get(struct store *s, const char *name, struct reg_chan *c)
+{
+	sqlite3_stmt *st = q(s, Q_CHAN_GET);
+	char f[CHAN_MAX * 2 + 1];
+	enum store_rc r = STORE_NOTFOUND;
+	int64_t lim;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERROR;
+	memset(c, 0, sizeof(*c));
+	bind_fold(st, 1, name, f, sizeof(f));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = STORE_OK;
+		c->created = sqlite3_column_int64(st, 2);
+		c->modes = (uint32_t)sqlite3_column_int64(st, 3);
+		lim = sqlite3_column_int64(st, 5);
+		c->limit = lim < 0 || lim > 1000000 ? 0 : (uint32_t)lim;
+		c->topic_time = sqlite3_column_int64(st, 8);
+		if (col_text(st, 0, c->name, sizeof(c->name)) == -1 ||
+		    col_text(st, 1, c->founder, sizeof(c->founder)) == -1 ||
+		    col_text(st, 4, c->key, sizeof(c->key)) == -1 ||
+		    col_text(st, 6, c->topic, sizeof(c->topic)) == -1 ||
+		    col_text(st, 7, c->topic_by, sizeof(c->topic_by)) == -1)
+			r = STORE_ERROR;
+	} else if (rc != SQLITE_DONE)
+		r = STORE_ERROR;
+	sqlite3_reset(st);
+	return r;
+}
+
+static void
+bind_chan_state(sqlite3_stmt *st, int i, const struct reg_chan *c)
+{
+	(void)sqlite3_bind_int64(st, i, c->modes);
+	bind_text(st, i + 1, c->key);
+	(void)sqlite3_bind_int64(st, i + 2, c->limit);
+	bind_text(st, i + 3, c->topic);
+	bind_text(st, i + 4, c->topic_by);
+	(void)sqlite3_bind_int64(st, i + 5, c->topic_time);
+}
+
+enum store_rc
+store_chan_register(struct store *s, const struct reg_chan *c)
+{
+	sqlite3_stmt *st = q(s, Q_CHAN_NEW);
+	char f[CHAN_MAX * 2 + 1], g[ACCOUNT_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, c->name, f, sizeof(f));
+	bind_text(st, 2, c->name);
+	bind_fold(st, 3, c->founder, g, sizeof(g));
+	(void)sqlite3_bind_int64(st, 4, c->created);
+	bind_chan_state(st, 5, c);
+	return change(s, st);
+}
+
+enum store_rc
+store_chan_update(struct store *s, const struct reg_chan *c)
+{
+	sqlite3_stmt *st = q(s, Q_CHAN_UPD);
+	char f[CHAN_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, c->name, f, sizeof(f));
+	bind_chan_state(st, 2, c);
+	return change(s, st);
+}
+
+enum store_rc
+store_chan_drop(struct store *s, const char *name)
+{
+	return by_name(s, Q_CHAN_DROP, name);
+}
+
+int
+store_chan_each(struct store *s, int (*fn)(const struct reg_chan *, void *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	struct reg_chan c;
+	char name[CHAN_MAX + 1];
+	char (*names)[CHAN_MAX + 1] = NULL, (*nn)[CHAN_MAX + 1];
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	/* names first: fn may use the store (the statement is shared) */
+	if ((st = q(s, Q_CHAN_EACH)) == NULL)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (col_text(st, 0, name, sizeof(name)) == -1)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nn = realloc(names, cap * sizeof(*names))) ==
+			    NULL) {
+				rc = -1;
+				break;
+			}
+			names = nn;
+		}
+		memcpy(names[n++], name, sizeof(name));
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < n && rc == 0; i++)
+		if (store_chan_get(s, names[i], &c) == STORE_OK)
+			rc = fn(&c, arg);
+	free(names);
+	return rc;
+}
+
+enum store_rc
+store_chan_access_set(struct store *s, const char *chan, const char *account,
+    char level)
+{
+	sqlite3_stmt *st = q(s, level ? Q_ACC_SET : Q_ACC_DEL);
+	char f[CHAN_MAX * 2 + 1], g[ACCOUNT_MAX * 2 + 1], l[2] = { level, 0 };
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	bind_fold(st, 2, account, g, sizeof(g));
+	if (level)
+		bind_text(st, 3, l);
+	return change(s, st);
+}
+
+char
+store_chan_access_get(struct store *s, const char *chan, const char *account)
+{
+	sqlite3_stmt *st = q(s, Q_ACC_GET);
+	char f[CHAN_MAX * 2 + 1], g[ACCOUNT_MAX * 2 + 1], l[2];
+	char level = 0;
+
+	if (st == NULL)
+		return 0;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	bind_fold(st, 2, account, g, sizeof(g));
+	if (sqlite3_step(st) == SQLITE_ROW && col_text(st, 0, l, sizeof(l)) ==
+	    0 && (l[0] == 'o' || l[0] == 'v'))
+		level = l[0];
+	sqlite3_reset(st);
+	return level;
+}
+
+int
+store_chan_access_each(struct store *s, const char *chan,
+    int (*fn)(const char *, char, void *), void *arg)
+{
+	sqlite3_stmt *st = q(s, Q_ACC_EACH);
+	char f[CHAN_MAX * 2 + 1], acct[ACCOUNT_MAX + 1], l[2];
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		if (col_text(st, 0, acct, sizeof(acct)) == 0 &&
+		    col_text(st, 1, l, sizeof(l)) == 0)
+			rc = fn(acct, l[0], arg);
+	sqlite3_reset(st);
+	return rc;
+}
+
+enum store_rc
+store_chan_list_set(struct store *s, const char *chan, char kind,
+    const char *mask, const char *by, int64_t at, int add)
+{
+	sqlite3_stmt *st = q(s, add ? Q_LIST_ADD : Q_LIST_DEL);
+	char f[CHAN_MAX * 2 + 1], k[2] = { kind, 0 };
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	bind_text(st, 2, k);
+	bind_text(st, 3, mask);
+	if (add) {
+		bind_text(st, 4, by);
+		(void)sqlite3_bind_int64(st, 5, at);
+	}
+	return change(s, st);
+}
+
+int
+store_chan_list_each(struct store *s, const char *chan,
+    int (*fn)(char, const char *, const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *st = q(s, Q_LIST_EACH);
+	char f[CHAN_MAX * 2 + 1], k[2], mask[MASK_MAX + 1];
+	char by[PREFIX_MAX + 1];
+	int rc = 0;
+
+	if (st == NULL)
+		return -1;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		if (col_text(st, 0, k, sizeof(k)) == 0 && col_text(st, 1, mask,
+		    sizeof(mask)) == 0 && col_text(st, 2, by, sizeof(by)) == 0)
+			rc = fn(k[0], mask, by, sqlite3_column_int64(st, 3),
+			    arg);
+	sqlite3_reset(st);
+	return rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * store.h -- keochatd's embedded store: one SQLite database (WAL) in
+ * state-dir holding accounts, client certificates, registered channels
+ * and the failed-login counters.
+ *
+ * Every process opens its own connection after it forked (SQLite handles
+ * never cross a fork).  The master opens the store first: it checks its
+ * integrity and applies the migrations up to STORE_VERSION, and refuses
+ * to start on a store it cannot trust.  Writes are single short
+ * transactions with a busy timeout; WAL readers never wait for them.
+ * Every value read back is checked as if it came from the network.
+ */
+#ifndef KEO_STORE_H
+#define KEO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bounds.h"
+
+#define STORE_FILE	"keochat.db"
+#define STORE_VERSION	1		/* PRAGMA user_version of the schema */
+#define ACCOUNT_MAX	NICK_MAX	/* account names are nicks */
+#define HASH_MAX	159		/* a crypt(3) string */
+#define EMAIL_MAX	254
+#define SCRAM_SALT_LEN	16
+#define SCRAM_KEY_LEN	32
+
+struct store;
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_NOTFOUND = 1,
+	STORE_EXISTS = 2,
+	STORE_ERROR = -1,
+};
+
+struct account {
+	char	 name[ACCOUNT_MAX + 1];	/* as registered */
+	int64_t	 created;		/* epoch seconds */
+	char	 hash[HASH_MAX + 1];	/* yescrypt; "" for none */
+	int	 has_scram;
+	unsigned scram_iter;
+	uint8_t	 scram_salt[SCRAM_SALT_LEN];
+	uint8_t	 scram_stored[SCRAM_KEY_LEN];
+	uint8_t	 scram_server[SCRAM_KEY_LEN];
+	char	 email[EMAIL_MAX + 1];	/* "" none */
+	int	 verified;		/* 0: REGISTER waits for VERIFY */
+	char	 verify_code[33];
+};
+
+struct reg_chan {
+	char	 name[CHAN_MAX + 1];
+	char	 founder[ACCOUNT_MAX + 1];
+	int64_t	 created;
+	uint32_t modes;			/* CMODE_* kept */
+	char	 key[KEY_MAX + 1];
+	uint32_t limit;
+	char	 topic[TOPIC_MAX + 1];
+	char	 topic_by[PREFIX_MAX + 1];
+	int64_t	 topic_time;
+};
+
+/* Open (and with create, make) state_dir/keochat.db; readonly connections
+ * never write.  NULL with err. */
+struct store	*store_open(const char *state_dir, int create, int readonly,
+		    char *err, size_t errsz);
+void		 store_close(struct store *s);
+/* integrity_check and the schema version (returned) is one this keochatd
+ * knows; -1 with err. */
+int		 store_check(struct store *s, char *err, size_t errsz);
+/* The master, at start: store_check, then the migrations.  -1 with
+ * err when the store is damaged or newer than this keochatd. */
+int		 store_prepare(struct store *s, char *err, size_t errsz);
+/* An online copy of the store into dest (SQLite's backup API), while the
+ * server runs; 0 or -1 with err. */
+int		 store_backup(const char *state_dir, const char *dest, char *err,
+		    size_t errsz);
+/* The schema version of an open store. */
+int		 store_version(struct store *s);
+
+/* Accounts.  Names are looked up casefolded (rfc1459). */
+enum store_rc	 store_account_get(struct store *s, const char *name,
+		    struct account *out);
+enum store_rc	 store_account_create(struct store *s, const struct account *a);
+enum store_rc	 store_account_set_password(struct store *s, const char *name,
+		    const struct account *a);
+enum store_rc	 store_account_verify(struct store *s, const char *name);
+enum store_rc	 store_account_drop(struct store *s, const char *name);
+/* Client certificates of accounts (hex SHA-256). */
+enum store_rc	 store_certfp_add(struct store *s, const char *account,
+		    const char *fp);
+enum store_rc	 store_certfp_del(struct store *s, const char *account,
+		    const char *fp);
+enum store_rc	 store_certfp_find(struct store *s, const char *fp,
+		    char account[ACCOUNT_MAX + 1]);
+/* Each certificate of account, in order. */
+int		 store_certfp_each(struct store *s, const char *account,
+		    int (*fn)(const char *fp, void *), void *arg);
+/* Failed logins under key ("ip:..." or "acct:..."): the count within the
+ * last window seconds, after adding one when add is set. */
+int		 store_failures(struct store *s, const char *key, int add,
+		    int64_t now, unsigned window);
+void		 store_failures_clear(struct store *s, const char *key);
+
+/* Registered channels. */
+enum store_rc	 store_chan_get(struct store *s, const char *name,
+		    struct reg_chan *out);
+enum store_rc	 store_chan_register(struct store *s, const struct reg_chan *c);
+enum store_rc	 store_chan_update(struct store *s, const struct reg_chan *c);
+enum store_rc	 store_chan_drop(struct store *s, const char *name);
+/* Each registered channel in turn (fn's return: 0 go on, else stop). */
+int		 store_chan_each(struct store *s,
+		    int (*fn)(const struct reg_chan *, void *), void *arg);
+/* Access lists: level 'o' (op) or 'v' (voice); '\0' removes. */
+enum store_rc	 store_chan_access_set(struct store *s, const char *chan,
+		    const char *account, char level);
+/* The level of account in chan: 'o', 'v' or 0. */
+char		 store_chan_access_get(struct store *s, const char *chan,
+		    const char *account);
+int		 store_chan_access_each(struct store *s, const char *chan,
+		    int (*fn)(const char *account, char level, void *), void *arg);
+/* Ban, exception and invite-exception lists (kind 'b', 'e', 'I'). */
+enum store_rc	 store_chan_list_set(struct store *s, const char *chan,
+		    char kind, const char *mask, const char *by, int64_t at,
+		    int add);
+int		 store_chan_list_each(struct store *s, const char *chan,
+		    int (*fn)(char kind, const char *mask, const char *by,
+		    int64_t at, void *), void *arg);
+
+/* The last SQLite error of s, for a log line. */
+const char	*store_errmsg(struct store *s);
+
+#endif
