@@ -530,15 +530,16 @@ def make_ca(d, name="ca"):
     cert, key = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-            "-days", "2", "-subj", "/CN=keochat test CA " + name,
+            "-days", "400", "-subj", "/CN=keochat test CA " + name,
             "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     return cert, key
 
 
-def make_cert(d, name, ca, server=True, cn=None):
+def make_cert(d, name, ca, server=True, cn=None, days=2, crl=False):
     """A certificate signed by ca (a (cert, key) pair) in d: (cert, key);
-    a server one names localhost and 127.0.0.1."""
+    a server one names localhost and 127.0.0.1.  crl: it points to a
+    revocation list and an OCSP responder, as a real CA's would."""
     cert, key = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
     csr, ext = os.path.join(d, name + ".csr"), os.path.join(d, name + ".ext")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -550,8 +551,12 @@ def make_cert(d, name, ca, server=True, cn=None):
                     "extendedKeyUsage=serverAuth\n")
         else:
             f.write("extendedKeyUsage=clientAuth\n")
+        if crl:
+            f.write("crlDistributionPoints=URI:http://127.0.0.1/ca.crl\n"
+                    "authorityInfoAccess=OCSP;URI:http://127.0.0.1/ocsp\n")
     openssl("x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
-            "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+            "-CAcreateserial", "-out", cert, "-days", str(days), "-extfile",
+            ext)
     return cert, key
 
 

@@ -106,7 +106,7 @@ class Irssi:
     off (see the top of this file)."""
 
     def __init__(self, port, home, nick="irssiuser", channels=(),
-                 tuned=False):
+                 tuned=False, cafile=None, sasl=None):
         self.home = home
         self.logs = os.path.join(home, "logs")
         self.all = os.path.join(home, "all.log")
@@ -114,11 +114,17 @@ class Irssi:
                           % c for c in channels)
         flood = ('"irc/core" = { cmd_queue_speed = "0"; '
                  'cmds_max_at_once = "100"; };' if tuned else "")
+        tls = ('use_tls = "yes"; tls_verify = "yes"; tls_cafile = "%s";' %
+               cafile if cafile else 'use_tls = "no";')
+        auth = ('sasl_mechanism = "PLAIN"; sasl_username = "%s"; '
+                'sasl_password = "%s";' % sasl if sasl else "")
+        # the certificate names localhost; plain text goes to the address
+        host = "localhost" if cafile else "127.0.0.1"
         with open(os.path.join(home, "config"), "w") as f:
             f.write("""
-servers = ( { address = "127.0.0.1"; chatnet = "kc"; port = "%d";
-              autoconnect = "yes"; use_tls = "no"; } );
-chatnets = { kc = { type = "IRC"; }; };
+servers = ( { address = "%s"; chatnet = "kc"; port = "%d";
+              autoconnect = "yes"; %s } );
+chatnets = { kc = { type = "IRC"; %s }; };
 channels = ( %s );
 settings = {
   core = { real_name = "Irssi Tester"; user_name = "irssi";
@@ -127,7 +133,7 @@ settings = {
                        autolog_path = "%s/$tag/$0.log"; };
   %s
 };
-""" % (port, chans, nick, self.logs, flood))
+""" % (host, port, tls, auth, chans, nick, self.logs, flood))
         with open(os.path.join(home, "startup"), "w") as f:
             f.write("/log open %s ALL\n" % self.all)
         self.out = b""
@@ -183,6 +189,38 @@ settings = {
         except ChildProcessError:
             pass
         os.close(self.fd)
+
+
+@case
+def irssi_over_tls_with_sasl_plain():
+    """irssi verifies our certificate (a CA made here) and logs in with
+    SASL PLAIN; the watcher sees its account."""
+    if IRSSI is None:
+        raise Skip("irssi is not installed")
+    d = tempfile.mkdtemp(prefix="kc-irssi-tls-")
+    at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    ca = make_ca(d)
+    srv = make_cert(d, "server", ca)
+    s = Server(workers=2, opts={"tls-cert": srv[0], "tls-key": srv[1]})
+    register_account(s, "irssiacct", "irssi-secret-1").send("NICK other")
+    watcher = s.connect("watcher", caps=["extended-join"])
+    home = tempfile.mkdtemp(prefix="kc-irssi-")
+    irc = Irssi(s.tls_port, home, nick="irssiacct", cafile=ca[0],
+                sasl=("irssiacct", "irssi-secret-1"))
+    try:
+        s.wait_log(r"login: irssiacct \(127\.0\.0\.1\) as account "
+                   r"irssiacct", 20)
+        watcher.expect(r"^:irssiacct!~irssi@127\.0\.0\.1 JOIN #lobby "
+                       r"irssiacct :", 15)
+        watcher.send("WHOIS irssiacct")
+        watcher.expect(r" 330 watcher irssiacct irssiacct ")
+        watcher.expect(r" 671 watcher irssiacct ")
+        irc.type("/msg #lobby hello over tls")
+        watcher.expect(r"PRIVMSG #lobby :hello over tls$", 10)
+    finally:
+        irc.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    s.stop()
 
 
 @case

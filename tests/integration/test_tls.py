@@ -8,6 +8,7 @@ import ssl
 import stat
 import subprocess
 import sys
+import subprocess
 import tempfile
 import time
 
@@ -334,6 +335,39 @@ def socket_activation_hands_over_the_tls_port():
     d = s.connect("plainside")
     d.send("PRIVMSG viatls :hello")
     c.expect(r"PRIVMSG viatls :hello$")
+    s.stop()
+
+
+@case
+def testssl_finds_nothing_of_medium_severity_or_worse():
+    """testssl.sh (Debian's) against the TLS port with a certificate from
+    a CA made here, as a site would have one: no finding of severity
+    MEDIUM, HIGH or CRITICAL.  The invocation is doc/SECURITY.md's."""
+    tool = shutil.which("testssl") or shutil.which("testssl.sh")
+    if tool is None:
+        raise Skip("testssl.sh is not installed")
+    d = tempfile.mkdtemp(prefix="kc-testssl-")
+    at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    ca = make_ca(d)
+    srv = make_cert(d, "server", ca, days=365, crl=True)
+    s = Server(workers=2, opts={"tls-cert": srv[0], "tls-key": srv[1]})
+    out = os.path.join(d, "testssl.json")
+    p = subprocess.run([tool, "--quiet", "--color", "0", "--warnings", "off",
+                        "--add-ca", ca[0], "--ip", "127.0.0.1",
+                        "--jsonfile", out, "localhost:%d" % s.tls_port],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=600)
+    import json
+    with open(out) as f:
+        findings = json.load(f)
+    bad = [x for x in findings
+           if x["severity"] in ("MEDIUM", "HIGH", "CRITICAL")]
+    diag("testssl: %d findings, %s" % (len(findings), ", ".join(
+        sorted(set(x["severity"] for x in findings)))))
+    check(findings, "testssl wrote nothing:\n" + p.stdout.decode()[-2000:])
+    check(not bad, "testssl found:\n" + "\n".join(
+        "%s %s: %s" % (x["severity"], x["id"], x["finding"]) for x in bad))
+    healthy(s)
     s.stop()
 
 

@@ -73,6 +73,8 @@ struct keochatd {
 					 * speaks TLS */
 	char		 state_dir[CONF_FILE_MAX]; /* chosen at start */
 	char		 tls_fp[65];	/* the server certificate's SHA-256 */
+	unsigned char	 ticket_keys[80]; /* TLS session tickets, made by the
+					 * master: the same in every worker */
 	char		 created[64];	/* RPL_CREATED text */
 	int64_t		 started;	/* epoch seconds the master started */
 	int64_t		 now_ms;	/* CLOCK_MONOTONIC, per loop turn */

@@ -133,6 +133,10 @@ tlsfile_server_ctx(const struct config *cfg, const char *cert,
 	 * clients resume, statelessly */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	/* asking for client certificates needs a session id context, or
+	 * a client that resumes fails its handshake */
+	(void)SSL_CTX_set_session_id_context(ctx, (const unsigned char *)
+	    "keochatd", 8);
 	if (SSL_CTX_set_cipher_list(ctx, cfg->tls_ciphers) != 1) {
 		snprintf(err, errsz, "tls-ciphers '%s': no usable cipher",
 		    cfg->tls_ciphers);

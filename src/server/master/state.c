@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "ctx.h"
@@ -142,6 +143,10 @@ state_prepare(int test, char *err, size_t errsz)
 	char note[CONF_FILE_MAX * 2 + 128];
 
 	say_to = test ? stderr : NULL;
+	if (!test && RAND_bytes(kd.ticket_keys, sizeof(kd.ticket_keys)) != 1) {
+		snprintf(err, errsz, "no random bytes for TLS session tickets");
+		return -1;
+	}
 	if (ctx_state_dir(&kd.cfg, !test, kd.state_dir, sizeof(kd.state_dir),
 	    note, sizeof(note), err, errsz) == -1)
 		return -1;

@@ -51,9 +51,16 @@ static SSL_CTX *
 load(char *err, size_t errsz)
 {
 	char cert[CONF_FILE_MAX + 32], key[CONF_FILE_MAX + 32];
+	SSL_CTX *ctx;
 
 	tlsfile_paths(&kd.cfg, kd.state_dir, cert, key);
-	return tlsfile_server_ctx(&kd.cfg, cert, key, TS.fp, err, errsz);
+	ctx = tlsfile_server_ctx(&kd.cfg, cert, key, TS.fp, err, errsz);
+	/* the master's ticket keys: a session resumes on any worker */
+	if (ctx != NULL && SSL_CTX_set_tlsext_ticket_keys(ctx, kd.ticket_keys,
+	    sizeof(kd.ticket_keys)) != 1)
+		log_warnx("TLS session ticket keys not set: sessions resume "
+		    "on the worker that made them only");
+	return ctx;
 }
 
 void
