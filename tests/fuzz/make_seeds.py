@@ -66,6 +66,36 @@ CHANOPS = [
      b"@label=f WHO #mine", b"AWAY :brb", b"AWAY"],
 ]
 
+# accounts: SASL in every mechanism and its malformed payloads, REGISTER
+# and VERIFY, NickServ (the store is not there in the harness: the jobs
+# are refused, the parsing still runs)
+ACCOUNTS = [
+    [b"AUTHENTICATE PLAIN", b"AUTHENTICATE AGZvbwBiYXJiYXpxdXV4",
+     b"AUTHENTICATE PLAIN", b"AUTHENTICATE " + b"QUFB" * 100,
+     b"AUTHENTICATE " + b"QUFB" * 100, b"AUTHENTICATE +",
+     b"AUTHENTICATE PLAIN", b"AUTHENTICATE not-base64!", b"AUTHENTICATE *",
+     b"AUTHENTICATE *", b"AUTHENTICATE EXTERNAL", b"AUTHENTICATE +",
+     b"AUTHENTICATE NOSUCH", b"AUTHENTICATE", b"AUTHENTICATE " + b"A" * 401],
+    [b"AUTHENTICATE SCRAM-SHA-256",
+     b"AUTHENTICATE biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=",
+     b"AUTHENTICATE Yz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8scD1BQUFB",
+     b"AUTHENTICATE +", b"AUTHENTICATE SCRAM-SHA-256",
+     b"AUTHENTICATE cCx0bHMtdW5pcXVlLG49dSxyPXg=",
+     b"AUTHENTICATE SCRAM-SHA-256", b"AUTHENTICATE bixhPWIsbj1iPTJDLHI9eA=="],
+    [b"REGISTER * hunter2hunter2", b"REGISTER * short", b"REGISTER x@y pw",
+     b"REGISTER", b"VERIFY fuzzer 0123", b"VERIFY", b"PASS acct:password",
+     b"PRIVMSG NickServ :REGISTER hunter2hunter2 a@b",
+     b"PRIVMSG NickServ :IDENTIFY fuzzer hunter2hunter2",
+     b"PRIVMSG NickServ :IDENTIFY x", b"PRIVMSG NickServ :GHOST peer pw",
+     b"PRIVMSG NickServ :RECOVER peer", b"PRIVMSG NickServ :SET PASSWORD x",
+     b"PRIVMSG NickServ :CERT ADD", b"PRIVMSG NickServ :CERT ADD " +
+     b"a" * 64, b"PRIVMSG NickServ :CERT DEL zz", b"PRIVMSG NickServ :CERT",
+     b"PRIVMSG NickServ :INFO", b"PRIVMSG NickServ :DROP pw",
+     b"PRIVMSG NickServ :LOGOUT", b"PRIVMSG NickServ :HELP",
+     b"PRIVMSG NickServ :", b"NS IDENTIFY a b c d e", b"NICKSERV HELP",
+     b"NICK NickServ", b"NICK ChanServ", b"NOTICE NickServ :x"],
+]
+
 
 def put(kind, data):
     d = os.path.join(HERE, "corpus", kind)
@@ -111,6 +141,10 @@ def main():
     for lines in CHANOPS:
         put("client", reg + b"JOIN #mine\r\n" + b"\r\n".join(lines) +
             b"\r\n")
+    for lines in ACCOUNTS:
+        put("client", b"CAP LS 302\r\nCAP REQ :sasl\r\nNICK fuzzer\r\n"
+            b"USER f 0 * :f\r\n" + b"\r\n".join(lines) + b"\r\nCAP END\r\n")
+        put("client", reg + b"\r\n".join(lines) + b"\r\n")
 
 
 if __name__ == "__main__":
