@@ -802,6 +802,7 @@ startup(void)
 	}
 	ctx_clock(NULL);
 	segments_create();
+	state_restore_channels();
 	relay_sock_bind();
 	drop_privileges();
 	signals_setup();

@@ -16,4 +16,7 @@ int	state_prepare(int test, char *err, size_t errsz);
  * checked, its fingerprint in kd.tls_fp.  0, or -1 with err. */
 int	state_tls_check(int test, char *err, size_t errsz);
 
+/* The registered channels of the store into the roster (at start). */
+void	state_restore_channels(void);
+
 #endif

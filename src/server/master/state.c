@@ -18,8 +18,10 @@
 #include "ctx.h"
 #include "log.h"
 #include "master.h"
+#include "roster.h"
 #include "store.h"
 #include "tlsfile.h"
+#include "valid.h"
 
 static FILE *say_to;
 
@@ -162,4 +164,59 @@ state_prepare(int test, char *err, size_t errsz)
 	    state_tls_check(test, err, errsz) == -1)
 		return -1;
 	return 0;
+}
+
+/* --- registered channels, into the roster before any child runs ------------ */
+
+struct restore {
+	struct store	*st;
+	unsigned	 n, lists, failed;
+	int32_t		 chan;
+};
+
+static int
+restore_list(char kind, const char *mask, const char *by, int64_t at,
+    void *arg)
+{
+	struct restore *x = arg;
+
+	if (roster_list_add(kd.roster, x->chan, kind, mask, by, at) == ROSTER_OK)
+		x->lists++;
+	return 0;
+}
+
+static int
+restore_chan(const struct reg_chan *c, void *arg)
+{
+	struct restore *x = arg;
+
+	/* the store is read as hostile: names and keys are checked again */
+	if (chan_check(c->name) != NAME_OK || (x->chan = roster_chan_restore(
+	    kd.roster, c->name, c->created, c->modes, c->key, c->limit,
+	    c->topic, c->topic_by, c->topic_time)) < 0) {
+		x->failed++;
+		return 0;
+	}
+	x->n++;
+	(void)store_chan_list_each(x->st, c->name, restore_list, x);
+	return 0;
+}
+
+void
+state_restore_channels(void)
+{
+	struct restore x;
+	char err[768];
+
+	memset(&x, 0, sizeof(x));
+	if ((x.st = store_open(kd.state_dir, 0, 1, err, sizeof(err))) == NULL) {
+		log_warnx("%s: registered channels not restored", err);
+		return;
+	}
+	(void)store_chan_each(x.st, restore_chan, &x);
+	store_close(x.st);
+	if (x.n > 0 || x.failed > 0)
+		log_info("restored %u registered channel%s (%u list entries)%s",
+		    x.n, x.n == 1 ? "" : "s", x.lists, x.failed ? "; some did "
+		    "not fit or had a bad name" : "");
 }

@@ -95,7 +95,8 @@ to_chan(struct op_ctx *x, enum frame_kind kind, const char *line,
 static int
 may_change(struct op_ctx *x, struct chanop_result *res)
 {
-	if (x->a.priv >= 0 && (x->a.priv & MEMBER_OP))
+	if ((x->a.priv >= 0 && (x->a.priv & MEMBER_OP)) ||
+	    (x->op->st.sflags & FRAME_S_SERVICE))
 		return 1;
 	if (x->a.oper) {
 		res->override = 1;
@@ -295,8 +296,12 @@ chanop_apply(struct roster *r, const struct frame_chanop *op,
 	x.a.priv = roster_member_priv(r, x.a.slot, x.chan);
 	x.a.oper = (u->flags & ROSTER_UF_OPER) != 0;
 	snprintf(x.a.nick, sizeof(x.a.nick), "%s", u->nick);
-	snprintf(x.a.prefix, sizeof(x.a.prefix), "%s!%s@%s", u->nick, u->user,
-	    u->host);
+	if (op->st.sflags & FRAME_S_SERVICE)
+		snprintf(x.a.prefix, sizeof(x.a.prefix),
+		    "ChanServ!ChanServ@services.%s", server);
+	else
+		snprintf(x.a.prefix, sizeof(x.a.prefix), "%s!%s@%s", u->nick,
+		    u->user, u->host);
 	snprintf(x.name, sizeof(x.name), "%s", ch->name);
 	snprintf(res->who, sizeof(res->who), "%s", u->nick);
 	snprintf(res->chan, sizeof(res->chan), "%s", ch->name);

@@ -108,6 +108,9 @@ enum frame_chanop_kind {
 				 * who may act in any channel */
 #define FRAME_S_CHANOP	0x04	/* LABELDONE: for a CHANOP (the sender's
 				 * input waits for it) */
+#define FRAME_S_SERVICE	0x08	/* CHANOP: ChanServ acts (access list,
+				 * OP/VOICE): no chanop needed, the line
+				 * comes from ChanServ */
 
 /* USER flags. */
 #define FRAME_U_ECHO	0x01	/* deliver to the origin too (echo-message) */

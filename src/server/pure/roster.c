@@ -496,7 +496,8 @@ roster_rebuild(struct roster *r)
 			rebuild_user(r, (int32_t)i);
 	}
 	for (i = h->hw_chan; i-- > 0;) {
-		if (r->chans[i].used && r->chans[i].nmembers == 0) {
+		if (r->chans[i].used && r->chans[i].nmembers == 0 &&
+		    !r->chans[i].keep) {
 			chan_hash_remove(r, (int32_t)i);
 			chan_release(r, (int32_t)i);
 		} else if (r->chans[i].used)
@@ -915,13 +916,50 @@ roster_part(struct roster *r, int32_t slot, int32_t chan, int *gone)
 	e->mems[k] = e->mems[u->nchans];
 	ext_priv_set(e, k, ext_priv(e, u->nchans));
 	ext_priv_set(e, u->nchans, 0);
-	if (--ch->nmembers == 0) {
+	if (--ch->nmembers == 0 && !ch->keep) {
 		chan_hash_remove(r, chan);
 		chan_release(r, chan);
 		r->h->nchans--;
 		*gone = 1;
 	}
 	return ROSTER_OK;
+}
+
+int32_t
+roster_chan_restore(struct roster *r, const char *name, int64_t created,
+    uint32_t modes, const char *key, uint32_t limit, const char *topic,
+    const char *topic_by, int64_t topic_time)
+{
+	struct roster_chan *ch;
+	int32_t c;
+
+	if (roster_chan_find(r, name) >= 0 || (c = chan_create(r, name,
+	    created)) < 0)
+		return -1;
+	ch = &r->chans[c];
+	ch->keep = 1;
+	ch->modes = modes & (CMODE_INVITE | CMODE_MODERATED |
+	    CMODE_NOEXTERNAL | CMODE_SECRET | CMODE_TOPICLOCK);
+	snprintf(ch->key, sizeof(ch->key), "%s", key);
+	ch->limit = limit;
+	snprintf(ch->topic, sizeof(ch->topic), "%s", topic);
+	snprintf(ch->topic_by, sizeof(ch->topic_by), "%s", topic_by);
+	ch->topic_time = topic[0] != '\0' ? topic_time : 0;
+	return c;
+}
+
+int
+roster_chan_keep(struct roster *r, int32_t chan, int keep)
+{
+	struct roster_chan *ch = &r->chans[chan];
+
+	ch->keep = (uint8_t)(keep != 0);
+	if (keep || ch->nmembers > 0)
+		return 0;
+	chan_hash_remove(r, chan);
+	chan_release(r, chan);
+	r->h->nchans--;
+	return 1;
 }
 
 void

@@ -111,7 +111,8 @@ struct roster_user_ext {
 struct roster_chan {
 	uint32_t gen;			/* bumped when the channel is freed */
 	uint8_t	 used;
-	uint8_t	 pad[3];
+	uint8_t	 keep;			/* registered (ChanServ): stays empty */
+	uint8_t	 pad[2];
 	int32_t	 next;			/* hash chain or free list */
 	int32_t	 head, tail;		/* member list, join order */
 	uint32_t nmembers;
@@ -224,6 +225,15 @@ int32_t		 roster_chan_limit(struct roster *r);
 enum roster_err	 roster_join(struct roster *r, int32_t slot, const char *name,
 		    unsigned limit, int64_t now, int32_t *chan, int *created);
 /* Part; frees the channel when it empties (*gone = 1). */
+/* A registered channel as the store keeps it, made at start (it exists
+ * empty): its index, or -1 when the table is full or the name taken. */
+int32_t		 roster_chan_restore(struct roster *r, const char *name,
+		    int64_t created, uint32_t modes, const char *key,
+		    uint32_t limit, const char *topic, const char *topic_by,
+		    int64_t topic_time);
+/* Keep chan when it empties (registered) or not; an empty channel that
+ * is no longer kept is freed (1 returned). */
+int		 roster_chan_keep(struct roster *r, int32_t chan, int keep);
 enum roster_err	 roster_part(struct roster *r, int32_t slot, int32_t chan,
 		    int *gone);
 int		 roster_is_member(struct roster *r, int32_t slot, int32_t chan);

@@ -21,7 +21,7 @@ enum stmt_id {
 	Q_FP_ADD, Q_FP_DEL, Q_FP_FIND, Q_FAIL_GET, Q_FAIL_PUT, Q_FAIL_DEL,
 	Q_CHAN_GET, Q_CHAN_NEW, Q_CHAN_UPD, Q_CHAN_DROP, Q_CHAN_EACH,
 	Q_ACC_SET, Q_ACC_DEL, Q_ACC_GET, Q_ACC_EACH, Q_LIST_ADD, Q_LIST_DEL,
-	Q_LIST_EACH, Q_FP_EACH,
+	Q_LIST_EACH, Q_FP_EACH, Q_LIST_CLEAR, Q_CHAN_FOUNDER,
 	Q_COUNT
 };
 
@@ -71,6 +71,8 @@ static const char *const sql[Q_COUNT] = {
 	[Q_LIST_EACH] = "SELECT kind, mask, set_by, set_at FROM chan_lists "
 	    "WHERE chan = ?1 ORDER BY rowid",
 	[Q_FP_EACH] = "SELECT fp FROM certfps WHERE account = ?1 ORDER BY fp",
+	[Q_LIST_CLEAR] = "DELETE FROM chan_lists WHERE chan = ?1",
+	[Q_CHAN_FOUNDER] = "UPDATE channels SET founder = ?2 WHERE fold = ?1",
 };
 
 /* The schema, one step per version: migration[v] takes a store from
@@ -829,4 +831,52 @@ store_chan_list_each(struct store *s, const char *chan,
 			    arg);
 	sqlite3_reset(st);
 	return rc;
+}
+
+enum store_rc
+store_chan_save(struct store *s, const struct reg_chan *c,
+    const struct reg_list *l, unsigned n)
+{
+	sqlite3_stmt *st;
+	char f[CHAN_MAX * 2 + 1];
+	enum store_rc rc;
+	unsigned i;
+
+	if (exec(s, "BEGIN IMMEDIATE", NULL, 0) == -1)
+		return STORE_ERROR;
+	if ((rc = store_chan_update(s, c)) != STORE_OK)
+		goto out;
+	if ((st = q(s, Q_LIST_CLEAR)) == NULL) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	bind_fold(st, 1, c->name, f, sizeof(f));
+	if (change(s, st) == STORE_ERROR) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (store_chan_list_set(s, c->name, l[i].kind, l[i].mask,
+		    l[i].by, l[i].at, 1) == STORE_ERROR) {
+			rc = STORE_ERROR;
+			goto out;
+		}
+out:
+	if (rc == STORE_OK && exec(s, "COMMIT", NULL, 0) == 0)
+		return STORE_OK;
+	(void)exec(s, "ROLLBACK", NULL, 0);
+	return rc == STORE_OK ? STORE_ERROR : rc;
+}
+
+enum store_rc
+store_chan_set_founder(struct store *s, const char *chan, const char *account)
+{
+	sqlite3_stmt *st = q(s, Q_CHAN_FOUNDER);
+	char f[CHAN_MAX * 2 + 1], g[ACCOUNT_MAX * 2 + 1];
+
+	if (st == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	bind_fold(st, 2, account, g, sizeof(g));
+	return change(s, st);
 }

@@ -109,6 +109,20 @@ enum store_rc	 store_chan_get(struct store *s, const char *name,
 enum store_rc	 store_chan_register(struct store *s, const struct reg_chan *c);
 enum store_rc	 store_chan_update(struct store *s, const struct reg_chan *c);
 enum store_rc	 store_chan_drop(struct store *s, const char *name);
+/* One entry of a channel's b, e or I list, as saved. */
+struct reg_list {
+	char	 kind;			/* 'b', 'e' or 'I' */
+	char	 mask[MASK_MAX + 1];
+	char	 by[PREFIX_MAX + 1];
+	int64_t	 at;
+};
+/* The channel's modes, topic and lists as they are now, in one
+ * transaction (the lists replace what was kept). */
+enum store_rc	 store_chan_save(struct store *s, const struct reg_chan *c,
+		    const struct reg_list *l, unsigned n);
+/* A new founder (an account) for a registered channel. */
+enum store_rc	 store_chan_set_founder(struct store *s, const char *chan,
+		    const char *account);
 /* Each registered channel in turn (fn's return: 0 go on, else stop). */
 int		 store_chan_each(struct store *s,
 		    int (*fn)(const struct reg_chan *, void *), void *arg);

@@ -222,3 +222,16 @@ account_nick_changed(struct client *c)
 	    "IDENTIFY <password>), or your nick will be changed.", owner,
 	    kd.cfg.nick_grace);
 }
+
+char
+account_chan_level(const struct client *c, const char *chan)
+{
+	struct reg_chan rc;
+
+	if (c->account == NULL || ro == NULL || store_chan_get(ro, chan, &rc) !=
+	    STORE_OK)
+		return 0;
+	if (irc_casecmp(c->account, rc.founder) == 0)
+		return 'F';
+	return store_chan_access_get(ro, rc.name, c->account);
+}

@@ -43,6 +43,10 @@ int		 account_nick_refused(struct client *c, const char *nick);
  * account starts the grace timer with a notice; its own stops it. */
 void		 account_nick_changed(struct client *c);
 
+/* c's level in the registered channel chan: 'F' founder, 'o', 'v', or 0
+ * (not registered, not logged in, no access). */
+char		 account_chan_level(const struct client *c, const char *chan);
+
 /* A NOTICE from a service ("NickServ", "ChanServ") to c. */
 void		 account_notice(struct client *c, const char *service,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -43,6 +43,9 @@ void	cmd_register(struct client *, struct irc_msg *);
 void	cmd_verify(struct client *, struct irc_msg *);
 void	cmd_nickserv(struct client *, struct irc_msg *);
 
+/* cmd_chanserv.c */
+void	cmd_chanserv(struct client *, struct irc_msg *);
+
 /* cmd_cap.c */
 void	cmd_cap(struct client *, struct irc_msg *);
 

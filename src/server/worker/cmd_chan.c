@@ -14,6 +14,7 @@
 
 #include "chanmode.h"
 #include "cmd.h"
+#include "cmd_chanserv.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "log.h"
@@ -152,6 +153,7 @@ cmd_topic(struct client *c, struct irc_msg *m)
 	tl = utf8_prefix(m->params[1], strlen(m->params[1]), TOPIC_MAX);
 	/* applied by the relay, in its order */
 	send_chanop(v.idx, v.gen, c, FRAME_OP_TOPIC, m->params[1], tl);
+	chanserv_note(v.idx, v.gen);
 }
 
 /* --- NAMES, LIST --------------------------------------------------------- */
@@ -428,6 +430,7 @@ cmd_mode(struct client *c, struct irc_msg *m)
 			n += (size_t)snprintf(args + n, sizeof(args) - n,
 			    " %s", p.ch[i].param);
 	send_chanop(v.idx, v.gen, c, FRAME_OP_MODE, args, n);
+	chanserv_note(v.idx, v.gen);
 }
 
 /* --- KICK, INVITE -------------------------------------------------------- */

@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "cmd_account.h"
+#include "cmd_chanserv.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "numerics.h"
@@ -215,6 +216,9 @@ message(struct client *c, struct irc_msg *m, struct outmsg *o)
 		else if (irc_casecmp(tok, "NickServ") == 0) {
 			if (o->kind == FRAME_K_PRIVMSG)
 				account_nickserv(c, o->text);
+		} else if (irc_casecmp(tok, "ChanServ") == 0) {
+			if (o->kind == FRAME_K_PRIVMSG)
+				chanserv(c, o->text);
 		} else
 			to_nick(c, o, tok);
 	}

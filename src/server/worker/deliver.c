@@ -818,6 +818,9 @@ on_labeldone(const uint8_t *frame, size_t len)
 		return -1;
 	if ((c = client_by_slot((int32_t)f.oslot, f.ogen)) == NULL)
 		return 0;
+	if ((f.st.sflags & FRAME_S_CHANOP) && kd.lchans->ops.chanop_done !=
+	    NULL)
+		kd.lchans->ops.chanop_done(c, kd.lchans->ops.arg);
 	if ((f.st.sflags & FRAME_S_CHANOP) && c->opwait > 0 &&
 	    --c->opwait == 0)
 		client_wake(c);
@@ -982,11 +985,19 @@ void
 send_chanop(int32_t idx, uint32_t gen, struct client *origin,
     enum frame_chanop_kind op, const char *args, size_t len)
 {
+	send_chanop_as(idx, gen, origin, 0, op, args, len);
+}
+
+void
+send_chanop_as(int32_t idx, uint32_t gen, struct client *origin,
+    unsigned sflags, enum frame_chanop_kind op, const char *args, size_t len)
+{
 	uint8_t buf[FRAME_MAX];
 	struct frame_chanop f;
 
 	memset(&f, 0, sizeof(f));
 	stamp_from(&f.st, origin);
+	f.st.sflags |= (uint8_t)sflags;
 	f.chan = (uint32_t)idx;
 	f.gen = gen;
 	f.oslot = (uint32_t)origin->slot;

@@ -38,6 +38,8 @@ struct deliver_ops {
 	void	(*send_sync)(const void *frame, size_t len, void *arg);
 	/* c's own JOIN of channel chan came back: its members now see it */
 	void	(*joined)(struct client *c, int32_t chan, void *arg);
+	/* the relay applied a channel change c sent (may be NULL) */
+	void	(*chanop_done)(struct client *c, void *arg);
 	void	 *arg;
 };
 
@@ -96,5 +98,9 @@ void		 send_multi_for(int32_t slot, uint32_t gen,
 		    unsigned n, const struct out_line *o);
 void		 send_chanop(int32_t idx, uint32_t gen, struct client *origin,
 		    enum frame_chanop_kind op, const char *args, size_t len);
+/* The same with stamp flags (FRAME_S_SERVICE: ChanServ acts for origin). */
+void		 send_chanop_as(int32_t idx, uint32_t gen, struct client *origin,
+		    unsigned sflags, enum frame_chanop_kind op, const char *args,
+		    size_t len);
 
 #endif

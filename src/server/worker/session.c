@@ -401,12 +401,16 @@ session_join_info(struct client *c, int32_t idx, void *arg)
  * or a +I match lets c past +i and the bans, as in ngircd; +k and +l
  * hold for everyone.  Lock held. */
 static const char *
-join_refused(struct client *c, int32_t idx, const char *key,
+join_refused(struct client *c, int32_t idx, const char *key, int access,
     const char **why)
 {
 	struct roster_chan *ch = roster_chan(kd.roster, idx);
 	int invited, took;
 
+	*why = NULL;
+	/* a registered channel's founder and ops (ChanServ) always get in */
+	if (access && ch->keep)
+		return NULL;
 	took = roster_invite_take(kd.roster, idx, c->slot);
 	invited = took || roster_list_match(kd.roster, idx, 'I', c->prefix);
 	*why = NULL;
@@ -446,7 +450,7 @@ session_join(struct client *c, const char *name, const char *key)
 	enum roster_err rc = ROSTER_OK;
 	int32_t idx;
 	uint32_t gen = 0;
-	int created, len, extlen = 0;
+	int created, len, extlen = 0, access;
 
 	if (chan_check(name) != NAME_OK) {
 		reply(c, ERR_NOSUCHCHANNEL, "%.*s :No such channel (%s)",
@@ -455,11 +459,15 @@ session_join(struct client *c, const char *name, const char *key)
 		return;
 	}
 	away[0] = '\0';
+	/* looked up before the roster lock: the store is never read under
+	 * it */
+	access = c->account != NULL && (account_chan_level(c, name) == 'F' ||
+	    account_chan_level(c, name) == 'o');
 	ctx_roster_lock();
 	if ((idx = roster_chan_find(kd.roster, name)) >= 0) {
 		if (roster_is_member(kd.roster, c->slot, idx))
 			rc = ROSTER_ALREADY_ON;
-		else if (join_refused(c, idx, key, &refused) != NULL)
+		else if (join_refused(c, idx, key, access, &refused) != NULL)
 			snprintf(canon, sizeof(canon), "%s",
 			    roster_chan(kd.roster, idx)->name);
 	}

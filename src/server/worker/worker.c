@@ -40,6 +40,7 @@
 #include "client.h"
 #include "cmd.h"
 #include "cmd_account.h"
+#include "cmd_chanserv.h"
 #include "ctx.h"
 #include "deliver.h"
 #include "ev.h"
@@ -427,11 +428,28 @@ to_relay_sync(const void *frame, size_t len, void *arg)
 	link_send_sync(frame, len);
 }
 
+/* A JOIN came back: the joiner gets the channel's state, then ChanServ
+ * its access. */
+static void
+on_joined(struct client *c, int32_t chan, void *arg)
+{
+	session_join_info(c, chan, arg);
+	chanserv_joined(c, chan);
+}
+
+static void
+on_chanop_done(struct client *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	chanserv_flush();
+}
+
 static const struct client_hooks client_hooks = {
 	dispatch_line, session_gone, label_capture
 };
 static const struct deliver_ops deliver_ops = {
-	to_relay, to_relay_sync, session_join_info, NULL
+	to_relay, to_relay_sync, on_joined, on_chanop_done, NULL
 };
 static const struct link_cb link_cb = {
 	on_link_frame, on_link_congested, on_link_resync, NULL
