@@ -15,6 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "fifo.h"
 #include "net.h"
 
@@ -27,6 +34,9 @@ struct net {
 	char		 host[256], port[16];
 	struct fifo	 q;		/* bytes for the server */
 	int		 lasterr;
+	SSL_CTX		*ctx;		/* TLS: made once, kept */
+	SSL		*ssl;		/* this link's, NULL: plain text */
+	int		 hs_done;
 };
 
 struct net *
@@ -45,7 +55,127 @@ net_free(struct net *n)
 {
 	net_close(n);
 	fifo_release(&n->q);
+	SSL_CTX_free(n->ctx);
 	free(n);
+}
+
+static void
+ssl_error(char *err, size_t errsz, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char buf[256];
+
+	if (e != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		snprintf(err, errsz, "%s: %s", what, ERR_reason_error_string(e) ?
+		    ERR_reason_error_string(e) : buf);
+	} else
+		snprintf(err, errsz, "%s: %s", what, errno ? strerror(errno) :
+		    "the connection closed");
+	ERR_clear_error();
+}
+
+int
+net_tls_begin(struct net *n, const char *certfile, char *err, size_t errsz)
+{
+	unsigned char a[16];
+
+	if (n->ctx == NULL) {
+		if ((n->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+			ssl_error(err, errsz, "TLS");
+			return -1;
+		}
+		(void)SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
+		SSL_CTX_set_mode(n->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		/* verified after the handshake, so that a certificate the
+		 * system does not trust can be shown and asked about */
+		SSL_CTX_set_verify(n->ctx, SSL_VERIFY_NONE, NULL);
+		if (SSL_CTX_set_default_verify_paths(n->ctx) != 1)
+			ERR_clear_error();
+	}
+	if (certfile != NULL && certfile[0] != '\0' &&
+	    (SSL_CTX_use_certificate_chain_file(n->ctx, certfile) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(n->ctx, certfile, SSL_FILETYPE_PEM) !=
+	    1)) {
+		ssl_error(err, errsz, certfile);
+		return -1;
+	}
+	if ((n->ssl = SSL_new(n->ctx)) == NULL || SSL_set_fd(n->ssl, n->fd) !=
+	    1) {
+		ssl_error(err, errsz, "TLS");
+		return -1;
+	}
+	/* the name to check: an address, or a host name (and SNI) */
+	if (inet_pton(AF_INET, n->host, a) == 1 ||
+	    inet_pton(AF_INET6, n->host, a) == 1)
+		(void)X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(n->ssl),
+		    n->host);
+	else {
+		(void)SSL_set1_host(n->ssl, n->host);
+		(void)SSL_set_tlsext_host_name(n->ssl, n->host);
+	}
+	SSL_set_connect_state(n->ssl);
+	n->hs_done = 0;
+	return 0;
+}
+
+int
+net_tls_handshake(struct net *n, int *want_write, char *err, size_t errsz)
+{
+	int r;
+
+	*want_write = 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_do_handshake(n->ssl)) == 1) {
+		n->hs_done = 1;
+		return 1;
+	}
+	switch (SSL_get_error(n->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		*want_write = 1;
+		return 0;
+	default:
+		ssl_error(err, errsz, "TLS handshake");
+		return -1;
+	}
+}
+
+int
+net_tls_peer(struct net *n, char fp[65], char *why, size_t whysz)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	X509 *x;
+	long v;
+
+	fp[0] = '\0';
+	if ((x = SSL_get0_peer_certificate(n->ssl)) == NULL) {
+		snprintf(why, whysz, "the server sent no certificate");
+		return 0;
+	}
+	if (X509_digest(x, EVP_sha256(), md, &len) == 1 && len == 32)
+		for (i = 0; i < len; i++)
+			snprintf(fp + 2 * i, 3, "%02x", md[i]);
+	if ((v = SSL_get_verify_result(n->ssl)) == X509_V_OK)
+		return 1;
+	snprintf(why, whysz, "%s", X509_verify_cert_error_string(v));
+	return 0;
+}
+
+int
+net_is_tls(const struct net *n)
+{
+	return n->ssl != NULL;
+}
+
+const char *
+net_tls_describe(const struct net *n)
+{
+	return n->ssl != NULL && n->hs_done ? SSL_get_version(n->ssl) : NULL;
 }
 
 int
@@ -230,6 +360,28 @@ net_read(struct net *n, char *buf, size_t bufsz, char *err, size_t errsz)
 {
 	ssize_t r;
 
+	if (n->ssl != NULL) {
+		int k;
+		ERR_clear_error();
+		errno = 0;
+		if ((k = SSL_read(n->ssl, buf, bufsz > 65536 ? 65536 :
+		    (int)bufsz)) > 0)
+			return k;
+		switch (SSL_get_error(n->ssl, k)) {
+		case SSL_ERROR_WANT_READ:
+		case SSL_ERROR_WANT_WRITE:
+			return -2;
+		case SSL_ERROR_ZERO_RETURN:
+			return 0;
+		case SSL_ERROR_SYSCALL:
+			if (errno == 0)
+				return 0;
+			/* FALLTHROUGH */
+		default:
+			ssl_error(err, errsz, "TLS");
+			return -1;
+		}
+	}
 	do
 		r = read(n->fd, buf, bufsz);
 	while (r == -1 && errno == EINTR);
@@ -261,6 +413,23 @@ net_flush(struct net *n, char *err, size_t errsz)
 	ssize_t w;
 
 	while (n->state == NET_UP && fifo_used(&n->q) > 0) {
+		if (n->ssl != NULL) {
+			int k, len = fifo_used(&n->q) > 16384 ? 16384 :
+			    (int)fifo_used(&n->q);
+			if (!n->hs_done)
+				return 1;
+			ERR_clear_error();
+			if ((k = SSL_write(n->ssl, fifo_head(&n->q), len)) > 0) {
+				fifo_consume(&n->q, (size_t)k);
+				continue;
+			}
+			k = SSL_get_error(n->ssl, k);
+			if (k == SSL_ERROR_WANT_WRITE ||
+			    k == SSL_ERROR_WANT_READ)
+				return 1;
+			ssl_error(err, errsz, "TLS");
+			return -1;
+		}
 		w = send(n->fd, fifo_head(&n->q), fifo_used(&n->q),
 		    MSG_NOSIGNAL);
 		if (w > 0) {
@@ -291,6 +460,14 @@ net_close(struct net *n)
 			freeaddrinfo(n->gcb.ar_result);
 		n->gcb.ar_result = NULL;
 	}
+	if (n->ssl != NULL) {
+		if (n->hs_done)
+			(void)SSL_shutdown(n->ssl);
+		SSL_free(n->ssl);
+		n->ssl = NULL;
+		ERR_clear_error();
+	}
+	n->hs_done = 0;
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;

@@ -45,6 +45,22 @@ int		 net_queue(struct net *n, const char *p, size_t len);
  * -1 error (err). */
 int		 net_flush(struct net *n, char *err, size_t errsz);
 int		 net_pending(const struct net *n);
+/* TLS, once the TCP link is up: towards the host of net_start (its name
+ * checked against the certificate), with a client certificate (PEM, key
+ * in the same file) or NULL.  0, or -1 with err. */
+int		 net_tls_begin(struct net *n, const char *certfile, char *err,
+		    size_t errsz);
+/* Drive the handshake: 1 done, 0 call again when the socket is readable
+ * (or writable with *want_write), -1 failed with err. */
+int		 net_tls_handshake(struct net *n, int *want_write, char *err,
+		    size_t errsz);
+/* After the handshake: 1 the system's CAs verify the certificate for the
+ * host, 0 not (why says why); fp gets its SHA-256 in hex either way. */
+int		 net_tls_peer(struct net *n, char fp[65], char *why,
+		    size_t whysz);
+int		 net_is_tls(const struct net *n);
+/* "TLSv1.3" of an open TLS link, NULL otherwise. */
+const char	*net_tls_describe(const struct net *n);
 /* Drop the link (and any resolution in flight). */
 void		 net_close(struct net *n);
 

@@ -17,7 +17,10 @@
 
 #include "irc.h"
 #include "bounds.h"
+#include <openssl/crypto.h>
+
 #include "linebuf.h"
+#include "sasl.h"
 #include "session.h"
 #include "valid.h"
 
@@ -44,6 +47,13 @@ struct session {
 	char		 prefixes[16];	/* PREFIX symbols, e.g. "@+" */
 	char		 caps_seen[512];
 	char		*fresh;		/* rooms awaiting their first NAMES */
+	/* SASL */
+	char		 account[65];
+	char		 sasl_pw[301];
+	int		 have_cert, secure, sasl_on;
+	struct sasl_client sasl;
+	char		 sasl_in[2048];		/* the server's chunks so far */
+	size_t		 sasl_inlen;
 };
 
 static void handle_line(struct session *s, char *line, size_t len);
@@ -102,6 +112,21 @@ void
 session_set_password(struct session *s, const char *pw)
 {
 	snprintf(s->password, sizeof(s->password), "%s", pw);
+}
+
+void
+session_set_login(struct session *s, const char *account,
+    const char *password, int have_cert)
+{
+	snprintf(s->account, sizeof(s->account), "%s", account);
+	snprintf(s->sasl_pw, sizeof(s->sasl_pw), "%s", password);
+	s->have_cert = have_cert;
+}
+
+void
+session_set_secure(struct session *s, int on)
+{
+	s->secure = on;
 }
 
 /* --- output helpers -------------------------------------------------------- */
@@ -344,6 +369,8 @@ session_connecting(struct session *s, const char *server, const char *nick,
 	s->joined_room_once = 0;
 	s->names_asked = 0;
 	s->caps_seen[0] = '\0';
+	s->sasl_on = 0;
+	s->sasl_inlen = 0;
 	s->reconnect = 0;
 	for (i = 1; i < model_count(s->m); i++)
 		model_set_joined(s->m, i, 0);
@@ -480,12 +507,65 @@ strip_prefix(struct session *s, const char **nick)
 		(*nick)++;
 }
 
+/* The value of cap name in what CAP LS said ("" when it has none), or
+ * NULL when it was not offered. */
+static const char *
+cap_value(struct session *s, const char *name, char *buf, size_t bufsz)
+{
+	char key[64];
+	const char *p;
+	size_t n;
+
+	snprintf(key, sizeof(key), " %s", name);
+	for (p = s->caps_seen; (p = strstr(p, key)) != NULL; p += strlen(key)) {
+		n = strlen(key);
+		if (p[n] == ' ' || p[n] == '\0') {
+			buf[0] = '\0';
+			return buf;
+		}
+		if (p[n] == '=') {
+			n++;
+			snprintf(buf, bufsz, "%.*s", (int)strcspn(p + n, " "),
+			    p + n);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static void
+cap_end(struct session *s)
+{
+	if (!s->cap_ended && s->state == SS_REGISTERING) {
+		s->cap_ended = 1;
+		sendf(s, "CAP END");
+	}
+}
+
+/* sts: "port=6697,duration=2592000" -> the port and the duration. */
+static void
+on_sts(struct session *s, const char *v)
+{
+	char text[64];
+	long port = 0, dur = -1;
+	const char *p;
+
+	if ((p = strstr(v, "port=")) != NULL)
+		port = strtol(p + 5, NULL, 10);
+	if ((p = strstr(v, "duration=")) != NULL)
+		dur = strtol(p + 9, NULL, 10);
+	if (!s->secure && (port <= 0 || port > 65535))
+		return;
+	snprintf(text, sizeof(text), "%ld %ld", port, dur);
+	emit(s, SEV_STS, 0, text);
+}
+
 static void
 on_cap(struct session *s, struct in *in)
 {
 	const struct irc_msg *m = &in->m;
 	const char *sub = m->nparams > 1 ? m->params[1] : "";
-	char req[64] = "";
+	char req[64] = "", val[256];
 	size_t k;
 
 	if (strcasecmp(sub, "LS") == 0) {
@@ -495,27 +575,110 @@ on_cap(struct session *s, struct in *in)
 		    last(m));
 		if (more || s->cap_ended)
 			return;
-		if (strstr(s->caps_seen, " server-time ") ||
-		    strstr(s->caps_seen, " server-time="))
+		if (cap_value(s, "sts", val, sizeof(val)) != NULL) {
+			on_sts(s, val);
+			if (!s->secure)
+				return;		/* the host reconnects with TLS */
+		}
+		if (cap_value(s, "server-time", val, sizeof(val)) != NULL)
 			snprintf(req, sizeof(req), "server-time");
-		if (strstr(s->caps_seen, " echo-message "))
+		if (cap_value(s, "echo-message", val, sizeof(val)) != NULL)
 			snprintf(req + strlen(req), sizeof(req) - strlen(req),
 			    "%secho-message", req[0] ? " " : "");
+		if (s->account[0] != '\0' && (s->sasl_pw[0] != '\0' ||
+		    s->have_cert) && cap_value(s, "sasl", val, sizeof(val)))
+			snprintf(req + strlen(req), sizeof(req) - strlen(req),
+			    "%ssasl", req[0] ? " " : "");
+		else if (s->account[0] != '\0')
+			line(s, 0, -1, "The server does not offer SASL: not "
+			    "logging in as %s.", s->account);
 		if (req[0] != '\0') {
 			sendf(s, "CAP REQ :%s", req);
 			return;
 		}
 	} else if (strcasecmp(sub, "ACK") == 0) {
+		const char *mech;
 		if (strstr(last(m), "server-time"))
 			s->cap_time = 1;
 		if (strstr(last(m), "echo-message"))
 			s->cap_echo = 1;
+		if (strstr(last(m), "sasl") && (mech = sasl_client_begin(
+		    &s->sasl, cap_value(s, "sasl", val, sizeof(val)) ? val :
+		    "", s->account, s->sasl_pw, s->have_cert)) != NULL) {
+			s->sasl_on = 1;
+			s->sasl_inlen = 0;
+			sendf(s, "AUTHENTICATE %s", mech);
+			return;		/* CAP END after 903/904 */
+		}
 	} else if (strcasecmp(sub, "NAK") != 0)
 		return;
-	if (!s->cap_ended && s->state == SS_REGISTERING) {
-		s->cap_ended = 1;
-		sendf(s, "CAP END");
+	cap_end(s);
+}
+
+/* Our answer, base64 in 400-byte AUTHENTICATE lines. */
+static void
+sasl_answer(struct session *s, const char *p, size_t n)
+{
+	char b64[2048];
+	size_t len, off;
+
+	if (n == 0) {
+		sendf(s, "AUTHENTICATE +");
+		return;
 	}
+	len = sasl_b64((const uint8_t *)p, n, b64, sizeof(b64));
+	for (off = 0; off < len; off += 400)
+		sendf(s, "AUTHENTICATE %.*s", (int)(len - off < 400 ? len - off :
+		    400), b64 + off);
+	if (len % 400 == 0)
+		sendf(s, "AUTHENTICATE +");
+}
+
+static void
+sasl_done(struct session *s, const char *what)
+{
+	if (what != NULL)
+		line(s, 0, -1, "%s", what);
+	s->sasl_on = 0;
+	sasl_client_end(&s->sasl);
+	cap_end(s);
+}
+
+static void
+on_authenticate(struct session *s, struct in *in)
+{
+	const char *arg = last(&in->m);
+	uint8_t data[1536];
+	char out[1024];
+	size_t n = strlen(arg), outlen;
+	int k;
+
+	if (!s->sasl_on)
+		return;
+	if (strcmp(arg, "+") != 0) {
+		if (s->sasl_inlen + n >= sizeof(s->sasl_in)) {
+			sendf(s, "AUTHENTICATE *");
+			sasl_done(s, "Login failed: the server's answer is too "
+			    "long");
+			return;
+		}
+		memcpy(s->sasl_in + s->sasl_inlen, arg, n);
+		s->sasl_inlen += n;
+		if (n == 400)
+			return;		/* more follows */
+	}
+	k = sasl_unb64(s->sasl_in, s->sasl_inlen, data, sizeof(data) - 1);
+	s->sasl_inlen = 0;
+	if (k < 0 || sasl_client_step(&s->sasl, data, (size_t)k, out,
+	    sizeof(out), &outlen) == -1) {
+		sendf(s, "AUTHENTICATE *");
+		sasl_done(s, k < 0 ? "Login failed: the server sent bad "
+		    "base64" : "Login failed: the server could not prove it "
+		    "knows the account (SCRAM)");
+		return;
+	}
+	sasl_answer(s, out, outlen);
+	OPENSSL_cleanse(out, sizeof(out));
 }
 
 static void
@@ -888,6 +1051,24 @@ on_numeric(struct session *s, struct in *in, int num)
 			line(s, act, in->when, "Cannot change name to %s: %s",
 			    mid, last(m));
 		return;
+	case 900:
+		if (m->nparams >= 3)
+			line(s, 0, in->when, "Logged in as %s", m->params[2]);
+		return;
+	case 903:
+		if (s->sasl_on)
+			sasl_done(s, NULL);
+		return;
+	case 902: case 904: case 905: case 906: case 907:
+		if (s->sasl_on || num == 904) {
+			char why[IRC_LINE_MAX];
+			snprintf(why, sizeof(why), "Login as %s failed: %s",
+			    s->account, last(m));
+			sasl_done(s, why);
+		}
+		return;
+	case 908:
+		return;
 	case 464:
 		line(s, act, in->when, "The server needs a password (%s): type "
 		    "/password WORD, then connect again.", last(m));
@@ -944,6 +1125,8 @@ handle_line(struct session *s, char *raw, size_t len)
 		on_topic(s, &in);
 	else if (strcasecmp(cmd, "CAP") == 0)
 		on_cap(s, &in);
+	else if (strcasecmp(cmd, "AUTHENTICATE") == 0)
+		on_authenticate(s, &in);
 	else if (strcasecmp(cmd, "ERROR") == 0) {
 		line(s, model_active(s->m), in.when, "The server closed the "
 		    "link: %s", last(&in.m));

@@ -28,6 +28,8 @@ enum session_event_type {
 	SEV_STATE,		/* state or own nick changed */
 	SEV_NICK_REJECTED,	/* the nick was refused during registration */
 	SEV_HIGHLIGHT,		/* a line mentioned us (after its SEV_LINE) */
+	SEV_STS,		/* the server's sts policy: text "PORT DURATION"
+				 * (on plain text: reconnect with TLS there) */
 };
 
 struct session_event {
@@ -82,6 +84,13 @@ void		 session_note(struct session *s, int room, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Password for the next registration (PASS), "" for none. */
 void		 session_set_password(struct session *s, const char *pw);
+/* Log in with SASL as account (password, or with have_cert the client
+ * certificate: EXTERNAL); "" account for none.  SCRAM-SHA-256 is used
+ * when the server offers it, else PLAIN. */
+void		 session_set_login(struct session *s, const char *account,
+		    const char *password, int have_cert);
+/* The link is TLS (sts is a policy to keep, not an upgrade to make). */
+void		 session_set_secure(struct session *s, int on);
 
 /* The help text for /help and the Help menu (static). */
 const char	*session_help(void);

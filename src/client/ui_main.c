@@ -31,6 +31,7 @@ static XrmOptionDescRec options[] = {
 	{ "-room", ".room", XrmoptionSepArg, NULL },
 	{ "-connect", ".autoConnect", XrmoptionNoArg, "True" },
 	{ "-log", ".logFile", XrmoptionSepArg, NULL },
+	{ "-cert", ".clientCert", XrmoptionSepArg, NULL },
 };
 
 #define OFF(f) XtOffsetOf(struct ui_resources, f)
@@ -41,6 +42,8 @@ static XtResource resources[] = {
 	  OFF(auto_connect), XmRImmediate, (XtPointer)False },
 	{ "logFile", "LogFile", XmRString, sizeof(String), OFF(log_file),
 	  XmRImmediate, NULL },
+	{ "clientCert", "ClientCert", XmRString, sizeof(String),
+	  OFF(client_cert), XmRImmediate, NULL },
 };
 
 /* Use the user's locale, but make sure text is UTF-8 even under LANG=C. */

@@ -5,11 +5,15 @@
  * reconnecting with backoff after an unexpected loss.  No thread touches a
  * widget; nothing here blocks the window.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <Xm/TextF.h>
 
@@ -22,7 +26,123 @@
 
 static void input_cb(XtPointer, int *, XtInputId *);
 static void output_cb(XtPointer, int *, XtInputId *);
+static void link_up(void);
 static void connect_done_cb(XtPointer, int *, XtInputId *);
+static void handshake_cb(XtPointer, int *, XtInputId *);
+
+/* --- what is remembered: trusted certificates and sts policies ------------- */
+
+/* $XDG_CONFIG_HOME/keochat/name (or ~/.config/keochat/name), the
+ * directory made; 0 or -1. */
+static int
+config_path(const char *name, char *out, size_t outsz)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
+	char dir[512];
+
+	if (x != NULL && *x == '/')
+		snprintf(dir, sizeof(dir), "%s/keochat", x);
+	else if (h != NULL && *h == '/')
+		snprintf(dir, sizeof(dir), "%s/.config/keochat", h);
+	else
+		return -1;
+	{
+		char parent[512], *sl;
+		snprintf(parent, sizeof(parent), "%s", dir);
+		if ((sl = strrchr(parent, '/')) != NULL) {
+			*sl = '\0';
+			(void)mkdir(parent, 0700);
+		}
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return (size_t)snprintf(out, outsz, "%s/%s", dir, name) < outsz ? 0 :
+	    -1;
+}
+
+/* Is fp the certificate the user accepted for host:port? */
+static int
+known_cert(const char *hostport, const char *fp)
+{
+	char path[600], line[512], hp[300], f[80];
+	FILE *fh;
+	int found = 0;
+
+	if (config_path("known-certs", path, sizeof(path)) == -1 ||
+	    (fh = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fh) != NULL)
+		if (sscanf(line, "%299s %79s", hp, f) == 2 &&
+		    strcasecmp(hp, hostport) == 0 && strcmp(f, fp) == 0)
+			found = 1;
+	fclose(fh);
+	return found;
+}
+
+static void
+remember_cert(const char *hostport, const char *fp)
+{
+	char path[600];
+	FILE *fh;
+
+	if (config_path("known-certs", path, sizeof(path)) == -1 ||
+	    (fh = fopen(path, "a")) == NULL) {
+		session_note(U.sess, 0, "Cannot remember the certificate: %s",
+		    strerror(errno));
+		return;
+	}
+	fprintf(fh, "%s %s\n", hostport, fp);
+	if (fclose(fh) != 0)
+		session_note(U.sess, 0, "Cannot remember the certificate: %s",
+		    strerror(errno));
+}
+
+/* The sts policy kept for host: its port, or 0 (none, or expired). */
+static unsigned
+sts_policy(const char *host)
+{
+	char path[600], line[512], h[300];
+	unsigned port = 0, p;
+	long long until;
+	FILE *fh;
+
+	if (config_path("sts", path, sizeof(path)) == -1 ||
+	    (fh = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fh) != NULL)
+		if (sscanf(line, "%299s %u %lld", h, &p, &until) == 3 &&
+		    strcasecmp(h, host) == 0)
+			port = until > (long long)time(NULL) && p > 0 &&
+			    p < 65536 ? p : 0;
+	fclose(fh);
+	return port;
+}
+
+/* Keep (or with duration 0, drop) host's policy: the file is rewritten. */
+static void
+sts_keep(const char *host, unsigned port, long duration)
+{
+	char path[600], tmp[620], line[512], h[300];
+	FILE *in, *out;
+
+	if (config_path("sts", path, sizeof(path)) == -1)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((out = fopen(tmp, "w")) == NULL)
+		return;
+	if ((in = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), in) != NULL)
+			if (sscanf(line, "%299s", h) == 1 &&
+			    strcasecmp(h, host) != 0)
+				fputs(line, out);
+		fclose(in);
+	}
+	if (duration > 0)
+		fprintf(out, "%s %u %lld\n", host, port,
+		    (long long)time(NULL) + duration);
+	if (fclose(out) == 0)
+		(void)rename(tmp, path);
+}
 
 /* --- session host ----------------------------------------------------------------- */
 
@@ -211,17 +331,158 @@ connect_done_cb(XtPointer cd, int *source, XtInputId *id)
 		connect_failed(err);
 		return;
 	}
+	if (U.tls) {
+		if (net_tls_begin(U.net, U.res.client_cert, err,
+		    sizeof(err)) == -1) {
+			connect_failed(err);
+			return;
+		}
+		handshake_cb(NULL, NULL, NULL);
+		return;
+	}
+	link_up();
+}
+
+/* The link carries IRC now: read it, tick, register. */
+static void
+link_up(void)
+{
+	const char *v = net_tls_describe(U.net);
+
 	U.in_id = XtAppAddInput(U.app, net_fd(U.net),
 	    (XtPointer)XtInputReadMask, input_cb, NULL);
 	U.tick_timer = XtAppAddTimeOut(U.app, 1000, tick_cb, NULL);
+	session_set_secure(U.sess, v != NULL);
+	if (v != NULL)
+		session_note(U.sess, 0, "Encrypted with %s", v);
 	session_connected(U.sess);
 	ui_flush();
+}
+
+/* The handshake done: is the certificate one to trust? */
+static void
+tls_check(void)
+{
+	char fp[65], why[256], hostport[300];
+
+	snprintf(hostport, sizeof(hostport), "%s:%s", U.host, U.port);
+	if (net_tls_peer(U.net, fp, why, sizeof(why)) == 1 ||
+	    (!U.sts_strict && known_cert(hostport, fp))) {
+		link_up();
+		return;
+	}
+	stop_io();
+	net_close(U.net);
+	if (U.sts_strict) {
+		/* sts: a certificate that does not verify is never asked */
+		session_closed(U.sess, 1, "");
+		session_note(U.sess, 0, "%s asks for TLS (sts), but its "
+		    "certificate is not valid: %s. Not connecting.", hostport,
+		    why);
+		ui_update_state();
+		ui_flush();
+		return;
+	}
+	session_closed(U.sess, 1, "");
+	session_note(U.sess, 0, "The certificate of %s is not trusted (%s); "
+	    "its SHA-256 fingerprint is %s", hostport, why, fp);
+	snprintf(U.cert_fp, sizeof(U.cert_fp), "%s", fp);
+	ui_update_state();
+	ui_flush();
+	ui_ask_certificate(hostport, why, fp);
+}
+
+static void
+handshake_cb(XtPointer cd, int *source, XtInputId *id)
+{
+	char err[256];
+	int rc, ww;
+
+	(void)cd;
+	(void)source;
+	if (id != NULL) {
+		XtRemoveInput(*id);
+		U.in_id = 0;
+	}
+	rc = net_tls_handshake(U.net, &ww, err, sizeof(err));
+	if (rc == 0) {
+		U.in_id = XtAppAddInput(U.app, net_fd(U.net), (XtPointer)(ww ?
+		    XtInputWriteMask : XtInputReadMask), handshake_cb, NULL);
+		return;
+	}
+	if (rc == -1) {
+		connect_failed(err);
+		return;
+	}
+	tls_check();
+}
+
+void
+ui_certificate_answer(int accept)
+{
+	char hostport[300], server[320], nick[NICK_MAX + 1];
+
+	snprintf(hostport, sizeof(hostport), "%s:%s", U.host, U.port);
+	if (!accept || U.cert_fp[0] == '\0') {
+		session_note(U.sess, 0, "Not connected: the certificate of %s "
+		    "was not accepted.", hostport);
+		ui_flush();
+		return;
+	}
+	remember_cert(hostport, U.cert_fp);
+	session_note(U.sess, 0, "The certificate %s is remembered for %s.",
+	    U.cert_fp, hostport);
+	U.cert_fp[0] = '\0';
+	snprintf(server, sizeof(server), "%s", session_server(U.sess));
+	snprintf(nick, sizeof(nick), "%s", session_nick(U.sess));
+	ui_connect_to(server, nick);
+}
+
+/* The server's sts policy ("PORT DURATION"): on plain text, go to its TLS
+ * port now; over TLS, keep it (or forget it, duration 0). */
+static void
+sts_cb(XtPointer cd, XtIntervalId *id)
+{
+	char server[320], nick[NICK_MAX + 1];
+
+	(void)cd;
+	(void)id;
+	U.sts_timer = 0;
+	snprintf(server, sizeof(server), "%s", session_server(U.sess));
+	snprintf(nick, sizeof(nick), "%s", session_nick(U.sess));
+	stop_io();
+	net_close(U.net);
+	session_closed(U.sess, 1, "");
+	ui_connect_to(server, nick);
+}
+
+void
+ui_sts(const char *policy)
+{
+	long port = 0, duration = -1;
+
+	if (sscanf(policy, "%ld %ld", &port, &duration) < 1)
+		return;
+	if (U.tls) {
+		if (duration >= 0)
+			sts_keep(U.host, (unsigned)atoi(U.port), duration);
+		return;
+	}
+	if (port <= 0 || port > 65535 || U.sts_timer)
+		return;
+	session_note(U.sess, 0, "%s asks for TLS on port %ld (sts): "
+	    "reconnecting there.", U.host, port);
+	U.sts_port = (unsigned)port;
+	/* not from inside the session's input: from the loop */
+	U.sts_timer = XtAppAddTimeOut(U.app, 0, sts_cb, NULL);
 }
 
 void
 ui_connect_to(const char *server, const char *nick)
 {
-	char err[256];
+	char err[256], spec[320];
+	const char *hostpart = server;
+	unsigned sts = 0;
 
 	if (U.reconnect_timer)
 		XtRemoveTimeOut(U.reconnect_timer);
@@ -231,7 +492,38 @@ ui_connect_to(const char *server, const char *nick)
 	U.nick_rejected = 0;
 	session_connecting(U.sess, server, nick, U.res.room ? U.res.room :
 	    "#lobby");
-	if (net_start(U.net, server, err, sizeof(err)) == -1) {
+	/* ircs://host[:port] is TLS (6697 by default); irc:// plain text */
+	U.tls = 0;
+	if (strncasecmp(server, "ircs://", 7) == 0) {
+		U.tls = 1;
+		hostpart = server + 7;
+	} else if (strncasecmp(server, "irc://", 6) == 0)
+		hostpart = server + 6;
+	if (net_split(hostpart, U.host, sizeof(U.host), U.port,
+	    sizeof(U.port), err, sizeof(err)) == -1) {
+		session_connect_failed(U.sess, err);
+		ui_flush();
+		return;
+	}
+	if (strchr(hostpart, ':') == NULL || (hostpart[0] == '[' &&
+	    strstr(hostpart, "]:") == NULL))
+		snprintf(U.port, sizeof(U.port), "%s", U.tls ? "6697" : "6667");
+	/* an sts upgrade now, or a policy kept from an earlier visit */
+	U.sts_strict = 0;
+	if (U.sts_port != 0 || (!U.tls && (sts = sts_policy(U.host)) != 0)) {
+		if (U.sts_port == 0 && !U.tls)
+			session_note(U.sess, 0, "%s wants TLS (sts): connecting "
+			    "to port %u with TLS.", U.host, sts);
+		snprintf(U.port, sizeof(U.port), "%u", U.sts_port ? U.sts_port :
+		    sts);
+		U.tls = U.sts_strict = 1;
+	}
+	U.sts_port = 0;
+	snprintf(spec, sizeof(spec), strchr(U.host, ':') ? "[%s]:%s" :
+	    "%s:%s", U.host, U.port);
+	session_set_login(U.sess, U.pw[0] || U.res.client_cert ? nick : "",
+	    U.pw, U.res.client_cert != NULL && U.res.client_cert[0] != '\0');
+	if (net_start(U.net, spec, err, sizeof(err)) == -1) {
 		session_connect_failed(U.sess, err);
 		ui_flush();
 		return;

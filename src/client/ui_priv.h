@@ -29,12 +29,14 @@ struct ui_resources {
 	String		 room;
 	Boolean		 auto_connect;
 	String		 log_file;
+	String		 client_cert;	/* PEM cert and key: SASL EXTERNAL */
 };
 
 struct ui {
 	XtAppContext	 app;
 	Widget		 top, mainw, form, menubar;
-	Widget		 server, user, connect, notebook, users_label, roster;
+	Widget		 server, user, password, connect, notebook, users_label;
+	Widget		 roster, cert_dialog;
 	Widget		 entry, status;
 	Widget		 m_connect, m_disconnect, m_save;
 	Widget		 help_dialog, about_dialog, save_dialog;
@@ -55,6 +57,15 @@ struct ui {
 	char		 complete_prefix[64];
 	int		 completing;
 	int		 exit_status;
+	char		 pw[301];	/* the password field's real text */
+	/* TLS of the link being made */
+	int		 tls;		/* this link is TLS */
+	int		 sts_strict;	/* an sts upgrade: the certificate must
+					 * verify, no question asked */
+	char		 host[256], port[16];	/* where it goes */
+	char		 cert_fp[65];	/* the certificate asked about */
+	XtIntervalId	 sts_timer;
+	unsigned	 sts_port;
 };
 
 extern struct ui U;
@@ -69,5 +80,11 @@ void	ui_select_room(int i);
 /* ui_net.c */
 void	ui_disconnect(int by_user, const char *why);
 void	ui_connect_to(const char *server, const char *nick);
+void	ui_sts(const char *policy);
+/* ui_window.c: ask whether to trust an unverified certificate */
+void	ui_ask_certificate(const char *hostport, const char *why,
+	    const char *fp);
+/* ui_net.c: the answer */
+void	ui_certificate_answer(int accept);
 
 #endif

@@ -15,6 +15,8 @@
 #include <Xm/Text.h>
 #include <Xm/TextF.h>
 
+#include <Xm/MessageB.h>
+
 #include "ui_priv.h"
 
 void	ui_testhooks_dump_soon(void);
@@ -65,6 +67,12 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	for (i = 0; i < U.ntabs; i++)
 		fprintf(f, "tab%d=%lu\nchat%d=%lu\n", i, XtWindow(U.tabs[i].tab),
 		    i, XtWindow(U.tabs[i].text));
+	fprintf(f, "password=%lu\n", XtWindow(U.password));
+	if (U.cert_dialog != NULL && XtIsManaged(U.cert_dialog))
+		fprintf(f, "certok=%lu\ncertcancel=%lu\n", XtWindow(
+		    XmMessageBoxGetChild(U.cert_dialog, XmDIALOG_OK_BUTTON)),
+		    XtWindow(XmMessageBoxGetChild(U.cert_dialog,
+		    XmDIALOG_CANCEL_BUTTON)));
 	fclose(f);
 	snprintf(path, sizeof(path), "%s.windows", dump_path);
 	write_atomic(path, buf, len);
@@ -106,6 +114,22 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	text = XmTextFieldGetString(U.entry);
 	fprintf(f, "\nentry=%s\n", text);
 	XtFree(text);
+	text = XmTextFieldGetString(U.password);
+	fprintf(f, "passwordfield=%s\ncertdialog=%d\n", text,
+	    U.cert_dialog != NULL && XtIsManaged(U.cert_dialog));
+	XtFree(text);
+	if (U.cert_dialog != NULL && XtIsManaged(U.cert_dialog)) {
+		XmString xs;
+		char *t, *nl;
+		XtVaGetValues(U.cert_dialog, XmNmessageString, &xs, NULL);
+		t = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
+		    NULL, 0, XmOUTPUT_ALL);
+		for (nl = t; (nl = strchr(nl, '\n')) != NULL;)
+			*nl = ' ';
+		fprintf(f, "certtext=%s\n", t);
+		XtFree(t);
+		XmStringFree(xs);
+	}
 	for (i = 0; i < U.ntabs; i++) {
 		text = XmTextGetString(U.tabs[i].text);
 		fprintf(f, "--- tab %d\n%s\n", i, text);

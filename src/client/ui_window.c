@@ -400,6 +400,9 @@ ui_event(const struct session_event *ev)
 			tab_label(ev->room);
 		}
 		break;
+	case SEV_STS:
+		ui_sts(ev->text);
+		break;
 	case SEV_HIGHLIGHT:
 		if (ev->room >= 0 && ev->room < U.ntabs &&
 		    U.tabs[ev->room].nhl < 32 && U.tabs[ev->room].pendlen > 0) {
@@ -761,10 +764,79 @@ label(const char *name, Widget left, Widget align)
 	    XmNbottomWidget, align, NULL);
 }
 
+/* The password field shows stars; the text itself is kept in U.pw.
+ * Positions are counted in characters, as the field counts them. */
+static void
+password_modify_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmTextVerifyCallbackStruct *v = call;
+	size_t len = strlen(U.pw), start, end, ins;
+	int i;
+
+	(void)w;
+	(void)cd;
+	start = v->startPos < 0 ? 0 : (size_t)v->startPos;
+	end = v->endPos < 0 ? 0 : (size_t)v->endPos;
+	if (start > len)
+		start = len;
+	if (end > len)
+		end = len;
+	if (end < start)
+		end = start;
+	ins = v->text != NULL && v->text->ptr != NULL ?
+	    (size_t)v->text->length : 0;
+	if (len - (end - start) + ins >= sizeof(U.pw)) {
+		v->doit = False;
+		return;
+	}
+	memmove(U.pw + start + ins, U.pw + end, len - end + 1);
+	if (ins > 0)
+		memcpy(U.pw + start, v->text->ptr, ins);
+	for (i = 0; i < (int)ins; i++)
+		v->text->ptr[i] = '*';
+	ui_dump_soon();
+}
+
+static void
+cert_answer_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)call;
+	ui_certificate_answer(cd != NULL);
+}
+
+void
+ui_ask_certificate(const char *hostport, const char *why, const char *fp)
+{
+	char text[1024];
+	XmString xs;
+
+	if (U.cert_dialog == NULL) {
+		U.cert_dialog = XmCreateQuestionDialog(U.top, "certDialog",
+		    NULL, 0);
+		XtUnmanageChild(XmMessageBoxGetChild(U.cert_dialog,
+		    XmDIALOG_HELP_BUTTON));
+		XtAddCallback(U.cert_dialog, XmNokCallback, cert_answer_cb,
+		    (XtPointer)1);
+		XtAddCallback(U.cert_dialog, XmNcancelCallback, cert_answer_cb,
+		    NULL);
+	}
+	snprintf(text, sizeof(text), "The certificate of %s cannot be "
+	    "verified:\n%s\n\nSHA-256 fingerprint:\n%.32s\n%.32s\n\n"
+	    "Compare it with the one the server's administrator gave you.\n"
+	    "Accept it and remember it for %s?", hostport, why, fp,
+	    strlen(fp) > 32 ? fp + 32 : "", hostport);
+	xs = XmStringCreateLocalized(text);
+	XtVaSetValues(U.cert_dialog, XmNmessageString, xs, NULL);
+	XmStringFree(xs);
+	XtManageChild(U.cert_dialog);
+	ui_dump_soon();
+}
+
 static void
 build_top_row(void)
 {
-	Widget sl, ul;
+	Widget sl, ul, pl;
 
 	/* create the fields first so the labels can align on them */
 	U.server = XtVaCreateManagedWidget("server", xmTextFieldWidgetClass,
@@ -777,14 +849,24 @@ build_top_row(void)
 	ul = label("userLabel", U.server, U.user);
 	XtVaSetValues(U.user, XmNleftAttachment, XmATTACH_WIDGET,
 	    XmNleftWidget, ul, XmNleftOffset, 4, NULL);
+	U.password = XtVaCreateManagedWidget("password",
+	    xmTextFieldWidgetClass, U.form, XmNtopAttachment, XmATTACH_FORM,
+	    XmNtopOffset, 6, NULL);
+	pl = label("passwordLabel", U.user, U.password);
+	XtVaSetValues(U.password, XmNleftAttachment, XmATTACH_WIDGET,
+	    XmNleftWidget, pl, XmNleftOffset, 4, NULL);
+	XtAddCallback(U.password, XmNmodifyVerifyCallback, password_modify_cb,
+	    NULL);
 	U.connect = XtVaCreateManagedWidget("connect", xmPushButtonWidgetClass,
-	    U.form, XmNleftAttachment, XmATTACH_WIDGET, XmNleftWidget, U.user,
-	    XmNleftOffset, 8, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
+	    U.form, XmNleftAttachment, XmATTACH_WIDGET, XmNleftWidget,
+	    U.password, XmNleftOffset, 8, XmNtopAttachment,
+	    XmATTACH_OPPOSITE_WIDGET,
 	    XmNtopWidget, U.user, XmNbottomAttachment,
 	    XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, U.user, NULL);
 	XtAddCallback(U.connect, XmNactivateCallback, connect_cb, NULL);
 	XtAddCallback(U.server, XmNactivateCallback, connect_cb, NULL);
 	XtAddCallback(U.user, XmNactivateCallback, connect_cb, NULL);
+	XtAddCallback(U.password, XmNactivateCallback, connect_cb, NULL);
 }
 
 static void
