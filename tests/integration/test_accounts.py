@@ -439,6 +439,39 @@ def auth_command_checks_passwords_for_the_site():
 
 
 @case
+def pam_checks_passwords_through_a_real_pam_stack():
+    """auth = pam with a service of our own (pam-confdir): pam_exec hands
+    the password to a script, as pam_unix would check it against
+    /etc/shadow; the account is made on the first login."""
+    if not os.path.exists("/lib/x86_64-linux-gnu/security/pam_exec.so"):
+        raise Skip("pam_exec.so is not installed (libpam-modules)")
+    d = tempfile.mkdtemp(prefix="kc-pam-")
+    at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    check_script = os.path.join(d, "check")
+    with open(check_script, "w") as f:
+        f.write("#!/bin/sh\nread -r pass\n"
+                "[ \"$PAM_USER:$pass\" = \"unixuser:unix-pass-1\" ]\n")
+    os.chmod(check_script, 0o755)
+    with open(os.path.join(d, "kctest"), "w") as f:
+        f.write("auth required pam_exec.so expose_authtok quiet %s\n"
+                "account required pam_permit.so\n" % check_script)
+    s = Server(opts={"auth": "pam", "pam-service": "kctest",
+                     "pam-confdir": d})
+    c = prereg(s, "unixuser")
+    sasl_plain(c, "unixuser", "unix-pass-1")
+    c.expect(r" 903 unixuser ")
+    c.send("CAP END")
+    c.expect_numeric("001")
+    b = prereg(s, "intruder")
+    sasl_plain(b, "unixuser", "wrong-pass-1")
+    b.expect(r" 904 intruder ")
+    s.wait_log(r"login failed for account unixuser from 127\.0\.0\.1: PAM: ")
+    c.send("PRIVMSG NickServ :INFO unixuser")
+    c.expect(r"NOTICE unixuser :Information on unixuser:$")
+    s.stop()
+
+
+@case
 def accounts_survive_kill9_of_every_process():
     d = tempfile.mkdtemp(prefix="kc-kill9-")
     at_exit(lambda: shutil.rmtree(d, ignore_errors=True))

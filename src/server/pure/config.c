@@ -190,6 +190,11 @@ static const struct opt_def opts[OPT_COUNT] = {
 	    "more are refused"),
 	[OPT_LOGIN_FAIL_WINDOW] = INT("login-fail-window", "300", 10, 86400, 1,
 	    login_fail_window, "seconds failed logins are counted for"),
+	[OPT_PAM_SERVICE] = STR("pam-service", "keochat", 1, pam_service,
+	    check_token, "with auth = pam: the PAM service name"),
+	[OPT_PAM_CONFDIR] = STR("pam-confdir", "", 1, pam_confdir, check_path,
+	    "with auth = pam: read the service from this directory; empty: "
+	    "/etc/pam.d"),
 };
 
 const struct config_option *

@@ -43,7 +43,7 @@ enum conf_id {
 	OPT_TLS_HANDSHAKE_TIMEOUT, OPT_TLS_ONLY, OPT_STS_DURATION,
 	OPT_AUTH, OPT_AUTH_COMMAND, OPT_AUTH_TIMEOUT, OPT_REGISTRATION,
 	OPT_NICK_ENFORCE, OPT_NICK_GRACE, OPT_LOGIN_FAIL_MAX,
-	OPT_LOGIN_FAIL_WINDOW,
+	OPT_LOGIN_FAIL_WINDOW, OPT_PAM_SERVICE, OPT_PAM_CONFDIR,
 	OPT_COUNT
 };
 
@@ -97,6 +97,8 @@ struct config {
 	unsigned nick_grace;			/* seconds */
 	unsigned login_fail_max;		/* failures per window */
 	unsigned login_fail_window;		/* seconds */
+	char	 pam_service[64];		/* auth = pam: the service */
+	char	 pam_confdir[CONF_FILE_MAX];	/* "": the system's */
 	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
 	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
 };

@@ -156,6 +156,7 @@ struct login {
 	/* the configuration when it was asked (the thread reads no kd) */
 	int		 backend;
 	char		 command[CONF_FILE_MAX];
+	char		 pam_service[64], pam_confdir[CONF_FILE_MAX];
 	unsigned	 timeout, fail_max, fail_window;
 	int64_t		 now;
 	/* the answer */
@@ -307,8 +308,8 @@ run_pam(struct login *l)
 	pam_handle_t *ph = NULL;
 	int rc;
 
-	if ((rc = pam_start("keochat", l->account, &conv, &ph)) !=
-	    PAM_SUCCESS) {
+	if ((rc = pam_start_confdir(l->pam_service, l->account, &conv,
+	    l->pam_confdir[0] ? l->pam_confdir : NULL, &ph)) != PAM_SUCCESS) {
 		snprintf(l->why, sizeof(l->why), "pam_start: %s",
 		    pam_strerror(ph, rc));
 		return LR_ERROR;
@@ -482,6 +483,10 @@ login_start(struct client *c, enum login_kind kind, const char *account,
 	snprintf(l->target, sizeof(l->target), "%s", target ? target : "");
 	l->backend = kd.cfg.auth;
 	snprintf(l->command, sizeof(l->command), "%s", kd.cfg.auth_command);
+	snprintf(l->pam_service, sizeof(l->pam_service), "%s",
+	    kd.cfg.pam_service);
+	snprintf(l->pam_confdir, sizeof(l->pam_confdir), "%s",
+	    kd.cfg.pam_confdir);
 	l->timeout = kd.cfg.auth_timeout;
 	l->fail_max = kd.cfg.login_fail_max;
 	l->fail_window = kd.cfg.login_fail_window;
