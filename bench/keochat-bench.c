@@ -17,6 +17,9 @@
  * Storm mode (-S): N clients connect, register and join at once; it
  * reports the time that took and the server's memory before and after.
  *
+ * With -T every client speaks TLS (OpenSSL; the server's certificate is
+ * not checked: this measures the server, not the PKI).
+ *
  * Given the server's pid (-P), it reads the CPU time and memory of the
  * server's whole process tree from /proc.  It prints one line of
  * key=value pairs and exits non-zero on any loss, duplicate, reordering,
@@ -42,6 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #define RBUF		(64 * 1024)
 #define HIST_MAX_US	(2 * 1000 * 1000)	/* exact to 2 s, then overflow */
 
@@ -49,6 +55,8 @@ enum cstate { C_CONNECTING, C_REGISTERING, C_JOINING, C_READY, C_DEAD };
 
 struct cl {
 	int		 fd;
+	SSL		*ssl;		/* -T */
+	int		 hs;		/* its handshake is done */
 	enum cstate	 st;
 	int		 idx;
 	char		*rbuf;
@@ -66,7 +74,8 @@ struct sender {
 
 static struct {
 	const char	*host, *port, *chan, *prefix;
-	int		 n, s, m, b, w, storm, timeout, bans;
+	int		 n, s, m, b, w, storm, timeout, bans, tls;
+	SSL_CTX		*ctx;
 	long		 pid;
 	int		 ep;
 	struct cl	*cl;
@@ -289,8 +298,68 @@ kill_cl(struct cl *c, const char *why)
 		B.disconnects++;
 	fprintf(stderr, "keochat-bench: client %d lost: %s\n", c->idx, why);
 	c->st = C_DEAD;
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
 	close(c->fd);
 	B.ndead++;
+}
+
+/* TLS: drive the handshake; 1 done, 0 not yet, -1 the client died. */
+static int
+handshake(struct cl *c)
+{
+	int r;
+
+	if (c->ssl == NULL || c->hs)
+		return 1;
+	if ((r = SSL_do_handshake(c->ssl)) == 1) {
+		c->hs = 1;
+		return 1;
+	}
+	r = SSL_get_error(c->ssl, r);
+	if (r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE)
+		return 0;
+	ERR_clear_error();
+	kill_cl(c, "TLS handshake failed");
+	return -1;
+}
+
+/* write/read through TLS or not: the syscalls' conventions (-1 with
+ * EAGAIN: later). */
+static ssize_t
+cl_write(struct cl *c, const void *p, size_t n)
+{
+	int r;
+
+	if (c->ssl == NULL)
+		return send(c->fd, p, n, MSG_NOSIGNAL);
+	if ((r = SSL_write(c->ssl, p, n > 16384 ? 16384 : (int)n)) > 0)
+		return r;
+	r = SSL_get_error(c->ssl, r);
+	errno = r == SSL_ERROR_WANT_WRITE || r == SSL_ERROR_WANT_READ ? EAGAIN :
+	    EPIPE;
+	ERR_clear_error();
+	return -1;
+}
+
+static ssize_t
+cl_read(struct cl *c, void *p, size_t n)
+{
+	int r;
+
+	if (c->ssl == NULL)
+		return recv(c->fd, p, n, 0);
+	if ((r = SSL_read(c->ssl, p, (int)n)) > 0)
+		return r;
+	r = SSL_get_error(c->ssl, r);
+	if (r == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	errno = r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE ? EAGAIN :
+	    ECONNRESET;
+	ERR_clear_error();
+	return -1;
 }
 
 static void
@@ -298,8 +367,10 @@ flush_cl(struct cl *c)
 {
 	ssize_t w;
 
+	if (handshake(c) != 1)
+		return;
 	while (c->wlen > 0 && c->st != C_DEAD) {
-		w = send(c->fd, c->wbuf, c->wlen, MSG_NOSIGNAL);
+		w = cl_write(c, c->wbuf, c->wlen);
 		if (w > 0) {
 			memmove(c->wbuf, c->wbuf + w, c->wlen - (size_t)w);
 			c->wlen -= (size_t)w;
@@ -347,6 +418,11 @@ open_cl(int i)
 	if ((c->rbuf = malloc(RBUF)) == NULL)
 		die("out of memory");
 	c->st = C_CONNECTING;
+	if (B.tls && ((c->ssl = SSL_new(B.ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1))
+		die("SSL_new: out of memory");
+	if (c->ssl != NULL)
+		SSL_set_connect_state(c->ssl);
 	sendf(c, "NICK %s%d\r\nUSER b 0 * :keochat-bench\r\n", B.prefix, i);
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
@@ -464,9 +540,11 @@ read_cl(struct cl *c)
 	size_t room;
 	char *nl, *p;
 
+	if (handshake(c) != 1)
+		return;
 	for (;;) {
 		room = RBUF - 1 - c->rlen;
-		r = recv(c->fd, c->rbuf + c->rlen, room, 0);
+		r = cl_read(c, c->rbuf + c->rlen, room);
 		if (r == 0) {
 			kill_cl(c, "server closed the connection");
 			return;
@@ -497,8 +575,9 @@ read_cl(struct cl *c)
 			kill_cl(c, "line too long");
 			return;
 		}
-		/* a short read drained the socket; new data is a new edge */
-		if ((size_t)r < room)
+		/* a short read drained the socket; new data is a new edge
+		 * (TLS reads a record at a time: on until WANT_READ) */
+		if ((size_t)r < room && c->ssl == NULL)
 			return;
 	}
 }
@@ -549,8 +628,9 @@ usage(void)
 	fprintf(stderr,
 "usage: keochat-bench [-H host] [-p port] [-n clients] [-s senders]\n"
 "         [-m messages] [-b bytes] [-w window] [-c channel] [-P server-pid]\n"
-"         [-S] [-t timeout] [-x nick-prefix] [-B bans]\n"
+"         [-S] [-T] [-t timeout] [-x nick-prefix] [-B bans]\n"
 "  -S  storm mode: connect, register and join n clients at once\n"
+"  -T  every client over TLS\n"
 "  -B  an operator sets that many bans on the channel first\n");
 	exit(2);
 }
@@ -664,7 +744,7 @@ main(int argc, char *argv[])
 	B.b = 100;
 	B.w = 128;
 	B.timeout = 30;
-	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:St:x:B:")) != -1) {
+	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:STt:x:B:")) != -1) {
 		switch (ch) {
 		case 'H': B.host = optarg; break;
 		case 'p': B.port = optarg; break;
@@ -679,13 +759,21 @@ main(int argc, char *argv[])
 		case 't': B.timeout = atoi(optarg); break;
 		case 'x': B.prefix = optarg; break;
 		case 'B': B.bans = atoi(optarg); break;
+		case 'T': B.tls = 1; break;
 		default: usage();
 		}
 	}
 	if (B.n < 2 || B.s < 0 || B.s > B.n || B.m < 1 || B.w < 1 ||
 	    B.b < 40 || B.b > 450 || B.m > 65535 * 1000 || B.bans < 0 ||
-	    B.bans > 100)
+	    B.bans > 100 || (B.tls && B.bans > 0))
 		usage();
+	if (B.tls) {
+		if ((B.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+			die("SSL_CTX_new");
+		SSL_CTX_set_verify(B.ctx, SSL_VERIFY_NONE, NULL);
+		SSL_CTX_set_mode(B.ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);

@@ -7,6 +7,8 @@ Workloads (the issue's):
   fan-out   200 clients, 10 senders x 2000 messages x 100 bytes, window 128
   big room  1000 clients, 5 senders x 200 messages, window 32
   storm     1000 clients connect, register and join at once
+  fan-out TLS, big room TLS, storm TLS: the same over TLS (ngircd with
+            Debian's GnuTLS, a certificate made here for both servers)
 plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, the fan-out
 in a room with 50 bans set against the same without (keochatd only), and
 10 000 idle clients on keochatd (when the hard open-files limit allows).
@@ -42,7 +44,25 @@ WORKLOADS = [
     ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128"]),
     ("big room", ["-n", "1000", "-s", "5", "-m", "200", "-b", "100", "-w", "32"]),
     ("storm", ["-n", "1000", "-S"]),
+    ("fan-out TLS", ["-T", "-n", "200", "-s", "10", "-m", "2000", "-b", "100",
+                     "-w", "128"]),
+    ("big room TLS", ["-T", "-n", "1000", "-s", "5", "-m", "200", "-b", "100",
+                      "-w", "32"]),
+    ("storm TLS", ["-T", "-n", "1000", "-S"]),
 ]
+
+CERTS = tempfile.mkdtemp(prefix="kc-bench-certs-")
+
+
+def bench_cert():
+    """One self-signed certificate (ECDSA P-256) both servers serve."""
+    cert, key = os.path.join(CERTS, "cert.pem"), os.path.join(CERTS, "key.pem")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "30", "-subj", "/CN=localhost"],
+                       check=True, capture_output=True)
+    return cert, key
 
 
 def raise_nofile():
@@ -84,10 +104,16 @@ class Keochatd:
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="kc-bench-")
         self.port = free_port()
+        self.tls_port = free_port()
+        cert, key = bench_cert()
         cmd = [self.binary, "-f", "/dev/null", "-l", "127.0.0.1:%d" % self.port,
                "-o", "autojoin=", "-o", "flood-rate=0",
                "-o", "max-clients-per-ip=0", "-o", "log-level=warning",
                "-o", "runtime-dir=%s/run" % self.dir]
+        if self.tls_capable():
+            cmd += ["-o", "tls-listen=127.0.0.1:%d" % self.tls_port,
+                    "-o", "state-dir=%s/state" % self.dir,
+                    "-o", "tls-cert=" + cert, "-o", "tls-key=" + key]
         if self.workers:
             cmd += ["-w", str(self.workers)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
@@ -95,6 +121,14 @@ class Keochatd:
                                      preexec_fn=raise_nofile)
         wait_port(self.port, self.proc)
         time.sleep(0.2)
+
+    def tls_capable(self):
+        """Does this binary know tls-listen (a baseline may predate it)?"""
+        if not hasattr(self, "_tls"):
+            r = subprocess.run([self.binary, "--options"],
+                               capture_output=True, text=True)
+            self._tls = "tls-listen\t" in r.stdout
+        return self._tls
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -108,6 +142,8 @@ class Ngircd:
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="kc-bench-ng-")
         self.port = free_port()
+        self.tls_port = free_port()
+        cert, key = bench_cert()
         conf = os.path.join(self.dir, "ngircd.conf")
         with open(conf, "w") as f:
             f.write("""[Global]
@@ -129,7 +165,12 @@ PongTimeout = 600
 PAM = no
 Ident = no
 DNS = no
-""" % (self.port, os.getuid(), os.getgid(), self.dir))
+[SSL]
+CertFile = %s
+KeyFile = %s
+Ports = %d
+""" % (self.port, os.getuid(), os.getgid(), self.dir, cert, key,
+       self.tls_port))
         self.proc = subprocess.Popen([NGIRCD, "-n", "-f", conf],
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL,
@@ -148,9 +189,13 @@ DNS = no
 
 
 def run_one(server, args, tag):
+    if "-T" in args and hasattr(server, "tls_capable") and \
+            not server.tls_capable():
+        return {"exit": "0"}            # a baseline without TLS
     server.start()
     try:
-        r = subprocess.run([BENCH, "-p", str(server.port), "-P",
+        port = server.tls_port if "-T" in args else server.port
+        r = subprocess.run([BENCH, "-p", str(port), "-P",
                             str(server.proc.pid), "-x", tag, "-t", "60",
                             "-c", "#bench"] + args, capture_output=True,
                            text=True, timeout=600, preexec_fn=raise_nofile)

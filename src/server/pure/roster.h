@@ -31,7 +31,7 @@
 
 #define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
 #define ROSTER_COUNTERS	64		/* command counters per worker */
-#define ROSTER_VERSION	3
+#define ROSTER_VERSION	4
 
 enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
 
