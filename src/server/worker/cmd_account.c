@@ -650,7 +650,6 @@ sasl_scram(struct client *c, const uint8_t *p, size_t n)
 	struct account a;
 	unsigned iter = SCRAM_ITER;
 	enum scram_err e;
-	size_t k;
 
 	if (memchr(p, '\0', n) != NULL) {
 		sasl_fail(c, "malformed SCRAM message");
@@ -688,8 +687,8 @@ sasl_scram(struct client *c, const uint8_t *p, size_t n)
 			(void)RAND_bytes(s->server, sizeof(s->server));
 		}
 		explicit_bzero(&a, sizeof(a));
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1 || (k = scram_b64_encode(rnd,
-		    sizeof(rnd), nonce, sizeof(nonce))) == 0 ||
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1 || scram_b64_encode(rnd,
+		    sizeof(rnd), nonce, sizeof(nonce)) == 0 ||
 		    scram_server_first(&s->scram, nonce, salt, sizeof(salt),
 		    iter) == -1) {
 			sasl_fail(c, "internal error");
@@ -1507,13 +1506,13 @@ account_nickserv(struct client *c, const char *text)
 			account_notice(c, "NickServ", "The server is busy; "
 			    "try again.");
 	} else if (strcasecmp(w[0], "SET") == 0) {
-		const char *code, *why;
+		const char *why;
 		if (nw < 3 || strcasecmp(w[1], "PASSWORD") != 0)
 			account_notice(c, "NickServ", "Usage: SET PASSWORD "
 			    "<new password>");
 		else if (c->account == NULL)
 			account_notice(c, "NickServ", "Log in first.");
-		else if ((code = password_refusal(w[2], &why)) != NULL)
+		else if (password_refusal(w[2], &why) != NULL)
 			account_notice(c, "NickServ", "%s.", why);
 		else if (reg_start(c, R_PASSWORD, c->account, w[2], NULL,
 		    NULL) == -1)

@@ -72,6 +72,8 @@ tls_init(void)
 	for (i = 0; i < kd.nlisten; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
+
+		memset(&ss, 0, sizeof(ss));
 		if (!kd.listen_tls[i])
 			continue;
 		if (!any++ && getsockname(kd.listen_fds[i],
