@@ -1407,8 +1407,7 @@ ns_help(struct client *c)
 		"GHOST <nick> [password]  disconnect whoever uses your nick",
 		"RECOVER <nick> [password]  ghost it and take it",
 		"SET PASSWORD <new password>  change your password",
-		"CERT ADD [fingerprint] | DEL <fp> | LIST  client certificates"
-		    " for SASL EXTERNAL",
+		"CERT ADD [fingerprint] | DEL <fp> | LIST  certificates (EXTERNAL)",
 		"INFO [account]  about an account",
 		"DROP <password>  delete your account (its private data too)",
 	};
