@@ -411,6 +411,10 @@ login_done(struct job *j)
 	struct login *l = (struct login *)j;
 	struct client *c = client_by_slot(j->slot, j->gen);
 
+	if (j->rc != 0) {		/* the thread has no store: never OK */
+		l->result = LR_ERROR;
+		snprintf(l->why, sizeof(l->why), "the store is unavailable");
+	}
 	if (l->result != LR_OK && l->result != LR_ERROR)
 		log_info("login failed for account %s from %s: %s", l->account,
 		    l->ip, l->why);
@@ -474,6 +478,7 @@ login_start(struct client *c, enum login_kind kind, const char *account,
 		return -1;
 	l->j.run = login_run;
 	l->j.done = login_done;
+	l->result = LR_ERROR;		/* until the thread says otherwise */
 	l->j.slot = c->slot;
 	l->j.gen = c->gen;
 	l->kind = kind;
@@ -951,6 +956,10 @@ reg_done(struct job *j)
 	struct reg *r = (struct reg *)j;
 	struct client *c = client_by_slot(j->slot, j->gen);
 
+	if (j->rc != 0) {
+		r->rc = STORE_ERROR;
+		snprintf(r->why, sizeof(r->why), "the store is unavailable");
+	}
 	if (r->rc == STORE_ERROR)
 		log_warnx("account %s: %s", r->account, r->why);
 	else if (r->rc == STORE_OK && r->kind == R_PASSWORD)
@@ -1009,6 +1018,7 @@ reg_start(struct client *c, enum reg_kind kind, const char *account,
 		return -1;
 	r->j.run = reg_run;
 	r->j.done = reg_done;
+	r->rc = STORE_ERROR;
 	r->j.slot = c->slot;
 	r->j.gen = c->gen;
 	r->kind = kind;
@@ -1213,6 +1223,8 @@ drop_job_done(struct job *j)
 	struct drop *d = (struct drop *)j;
 	struct client *c = client_by_slot(j->slot, j->gen);
 
+	if (j->rc != 0)
+		d->rc = STORE_ERROR;
 	if (d->rc == STORE_OK)
 		log_info("account %s dropped", d->account);
 	if (c == NULL || c->state >= CL_DYING)
@@ -1237,6 +1249,7 @@ drop_done(struct client *c, struct login *l)
 		return;
 	d->j.run = drop_run;
 	d->j.done = drop_job_done;
+	d->rc = STORE_ERROR;
 	d->j.slot = c->slot;
 	d->j.gen = c->gen;
 	snprintf(d->account, sizeof(d->account), "%s", l->name);
@@ -1270,6 +1283,8 @@ cert_done(struct job *j)
 	struct certjob *k = (struct certjob *)j;
 	struct client *c = client_by_slot(j->slot, j->gen);
 
+	if (j->rc != 0)
+		k->rc = STORE_ERROR;
 	if (c == NULL || c->state >= CL_DYING)
 		return;
 	if (k->rc == STORE_OK)
@@ -1356,6 +1371,7 @@ ns_cert(struct client *c, char **w, int nw)
 		return;
 	k->j.run = cert_run;
 	k->j.done = cert_done;
+	k->rc = STORE_ERROR;
 	k->j.slot = c->slot;
 	k->j.gen = c->gen;
 	snprintf(k->account, sizeof(k->account), "%s", c->account);

@@ -111,6 +111,8 @@ save_done(struct job *j)
 	struct client *c = client_by_slot(j->slot, j->gen);
 	int32_t idx;
 
+	if (j->rc != 0)			/* the thread has no store */
+		s->rc = STORE_ERROR;
 	if (s->rc == STORE_ERROR)
 		log_warnx("ChanServ: cannot save %s: %s", s->c.name, s->reg ?
 		    "registration failed" : "the store refused it");
@@ -138,6 +140,7 @@ save_submit(struct save *s)
 {
 	s->j.run = save_run;
 	s->j.done = save_done;
+	s->rc = STORE_ERROR;
 	if (jobs_submit(&s->j) == -1) {
 		log_warnx("ChanServ: the job queue is full; %s not saved",
 		    s->c.name);
@@ -355,6 +358,8 @@ chanjob_done(struct job *j)
 	struct client *c = client_by_slot(j->slot, j->gen);
 	int32_t idx;
 
+	if (j->rc != 0)
+		k->rc = STORE_ERROR;
 	if (k->op == CJ_DROP && k->rc == STORE_OK) {
 		ctx_roster_lock();
 		if ((idx = roster_chan_find(kd.roster, k->chan)) >= 0)
@@ -398,6 +403,7 @@ chanjob(struct client *c, int op, const char *chan, const char *account,
 		return;
 	k->j.run = chanjob_run;
 	k->j.done = chanjob_done;
+	k->rc = STORE_ERROR;
 	k->j.slot = c->slot;
 	k->j.gen = c->gen;
 	k->op = op;

@@ -22,7 +22,9 @@ struct job {
 	void	(*done)(struct job *);			/* on the loop */
 	int32_t	 slot;		/* who asked, or -1 */
 	uint32_t gen;
-	int	 rc;		/* run()'s result, for done() */
+	int	 rc;		/* run()'s result, for done(); -1 when run()
+				 * never ran (the thread has no store): a
+				 * done() must then report a failure */
 	void	*arg;		/* the submitter's (owned by the job: freed
 				 * with free() after done, when set) */
 	struct job *next;
