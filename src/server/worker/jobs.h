@@ -8,7 +8,8 @@
  * which the submitter gives up until done); done() runs later on the
  * loop, from an eventfd, and frees nothing: the job module frees the job
  * after it.  The submitter finds its client again by slot and generation:
- * the client may be gone by then.
+ * the client may be gone by then.  The thread runs only while there is
+ * work (it ends after 10 idle seconds): see jobs.c.
  */
 #ifndef KEO_JOBS_H
 #define KEO_JOBS_H
@@ -30,8 +31,8 @@ struct job {
 	struct job *next;
 };
 
-/* Start the thread (its store connection opened there); -1 when it
- * cannot start. */
+/* Get ready (the eventfd on the loop); the thread starts with the first
+ * job and opens its store connection then.  -1 when it cannot. */
 int	 jobs_init(const char *state_dir);
 /* Stop it after the jobs queued so far, running their done()s. */
 void	 jobs_stop(void);
