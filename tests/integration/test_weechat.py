@@ -93,9 +93,13 @@ def weechat_gets_op_sets_modes_bans_and_kicks():
     wee = WeeChat(s.port, "wee")
     try:
         w.expect(r" 730 watch :wee!~?wee@127\.0\.0\.1$", 20)
-        wee.send("join #wee")
-        wait_for(lambda: _whois_has(w, "wee", "@#wee"), 10,
-                 "WeeChat to join #wee")
+        # the watcher may hear that wee is online before WeeChat itself
+        # has read its welcome; a /join typed then is refused by WeeChat
+        # ("not connected"), so it is typed again until wee is in #wee
+        def joined():
+            wee.send("join #wee")
+            return _whois_has(w, "wee", "@#wee")
+        wait_for(joined, 20, "WeeChat to join #wee", interval=0.5)
         w.send("JOIN #wee")
         w.expect(r" 353 watch = #wee :@wee watch$")
         wee.send("mode #wee +m")
