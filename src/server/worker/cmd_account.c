@@ -1552,15 +1552,23 @@ account_nickserv(struct client *c, const char *text)
 }
 
 void
-cmd_nickserv(struct client *c, struct irc_msg *m)
+account_service_text(const struct irc_msg *m, char *text, size_t textsz)
 {
-	char text[IRC_LINE_MAX];
 	size_t n = 0;
 	unsigned i;
 
-	for (i = 0; i < m->nparams && n < sizeof(text); i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
+	text[0] = '\0';
+	for (i = 0; i < m->nparams && n < textsz; i++)
+		n += (size_t)snprintf(text + n, textsz - n, "%s%s",
 		    i ? " " : "", m->params[i]);
+}
+
+void
+cmd_nickserv(struct client *c, struct irc_msg *m)
+{
+	char text[IRC_LINE_MAX];
+
+	account_service_text(m, text, sizeof(text));
 	account_nickserv(c, text);
 }
 

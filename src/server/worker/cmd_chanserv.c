@@ -18,6 +18,7 @@
 
 #include "account.h"
 #include "cmd.h"
+#include "cmd_account.h"
 #include "cmd_chanserv.h"
 #include "ctx.h"
 #include "deliver.h"
@@ -190,13 +191,6 @@ chanserv_flush(void)
 
 /* --- access --------------------------------------------------------------- */
 
-/* c's level in a registered channel: 'F' founder, 'o', 'v', or 0. */
-static char
-level_of(const struct client *c, const struct reg_chan *rc)
-{
-	return account_chan_level(c, rc->name);
-}
-
 /* ChanServ sets a mode for c's sake (through the relay, in order). */
 static void
 service_mode(struct client *c, int32_t idx, uint32_t gen, const char *modes,
@@ -232,7 +226,7 @@ chanserv_joined(struct client *c, int32_t idx)
 	ctx_roster_unlock();
 	if (!keep || store_chan_get(ro, name, &rc) != STORE_OK)
 		return;
-	if ((lvl = level_of(c, &rc)) == 'F' || lvl == 'o')
+	if ((lvl = account_chan_level(c, rc.name)) == 'F' || lvl == 'o')
 		service_mode(c, idx, gen, "+o", c->nick);
 	else if (lvl == 'v')
 		service_mode(c, idx, gen, "+v", c->nick);
@@ -464,7 +458,7 @@ cs_mode(struct client *c, const char *cmd, const struct reg_chan *rc,
 {
 	int op = strcasecmp(cmd, "OP") == 0 || strcasecmp(cmd, "DEOP") == 0;
 	int on = strncasecmp(cmd, "DE", 2) != 0;
-	char lvl = level_of(c, rc);
+	char lvl = account_chan_level(c, rc->name);
 	int32_t slot = -1;
 
 	if (idx < 0) {
@@ -516,7 +510,7 @@ chanserv(struct client *c, const char *text)
 	}
 	if (find(c, w[1], &rc, &idx, &gen) == -1)
 		return;
-	lvl = level_of(c, &rc);
+	lvl = account_chan_level(c, rc.name);
 	if (strcasecmp(w[0], "INFO") == 0)
 		cs_info(c, &rc);
 	else if (strcasecmp(w[0], "OP") == 0 || strcasecmp(w[0], "DEOP") == 0 ||
@@ -563,11 +557,7 @@ void
 cmd_chanserv(struct client *c, struct irc_msg *m)
 {
 	char text[IRC_LINE_MAX];
-	size_t n = 0;
-	unsigned i;
 
-	for (i = 0; i < m->nparams && n < sizeof(text); i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
-		    i ? " " : "", m->params[i]);
+	account_service_text(m, text, sizeof(text));
 	chanserv(c, text);
 }

@@ -451,6 +451,7 @@ session_join(struct client *c, const char *name, const char *key)
 	int32_t idx;
 	uint32_t gen = 0;
 	int created, len, extlen = 0, access;
+	char lvl;
 
 	if (chan_check(name) != NAME_OK) {
 		reply(c, ERR_NOSUCHCHANNEL, "%.*s :No such channel (%s)",
@@ -461,8 +462,8 @@ session_join(struct client *c, const char *name, const char *key)
 	away[0] = '\0';
 	/* looked up before the roster lock: the store is never read under
 	 * it */
-	access = c->account != NULL && (account_chan_level(c, name) == 'F' ||
-	    account_chan_level(c, name) == 'o');
+	lvl = c->account != NULL ? account_chan_level(c, name) : 0;
+	access = lvl == 'F' || lvl == 'o';
 	ctx_roster_lock();
 	if ((idx = roster_chan_find(kd.roster, name)) >= 0) {
 		if (roster_is_member(kd.roster, c->slot, idx))
