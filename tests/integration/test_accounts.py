@@ -347,6 +347,22 @@ def account_is_shown_in_joins_notifies_and_tags():
     j.send("PRIVMSG #lobby :tagged")
     w.expect(r"^@(\S+;)?account=jack(;\S+)? :jack!\S+ PRIVMSG #lobby "
              r":tagged$")
+    # lines the relay makes from an operator's command carry its account
+    w.send("MODE #lobby +o jack")
+    w.expect(r":watch!\S+ MODE #lobby \+o jack$")
+    check(not re.search(r"account=", w.seen[-1]), "watch has no account")
+    j.expect(r" MODE #lobby \+o jack$")
+    j.send("TOPIC #lobby :set by jack")
+    w.expect(r"^@(\S+;)?account=jack(;\S+)? :jack!\S+ TOPIC #lobby "
+             r":set by jack$")
+    j.send("MODE #lobby +m")
+    w.expect(r"^@(\S+;)?account=jack(;\S+)? :jack!\S+ MODE #lobby \+m$")
+    k = s.connect("kicked")
+    w.expect(r":kicked!\S+ JOIN #lobby")
+    j.send("KICK #lobby kicked :bye")
+    w.expect(r"^@(\S+;)?account=jack(;\S+)? :jack!\S+ KICK #lobby kicked "
+             r":bye$")
+    k.expect(r" KICK #lobby kicked :bye$")
     j.send("PRIVMSG NickServ :LOGOUT")
     w.expect(r":jack!\S+ ACCOUNT \*$")
     j.send("PRIVMSG NickServ :IDENTIFY " + PW)

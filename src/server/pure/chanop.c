@@ -21,6 +21,7 @@ struct asker {
 	int	 oper;			/* +o: may act anywhere */
 	char	 nick[NICK_MAX + 1];
 	char	 prefix[PREFIX_MAX + 1];
+	char	 account[NICK_MAX + 1];	/* for account-tag; "" none */
 };
 
 struct op_ctx {
@@ -87,6 +88,8 @@ to_chan(struct op_ctx *x, enum frame_kind kind, const char *line,
 	f.kind = (uint8_t)kind;
 	f.line = line;
 	f.linelen = utf8_prefix(line, strlen(line), IRC_LINE_MAX - 2);
+	f.account = x->a.account;
+	f.accountlen = strlen(x->a.account);
 	x->out->chan(&f, x->out->arg);
 }
 
@@ -299,9 +302,19 @@ chanop_apply(struct roster *r, const struct frame_chanop *op,
 	if (op->st.sflags & FRAME_S_SERVICE)
 		snprintf(x.a.prefix, sizeof(x.a.prefix),
 		    "ChanServ!ChanServ@services.%s", server);
-	else
+	else {
+		const struct roster_user_ext *e = roster_user_ext(r,
+		    x.a.slot);
+
 		snprintf(x.a.prefix, sizeof(x.a.prefix), "%s!%s@%s", u->nick,
 		    u->user, u->host);
+		/* the line is the asker's: it carries its account-tag (a
+		 * service's line has none) */
+		if (e != NULL)
+			snprintf(x.a.account, sizeof(x.a.account), "%.*s",
+			    (int)strnlen(e->account, sizeof(e->account)),
+			    e->account);
+	}
 	snprintf(x.name, sizeof(x.name), "%s", ch->name);
 	snprintf(res->who, sizeof(res->who), "%s", u->nick);
 	snprintf(res->chan, sizeof(res->chan), "%s", ch->name);
