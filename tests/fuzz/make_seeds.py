@@ -145,6 +145,18 @@ def main():
         put("client", b"CAP LS 302\r\nCAP REQ :sasl\r\nNICK fuzzer\r\n"
             b"USER f 0 * :f\r\n" + b"\r\n".join(lines) + b"\r\nCAP END\r\n")
         put("client", reg + b"\r\n".join(lines) + b"\r\n")
+    # the TLS record layer: first byte protocol/AEAD/mode (fuzz_tlsrec.c),
+    # then raw records, or chunks (type, length, plaintext) sealed by a peer
+    def chunk(t, p):
+        return bytes([t, len(p) >> 8, len(p) & 255]) + p
+    for mode in range(6):
+        put("tlsrec", bytes([mode]) + b"\x17\x03\x03\x00\x20" + b"\x00" * 32 +
+            b"\x15\x03\x03\x00\x02\x02\x28" + b"\x17\x03\x03\x40\x00")
+        put("tlsrec", bytes([0x80 | mode]) + chunk(23, b"NICK a\r\n") +
+            chunk(22, b"\x18\x00\x00\x01\x01") + chunk(23, b"after\r\n") +
+            chunk(22, b"\x18\x00\x00\x01\x00") + chunk(21, b"\x00\x00") +
+            chunk(22, b"\x04\x00\x00\x00") + chunk(23, b"x" * 3000))
+    put("tlsrec", b"\x81" + chunk(0, b"") + chunk(23, b"") + chunk(21, b"\x01"))
 
 
 if __name__ == "__main__":

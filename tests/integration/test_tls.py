@@ -3,6 +3,7 @@ here with openssl), client certificate fingerprints, STS, reload on SIGHUP,
 tls-only, and the handshakes that go wrong.  Python's ssl module is
 OpenSSL, the same library many clients use."""
 import os
+import re
 import socket
 import ssl
 import stat
@@ -335,6 +336,113 @@ def socket_activation_hands_over_the_tls_port():
     d = s.connect("plainside")
     d.send("PRIVMSG viatls :hello")
     c.expect(r"PRIVMSG viatls :hello$")
+    s.stop()
+
+
+class SClient:
+    """openssl s_client, interactive: its command letters (K: KeyUpdate
+    asking for ours, R: renegotiation, Q: quit) work only without -quiet,
+    so no line sent may start with another of them."""
+
+    def __init__(self, port, *args):
+        self.p = subprocess.Popen(
+            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+             "-crlf", "-servername", "localhost"] + list(args),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
+        at_exit(self.close)
+        os.set_blocking(self.p.stdout.fileno(), False)
+        self.out = b""
+
+    def send(self, line):
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+
+    def expect(self, pattern, timeout=10.0):
+        import select
+        rx = re.compile(pattern.encode())
+        end = time.monotonic() + timeout
+        while not rx.search(self.out):
+            left = end - time.monotonic()
+            if left <= 0 or self.p.poll() is not None and \
+                    not select.select([self.p.stdout], [], [], 0)[0]:
+                raise AssertionError("s_client never printed %r; got:\n%s"
+                                     % (pattern, self.out.decode(
+                                         "utf-8", "replace")[-1500:]))
+            if select.select([self.p.stdout], [], [], left)[0]:
+                chunk = self.p.stdout.read()
+                if chunk:
+                    self.out += chunk
+        m = rx.search(self.out)
+        self.out = self.out[m.end():]
+        return m
+
+    def exited(self, timeout=10.0):
+        try:
+            self.p.wait(timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+@case
+def records_leave_openssl_and_follow_key_updates():
+    """After the handshake a link's records are keochatd's own (the SSL
+    object is freed): a real OpenSSL client (s_client) talks to it over
+    each TLS 1.3 suite and the TLS 1.2 AEADs, updates its keys and asks
+    for ours (K) again and again; renegotiation closes the link; a CBC
+    suite stays with OpenSSL and works as before."""
+    s = Server(workers=1, opts={"tls-ciphers":
+                                "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE+AES"})
+    w = s.connect("watch")
+    runs = [("-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+            ("-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"),
+            ("-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"),
+            ("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+            ("-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305")]
+    for i, args in enumerate(runs):
+        mark = s.log_mark()
+        c = SClient(s.tls_port, *args)
+        nick = "sc%d" % i
+        c.send("NICK %s" % nick)
+        c.send("USER u 0 * :u")
+        c.expect(r" 001 %s " % nick)
+        s.wait_log(r"TLS from 127\.0\.0\.1: TLSv1\.[23] \S+$", since=mark)
+        check("kept by OpenSSL" not in s.log_text()[mark:], args)
+        rounds = 3 if args[0] == "-tls1_3" else 0
+        for k in range(rounds):
+            c.send("K")
+            c.expect(r"KEYUPDATE")
+            c.send("PING :after-update-%d" % k)
+            c.expect(r"PONG \S+ :after-update-%d" % k)
+        c.send("PRIVMSG #lobby :" + "x" * 400)
+        w.expect(r":%s!\S+ PRIVMSG #lobby :x{400}$" % nick)
+        w.send("PRIVMSG #lobby :to " + nick)
+        c.expect(r"PRIVMSG #lobby :to %s" % nick)
+        if args[0] == "-tls1_2":
+            c.send("R")
+            check(c.exited(), "renegotiation did not end the link")
+            s.wait_log(r"TLS from 127\.0\.0\.1: a record refused: "
+                       r"no_renegotiation; closing", since=mark)
+        else:
+            c.send("quit :bye")  # "Q" at the start is s_client's own
+            c.expect(r"ERROR :Closing")
+        w.expect(r":%s!\S+ QUIT " % nick)
+    mark = s.log_mark()
+    c = SClient(s.tls_port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256")
+    c.send("NICK cbc")
+    c.send("USER u 0 * :u")
+    c.expect(r" 001 cbc ")
+    s.wait_log(r"kept by OpenSSL: a cipher the record layer does not do",
+               since=mark)
+    c.send("PING :still-openssl")
+    c.expect(r"PONG \S+ :still-openssl")
+    healthy(s)
     s.stop()
 
 

@@ -20,8 +20,11 @@
 #include "roster.h"
 #include "tls.h"
 #include "tlsfile.h"
+#include "tlsrec.h"
 
 #define RECORD_MAX	16384		/* plaintext bytes per TLS record */
+#define WRITE_RECORDS	4		/* records per write, at most */
+#define PIECES_MAX	64		/* queue segments in one record */
 
 struct tls_server {
 	SSL_CTX		*ctx;
@@ -36,9 +39,23 @@ enum tls_state {
 	TLS_DEAD,		/* failed or closed: no more I/O through SSL */
 };
 
+/* Once the handshake is done, most links leave OpenSSL: ssl is freed and
+ * rec (tlsrec.c) carries the records.  What is held between reads and
+ * writes then lives in three buffers, each allocated only while needed:
+ * the start of a record not complete yet, plaintext the reader had no
+ * room for, and the unsent end of records already sealed (with the
+ * plaintext bytes they carry, reported once they are all sent -- the
+ * caller presents the same bytes again meanwhile, as OpenSSL wants). */
 struct tls_conn {
-	SSL		*ssl;
+	SSL		*ssl;		/* the handshake, or a link kept there */
+	struct tlsrec	*rec;		/* the link after the hand-over */
+	uint8_t		*rbuf, *pbuf, *wbuf;
+	uint32_t	 rlen;		/* bytes in rbuf */
+	uint32_t	 poff, plen;	/* plaintext in pbuf */
+	uint32_t	 woff, wlen;	/* sent, total in wbuf */
+	uint32_t	 wdone;		/* plaintext in wbuf's records */
 	uint8_t		 state;		/* enum tls_state */
+	uint8_t		 eof;		/* close_notify read */
 	uint8_t		 has_fp;
 	uint8_t		 fp[32];	/* client certificate SHA-256 */
 };
@@ -55,6 +72,9 @@ load(char *err, size_t errsz)
 
 	tlsfile_paths(&kd.cfg, kd.state_dir, cert, key);
 	ctx = tlsfile_server_ctx(&kd.cfg, cert, key, TS.fp, err, errsz);
+	if (ctx != NULL && tlsrec_watch(ctx) == -1)
+		log_warnx("TLS links stay with OpenSSL after their handshake "
+		    "(no room to note their keys)");
 	/* the master's ticket keys: a session resumes on any worker */
 	if (ctx != NULL && SSL_CTX_set_tlsext_ticket_keys(ctx, kd.ticket_keys,
 	    sizeof(kd.ticket_keys)) != 1)
@@ -164,8 +184,12 @@ tls_describe(const struct client *c, char *buf, size_t bufsz)
 {
 	if (!tls_ready(c))
 		return NULL;
-	snprintf(buf, bufsz, "%s %s", SSL_get_version(c->tls->ssl),
-	    SSL_get_cipher_name(c->tls->ssl));
+	if (c->tls->rec != NULL)
+		snprintf(buf, bufsz, "%s %s", tlsrec_version(c->tls->rec),
+		    tlsrec_cipher(c->tls->rec));
+	else
+		snprintf(buf, bufsz, "%s %s", SSL_get_version(c->tls->ssl),
+		    SSL_get_cipher_name(c->tls->ssl));
 	return buf;
 }
 
@@ -176,6 +200,7 @@ established(struct client *c)
 	struct tls_conn *t = c->tls;
 	unsigned char md[32];
 	unsigned int n = 0;
+	const char *why = NULL;
 	X509 *x;
 	char how[96];
 
@@ -192,8 +217,16 @@ established(struct client *c)
 		    sizeof(t->fp));
 	ctx_roster_unlock();
 	c->umodes |= ROSTER_UF_SECURE;
-	log_debug("TLS from %s: %s%s", c->host, tls_describe(c, how,
-	    sizeof(how)), t->has_fp ? ", with a client certificate" : "");
+	/* the records leave OpenSSL: an idle link keeps ~200 bytes */
+	if ((t->rec = tlsrec_take(t->ssl, &why)) != NULL) {
+		SSL_free(t->ssl);
+		t->ssl = NULL;
+	}
+	ERR_clear_error();
+	log_debug("TLS from %s: %s%s%s%s", c->host, tls_describe(c, how,
+	    sizeof(how)), t->has_fp ? ", with a client certificate" : "",
+	    t->rec == NULL ? "; kept by OpenSSL: " : "",
+	    t->rec == NULL ? why : "");
 	/* output queued during the handshake goes now */
 	if (c->flags & CF_WBLOCK) {
 		c->flags &= ~(uint32_t)CF_WBLOCK;
@@ -228,6 +261,237 @@ plain_text(struct client *c)
 	fail(c, "Plain text on a TLS port");
 }
 
+/* The link's records are unusable: say why in the log, then EAGAIN for
+ * the caller while the client closes. */
+static ssize_t
+rec_fail(struct client *c, const char *what, const char *why)
+{
+	log_info("TLS from %s: %s: %s; closing", c->host, what, why);
+	fail(c, "TLS error");
+	return -1;
+}
+
+/* Keep the n bytes at p for the next read (a record not complete yet). */
+static int
+keep(uint8_t **buf, uint32_t *len, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if ((*buf = malloc(n)) == NULL)
+		return -1;
+	memcpy(*buf, p, n);
+	*len = (uint32_t)n;
+	return 0;
+}
+
+/* Read after the hand-over: as many records as the socket has and p
+ * takes, decrypted in one static buffer. */
+static ssize_t
+rec_read(struct client *c, uint8_t *p, size_t n)
+{
+	static uint8_t ib[2 * TLSREC_RECORD_MAX];
+	struct tls_conn *t = c->tls;
+	size_t have = 0, off = 0, out = 0, ptlen, k;
+	uint8_t type, *pt;
+	const char *why;
+	ssize_t got;
+	long need;
+
+	if (t->plen > 0) {		/* a record bigger than p was */
+		k = t->plen - t->poff < n ? t->plen - t->poff : n;
+		memcpy(p, t->pbuf + t->poff, k);
+		if ((t->poff += (uint32_t)k) == t->plen) {
+			free(t->pbuf);
+			t->pbuf = NULL;
+			t->poff = t->plen = 0;
+		}
+		return (ssize_t)k;
+	}
+	if (t->eof)
+		return 0;
+	if (t->rlen > 0) {
+		memcpy(ib, t->rbuf, t->rlen);
+		have = t->rlen;
+		free(t->rbuf);
+		t->rbuf = NULL;
+		t->rlen = 0;
+	}
+	for (;;) {
+		while ((need = tlsrec_length(ib + off, have - off)) > 0 &&
+		    (size_t)need <= have - off) {
+			/* a record that may not fit waits for the next call */
+			if (out > 0 && (size_t)need - TLSREC_HEADER > n - out)
+				goto save;
+			if (tlsrec_open(t->rec, ib + off, (size_t)need, &type,
+			    &pt, &ptlen, &why) == -1)
+				return rec_fail(c, "a record refused", why);
+			off += (size_t)need;
+			if (type == TLSREC_ALERT) {
+				if (pt[1] == 0) {	/* close_notify */
+					t->eof = 1;
+					goto save;
+				}
+				if (pt[0] == 1 && pt[1] == 90)
+					continue;	/* user_canceled */
+				log_debug("TLS alert %u from %s", pt[1],
+				    c->host);
+				fail(c, "TLS alert");
+				return -1;
+			}
+			if (type != TLSREC_APPLICATION_DATA || ptlen == 0)
+				continue;	/* KeyUpdate, empty records */
+			k = ptlen < n - out ? ptlen : n - out;
+			memcpy(p + out, pt, k);
+			out += k;
+			if (k < ptlen) {
+				if (keep(&t->pbuf, &t->plen, pt + k, ptlen -
+				    k) == -1)
+					return rec_fail(c, "reading",
+					    "out of memory");
+				goto save;
+			}
+			if (out == n)
+				goto save;
+		}
+		if (need < 0)
+			return rec_fail(c, "a record refused", "not a TLS "
+			    "record of this link");
+		if (out > 0)
+			goto save;
+		if (off > 0) {
+			memmove(ib, ib + off, have - off);
+			have -= off;
+			off = 0;
+		}
+		got = recv(c->fd, ib + have, sizeof(ib) - have, 0);
+		if (got > 0) {
+			have += (size_t)got;
+			continue;
+		}
+		if (got == 0) {		/* EOF without close_notify */
+			if (have > 0)
+				log_debug("TLS from %s: EOF inside a record",
+				    c->host);
+			t->state = TLS_DEAD;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			goto save;
+		t->state = TLS_DEAD;
+		return -1;
+	}
+save:
+	if (keep(&t->rbuf, &t->rlen, ib + off, have - off) == -1)
+		return rec_fail(c, "reading", "out of memory");
+	if (out > 0)
+		return (ssize_t)out;
+	if (t->eof)
+		return 0;
+	errno = EAGAIN;
+	return -1;
+}
+
+/* The end of records sealed earlier: their plaintext once all is sent. */
+static ssize_t
+rec_flush_tail(struct client *c)
+{
+	struct tls_conn *t = c->tls;
+	ssize_t k;
+	uint32_t done;
+
+	do
+		k = send(c->fd, t->wbuf + t->woff, t->wlen - t->woff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (k == -1 && errno == EINTR);
+	if (k == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			t->state = TLS_DEAD;
+		return -1;
+	}
+	if ((t->woff += (uint32_t)k) < t->wlen) {
+		errno = EAGAIN;
+		return -1;
+	}
+	free(t->wbuf);
+	t->wbuf = NULL;
+	t->woff = t->wlen = 0;
+	done = t->wdone;
+	t->wdone = 0;
+	return (ssize_t)done;
+}
+
+/* Write after the hand-over: the head of the queue as up to
+ * WRITE_RECORDS records, sealed straight from its segments, one send. */
+static ssize_t
+rec_writev(struct client *c, const struct iovec *iov, int niov)
+{
+	static uint8_t ob[WRITE_RECORDS * (TLSREC_PLAIN_MAX +
+	    2 * TLSREC_OVERHEAD + 8)];
+	struct tls_conn *t = c->tls;
+	const uint8_t *b[PIECES_MAX];
+	size_t bl[PIECES_MAX], off = 0, plain = 0, ioff = 0, rl, k, sealed;
+	int i = 0, np, nrec;
+	ssize_t sent;
+
+	if (t->wlen > 0)
+		return rec_flush_tail(c);
+	for (nrec = 0; nrec < WRITE_RECORDS && i < niov; nrec++) {
+		for (np = 0, rl = 0; i < niov && rl < RECORD_MAX && np <
+		    PIECES_MAX; np++) {
+			k = iov[i].iov_len - ioff;
+			if (k > RECORD_MAX - rl)
+				k = RECORD_MAX - rl;
+			b[np] = (const uint8_t *)iov[i].iov_base + ioff;
+			bl[np] = k;
+			rl += k;
+			if ((ioff += k) == iov[i].iov_len) {
+				i++;
+				ioff = 0;
+			}
+		}
+		if (rl == 0)
+			break;
+		if ((sealed = tlsrec_seal(t->rec, TLSREC_APPLICATION_DATA, b,
+		    bl, np, ob + off, sizeof(ob) - off)) == 0) {
+			log_warnx("TLS to %s: a record could not be sealed",
+			    c->host);
+			t->state = TLS_DEAD;
+			errno = EPIPE;
+			return -1;
+		}
+		off += sealed;
+		plain += rl;
+	}
+	if (off == 0)
+		return 0;
+	do
+		sent = send(c->fd, ob, off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (sent == -1 && errno == EINTR);
+	if (sent == (ssize_t)off)
+		return (ssize_t)plain;
+	if (sent == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		t->state = TLS_DEAD;
+		return -1;
+	}
+	/* the records are sealed (their sequence numbers spent): what the
+	 * socket did not take waits in wbuf */
+	if (sent < 0)
+		sent = 0;
+	if ((t->wbuf = malloc(off - (size_t)sent)) == NULL) {
+		t->state = TLS_DEAD;
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(t->wbuf, ob + sent, off - (size_t)sent);
+	t->wlen = (uint32_t)(off - (size_t)sent);
+	t->woff = 0;
+	t->wdone = (uint32_t)plain;
+	errno = EAGAIN;
+	return -1;
+}
+
 static ssize_t
 tls_read(struct client *c, void *p, size_t n)
 {
@@ -251,9 +515,17 @@ tls_read(struct client *c, void *p, size_t n)
 		t->state = TLS_HANDSHAKE;
 	}
 	ERR_clear_error();
-	r = SSL_read(t->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-	if (t->state == TLS_HANDSHAKE && SSL_is_init_finished(t->ssl))
-		established(c);
+	if (t->state == TLS_HANDSHAKE) {
+		/* the handshake alone, so that no application record has
+		 * gone through OpenSSL when the link leaves it */
+		if ((r = SSL_do_handshake(t->ssl)) == 1)
+			established(c);
+	} else
+		r = 1;
+	if (r == 1 && t->rec != NULL)
+		return rec_read(c, p, n);
+	if (r == 1)
+		r = SSL_read(t->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
 	if (r > 0)
 		return r;
 	switch (SSL_get_error(t->ssl, r)) {
@@ -302,6 +574,8 @@ tls_writev(struct client *c, const struct iovec *iov, int niov)
 		errno = EAGAIN;		/* sent once the handshake is done */
 		return -1;
 	}
+	if (t->rec != NULL)
+		return rec_writev(c, iov, niov);
 	if (niov == 1 || iov[0].iov_len >= RECORD_MAX) {
 		p = iov[0].iov_base;	/* big enough as it is */
 		len = iov[0].iov_len;
@@ -339,16 +613,38 @@ tls_writev(struct client *c, const struct iovec *iov, int niov)
 	}
 }
 
+/* close_notify, once, when nothing half-sent is in the way. */
+static void
+rec_close_notify(struct client *c)
+{
+	static const uint8_t alert[2] = { 1, 0 };
+	const uint8_t *b[1] = { alert };
+	const size_t bl[1] = { sizeof(alert) };
+	uint8_t out[64];
+	size_t n;
+
+	if (c->tls->wlen == 0 && (n = tlsrec_seal(c->tls->rec, TLSREC_ALERT,
+	    b, bl, 1, out, sizeof(out))) > 0 && send(c->fd, out, n,
+	    MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+		log_debug("close_notify to %s: %s", c->host, strerror(errno));
+}
+
 static void
 tls_close(struct client *c)
 {
 	struct tls_conn *t = c->tls;
 
 	if (t != NULL) {
-		if (t->state == TLS_OPEN)
+		if (t->state == TLS_OPEN && t->rec != NULL)
+			rec_close_notify(c);
+		else if (t->state == TLS_OPEN)
 			(void)SSL_shutdown(t->ssl);	/* close_notify, once */
 		SSL_free(t->ssl);
 		ERR_clear_error();
+		tlsrec_free(t->rec);
+		free(t->rbuf);
+		free(t->pbuf);
+		free(t->wbuf);
 		free(t);
 		c->tls = NULL;
 	}
