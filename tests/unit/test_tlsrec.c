@@ -60,6 +60,11 @@ struct link {
 	SSL_CTX	*cctx;
 	struct tlsrec *r;
 	const char *why;
+	int	 placed;	/* the state in mem, as the worker has it */
+	union {
+		uint64_t align;
+		uint8_t	 b[TLSREC_SIZE];
+	}	 mem;
 };
 
 /* A handshake between an OpenSSL client (version, ciphers) and the
@@ -68,9 +73,11 @@ static void
 connect_pair(struct link *l, int version, const char *ciphers,
     SSL_SESSION *resume)
 {
+	static int count;
 	int sv[2], i, rs = 0, rc = 0;
 
 	memset(l, 0, sizeof(*l));
+	l->placed = count++ % 2;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
 	    sv), 0);
 	l->sfd = sv[0];
@@ -98,7 +105,7 @@ connect_pair(struct link *l, int version, const char *ciphers,
 	}
 	assert_int_equal(rs, 1);
 	assert_int_equal(rc, 1);
-	l->r = tlsrec_take(l->srv, &l->why);
+	l->r = tlsrec_take(l->srv, l->placed ? l->mem.b : NULL, &l->why);
 	SSL_free(l->srv);	/* from here the server side is ours */
 	l->srv = NULL;
 	/* the server's side blocks: reads below wait for the client */

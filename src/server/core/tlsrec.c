@@ -40,7 +40,10 @@ struct tlsrec {
 	uint8_t		 alg;		/* enum alg */
 	uint8_t		 keylen, hashlen;
 	uint8_t		 ku_owed;	/* the peer asked for our KeyUpdate */
+	uint8_t		 placed;	/* in the caller's memory */
 };
+
+_Static_assert(sizeof(struct tlsrec) <= TLSREC_SIZE, "TLSREC_SIZE");
 
 /* What the handshake callbacks noted about one SSL (its ex_data). */
 struct note {
@@ -156,16 +159,21 @@ fixed_iv(const struct tlsrec *r)
 }
 
 static struct tlsrec *
-make(unsigned version, enum alg alg, unsigned hashlen, int as_server,
-    const uint8_t *m, size_t len, uint64_t rx_seq, uint64_t tx_seq)
+make(void *mem, unsigned version, enum alg alg, unsigned hashlen,
+    int as_server, const uint8_t *m, size_t len, uint64_t rx_seq,
+    uint64_t tx_seq)
 {
 	struct tlsrec *r;
 	struct dir *cl, *sv;
 	unsigned f;
 
 	if (init() != 1 || (version != TLS1_2_VERSION && version !=
-	    TLS1_3_VERSION) || (hashlen != 32 && hashlen != 48) ||
-	    (r = calloc(1, sizeof(*r))) == NULL)
+	    TLS1_3_VERSION) || (hashlen != 32 && hashlen != 48))
+		return NULL;
+	if (mem != NULL) {
+		r = memset(mem, 0, sizeof(*r));
+		r->placed = 1;
+	} else if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->version = (uint16_t)version;
 	r->alg = (uint8_t)alg;
@@ -210,17 +218,21 @@ tlsrec_new_raw(unsigned version, const char *cipher, int as_server,
 		return NULL;
 	if (version == TLS1_3_VERSION)
 		hashlen = (unsigned)len / 2;
-	return make(version, (enum alg)a, hashlen, as_server, material, len,
-	    rx_seq, tx_seq);
+	return make(NULL, version, (enum alg)a, hashlen, as_server, material,
+	    len, rx_seq, tx_seq);
 }
 
 void
 tlsrec_free(struct tlsrec *r)
 {
+	int placed;
+
 	if (r == NULL)
 		return;
+	placed = r->placed;
 	OPENSSL_cleanse(r, sizeof(*r));
-	free(r);
+	if (!placed)
+		free(r);
 }
 
 const char *
@@ -349,7 +361,7 @@ tlsrec_watch(SSL_CTX *ctx)
 }
 
 struct tlsrec *
-tlsrec_take(SSL *ssl, const char **why)
+tlsrec_take(SSL *ssl, void *mem, const char **why)
 {
 	uint8_t m[2 * 32 + 2 * NONCE_LEN], master[SSL_MAX_MASTER_KEY_LENGTH],
 	    seed[13 + 2 * SSL3_RANDOM_SIZE];
@@ -405,8 +417,8 @@ tlsrec_take(SSL *ssl, const char **why)
 		}
 		memcpy(m, n->csec, hashlen);
 		memcpy(m + hashlen, n->ssec, hashlen);
-		r = make(version, alg, hashlen, 1, m, 2 * (size_t)hashlen, 0,
-		    n->tickets);
+		r = make(mem, version, alg, hashlen, 1, m, 2 *
+		    (size_t)hashlen, 0, n->tickets);
 	} else if (version == TLS1_2_VERSION) {
 		/* RFC 5246 6.3: the key block from the master secret; the
 		 * Finished messages were record 0 each way */
@@ -432,7 +444,7 @@ tlsrec_take(SSL *ssl, const char **why)
 		    seed, sizeof(seed));
 		p[3] = OSSL_PARAM_construct_end();
 		if (EVP_KDF_derive(k, m, 2 * (size_t)keylen + 2 * f, p) == 1)
-			r = make(version, alg, hashlen, 1, m, 2 *
+			r = make(mem, version, alg, hashlen, 1, m, 2 *
 			    (size_t)keylen + 2 * f, 1, 1);
 		EVP_KDF_CTX_free(k);
 		OPENSSL_cleanse(master, sizeof(master));

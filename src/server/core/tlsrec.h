@@ -45,16 +45,23 @@ enum {
 
 struct tlsrec;
 
+/* The bytes of one record state, for a caller that places it in its own
+ * memory (8-byte aligned): a link's state then lives with the link, not
+ * among the handshake's freed allocations, where a few hundred live
+ * bytes would keep whole pages resident. */
+#define TLSREC_SIZE		240
+
 /* Watch the handshakes of ctx's links (a keylog and a message callback):
  * what tlsrec_take needs is noted per SSL.  0, or -1 when OpenSSL has no
  * room for the note (then no link is ever handed over). */
 int		 tlsrec_watch(SSL_CTX *ctx);
 
 /* After SSL_do_handshake returned 1 on a server link: its record state,
- * or NULL when the link must stay with OpenSSL (*why says why).  The
- * caller then frees ssl; it must not have read or written application
- * data through it. */
-struct tlsrec	*tlsrec_take(SSL *ssl, const char **why);
+ * placed in mem (TLSREC_SIZE bytes) or allocated when mem is NULL; NULL
+ * when the link must stay with OpenSSL (*why says why).  The caller then
+ * frees ssl; it must not have read or written application data through
+ * it. */
+struct tlsrec	*tlsrec_take(SSL *ssl, void *mem, const char **why);
 
 /* A record state made from raw keys (tests and fuzzing): version 0x0303
  * or 0x0304; cipher "AES-128-GCM", "AES-256-GCM" or "ChaCha20-Poly1305";
@@ -66,6 +73,7 @@ struct tlsrec	*tlsrec_new_raw(unsigned version, const char *cipher,
 		    int as_server, const uint8_t *material, size_t len,
 		    uint64_t rx_seq, uint64_t tx_seq);
 
+/* Zero the keys; free the state unless it was placed. */
 void		 tlsrec_free(struct tlsrec *);
 
 /* The protocol and cipher, as OpenSSL names them (static strings). */

@@ -1,6 +1,7 @@
 /*
  * tls.c -- see tls.h.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -58,7 +59,57 @@ struct tls_conn {
 	uint8_t		 eof;		/* close_notify read */
 	uint8_t		 has_fp;
 	uint8_t		 fp[32];	/* client certificate SHA-256 */
+	union {
+		uint64_t align;
+		uint8_t	 b[TLSREC_SIZE];
+	}		 recmem;	/* where rec lives */
 };
+
+/* Links come from pages of their own, not from malloc: a link lives for
+ * hours and is made in the middle of its handshake's allocations, so on
+ * the heap its few hundred bytes would each keep a page of freed
+ * handshake memory resident.  The pool keeps the peak number of links. */
+union tls_slot {
+	struct tls_conn	 c;
+	union tls_slot	*next;
+};
+
+#define POOL_BLOCK	128		/* links per mmap */
+
+static union tls_slot *pool_free;
+
+static struct tls_conn *
+conn_new(void)
+{
+	union tls_slot *b, *s;
+	size_t i;
+
+	if (pool_free == NULL) {
+		if ((b = mmap(NULL, POOL_BLOCK * sizeof(*b), PROT_READ |
+		    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) ==
+		    MAP_FAILED) {
+			log_warn("mmap for TLS links");
+			return NULL;
+		}
+		for (i = POOL_BLOCK; i > 0; i--) {
+			b[i - 1].next = pool_free;
+			pool_free = &b[i - 1];
+		}
+	}
+	s = pool_free;
+	pool_free = s->next;
+	return memset(&s->c, 0, sizeof(s->c));
+}
+
+static void
+conn_free(struct tls_conn *t)
+{
+	union tls_slot *s = (union tls_slot *)(void *)t;
+
+	memset(t, 0, sizeof(*t));
+	s->next = pool_free;
+	pool_free = s;
+}
 
 static struct tls_server TS;
 
@@ -153,12 +204,12 @@ tls_open(struct client *c)
 {
 	struct tls_conn *t;
 
-	if (TS.ctx == NULL || (t = calloc(1, sizeof(*t))) == NULL)
+	if (TS.ctx == NULL || (t = conn_new()) == NULL)
 		return -1;
 	if ((t->ssl = SSL_new(TS.ctx)) == NULL || SSL_set_fd(t->ssl, c->fd)
 	    != 1) {
 		SSL_free(t->ssl);
-		free(t);
+		conn_free(t);
 		ERR_clear_error();
 		return -1;
 	}
@@ -218,7 +269,7 @@ established(struct client *c)
 	ctx_roster_unlock();
 	c->umodes |= ROSTER_UF_SECURE;
 	/* the records leave OpenSSL: an idle link keeps ~200 bytes */
-	if ((t->rec = tlsrec_take(t->ssl, &why)) != NULL) {
+	if ((t->rec = tlsrec_take(t->ssl, t->recmem.b, &why)) != NULL) {
 		SSL_free(t->ssl);
 		t->ssl = NULL;
 	}
@@ -645,7 +696,7 @@ tls_close(struct client *c)
 		free(t->rbuf);
 		free(t->pbuf);
 		free(t->wbuf);
-		free(t);
+		conn_free(t);
 		c->tls = NULL;
 	}
 	if (c->fd >= 0 && close(c->fd) == -1 && errno != EINTR)
