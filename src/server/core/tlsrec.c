@@ -360,6 +360,11 @@ tlsrec_watch(SSL_CTX *ctx)
 	return 0;
 }
 
+/* RFC 5246 6.3's label, without a NUL */
+static const uint8_t key_expansion[13] = {
+	'k', 'e', 'y', ' ', 'e', 'x', 'p', 'a', 'n', 's', 'i', 'o', 'n'
+};
+
 struct tlsrec *
 tlsrec_take(SSL *ssl, void *mem, const char **why)
 {
@@ -426,7 +431,7 @@ tlsrec_take(SSL *ssl, void *mem, const char **why)
 		f = alg == A_CHACHA ? NONCE_LEN : 4;
 		ml = SSL_SESSION_get_master_key(SSL_get_session(ssl), master,
 		    sizeof(master));
-		memcpy(seed, "key expansion", 13);
+		memcpy(seed, key_expansion, sizeof(key_expansion));
 		if (ml == 0 || SSL_get_server_random(ssl, seed + 13,
 		    SSL3_RANDOM_SIZE) != SSL3_RANDOM_SIZE ||
 		    SSL_get_client_random(ssl, seed + 13 + SSL3_RANDOM_SIZE,
