@@ -33,6 +33,9 @@ struct dir {
 	uint64_t	 seq;
 };
 
+/* the key material of either protocol fits in 2 * SECRET_MAX bytes */
+_Static_assert(2 * 32 + 2 * NONCE_LEN <= 2 * SECRET_MAX, "key block");
+
 struct tlsrec {
 	struct dir	 rx, tx;
 	const char	*vname, *cname;
@@ -368,7 +371,7 @@ static const uint8_t key_expansion[13] = {
 struct tlsrec *
 tlsrec_take(SSL *ssl, void *mem, const char **why)
 {
-	uint8_t m[2 * 32 + 2 * NONCE_LEN], master[SSL_MAX_MASTER_KEY_LENGTH],
+	uint8_t m[2 * SECRET_MAX], master[SSL_MAX_MASTER_KEY_LENGTH],
 	    seed[13 + 2 * SSL3_RANDOM_SIZE];
 	const SSL_CIPHER *c;
 	const EVP_MD *md;
