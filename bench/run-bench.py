@@ -10,7 +10,8 @@ Workloads (the issue's):
   fan-out TLS, big room TLS, storm TLS: the same over TLS (ngircd with
             Debian's GnuTLS, a certificate made here for both servers)
 plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, the fan-out
-in a room with 50 bans set against the same without (keochatd only), and
+in a room with 50 bans set against the same without (keochatd only), the
+fan-out with history kept (the default) against history = no, and
 10 000 idle clients on keochatd (when the hard open-files limit allows).
 Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
 (the sweep's worker counts, default "1 2 4"), BENCH_BASELINE (the path of
@@ -95,8 +96,9 @@ def wait_port(port, proc, timeout=15):
 class Keochatd:
     name = "keochatd"
 
-    def __init__(self, workers=None, binary=None, name=None):
+    def __init__(self, workers=None, binary=None, name=None, opts=None):
         self.workers = workers
+        self.opts = list(opts or [])
         self.binary = binary or KEOCHATD
         if name:
             self.name = name
@@ -116,6 +118,8 @@ class Keochatd:
                     "-o", "tls-cert=" + cert, "-o", "tls-key=" + key]
         if self.workers:
             cmd += ["-w", str(self.workers)]
+        for o in self.opts:
+            cmd += ["-o", o]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                      stderr=open(os.path.join(self.dir, "log"), "w"),
                                      preexec_fn=raise_nofile)
@@ -237,6 +241,99 @@ def ratio_of(a, b):
     return "%.2fx" % (a / b)
 
 
+def b36(n):
+    d = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        out = d[n % 36] + out
+        n //= 36
+        if n == 0:
+            return out
+
+
+def history_store_bench(rows=1000000, rooms=10, queries=300):
+    """CHATHISTORY against a store of a million lines: keochatd makes the
+    schema, the lines go in with Python's sqlite3 (as if the relay had
+    kept them), then one client times LATEST and BEFORE (limit 100) from
+    send to the end of the batch; and the store's bytes per line."""
+    import random
+    import sqlite3
+    k = Keochatd()
+    k.start()
+    state = os.path.join(k.dir, "state")
+    db = sqlite3.connect(os.path.join(state, "keochat.db"), timeout=30)
+    t0 = time.monotonic()
+    base = int(time.time() * 1000) - rows
+    per = rows // rooms
+    with db:
+        for r in range(rooms):
+            db.executemany(
+                "INSERT INTO history (target, time_ms, id, kind, account, "
+                "tags, line) VALUES (?, ?, ?, 1, '', '', ?)",
+                (("#hist%d" % r, base + i, (base + i) * 16 + r,
+                  ":user%d!u@127.0.0.1 PRIVMSG #hist%d :%s" % (
+                      i % 50, r, "x" * 80)) for i in range(per)))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    seed_s = time.monotonic() - t0
+    size = sum(os.path.getsize(os.path.join(state, f))
+               for f in os.listdir(state) if f.startswith("keochat.db"))
+    sock = socket.create_connection(("127.0.0.1", k.port))
+    buf = b""
+
+    def send(line):
+        sock.sendall(line.encode() + b"\r\n")
+
+    def until(pattern):
+        nonlocal buf
+        rx = re.compile(pattern)
+        while True:
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                line = line.decode("utf-8", "replace").rstrip("\r")
+                if line.startswith("PING"):
+                    send("PONG" + line[4:])
+                if rx.search(line):
+                    return line
+            data = sock.recv(65536)
+            if not data:
+                raise RuntimeError("keochatd closed the link")
+            buf += data
+    send("CAP REQ :draft/chathistory batch message-tags server-time")
+    send("NICK histbench")
+    send("USER h 0 * :h")
+    send("CAP END")
+    until(r" 001 ")
+    send("JOIN #hist0")
+    until(r" 366 ")
+    lat = {"LATEST": [], "BEFORE": []}
+    rnd = random.Random(1)
+    for q in range(queries):
+        if q % 2 == 0:
+            cmd, what = "CHATHISTORY LATEST #hist0 * 100", "LATEST"
+        else:
+            i = rnd.randrange(100, per)
+            cmd, what = ("CHATHISTORY BEFORE #hist0 msgid=%s 100" %
+                         b36((base + i) * 16), "BEFORE")
+        t = time.monotonic()
+        send(cmd)
+        until(r"BATCH -")
+        lat[what].append((time.monotonic() - t) * 1000)
+    sock.close()
+    k.stop()
+    print()
+    print("| CHATHISTORY over %d stored lines (%d rooms) | p50 | p99 | max |"
+          % (rows, rooms))
+    print("|---|---|---|---|")
+    for what in ("LATEST", "BEFORE"):
+        v = sorted(lat[what])
+        print("| %s #room 100 | %.2f ms | %.2f ms | %.2f ms |" % (
+            what, v[len(v) // 2], v[int(len(v) * 0.99) - 1], v[-1]))
+    print("store: %.0f bytes per line (%d MB for %d lines of 80 bytes of "
+          "text); seeded in %.1f s" % (size / rows, size // 1000000, rows,
+                                        seed_s))
+
+
 def main():
     if not os.path.exists(BENCH):
         sys.exit("build keochat-bench first (make)")
@@ -342,6 +439,29 @@ def main():
     c0 = med(bans[0], "cpu_us_per_delivery")
     c50 = med(bans[50], "cpu_us_per_delivery")
     print("CPU per delivery with 50 bans / without: %s" % ratio_of(c50, c0))
+    # history: the fan-out with the rooms' history kept (the default)
+    # against history = no, interleaved (keochatd only)
+    if Keochatd().tls_capable():
+        print()
+        print("| keochatd fan-out | deliveries/s | CPU per delivery | p99 |")
+        print("|---|---|---|---|")
+        hist = {"yes": [], "no": []}
+        for i in range(REPS):
+            for h in ("yes", "no"):
+                r = run_one(Keochatd(opts=["history=" + h]),
+                            WORKLOADS[0][1], "H%s%d" % (h, i))
+                failures += r["exit"] != "0"
+                hist[h].append(r)
+        for h in ("no", "yes"):
+            print("| history = %s | %s | %s | %s |" % (
+                h, fmt(med(hist[h], "deliveries_per_s"), "deliveries_per_s"),
+                fmt(med(hist[h], "cpu_us_per_delivery"),
+                    "cpu_us_per_delivery"),
+                fmt(med(hist[h], "p99_us"), "p99_us")))
+        print("CPU per delivery with history / without: %s" % ratio_of(
+            med(hist["yes"], "cpu_us_per_delivery"),
+            med(hist["no"], "cpu_us_per_delivery")))
+        history_store_bench()
     if ref_failures:
         print("\nreference runs that failed (a run that printed no result is "
               "left out of the median): "

@@ -157,6 +157,15 @@ def main():
             chunk(22, b"\x18\x00\x00\x01\x00") + chunk(21, b"\x00\x00") +
             chunk(22, b"\x04\x00\x00\x00") + chunk(23, b"x" * 3000))
     put("tlsrec", b"\x81" + chunk(0, b"") + chunk(23, b"") + chunk(21, b"\x01"))
+    # CHATHISTORY: subcommand, two references, a limit
+    for line in [b"LATEST * * 50", b"BEFORE msgid=eb4ne66birr6 * 100",
+                 b"AFTER timestamp=2019-01-04T14:33:26.123Z * 1",
+                 b"AROUND msgid=zz * 7",
+                 b"BETWEEN msgid=abc timestamp=2100-01-01T00:00:00Z 1000",
+                 b"BETWEEN timestamp=2100-01-01T00:00:00.000Z msgid=1 3",
+                 b"TARGETS timestamp=2000-02-29T23:59:60.999Z * 1001",
+                 b"latest msgid=1y2p0ij32e8e7 * 0"]:
+        put("histq", line)
 
 
 if __name__ == "__main__":

@@ -837,12 +837,14 @@ master_main(const char *config_path, char **overrides, int noverrides)
 	/* register */
 	if (ev_fd_add(kd.ev, M.sigfd, EPOLLIN, on_signal, NULL) == -1 ||
 	    ev_timer_add(kd.ev, 1000, 1000, status_update, NULL) == 0 ||
+	    ev_timer_add(kd.ev, 1000, 1000, state_prune_history, NULL) == 0 ||
 	    ev_hook_add(kd.ev, peer_hub_turn, kd.hub) == -1 ||
 	    ev_hook_add(kd.ev, turn_end, NULL) == -1)
 		fatal("event loop");
 	/* loop */
 	if (ev_run(kd.ev) == -1)
 		fatal("epoll_wait");
+	state_close_history();
 	cleanup();
 	log_info("stopped");
 	return M.exit_code;

@@ -18,5 +18,8 @@ int	state_tls_check(int test, char *err, size_t errsz);
 
 /* The registered channels of the store into the roster (at start). */
 void	state_restore_channels(void);
+/* The once-a-second timer of history retention, and its end. */
+void	state_prune_history(void *arg);
+void	state_close_history(void);
 
 #endif

@@ -220,3 +220,66 @@ state_restore_channels(void)
 		    x.n, x.n == 1 ? "" : "s", x.lists, x.failed ? "; some did "
 		    "not fit or had a bad name" : "");
 }
+
+/* --- history retention -------------------------------------------------------- */
+
+#define PRUNE_BATCH	500		/* rows per step */
+#define PRUNE_STEPS	64		/* steps per second, at most */
+#define PRUNE_BUDGET_MS	10		/* and no longer than this */
+
+static struct {
+	struct store	*st;
+	char		 cursor[CHAN_MAX * 4 + 1];
+	int		 failed;
+} P;
+
+/* Once a second: a few small steps of retention (history-max-days,
+ * history-max-lines), each a short transaction of its own, so the relay,
+ * which writes the history, waits for none of them for long. */
+void
+state_prune_history(void *arg)
+{
+	char err[768];
+	int64_t start = kd.now_ms, before = 0;
+	unsigned i;
+	int n;
+
+	(void)arg;
+	if (!kd.cfg.history || (kd.cfg.history_max_days == 0 &&
+	    kd.cfg.history_max_lines == 0) || kd.state_dir[0] == '\0')
+		return;
+	if (P.st == NULL && (P.st = store_open(kd.state_dir, 0, 0, err,
+	    sizeof(err))) == NULL) {
+		if (!P.failed++)
+			log_warnx("history retention: %s", err);
+		return;
+	}
+	if (kd.cfg.history_max_days > 0)
+		before = kd.now_real_ms - (int64_t)kd.cfg.history_max_days *
+		    86400 * 1000;
+	for (i = 0; i < PRUNE_STEPS; i++) {
+		n = store_history_prune(P.st, before,
+		    kd.cfg.history_max_lines, PRUNE_BATCH, P.cursor,
+		    sizeof(P.cursor));
+		if (n < 0) {
+			if (!P.failed++)
+				log_warnx("history retention: %s",
+				    store_errmsg(P.st));
+			return;
+		}
+		P.failed = 0;
+		if (n > 0)
+			log_debug("history retention: %d lines of %s dropped",
+			    n, P.cursor);
+		ctx_clock(NULL);
+		if (P.cursor[0] == '\0' || kd.now_ms - start >= PRUNE_BUDGET_MS)
+			return;		/* a whole round, or enough for now */
+	}
+}
+
+void
+state_close_history(void)
+{
+	store_close(P.st);
+	P.st = NULL;
+}

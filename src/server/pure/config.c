@@ -195,6 +195,17 @@ static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_PAM_CONFDIR] = STR("pam-confdir", "", 1, pam_confdir, check_path,
 	    "with auth = pam: read the service from this directory; empty: "
 	    "/etc/pam.d"),
+	[OPT_HISTORY] = ENUM("history", "yes", 0, history, bool_names,
+	    bool_values, "keep every room's messages and events in the store "
+	    "(CHATHISTORY); no: keep nothing"),
+	[OPT_HISTORY_MAX_DAYS] = INT("history-max-days", "365", 0, 36500, 1,
+	    history_max_days, "days a room's history is kept; 0: no limit"),
+	[OPT_HISTORY_MAX_LINES] = INT("history-max-lines", "100000", 0,
+	    100000000, 1, history_max_lines,
+	    "lines kept per room, the newest; 0: no limit"),
+	[OPT_HISTORY_REPLAY_LINES] = INT("history-replay-lines", "20", 0, 100,
+	    1, history_replay_lines, "lines of history a client without "
+	    "draft/chathistory gets when it joins; 0: none"),
 };
 
 const struct config_option *

@@ -44,6 +44,8 @@ enum conf_id {
 	OPT_AUTH, OPT_AUTH_COMMAND, OPT_AUTH_TIMEOUT, OPT_REGISTRATION,
 	OPT_NICK_ENFORCE, OPT_NICK_GRACE, OPT_LOGIN_FAIL_MAX,
 	OPT_LOGIN_FAIL_WINDOW, OPT_PAM_SERVICE, OPT_PAM_CONFDIR,
+	OPT_HISTORY, OPT_HISTORY_MAX_DAYS, OPT_HISTORY_MAX_LINES,
+	OPT_HISTORY_REPLAY_LINES,
 	OPT_COUNT
 };
 
@@ -99,6 +101,10 @@ struct config {
 	unsigned login_fail_window;		/* seconds */
 	char	 pam_service[64];		/* auth = pam: the service */
 	char	 pam_confdir[CONF_FILE_MAX];	/* "": the system's */
+	int	 history;			/* keep the rooms' history */
+	unsigned history_max_days;		/* 0: no age limit */
+	unsigned history_max_lines;		/* per room; 0: no limit */
+	unsigned history_replay_lines;		/* on join, without the cap */
 	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
 	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
 };

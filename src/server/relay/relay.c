@@ -48,6 +48,7 @@
 #include "ev.h"
 #include "fifo.h"
 #include "frame.h"
+#include "history.h"
 #include "log.h"
 #include "peer.h"
 #include "purge.h"
@@ -162,6 +163,7 @@ log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
 	memcpy(dst, frame, len);
 	frame_stamp_order(dst, len, ring_next_id(kd.ring),
 	    (uint64_t)kd.now_real_ms, seq);
+	history_note(dst, len);		/* committed before the links send */
 	ring_commit(kd.ring, mask);
 	for (m = mask, id = 0; m != 0; m >>= 1, id++) {
 		if (!(m & 1) || R.byid[id] == NULL)
@@ -1031,6 +1033,20 @@ turn_end(void *arg)
 
 /* --- the process ------------------------------------------------------------------- */
 
+/* The last relay may have ordered frames and died before it committed
+ * them, and they are sent again: keep them first (once). */
+static void
+recover_history(void)
+{
+	uint64_t pos = ring_tail(kd.ring), mask;
+	const uint8_t *frame;
+	size_t len;
+
+	while (ring_read(kd.ring, &pos, &frame, &len, &mask) == 1)
+		history_note(frame, len);
+	history_turn(NULL);
+}
+
 static void
 relay_init(void)
 {
@@ -1043,6 +1059,8 @@ relay_init(void)
 		fatalx("out of memory");
 	ctx_child_init(ctl_frame, NULL);
 	begin_recovery();
+	if (history_open() == 0)
+		recover_history();
 }
 
 int
@@ -1058,6 +1076,7 @@ relay_main(void)
 	    ev_timer_add(kd.ev, 1000, 1000, second, NULL) == 0 ||
 	    ev_hook_add(kd.ev, held_run, NULL) == -1 ||
 	    ev_hook_add(kd.ev, turn_acks, NULL) == -1 ||
+	    ev_hook_add(kd.ev, history_turn, NULL) == -1 ||
 	    ev_hook_add(kd.ev, peer_hub_turn, kd.hub) == -1 ||
 	    ev_hook_add(kd.ev, turn_end, NULL) == -1)
 		fatal("event loop");
@@ -1066,6 +1085,7 @@ relay_main(void)
 	/* loop */
 	if (ev_run(kd.ev) == -1)
 		fatal("epoll_wait");
+	history_close();		/* what goes out below is kept */
 	for (l = R.links; l != NULL; l = l->next)
 		if (l->peer != NULL)
 			peer_flush(l->peer);

@@ -22,6 +22,9 @@ enum stmt_id {
 	Q_CHAN_GET, Q_CHAN_NEW, Q_CHAN_UPD, Q_CHAN_DROP, Q_CHAN_EACH,
 	Q_ACC_SET, Q_ACC_DEL, Q_ACC_GET, Q_ACC_EACH, Q_LIST_ADD, Q_LIST_DEL,
 	Q_LIST_EACH, Q_FP_EACH, Q_LIST_CLEAR, Q_CHAN_FOUNDER,
+	Q_HIST_ADD, Q_HIST_FIND, Q_HIST_LATEST, Q_HIST_NEXT, Q_HIST_KEEP,
+	Q_HIST_OLDEST, Q_HIST_DROP,
+	Q_BEGIN, Q_COMMIT,
 	Q_COUNT
 };
 
@@ -73,6 +76,25 @@ static const char *const sql[Q_COUNT] = {
 	[Q_FP_EACH] = "SELECT fp FROM certfps WHERE account = ?1 ORDER BY fp",
 	[Q_LIST_CLEAR] = "DELETE FROM chan_lists WHERE chan = ?1",
 	[Q_CHAN_FOUNDER] = "UPDATE channels SET founder = ?2 WHERE fold = ?1",
+	[Q_HIST_ADD] = "INSERT OR IGNORE INTO history (id, target, time_ms, "
+	    "kind, account, tags, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_HIST_FIND] = "SELECT time_ms FROM history WHERE id = ?1 AND "
+	    "target = ?2",
+	[Q_HIST_LATEST] = "SELECT max(time_ms) FROM history WHERE target = "
+	    "?1 AND time_ms > ?2 AND time_ms < ?3",
+	/* a loose scan of the targets, one index seek each */
+	[Q_HIST_NEXT] = "SELECT target FROM history WHERE target > ?1 ORDER "
+	    "BY target LIMIT 1",
+	/* where the newest ?2 rows of ?1 begin */
+	[Q_HIST_KEEP] = "SELECT time_ms, id FROM history WHERE target = ?1 "
+	    "ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?2 - 1",
+	/* the oldest ?4 rows of ?1 before (?2, ?3) */
+	[Q_HIST_OLDEST] = "SELECT time_ms, id FROM history WHERE target = ?1 "
+	    "AND (time_ms, id) < (?2, ?3) ORDER BY time_ms, id LIMIT ?4",
+	[Q_HIST_DROP] = "DELETE FROM history WHERE target = ?1 AND (time_ms, "
+	    "id) <= (?2, ?3)",
+	[Q_BEGIN] = "BEGIN",
+	[Q_COMMIT] = "COMMIT",
 };
 
 /* The schema, one step per version: migration[v] takes a store from
@@ -128,6 +150,19 @@ static const char *const migration[STORE_VERSION] = {
 	"  count INTEGER NOT NULL,"
 	"  since INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 1 -> 2: the history of the rooms, clustered by room and time;
+	 * one msgid may be in several rooms (a QUIT, a NICK) */
+	"CREATE TABLE history ("
+	"  target TEXT NOT NULL,"
+	"  time_ms INTEGER NOT NULL,"
+	"  id INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  account TEXT NOT NULL DEFAULT '',"
+	"  tags TEXT NOT NULL DEFAULT '',"
+	"  line TEXT NOT NULL,"
+	"  PRIMARY KEY (target, time_ms, id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX history_id ON history(id);",
 };
 
 struct store {
@@ -879,4 +914,254 @@ store_chan_set_founder(struct store *s, const char *chan, const char *account)
 	bind_fold(st, 1, chan, f, sizeof(f));
 	bind_fold(st, 2, account, g, sizeof(g));
 	return change(s, st);
+}
+
+/* --- history ------------------------------------------------------------- */
+
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_begin(struct store *s)
+{
+	sqlite3_stmt *st = q(s, Q_BEGIN);
+
+	return st != NULL ? step_done(st) : -1;
+}
+
+int
+store_commit(struct store *s)
+{
+	sqlite3_stmt *st = q(s, Q_COMMIT);
+
+	if (st != NULL && step_done(st) == 0)
+		return 0;
+	(void)exec(s, "ROLLBACK", NULL, 0);
+	return -1;
+}
+
+int
+store_history_add(struct store *s, const struct hist_row *r)
+{
+	sqlite3_stmt *st;
+
+	if (r->id > INT64_MAX || (st = q(s, Q_HIST_ADD)) == NULL)
+		return -1;
+	(void)sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
+	bind_text(st, 2, r->target);
+	(void)sqlite3_bind_int64(st, 3, r->time_ms);
+	(void)sqlite3_bind_int(st, 4, (int)r->kind);
+	bind_text(st, 5, r->account);
+	bind_text(st, 6, r->tags);
+	bind_text(st, 7, r->line);
+	return step_done(st);
+}
+
+int
+store_history_find(struct store *s, const char *target, uint64_t id,
+    struct hist_pos *at)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (id > INT64_MAX)
+		return STORE_NOTFOUND;
+	if ((st = q(s, Q_HIST_FIND)) == NULL)
+		return -1;
+	(void)sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	bind_text(st, 2, target);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		at->time_ms = sqlite3_column_int64(st, 0);
+		at->id = (int64_t)id;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+int
+store_history_latest(struct store *s, const char *target, int64_t from_ms,
+    int64_t to_ms, int64_t *latest)
+{
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	if ((st = q(s, Q_HIST_LATEST)) == NULL)
+		return -1;
+	bind_text(st, 1, target);
+	(void)sqlite3_bind_int64(st, 2, from_ms);
+	(void)sqlite3_bind_int64(st, 3, to_ms);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+		*latest = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	return found ? 0 : STORE_NOTFOUND;
+}
+
+/* A text column as a string of the row, checked: NULL when absent or
+ * not text without NULs. */
+static const char *
+col_str(sqlite3_stmt *st, int i, size_t max)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+
+	if (v == NULL || n < 0 || (size_t)n > max || memchr(v, '\0',
+	    (size_t)n) != NULL)
+		return NULL;
+	return (const char *)v;
+}
+
+int
+store_history_range(struct store *s, const struct hist_range *r,
+    int (*fn)(const struct hist_row *, void *), void *arg)
+{
+	/* four shapes, by which ends are bounded; the newest first when the
+	 * limit counts from the top (the caller reverses) */
+	char sql_text[512];
+	sqlite3_stmt *st;
+	struct hist_row row;
+	int rc, n = 0, i = 1;
+
+	snprintf(sql_text, sizeof(sql_text), "SELECT id, time_ms, kind, "
+	    "account, tags, line FROM history WHERE target = ?1 AND "
+	    "((?2 >> kind) & 1) = 1%s%s ORDER BY time_ms %s, id %s LIMIT ?7",
+	    r->lo != NULL ? " AND (time_ms, id) > (?3, ?4)" : "",
+	    r->hi != NULL ? " AND (time_ms, id) < (?5, ?6)" : "",
+	    r->newest ? "DESC" : "ASC", r->newest ? "DESC" : "ASC");
+	if (sqlite3_prepare_v2(s->db, sql_text, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_text(st, i++, r->target);
+	(void)sqlite3_bind_int64(st, i++, r->kinds);
+	if (r->lo != NULL) {
+		(void)sqlite3_bind_int64(st, 3, r->lo->time_ms);
+		(void)sqlite3_bind_int64(st, 4, r->lo->id);
+	}
+	if (r->hi != NULL) {
+		(void)sqlite3_bind_int64(st, 5, r->hi->time_ms);
+		(void)sqlite3_bind_int64(st, 6, r->hi->id);
+	}
+	(void)sqlite3_bind_int(st, 7, (int)r->limit);
+	row.target = r->target;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		int kind = sqlite3_column_int(st, 2);
+
+		row.account = col_str(st, 3, NICK_MAX);
+		row.tags = col_str(st, 4, IRC_TAGS_MAX);
+		row.line = col_str(st, 5, IRC_LINE_MAX);
+		if (id <= 0 || kind <= 0 || kind >= 32 || row.account == NULL ||
+		    row.tags == NULL || row.line == NULL || row.line[0] != ':')
+			continue;	/* not a row keochatd wrote: skip */
+		row.id = (uint64_t)id;
+		row.time_ms = sqlite3_column_int64(st, 1);
+		row.kind = (unsigned)kind;
+		n++;
+		if (fn(&row, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		n = -1;
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Drop at most batch of target's oldest rows before *below: the number
+ * dropped, or -1. */
+static int
+drop_below(struct store *s, const char *target, const struct hist_pos *below,
+    unsigned batch)
+{
+	sqlite3_stmt *st;
+	struct hist_pos last;
+	int rc, n = 0;
+
+	if ((st = q(s, Q_HIST_OLDEST)) == NULL)
+		return -1;
+	bind_text(st, 1, target);
+	(void)sqlite3_bind_int64(st, 2, below->time_ms);
+	(void)sqlite3_bind_int64(st, 3, below->id);
+	(void)sqlite3_bind_int(st, 4, (int)batch);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last.time_ms = sqlite3_column_int64(st, 0);
+		last.id = sqlite3_column_int64(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (n == 0)
+		return 0;
+	if ((st = q(s, Q_HIST_DROP)) == NULL)
+		return -1;
+	bind_text(st, 1, target);
+	(void)sqlite3_bind_int64(st, 2, last.time_ms);
+	(void)sqlite3_bind_int64(st, 3, last.id);
+	if (step_done(st) == -1)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int
+store_history_prune(struct store *s, int64_t before_ms, unsigned max_lines,
+    unsigned batch, char *cursor, size_t cursorsz)
+{
+	sqlite3_stmt *st;
+	struct hist_pos below = { 0, 0 }, keep;
+	int bounded = 0;
+	const char *t;
+	int rc, n, dropped = 0;
+
+	/* one target per step, the cursor walking them all in turn */
+	if ((st = q(s, Q_HIST_NEXT)) == NULL)
+		return -1;
+	bind_text(st, 1, cursor);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (t = col_str(st, 0, CHAN_MAX * 4)) != NULL)
+		snprintf(cursor, cursorsz, "%s", t);
+	else
+		cursor[0] = '\0';	/* the end: from the start next time */
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (cursor[0] == '\0')
+		return 0;
+	if (before_ms > 0) {
+		below.time_ms = before_ms;	/* (ms, 0): that ms stays */
+		bounded = 1;
+	}
+	if (max_lines > 0) {
+		if ((st = q(s, Q_HIST_KEEP)) == NULL)
+			return -1;
+		bind_text(st, 1, cursor);
+		(void)sqlite3_bind_int(st, 2, (int)max_lines);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			keep.time_ms = sqlite3_column_int64(st, 0);
+			keep.id = sqlite3_column_int64(st, 1);
+			/* whichever limit cuts deeper */
+			if (!bounded || keep.time_ms > below.time_ms ||
+			    (keep.time_ms == below.time_ms && keep.id >
+			    below.id))
+				below = keep;
+			bounded = 1;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+	}
+	if (!bounded)
+		return 0;		/* no limit applies */
+	if ((n = drop_below(s, cursor, &below, batch)) == -1)
+		return -1;
+	dropped += n;
+	return dropped;
 }

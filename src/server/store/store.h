@@ -19,7 +19,7 @@
 #include "bounds.h"
 
 #define STORE_FILE	"keochat.db"
-#define STORE_VERSION	1		/* PRAGMA user_version of the schema */
+#define STORE_VERSION	2		/* PRAGMA user_version of the schema */
 #define ACCOUNT_MAX	NICK_MAX	/* account names are nicks */
 #define HASH_MAX	159		/* a crypt(3) string */
 #define EMAIL_MAX	254
@@ -141,6 +141,63 @@ enum store_rc	 store_chan_list_set(struct store *s, const char *chan,
 int		 store_chan_list_each(struct store *s, const char *chan,
 		    int (*fn)(char kind, const char *mask, const char *by,
 		    int64_t at, void *), void *arg);
+
+/* --- history ------------------------------------------------------------- */
+
+/* One message or event of a room, as the relay ordered it.  target is
+ * the folded channel name; line the ":src CMD ..." the members got. */
+struct hist_row {
+	uint64_t	 id;		/* the msgid */
+	int64_t		 time_ms;	/* server-time */
+	unsigned	 kind;		/* enum frame_kind */
+	const char	*target;
+	const char	*account;	/* the sender's, "" none */
+	const char	*tags;		/* client tags, escaped, "" none */
+	const char	*line;
+};
+
+/* A position in a target's history: messages are ordered by (time_ms,
+ * id).  A timestamp is (ms, 0) as a lower and (ms, UINT64_MAX >> 1) as an
+ * upper bound, so that a bound excludes the messages of that very ms. */
+struct hist_pos {
+	int64_t		 time_ms;
+	int64_t		 id;
+};
+
+/* A range of one target, both ends exclusive (NULL: open); kinds a mask
+ * of (1 << kind) that may come back; newest: the limit counts from the
+ * upper end (the rows still come oldest first). */
+struct hist_range {
+	const char	*target;
+	const struct hist_pos *lo, *hi;
+	uint32_t	 kinds;
+	unsigned	 limit;
+	int		 newest;
+};
+
+/* Transactions for a run of writes (the relay: one per loop turn). */
+int		 store_begin(struct store *s);
+int		 store_commit(struct store *s);
+/* Keep r (again: the same id is kept once). */
+int		 store_history_add(struct store *s, const struct hist_row *r);
+/* The rows of range in order, through fn (0 go on, else stop); the
+ * number given, or -1. */
+int		 store_history_range(struct store *s, const struct hist_range *q,
+		    int (*fn)(const struct hist_row *, void *), void *arg);
+/* Where msgid id is in target: 0, STORE_NOTFOUND, or -1. */
+int		 store_history_find(struct store *s, const char *target,
+		    uint64_t id, struct hist_pos *at);
+/* The time of target's newest row after from_ms and before to_ms (both
+ * exclusive): 0 with *latest, STORE_NOTFOUND, or -1. */
+int		 store_history_latest(struct store *s, const char *target,
+		    int64_t from_ms, int64_t to_ms, int64_t *latest);
+/* Drop what retention lets go, in one small step: rows older than
+ * before_ms (0: no age limit), then of the target after cursor (a string
+ * the caller keeps, "" at first) the rows beyond its newest max_lines
+ * (0: no line limit); at most batch rows.  The rows dropped, or -1. */
+int		 store_history_prune(struct store *s, int64_t before_ms,
+		    unsigned max_lines, unsigned batch, char *cursor,
+		    size_t cursorsz);
 
 /* The last SQLite error of s, for a log line. */
 const char	*store_errmsg(struct store *s);

@@ -49,6 +49,8 @@ struct sasl;
 #define CAP_ACCOUNT_TAG		0x04000
 #define CAP_EXT_MONITOR		0x08000	/* extended-monitor */
 #define CAP_SASL		0x10000
+#define CAP_CHATHISTORY		0x20000	/* draft/chathistory */
+#define CAP_EVENT_PLAYBACK	0x40000	/* draft/event-playback */
 
 enum client_state {
 	CL_UNREG = 0,	/* connected, not registered */

@@ -48,6 +48,11 @@ void	cmd_chanserv(struct client *, struct irc_msg *);
 
 /* cmd_cap.c */
 void	cmd_cap(struct client *, struct irc_msg *);
+/* cmd_history.c */
+void	cmd_chathistory(struct client *, struct irc_msg *);
+/* The room's last history-replay-lines messages for a client without
+ * draft/chathistory that just joined chan. */
+void	history_replay(struct client *c, int32_t chan);
 
 /* cmd_reg.c: registration, PING/PONG, QUIT, NICK, SETNAME */
 void	cmd_pass(struct client *, struct irc_msg *);

@@ -58,6 +58,18 @@ register_value(const struct client *c, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* draft/chathistory and draft/event-playback: while history is kept and
+ * this worker can read it (offered without a value). */
+static const char *
+history_value(const struct client *c, char *buf, size_t bufsz)
+{
+	(void)c;
+	if (!kd.cfg.history || account_store() == NULL)
+		return NULL;
+	snprintf(buf, bufsz, "%s", "");
+	return buf;
+}
+
 static const struct {
 	const char	*name;
 	uint32_t	 bit;
@@ -70,6 +82,8 @@ static const struct {
 	{ "batch", CAP_BATCH, NULL },
 	{ "cap-notify", CAP_CAP_NOTIFY, NULL },
 	{ "draft/account-registration", 0, register_value },
+	{ "draft/chathistory", CAP_CHATHISTORY, history_value },
+	{ "draft/event-playback", CAP_EVENT_PLAYBACK, history_value },
 	{ "chghost", CAP_CHGHOST, NULL },
 	{ "echo-message", CAP_ECHO_MESSAGE, NULL },
 	{ "extended-join", CAP_EXTENDED_JOIN, NULL },
@@ -112,7 +126,7 @@ cap_send_list(struct client *c, const char *sub, int all, uint32_t mask)
 		if (caps[i].value != NULL &&
 		    (v = caps[i].value(c, val, sizeof(val))) == NULL)
 			continue;	/* not offered to c */
-		if (v != NULL && (c->flags & CF_CAP_302))
+		if (v != NULL && v[0] != '\0' && (c->flags & CF_CAP_302))
 			snprintf(item, sizeof(item), "%s=%s", caps[i].name, v);
 		else
 			snprintf(item, sizeof(item), "%s", caps[i].name);

@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "AWAY",	cmd_away,	0, 0, 1 },
 	{ "CAP",	cmd_cap,	1, CMD_PREREG, 1 },
 	{ "CHANSERV",	cmd_chanserv,	0, 0, 2 },
+	{ "CHATHISTORY", cmd_chathistory, 1, 0, 2 },
 	{ "CHGHOST",	cmd_chghost,	3, 0, 1 },
 	{ "CS",		cmd_chanserv,	0, 0, 2 },
 	{ "INFO",	cmd_info,	0, 0, 1 },

@@ -136,7 +136,13 @@ finish(struct client *c)
 		for (p = l->buf, end = l->buf + l->len; p < end; p = nl + 1) {
 			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 				break;
-			send_tagged(c, tag, p, (size_t)(nl - p + 1));
+			/* a line of a batch nested in this one (CHATHISTORY's)
+			 * has its own batch tag */
+			if ((size_t)(end - p) > 7 && memcmp(p, "@batch=", 7) ==
+			    0)
+				client_send(c, p, (size_t)(nl - p + 1));
+			else
+				send_tagged(c, tag, p, (size_t)(nl - p + 1));
 		}
 		client_sendf(c, ":%s BATCH -%s", kd.cfg.server_name, bref);
 	} else

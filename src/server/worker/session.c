@@ -15,6 +15,7 @@
 #include "client.h"
 #include "ctx.h"
 #include "deliver.h"
+#include "histq.h"
 #include "label.h"
 #include "log.h"
 #include "monitor.h"
@@ -33,21 +34,26 @@ session_isupport(struct client *c)
 	char tok[3][IRC_LINE_MAX];
 	unsigned i;
 
+	char hist[32] = "";
+
+	if (kd.cfg.history && account_store() != NULL)
+		snprintf(hist, sizeof(hist), "CHATHISTORY=%d ",
+		    HISTQ_LIMIT_MAX);
 	snprintf(tok[0], sizeof(tok[0]), "AWAYLEN=%d BOT=B CASEMAPPING=rfc1459 "
 	    "CHANLIMIT=#:%u CHANMODES=beI,k,l,imnst CHANNELLEN=%d "
-	    "CHANTYPES=# ELIST= EXCEPTS=e HOSTLEN=%d INVEX=I KEYLEN=%d "
-	    "KICKLEN=%d", AWAY_MAX, kd.cfg.max_channels_per_client, CHAN_MAX,
-	    HOST_MAX, KEY_MAX, TOPIC_MAX);
-	snprintf(tok[1], sizeof(tok[1]), "LINELEN=%d MAXLIST=beI:%d "
-	    "MAXTARGETS=%d MODES=%d MONITOR=%d NAMELEN=%d NETWORK=%s "
-	    "NICKLEN=%u PREFIX=(ov)@+ SAFELIST STATUSMSG= TOPICLEN=%d "
-	    "USERLEN=%d", IRC_LINE_MAX, LIST_MAX, TARGETS_MAX, MODES_MAX,
-	    MONITOR_MAX, REALNAME_MAX, kd.cfg.network, kd.cfg.nicklen,
-	    TOPIC_MAX, USER_MAX);
+	    "CHANTYPES=# %sELIST= EXCEPTS=e HOSTLEN=%d INVEX=I KEYLEN=%d",
+	    AWAY_MAX, kd.cfg.max_channels_per_client, CHAN_MAX, hist,
+	    HOST_MAX, KEY_MAX);
+	snprintf(tok[1], sizeof(tok[1]), "KICKLEN=%d LINELEN=%d MAXLIST=beI:%d "
+	    "MAXTARGETS=%d MODES=%d MONITOR=%d %sNAMELEN=%d NETWORK=%s "
+	    "NICKLEN=%u PREFIX=(ov)@+ SAFELIST STATUSMSG=", TOPIC_MAX,
+	    IRC_LINE_MAX, LIST_MAX, TARGETS_MAX, MODES_MAX, MONITOR_MAX,
+	    hist[0] ? "MSGREFTYPES=msgid,timestamp " : "", REALNAME_MAX,
+	    kd.cfg.network, kd.cfg.nicklen);
 	snprintf(tok[2], sizeof(tok[2]), "TARGMAX=JOIN:,PART:,NAMES:,LIST:,"
 	    "KICK:%d,WHOIS:1,PRIVMSG:%d,NOTICE:%d,TAGMSG:%d,MONITOR: "
-	    "UTF8ONLY WHOX", TARGETS_MAX, TARGETS_MAX, TARGETS_MAX,
-	    TARGETS_MAX);
+	    "TOPICLEN=%d USERLEN=%d UTF8ONLY WHOX", TARGETS_MAX, TARGETS_MAX,
+	    TARGETS_MAX, TARGETS_MAX, TOPIC_MAX, USER_MAX);
 	for (i = 0; i < 3; i++)
 		reply(c, RPL_ISUPPORT, "%s :are supported by this server",
 		    tok[i]);

@@ -434,6 +434,7 @@ static void
 on_joined(struct client *c, int32_t chan, void *arg)
 {
 	session_join_info(c, chan, arg);
+	history_replay(c, chan);
 	chanserv_joined(c, chan);
 }
 

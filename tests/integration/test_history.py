@@ -1,0 +1,319 @@
+"""The memory of the room: the relay keeps every room's lines in the store
+before it sends them; CHATHISTORY (draft/chathistory, draft/event-playback)
+reads them back with every subcommand and selector; a client without the
+cap gets the last lines when it joins; retention prunes in the background;
+nothing a member saw is lost when the relay or a worker is killed."""
+import os
+import re
+import signal
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from kctest import *  # noqa: E402,F401,F403
+
+HCAPS = ["draft/chathistory", "batch", "server-time", "message-tags"]
+PAST = "timestamp=2000-01-01T00:00:00.000Z"
+FUTURE = "timestamp=2100-01-01T00:00:00.000Z"
+
+
+def history(c, cmd, timeout=5.0):
+    """Send CHATHISTORY ...; the batch's lines (the BATCH lines apart), or
+    the FAIL line as a string."""
+    c.send("CHATHISTORY " + cmd)
+    first = c.expect(r" BATCH \+\S+ (chathistory|draft/chathistory-targets)"
+                     r"( |$)| FAIL CHATHISTORY ", timeout)
+    if " FAIL " in first:
+        return first
+    ref = re.search(r"BATCH \+(\S+)", first).group(1)
+    out = []
+    while True:
+        line = c.expect(r".", timeout)
+        if re.search(r"BATCH -%s$" % re.escape(ref), line):
+            return out
+        check(line.startswith("@batch=%s" % ref), "outside the batch: " + line)
+        out.append(line)
+
+
+def texts(lines):
+    return [re.search(r" PRIVMSG \S+ :(.*)$", l).group(1) for l in lines
+            if " PRIVMSG " in l]
+
+
+def msgid(line):
+    return re.search(r"[@;]msgid=([0-9a-z]+)", line).group(1)
+
+
+@case
+def every_subcommand_and_selector():
+    s = Server(workers=2)
+    a = s.connect("alice", caps=["echo-message"])
+    for i in range(30):
+        a.send("PRIVMSG #lobby :m%d" % i)
+    a.expect(r"PRIVMSG #lobby :m29$")      # kept before it was sent
+    h = s.connect("reader", caps=HCAPS)
+    all_ = history(h, "LATEST #lobby * 100")
+    check(texts(all_) == ["m%d" % i for i in range(30)], texts(all_))
+    for l in all_:
+        check(re.match(r"@batch=\S+;time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z;"
+                       r"msgid=[0-9a-z]+ :alice!\S+ PRIVMSG #lobby :m\d+$", l), l)
+    ids = [msgid(l) for l in all_]
+    check(len(set(ids)) == 30, "msgids repeat")
+    check(texts(history(h, "LATEST #lobby * 5")) == ["m25", "m26", "m27",
+                                                     "m28", "m29"], "LATEST *")
+    check(texts(history(h, "LATEST #lobby msgid=%s 100" % ids[26])) ==
+          ["m27", "m28", "m29"], "LATEST msgid")
+    check(texts(history(h, "BEFORE #lobby msgid=%s 3" % ids[10])) ==
+          ["m7", "m8", "m9"], "BEFORE")
+    check(texts(history(h, "AFTER #lobby msgid=%s 3" % ids[10])) ==
+          ["m11", "m12", "m13"], "AFTER")
+    check(texts(history(h, "AROUND #lobby msgid=%s 5" % ids[10])) ==
+          ["m8", "m9", "m10", "m11", "m12"], "AROUND")
+    check(texts(history(h, "BETWEEN #lobby msgid=%s msgid=%s 10" %
+                        (ids[5], ids[9]))) == ["m6", "m7", "m8"], "BETWEEN")
+    check(texts(history(h, "BETWEEN #lobby msgid=%s msgid=%s 2" %
+                        (ids[9], ids[5]))) == ["m7", "m8"], "BETWEEN back")
+    check(texts(history(h, "AFTER #lobby %s 3" % PAST)) == ["m0", "m1", "m2"],
+          "AFTER timestamp")
+    check(texts(history(h, "BEFORE #lobby %s 2" % FUTURE)) == ["m28", "m29"],
+          "BEFORE timestamp")
+    check(texts(history(h, "BETWEEN #lobby %s %s 4" % (FUTURE, PAST))) ==
+          ["m26", "m27", "m28", "m29"], "BETWEEN timestamps, backwards")
+    # a timestamp is exclusive: the lines of that very millisecond stay out
+    times = [re.search(r"time=(\S+?);", l).group(1) for l in all_]
+    t10 = times[10]
+    want = ["m%d" % i for i in range(30) if times[i] < t10]
+    got = texts(history(h, "BEFORE #lobby timestamp=%s 100" % t10))
+    check(got == want, "BEFORE %s: %s, not %s" % (t10, got, want))
+    want = ["m%d" % i for i in range(30) if times[i] > t10]
+    got = texts(history(h, "AFTER #lobby timestamp=%s 100" % t10))
+    check(got == want, "AFTER %s: %s, not %s" % (t10, got, want))
+    # a msgid of another room places nothing: an empty batch
+    h.send("JOIN #other")
+    h.expect(r" 366 ")
+    check(history(h, "AFTER #other msgid=%s 10" % ids[3]) == [], "cross-room")
+    # TARGETS: the rooms with lines in the window, by their newest line
+    a.send("JOIN #other")
+    a.send("PRIVMSG #other :later")
+    h.expect(r"PRIVMSG #other :later")
+    t = history(h, "TARGETS %s %s 10" % (PAST, FUTURE))
+    check([re.search(r"TARGETS (\S+) ", l).group(1) for l in t] ==
+          ["#lobby", "#other"], t)
+    # event-playback: the events too, in their place
+    e = s.connect("events", caps=HCAPS + ["draft/event-playback"])
+    ev = history(e, "LATEST #other * 10")
+    check(any(re.search(r":alice!\S+ JOIN #other$", l) for l in ev) and
+          texts(ev) == ["later"], ev)
+    check(not any(" JOIN " in l for l in history(h, "LATEST #other * 10")),
+          "events without event-playback")
+    # labeled-response: the chathistory batch nested in the labeled one
+    l = s.connect("labels", caps=HCAPS + ["labeled-response"])
+    l.send("@label=q1 CHATHISTORY LATEST #lobby * 2")
+    outer = l.expect(r"^@label=q1 :\S+ BATCH \+(\S+) labeled-response$")
+    oref = re.search(r"BATCH \+(\S+)", outer).group(1)
+    inner = l.expect(r"BATCH \+")
+    check(re.match(r"^@batch=%s :\S+ BATCH \+\S+ chathistory #lobby$" % oref,
+                   inner), inner)
+    iref = re.search(r"BATCH \+(\S+) chathistory", inner).group(1)
+    m1 = l.expect(r"PRIVMSG")
+    check(m1.startswith("@batch=%s;" % iref), m1)
+    l.expect(r"^@batch=%s :\S+ BATCH -%s$" % (oref, iref))
+    l.expect(r"^:\S+ BATCH -%s$" % oref)
+    # 005 and CAP LS say what is there
+    c = s.connect()
+    c.send("CAP LS 302")
+    ls = c.expect(r" CAP \* LS ")
+    check("draft/chathistory" in ls and "draft/event-playback" in ls, ls)
+    check(any("CHATHISTORY=1000" in x for x in h.seen) and
+          any("MSGREFTYPES=msgid,timestamp" in x for x in h.seen), "005")
+    s.stop()
+
+
+@case
+def every_bad_request_gets_its_fail():
+    s = Server()
+    a = s.connect("alice", caps=HCAPS + ["echo-message"])
+    a.send("PRIVMSG #lobby :x")
+    bad = [
+        ("SINCE #lobby * 10", r"FAIL CHATHISTORY INVALID_PARAMS SINCE :"),
+        ("LATEST #lobby", r"FAIL CHATHISTORY NEED_MORE_PARAMS LATEST :"),
+        ("LATEST #lobby yesterday 10", r"INVALID_PARAMS LATEST :Invalid "
+         r"message reference"),
+        ("LATEST #lobby msgid=NOT-OURS 10", r"INVALID_PARAMS LATEST :"),
+        ("LATEST #lobby timestamp=2019-02-30T00:00:00.000Z 10",
+         r"INVALID_PARAMS LATEST :"),
+        ("BEFORE #lobby * 10", r"INVALID_PARAMS BEFORE :"),
+        ("LATEST #lobby * 0", r"INVALID_PARAMS LATEST :The limit"),
+        ("LATEST #lobby * 1001", r"INVALID_PARAMS LATEST :The limit"),
+        ("LATEST #lobby * -3", r"INVALID_PARAMS LATEST :The limit"),
+        ("LATEST #lobby * 99999999999999999999", r"INVALID_PARAMS LATEST :"),
+        ("LATEST #lobby * ten", r"INVALID_PARAMS LATEST :The limit"),
+        ("BETWEEN #lobby * %s 10" % FUTURE, r"INVALID_PARAMS BETWEEN :"),
+        ("TARGETS msgid=abc %s 10" % FUTURE, r"INVALID_PARAMS TARGETS :"),
+        ("LATEST #nosuchroom * 10", r"INVALID_TARGET LATEST #nosuchroom :"),
+        ("LATEST bob * 10", r"INVALID_TARGET LATEST bob :"),
+        ("LATEST #lobby' OR 1=1 -- * 10", r"FAIL CHATHISTORY "),
+    ]
+    for cmd, want in bad:
+        got = history(a, cmd)
+        check(isinstance(got, str) and re.search(want, got), "%s: %s" % (cmd, got))
+        check("SQL" not in got and "sqlite" not in got.lower(), got)
+    # a secret room: its members read it, nobody else learns it exists
+    a.send("JOIN #hidden")
+    a.send("MODE #hidden +s")
+    a.send("PRIVMSG #hidden :secret words")
+    a.expect(r"PRIVMSG #hidden :secret words")
+    check(texts(history(a, "LATEST #hidden * 10")) == ["secret words"], "member")
+    o = s.connect("outsider", caps=HCAPS)
+    got = history(o, "LATEST #hidden * 10")
+    check(re.search(r"INVALID_TARGET LATEST #hidden :Messages could not be "
+                    r"retrieved$", got), got)
+    check(history(o, "LATEST #nonexistent * 10").endswith(
+        ":Messages could not be retrieved"), "same answer for both")
+    check("#hidden" not in " ".join(history(o, "TARGETS %s %s 10" %
+                                            (PAST, FUTURE))), "TARGETS leaks")
+    # a keyed room the same; a public room anyone may read
+    a.send("JOIN #keyed")
+    a.send("MODE #keyed +k sesame")
+    a.expect(r"MODE #keyed \+k")
+    check("INVALID_TARGET" in history(o, "LATEST #keyed * 10"), "+k")
+    o.send("PART #lobby")
+    o.expect(r"PART #lobby")
+    check(texts(history(o, "LATEST #lobby * 10")) == ["x"], "public room")
+    healthy(s)
+    s.stop()
+
+
+@case
+def nothing_seen_is_lost_when_the_relay_and_a_worker_die():
+    """kill -9 of the relay, then of a worker, while a room streams: every
+    line the member received is in CHATHISTORY afterwards, once, in order."""
+    s = Server(workers=3)
+    by, _ = clients_on_workers(s, 3, "m", count=30, caps=HCAPS)
+    workers = sorted(by)
+    check(len(workers) == 3, "clients on %d workers" % len(workers))
+    sender, receiver = by[workers[0]][0], by[workers[1]][0]
+    victim = workers[2]
+    total, killed = 600, []
+    for i in range(total):
+        sender.send("PRIVMSG #lobby :s%d" % i)
+        if i == 200:
+            os.kill(s.children()["relay"], signal.SIGKILL)
+            killed.append("relay")
+        if i == 400:
+            os.kill(s.children()[victim], signal.SIGKILL)
+            killed.append(victim)
+        if i % 50 == 0:
+            time.sleep(0.02)
+    recv = []
+    end = time.monotonic() + 30 * SLOW
+    while len(recv) < total and time.monotonic() < end:
+        line = receiver.expect(r"PRIVMSG #lobby :s\d+$", 30)
+        recv.append(line)
+    check(len(recv) == total, "received %d of %d" % (len(recv), total))
+    wait_for(lambda: s.children().get("relay"), 10, "a new relay")
+    h = s.connect("after", caps=HCAPS)
+    kept = history(h, "LATEST #lobby * 1000", 15)
+    kept_ids = [msgid(l) for l in kept if " PRIVMSG #lobby :s" in l]
+    recv_ids = [msgid(l) for l in recv]
+    check(len(kept_ids) == len(set(kept_ids)), "a line kept twice")
+    missing = [i for i in recv_ids if i not in set(kept_ids)]
+    check(not missing, "%d received lines not in history" % len(missing))
+    order = [i for i in kept_ids if i in set(recv_ids)]
+    check(order == recv_ids, "history is not in the order the member saw")
+    diag("killed %s; %d lines received, %d kept" % (killed, len(recv),
+                                                     len(kept_ids)))
+    s.stop()
+
+
+@case
+def a_client_without_the_cap_gets_the_last_lines_on_join():
+    s = Server(opts={"history-replay-lines": "3"})
+    a = s.connect("alice", caps=["echo-message"])
+    for i in range(6):
+        a.send("PRIVMSG #lobby :r%d" % i)
+    a.send("PRIVMSG #lobby :\x01ACTION waves\x01")
+    a.expect(r"ACTION waves")
+    p = s.connect("plain")
+    lines = [p.expect(r"PRIVMSG #lobby :") for _ in range(3)]
+    check([re.sub(r"^.*PRIVMSG #lobby :", "", l) for l in lines] ==
+          ["[%s UTC] r4" % lines[0].split("[")[1].split(" UTC]")[0],
+           "[%s UTC] r5" % lines[1].split("[")[1].split(" UTC]")[0],
+           "\x01ACTION [%s UTC] waves\x01" %
+           lines[2].split("[")[1].split(" UTC]")[0]], lines)
+    check(re.search(r":\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] r4$", lines[0]),
+          lines[0])
+    p.not_expect(r"PRIVMSG #lobby :")
+    t = s.connect("timed", caps=["server-time", "batch"])
+    b = t.expect(r" BATCH \+(\S+) chathistory #lobby$")
+    ref = re.search(r"\+(\S+)", b).group(1)
+    got = [t.expect(r"PRIVMSG") for _ in range(3)]
+    check(all(re.match(r"^@batch=%s;time=\S+ :alice!\S+ PRIVMSG #lobby :"
+                       % ref, l) for l in got), got)
+    check(got[0].endswith(":r4"), got[0])
+    t.expect(r"BATCH -%s$" % ref)
+    c = s.connect("capable", caps=HCAPS)
+    c.not_expect(r"PRIVMSG #lobby")
+    s.stop()
+    s = Server(opts={"history-replay-lines": "0"})
+    a = s.connect("alice", caps=["echo-message"])
+    a.send("PRIVMSG #lobby :quiet")
+    a.expect(r"PRIVMSG #lobby :quiet")
+    p = s.connect("plain")
+    p.not_expect(r"PRIVMSG")
+    s.stop()
+
+
+@case
+def retention_prunes_in_the_background():
+    s = Server(opts={"history-max-lines": "10", "history-max-days": "30"})
+    a = s.connect("alice", caps=HCAPS + ["echo-message"])
+    # lines older than history-max-days, put in the store from outside
+    db = sqlite3.connect(os.path.join(s.statedir, "keochat.db"), timeout=10)
+    old = 946684800000      # 2000-01-01
+    with db:
+        for i in range(5):
+            db.execute("INSERT INTO history (target, time_ms, id, kind, line) "
+                       "VALUES ('#ancient', ?, ?, 1, ?)", (old + i, 1000 + i,
+                       ":x!y@z PRIVMSG #ancient :old %d" % i))
+    for i in range(25):
+        a.send("PRIVMSG #lobby :p%d" % i)
+    a.expect(r"PRIVMSG #lobby :p24")
+
+    def pruned():
+        n = db.execute("SELECT count(*) FROM history WHERE target = "
+                       "'#lobby'").fetchone()[0]
+        o = db.execute("SELECT count(*) FROM history WHERE target = "
+                       "'#ancient'").fetchone()[0]
+        return n <= 10 and o == 0
+    wait_for(pruned, 10, "retention")
+    kept = texts(history(a, "LATEST #lobby * 100"))
+    check(kept == ["p%d" % i for i in range(25 - len(kept), 25)] and
+          len(kept) <= 10, kept)
+    db.close()
+    s.stop()
+
+
+@case
+def history_off_keeps_nothing_and_says_so():
+    s = Server(opts={"history": "no"})
+    a = s.connect()
+    a.send("CAP LS 302")
+    ls = a.expect(r" CAP \* LS ")
+    check("chathistory" not in ls, ls)
+    a.register("alice", caps=["batch"])
+    check(not any("CHATHISTORY=" in x for x in a.seen), "005")
+    a.send("PRIVMSG #lobby :gone")
+    got = history(a, "LATEST #lobby * 10")
+    check(re.search(r"FAIL CHATHISTORY MESSAGE_ERROR LATEST :History is not "
+                    r"kept", got), got)
+    db = sqlite3.connect(os.path.join(s.statedir, "keochat.db"))
+    check(db.execute("SELECT count(*) FROM history").fetchone()[0] == 0,
+          "rows kept")
+    db.close()
+    s.stop()
+
+
+if __name__ == "__main__":
+    run()
