@@ -28,6 +28,12 @@ LINES = [
     b"PRIVMSG #c :\x01ACTION waves\x01", b"PRIVMSG #c :caf\xe9",
     b"NICK \xff\xfe", b"NICK 1abc", b"NICK " + b"x" * 200,
     b"PRIVMSG #c :" + b"\xc3\xa9" * 250,
+    b"CHATHISTORY LATEST #lobby * 10", b"CHATHISTORY BEFORE #lobby msgid=zz 5",
+    b"CHATHISTORY BETWEEN #lobby timestamp=2100-01-01T00:00:00Z * 9",
+    b"CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00Z "
+    b"timestamp=2100-01-01T00:00:00Z 1000", b"CHATHISTORY", b"CHATHISTORY X",
+    b"MARKREAD #lobby", b"MARKREAD #lobby timestamp=2026-01-01T00:00:00.000Z",
+    b"MARKREAD bad,target timestamp=x", b"MARKREAD",
 ]
 
 

@@ -146,7 +146,7 @@ stub_close(struct client *c)
 }
 
 static const struct conn_ops stub_ops = {
-	"harness", stub_read, stub_writev, stub_close
+	"harness", stub_read, stub_writev, stub_close, NULL, NULL
 };
 
 /* --- the fake relay ---------------------------------------------------------------- */

@@ -17,9 +17,11 @@ static const struct frame_stamp stamp0 = { 17, 0, 0, 0, 4242, 9, 3,
 static int
 pack_chan(void *b, size_t cap)
 {
-	struct frame_chan f = { stamp0, 7, 3, 42, 9, 0, 0, FRAME_K_PRIVMSG,
-	    FRAME_F_SUB, "+a=b", 4, ":n!u@h PRIVMSG #c :hi", 21, " * :Real", 8,
-	    "gone", 4 };
+	struct frame_chan f = { .st = stamp0, .chan = 7, .gen = 3, .oslot = 42,
+	    .ogen = 9, .kind = FRAME_K_PRIVMSG, .flags = FRAME_F_SUB,
+	    .tags = "+a=b", .tagslen = 4, .line = ":n!u@h PRIVMSG #c :hi",
+	    .linelen = 21, .ext = " * :Real", .extlen = 8, .away = "gone",
+	    .awaylen = 4, .account = "", .accountlen = 0 };
 
 	return frame_pack_chan(b, cap, &f);
 }
@@ -27,8 +29,11 @@ pack_chan(void *b, size_t cap)
 static int
 pack_user(void *b, size_t cap)
 {
-	struct frame_user f = { stamp0, 2, 11, 5, 42, 9, FRAME_K_NOTICE,
-	    FRAME_U_ECHO, "", 0, ":n!u@h NOTICE bob :x", 20 };
+	struct frame_user f = { .st = stamp0, .target = 2, .tslot = 11,
+	    .tgen = 5, .oslot = 42, .ogen = 9, .kind = FRAME_K_NOTICE,
+	    .uflags = FRAME_U_ECHO, .tags = "", .tagslen = 0,
+	    .line = ":n!u@h NOTICE bob :x", .linelen = 20, .account = "",
+	    .accountlen = 0 };
 
 	return frame_pack_user(b, cap, &f);
 }
@@ -438,10 +443,12 @@ static void
 packers_refuse_out_of_range(void **state)
 {
 	static struct frame_multi m;
-	struct frame_chan c = { stamp0, 1, 1, 1, 1, FRAME_K_PRIVMSG, 0, "", 0,
-	    "x", 1 };
-	struct frame_user u = { stamp0, 1, 1, 1, 1, 1, FRAME_K_PRIVMSG, "", 0,
-	    "x", 1 };
+	struct frame_chan c = { .st = stamp0, .chan = 1, .gen = 1, .oslot = 1,
+	    .ogen = 1, .kind = FRAME_K_PRIVMSG, .tags = "", .line = "x",
+	    .linelen = 1, .account = "" };
+	struct frame_user u = { .st = stamp0, .target = 1, .tslot = 1,
+	    .tgen = 1, .oslot = 1, .ogen = 1, .kind = FRAME_K_PRIVMSG,
+	    .tags = "", .line = "x", .linelen = 1, .account = "" };
 	static char big[IRC_TAGS_MAX + 1];
 
 	(void)state;

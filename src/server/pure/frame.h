@@ -91,6 +91,8 @@ enum frame_kind {
 				 * registered (MONITOR) */
 	FRAME_K_REPLY,		/* USER: a numeric for the target only */
 	FRAME_K_ACCOUNT,	/* MULTI: account-notify */
+	FRAME_K_MARKREAD,	/* USER to every worker: the connections of
+				 * the frame's account (draft/read-marker) */
 	FRAME_K_KIND_MAX
 };
 

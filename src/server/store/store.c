@@ -24,7 +24,7 @@ enum stmt_id {
 	Q_LIST_EACH, Q_FP_EACH, Q_LIST_CLEAR, Q_CHAN_FOUNDER,
 	Q_HIST_ADD, Q_HIST_FIND, Q_HIST_LATEST, Q_HIST_NEXT, Q_HIST_KEEP,
 	Q_HIST_OLDEST, Q_HIST_DROP,
-	Q_BEGIN, Q_COMMIT,
+	Q_BEGIN, Q_COMMIT, Q_MARK_GET, Q_MARK_SET,
 	Q_COUNT
 };
 
@@ -93,6 +93,11 @@ static const char *const sql[Q_COUNT] = {
 	    "AND (time_ms, id) < (?2, ?3) ORDER BY time_ms, id LIMIT ?4",
 	[Q_HIST_DROP] = "DELETE FROM history WHERE target = ?1 AND (time_ms, "
 	    "id) <= (?2, ?3)",
+	[Q_MARK_GET] = "SELECT time_ms FROM read_markers WHERE account = ?1 "
+	    "AND target = ?2",
+	[Q_MARK_SET] = "INSERT INTO read_markers (account, target, time_ms) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (account, target) DO UPDATE SET "
+	    "time_ms = max(time_ms, excluded.time_ms)",
 	[Q_BEGIN] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 };
@@ -162,7 +167,14 @@ static const char *const migration[STORE_VERSION] = {
 	"  line TEXT NOT NULL,"
 	"  PRIMARY KEY (target, time_ms, id)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX history_id ON history(id);",
+	"CREATE INDEX history_id ON history(id);"
+	/* draft/read-marker: per account and target, never going back */
+	"CREATE TABLE read_markers ("
+	"  account TEXT NOT NULL REFERENCES accounts(fold) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  time_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, target)"
+	") WITHOUT ROWID;",
 };
 
 struct store {
@@ -1164,4 +1176,41 @@ store_history_prune(struct store *s, int64_t before_ms, unsigned max_lines,
 		return -1;
 	dropped += n;
 	return dropped;
+}
+
+/* --- read markers ------------------------------------------------------------ */
+
+int
+store_marker_get(struct store *s, const char *account, const char *target,
+    int64_t *ms)
+{
+	char fa[ACCOUNT_MAX * 2 + 1], ft[CHAN_MAX * 4 + 1];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = q(s, Q_MARK_GET)) == NULL)
+		return -1;
+	bind_fold(st, 1, account, fa, sizeof(fa));
+	bind_fold(st, 2, target, ft, sizeof(ft));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*ms = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOTFOUND : -1;
+}
+
+int
+store_marker_set(struct store *s, const char *account, const char *target,
+    int64_t ms, int64_t *now)
+{
+	char fa[ACCOUNT_MAX * 2 + 1], ft[CHAN_MAX * 4 + 1];
+	sqlite3_stmt *st;
+
+	if ((st = q(s, Q_MARK_SET)) == NULL)
+		return -1;
+	bind_fold(st, 1, account, fa, sizeof(fa));
+	bind_fold(st, 2, target, ft, sizeof(ft));
+	(void)sqlite3_bind_int64(st, 3, ms);
+	if (step_done(st) == -1)
+		return -1;
+	return store_marker_get(s, account, target, now) == 0 ? 0 : -1;
 }

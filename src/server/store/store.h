@@ -199,6 +199,16 @@ int		 store_history_prune(struct store *s, int64_t before_ms,
 		    unsigned max_lines, unsigned batch, char *cursor,
 		    size_t cursorsz);
 
+/* --- read markers (draft/read-marker) ------------------------------------ */
+
+/* account's marker of target: 0 with *ms, STORE_NOTFOUND, or -1. */
+int		 store_marker_get(struct store *s, const char *account,
+		    const char *target, int64_t *ms);
+/* Move it to ms unless it is later already; *now what it is after.  0 or
+ * -1 (an account that does not exist: -1). */
+int		 store_marker_set(struct store *s, const char *account,
+		    const char *target, int64_t ms, int64_t *now);
+
 /* The last SQLite error of s, for a log line. */
 const char	*store_errmsg(struct store *s);
 

@@ -50,6 +50,10 @@ void	cmd_chanserv(struct client *, struct irc_msg *);
 void	cmd_cap(struct client *, struct irc_msg *);
 /* cmd_history.c */
 void	cmd_chathistory(struct client *, struct irc_msg *);
+/* cmd_readmark.c */
+void	cmd_markread(struct client *, struct irc_msg *);
+/* After a JOIN: the joiner's marker of chan (with the cap, logged in). */
+void	readmark_joined(struct client *c, const char *chan);
 /* The room's last history-replay-lines messages for a client without
  * draft/chathistory that just joined chan. */
 void	history_replay(struct client *c, int32_t chan);

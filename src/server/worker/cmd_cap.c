@@ -70,6 +70,17 @@ history_value(const struct client *c, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* draft/read-marker: while the store is there (a marker is an account's). */
+static const char *
+marker_value(const struct client *c, char *buf, size_t bufsz)
+{
+	(void)c;
+	if (account_store() == NULL)
+		return NULL;
+	snprintf(buf, bufsz, "%s", "");
+	return buf;
+}
+
 static const struct {
 	const char	*name;
 	uint32_t	 bit;
@@ -84,6 +95,7 @@ static const struct {
 	{ "draft/account-registration", 0, register_value },
 	{ "draft/chathistory", CAP_CHATHISTORY, history_value },
 	{ "draft/event-playback", CAP_EVENT_PLAYBACK, history_value },
+	{ "draft/read-marker", CAP_READ_MARKER, marker_value },
 	{ "chghost", CAP_CHGHOST, NULL },
 	{ "echo-message", CAP_ECHO_MESSAGE, NULL },
 	{ "extended-join", CAP_EXTENDED_JOIN, NULL },

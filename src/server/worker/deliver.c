@@ -25,6 +25,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "roster.h"
+#include "valid.h"
 
 struct lchan {
 	int32_t		 idx;		/* roster channel index */
@@ -604,6 +605,22 @@ wallops_to(struct client *c, void *arg)
 }
 
 /* ONLINE: "nick!user@host" registered; its watchers get 730. */
+/* MARKREAD: the connections of the frame's account with the cap. */
+static void
+markread_to(struct client *c, void *arg)
+{
+	const struct line_src *s = arg;
+	char acct[NICK_MAX + 1];
+
+	if (c->state != CL_REG || c->account == NULL ||
+	    !(c->caps & CAP_READ_MARKER) || s->accountlen >= sizeof(acct))
+		return;
+	memcpy(acct, s->account, s->accountlen);
+	acct[s->accountlen] = '\0';
+	if (irc_casecmp(acct, c->account) == 0)
+		client_sendf(c, "%.*s", (int)s->len, s->line);
+}
+
 static void
 online_to(struct client *c, void *arg)
 {
@@ -647,6 +664,9 @@ on_user(const uint8_t *frame, size_t len)
 	switch (f.kind) {
 	case FRAME_K_WALLOPS:
 		client_foreach(wallops_to, &s);
+		return 0;
+	case FRAME_K_MARKREAD:
+		client_foreach(markread_to, &s);
 		return 0;
 	case FRAME_K_ONLINE:
 		nick_of(f.line, f.linelen, nick, sizeof(nick));
@@ -951,6 +971,24 @@ void
 send_all(struct client *origin, const struct out_line *o)
 {
 	send_user(FRAME_ALL_WORKERS, -1, 0, origin, o);
+}
+
+void
+send_account(const char *account, const struct out_line *o)
+{
+	uint8_t buf[FRAME_MAX];
+	struct frame_user f;
+
+	memset(&f, 0, sizeof(f));
+	stamp_from(&f.st, NULL);
+	f.target = FRAME_ALL_WORKERS;
+	f.oslot = UINT32_MAX;
+	f.kind = (uint8_t)o->kind;
+	f.line = o->line;
+	f.linelen = o->len;
+	f.account = account;
+	f.accountlen = strlen(account);
+	queue_frame(buf, frame_pack_user(buf, sizeof(buf), &f));
 }
 
 void

@@ -89,6 +89,8 @@ void		 send_chan(int32_t idx, uint32_t gen, struct client *origin,
 void		 send_user(uint8_t worker, int32_t slot, uint32_t gen,
 		    struct client *origin, const struct out_line *o);
 void		 send_all(struct client *origin, const struct out_line *o);
+/* A line for every connection logged in to account, on every worker. */
+void		 send_account(const char *account, const struct out_line *o);
 void		 send_multi(struct client *origin,
 		    const struct frame_multi_chan *ch, unsigned n,
 		    const struct out_line *o);

@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	{ "LINKS",	cmd_links,	0, 0, 1 },
 	{ "LIST",	cmd_list,	0, 0, 3 },
 	{ "LUSERS",	cmd_lusers,	0, 0, 1 },
+	{ "MARKREAD",	cmd_markread,	1, 0, 1 },
 	{ "MODE",	cmd_mode,	1, 0, 1 },
 	{ "MONITOR",	cmd_monitor,	1, 0, 1 },
 	{ "MOTD",	cmd_motd,	0, 0, 2 },

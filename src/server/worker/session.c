@@ -378,6 +378,14 @@ session_topic(struct client *c, int32_t chan, int quiet)
 	return rc;
 }
 
+static void (*join_hook)(struct client *, const char *);
+
+void
+session_join_hook(void (*fn)(struct client *, const char *chan))
+{
+	join_hook = fn;
+}
+
 void
 session_join_info(struct client *c, int32_t idx, void *arg)
 {
@@ -396,6 +404,8 @@ session_join_info(struct client *c, int32_t idx, void *arg)
 	collect_names(idx, c, 1, &sb);
 	ctx_roster_unlock();
 	topic_reply(c, &t, 1);
+	if (join_hook != NULL)
+		join_hook(c, t.name);	/* before 366 (draft/read-marker) */
 	names_reply(c, t.name, secret, &sb);
 	sbuf_free(&sb);
 }

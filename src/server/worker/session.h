@@ -25,6 +25,9 @@ void		 session_try_register(struct client *c);
 void		 session_isupport(struct client *c);
 void		 session_lusers(struct client *c);
 void		 session_motd(struct client *c);
+/* What the JOIN answer also runs, after the topic and before the names
+ * (worker.c sets it: the read marker). */
+void	session_join_hook(void (*fn)(struct client *, const char *chan));
 
 /* JOIN one channel (a command or autojoin) with key (NULL for none):
  * the checks of +b, +i, +k and +l; PART one. */

@@ -547,6 +547,7 @@ worker_init(void)
 	tls_init();
 	if (account_init() == 0 && jobs_init(kd.state_dir) == -1)
 		log_warn("job thread: accounts are unavailable");
+	session_join_hook(readmark_joined);
 	roster_worker_conns_set(kd.roster, kd.id, 0);
 }
 
