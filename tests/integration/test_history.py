@@ -365,6 +365,91 @@ def read_markers_follow_the_account_across_its_connections():
     s2.stop()
 
 
+def login(s, nick, pw, caps=(), account=None):
+    """A client logged in to account (nick by default) with SASL PLAIN."""
+    c = s.connect()
+    c.send("CAP REQ :%s" % " ".join(["sasl"] + list(caps)))
+    c.expect(r"CAP \S+ ACK")
+    c.send("NICK %s" % nick)
+    c.send("USER u 0 * :u")
+    sasl_plain(c, account or nick, pw)
+    c.expect(r" 903 ")
+    c.send("CAP END")
+    c.expect_numeric("001")
+    c.nick = nick
+    return c
+
+
+@case
+def private_messages_are_kept_for_accounts_and_wait_for_them():
+    pw = "hunter2hunter2"
+    s = Server(workers=2)
+    for n in ("ann", "ben", "cat"):
+        register_account(s, n, pw).send("QUIT")
+    ann = login(s, "ann", pw, HCAPS + ["echo-message"])
+    ben = login(s, "ben", pw, HCAPS)
+    ann.send("PRIVMSG ben :hello ben")
+    ben.expect(r":ann!\S+ PRIVMSG ben :hello ben$")
+    ben.send("PRIVMSG ann :hi ann")
+    ann.expect(r":ben!\S+ PRIVMSG ann :hi ann$")
+    # each end reads the conversation under the other's name
+    check(texts(history(ann, "LATEST ben * 10")) == ["hello ben", "hi ann"],
+          "ann's copy")
+    check(texts(history(ben, "LATEST ann * 10")) == ["hello ben", "hi ann"],
+          "ben's copy")
+    # a third account reads nothing of it
+    cat = login(s, "cat", pw, HCAPS)
+    check(history(cat, "LATEST ben * 10") == [], "cat reads ben's")
+    check(history(cat, "LATEST ann * 10") == [], "cat reads ann's")
+    # without an account there is no private history at all
+    anon = s.connect("anon", caps=HCAPS)
+    anon.send("PRIVMSG ben :from nobody")
+    ben.expect(r"PRIVMSG ben :from nobody")
+    got = history(anon, "LATEST ben * 10")
+    check(isinstance(got, str) and "INVALID_TARGET" in got, got)
+    got = history(ben, "LATEST anon * 10")
+    check(got == [] or "INVALID_TARGET" in got, got)
+    db = sqlite3.connect(os.path.join(s.statedir, "keochat.db"), timeout=10)
+    check(db.execute("SELECT count(*) FROM history WHERE line LIKE "
+                     "'%from nobody%'").fetchone()[0] == 0, "kept anyway")
+    db.close()
+    # TARGETS lists the conversations too
+    t = history(ann, "TARGETS %s %s 10" % (PAST, FUTURE))
+    check(any(re.search(r"CHATHISTORY TARGETS ben \S+$", l) for l in t), t)
+    # ben leaves; what ann says to him waits
+    ben.send("QUIT")
+    ben.wait_closed()
+    ann.send("PRIVMSG ben :while you were out")
+    ann.expect(r"NOTICE ann :ben is not connected; the message waits")
+    ann.expect(r":ann!\S+ PRIVMSG ben :while you were out$")   # the echo
+    ann.send("PRIVMSG ben :and again")
+    ann.expect(r"PRIVMSG ben :and again$")
+    # ben comes back with a plain client: the messages, dated
+    back = login(s, "ben", pw)
+    back.expect(r"NOTICE ben :2 private messages waited for you")
+    m1 = back.expect(r"PRIVMSG ben :")
+    m2 = back.expect(r"PRIVMSG ben :")
+    check(re.search(r":ann!\S+ PRIVMSG ben :\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                    r"UTC\] while you were out$", m1), m1)
+    check(m2.endswith("and again"), m2)
+    back.send("QUIT")
+    back.wait_closed()
+    again = login(s, "ben", pw)
+    again.not_expect(r"waited for you|PRIVMSG ben")
+    # an unknown nick is still 401
+    ann.send("PRIVMSG nobodyhere :x")
+    ann.expect(r" 401 ann nobodyhere ")
+    # dropping an account drops its private messages, both copies
+    again.send("PRIVMSG NickServ :DROP " + pw)
+    again.expect(r"NOTICE \S+ :.*(dropped|deleted)", 10)
+    db = sqlite3.connect(os.path.join(s.statedir, "keochat.db"), timeout=10)
+    wait_for(lambda: db.execute("SELECT count(*) FROM history WHERE target "
+                                "LIKE '~%ben%'").fetchone()[0] == 0, 5,
+             "ben's messages dropped")
+    db.close()
+    s.stop()
+
+
 @case
 def history_off_keeps_nothing_and_says_so():
     s = Server(opts={"history": "no"})

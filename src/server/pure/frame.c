@@ -838,7 +838,8 @@ frame_unpack_user(const void *buf, size_t len, struct frame_user *f,
 	f->line = r_str(&r, &f->linelen, IRC_LINE_MAX - 2);
 	f->account = r_str(&r, &f->accountlen, NICK_MAX);
 	r_range(&r, kind_ok(f->kind) && line_ok(f->linelen) &&
-	    target_ok(f->target) && (f->uflags & ~FRAME_U_ECHO) == 0);
+	    target_ok(f->target) && (f->uflags & ~(FRAME_U_ECHO |
+	    FRAME_U_KEEP)) == 0);
 	return r_end(&r, err);
 }
 

@@ -116,6 +116,9 @@ enum frame_chanop_kind {
 
 /* USER flags. */
 #define FRAME_U_ECHO	0x01	/* deliver to the origin too (echo-message) */
+#define FRAME_U_KEEP	0x02	/* a private message to an account that is not
+				 * connected: kept, waiting for it (the line's
+				 * target is the account), sent to no one */
 
 /* MULTI flags. */
 #define FRAME_M_ALL	0x01	/* to every worker (MONITOR, extended-

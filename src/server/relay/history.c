@@ -131,12 +131,79 @@ add(const char *target, const struct frame_stamp *st, unsigned kind,
 	H.rows++;
 }
 
+/* The account of the user a private message is for, folded: the one it
+ * is logged in to, or for a message that waits, the line's target. */
+static int
+recipient(const struct frame_user *u, char *out, size_t outsz)
+{
+	struct roster_user_ext *e;
+	char nick[NICK_MAX + 1];
+	const char *p, *end = u->line + u->linelen, *t;
+	int i;
+
+	out[0] = '\0';
+	if (u->uflags & FRAME_U_KEEP) {
+		for (p = u->line, i = 0; i < 2; i++) {
+			while (p < end && *p != ' ')
+				p++;
+			while (p < end && *p == ' ')
+				p++;
+		}
+		for (t = p; p < end && *p != ' '; p++)
+			;
+		if (p - t == 0 || (size_t)(p - t) > NICK_MAX)
+			return -1;
+		memcpy(nick, t, (size_t)(p - t));
+		nick[p - t] = '\0';
+		irc_casefold(out, outsz, nick);
+		return 0;
+	}
+	ctx_roster_lock();
+	if (roster_user_valid(kd.roster, (int32_t)u->tslot, u->tgen) &&
+	    (e = roster_user_ext(kd.roster, (int32_t)u->tslot)) != NULL &&
+	    e->account[0] != '\0')
+		irc_casefold(out, outsz, e->account);
+	ctx_roster_unlock();
+	return out[0] != '\0' ? 0 : -1;
+}
+
+/* A private message between two accounts: a copy for each end. */
+static void
+note_private(const struct frame_user *u)
+{
+	char from[NICK_MAX * 2 + 1], to[NICK_MAX * 2 + 1], acct[NICK_MAX + 1];
+	char key[NICK_MAX * 4 + 4];
+
+	if ((u->kind != FRAME_K_PRIVMSG && u->kind != FRAME_K_NOTICE &&
+	    u->kind != FRAME_K_TAGMSG) || u->oslot == UINT32_MAX ||
+	    u->accountlen == 0 || u->accountlen >= sizeof(acct) ||
+	    recipient(u, to, sizeof(to)) == -1)
+		return;		/* an end without an account: not kept */
+	memcpy(acct, u->account, u->accountlen);
+	acct[u->accountlen] = '\0';
+	irc_casefold(from, sizeof(from), acct);
+	snprintf(key, sizeof(key), "~%s %s", from, to);
+	add(key, &u->st, u->kind, u->account, u->accountlen, u->tags,
+	    u->tagslen, u->line, u->linelen);
+	if (strcmp(from, to) != 0) {
+		snprintf(key, sizeof(key), "~%s %s", to, from);
+		add(key, &u->st, u->kind, u->account, u->accountlen, u->tags,
+		    u->tagslen, u->line, u->linelen);
+	}
+	if ((u->uflags & FRAME_U_KEEP) && H.txn &&
+	    store_waiting_add(H.st, to, from, (int64_t)u->st.time_ms,
+	    u->st.id) == -1 && H.failed++ == 0)
+		log_warnx("history: a waiting message not kept: %s",
+		    store_errmsg(H.st));
+}
+
 void
 history_note(const uint8_t *frame, size_t len)
 {
 	char target[CHAN_MAX * 4 + 1];
 	struct frame_chan c;
 	struct frame_multi m;
+	struct frame_user u;
 	struct roster_chan *ch;
 	enum frame_err err;
 	unsigned i;
@@ -169,6 +236,10 @@ history_note(const uint8_t *frame, size_t len)
 				add(target, &m.st, m.kind, m.account,
 				    m.accountlen, "", 0, m.line, m.linelen);
 		}
+		return;
+	case FRAME_USER:
+		if (frame_unpack_user(frame, len, &u, &err) == 0)
+			note_private(&u);
 		return;
 	default:
 		return;

@@ -175,6 +175,21 @@ log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
 	return 0;
 }
 
+/* A frame nobody gets now (a message that waits): stamped like the
+ * others, then only kept. */
+static void
+keep_only(const uint8_t *frame, size_t len)
+{
+	static uint8_t copy[FRAME_MAX];
+
+	if (len > sizeof(copy))
+		return;
+	memcpy(copy, frame, len);
+	frame_stamp_order(copy, len, ring_next_id(kd.ring),
+	    (uint64_t)kd.now_real_ms, 0);
+	history_note(copy, len);
+}
+
 static void
 subs_or_die(uint32_t chan, uint32_t gen, uint64_t bits, int on)
 {
@@ -232,7 +247,9 @@ route_user(struct rlink *l, const uint8_t *frame, size_t len,
 		return -1;
 	*oslot = f.oslot;
 	*ogen = f.ogen;
-	if (f.target == FRAME_ALL_WORKERS)
+	if (f.uflags & FRAME_U_KEEP)
+		mask = 0;		/* for the store only, and the echo */
+	else if (f.target == FRAME_ALL_WORKERS)
 		mask = all_mask();
 	else if (R.byid[f.target] != NULL)
 		mask = bit_of(f.target);
@@ -240,6 +257,8 @@ route_user(struct rlink *l, const uint8_t *frame, size_t len,
 		mask |= bit_of(l->id);
 	if (mask != 0)
 		(void)log_frame(frame, len, mask, 0);
+	else if (f.uflags & FRAME_U_KEEP)
+		keep_only(frame, len);
 	return 0;
 }
 

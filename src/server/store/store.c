@@ -24,7 +24,8 @@ enum stmt_id {
 	Q_LIST_EACH, Q_FP_EACH, Q_LIST_CLEAR, Q_CHAN_FOUNDER,
 	Q_HIST_ADD, Q_HIST_FIND, Q_HIST_LATEST, Q_HIST_NEXT, Q_HIST_KEEP,
 	Q_HIST_OLDEST, Q_HIST_DROP,
-	Q_BEGIN, Q_COMMIT, Q_MARK_GET, Q_MARK_SET,
+	Q_BEGIN, Q_COMMIT, Q_MARK_GET, Q_MARK_SET, Q_WAIT_ADD, Q_WAIT_EACH,
+	Q_WAIT_CLEAR, Q_HIST_DROP_MINE, Q_HIST_DROP_THEIRS, Q_HIST_PEERS,
 	Q_COUNT
 };
 
@@ -98,6 +99,25 @@ static const char *const sql[Q_COUNT] = {
 	[Q_MARK_SET] = "INSERT INTO read_markers (account, target, time_ms) "
 	    "VALUES (?1, ?2, ?3) ON CONFLICT (account, target) DO UPDATE SET "
 	    "time_ms = max(time_ms, excluded.time_ms)",
+	[Q_WAIT_ADD] = "INSERT OR IGNORE INTO waiting (account, time_ms, id, "
+	    "peer) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM accounts "
+	    "WHERE fold = ?1)",
+	[Q_WAIT_EACH] = "SELECT h.time_ms, h.id, h.kind, h.account, h.tags, "
+	    "h.line FROM waiting w JOIN history h ON h.target = '~' || "
+	    "w.account || ' ' || w.peer AND h.time_ms = w.time_ms AND h.id = "
+	    "w.id WHERE w.account = ?1 ORDER BY w.time_ms, w.id LIMIT ?2",
+	[Q_WAIT_CLEAR] = "DELETE FROM waiting WHERE account = ?1 AND "
+	    "(time_ms, id) <= (?2, ?3)",
+	/* an account's private messages: its copies, and its peers' */
+	[Q_HIST_DROP_MINE] = "DELETE FROM history WHERE target >= '~' || ?1 || "
+	    "' ' AND target < '~' || ?1 || '!'",
+	[Q_HIST_DROP_THEIRS] = "DELETE FROM history WHERE target >= '~' AND "
+	    "target < '\x7f' AND substr(target, -length(?1) - 1) = ' ' || ?1",
+	/* the private conversations of ?1 with lines in (?2, ?3) */
+	[Q_HIST_PEERS] = "SELECT substr(target, length(?1) + 3), max(time_ms) "
+	    "FROM history WHERE target >= '~' || ?1 || ' ' AND target < '~' || "
+	    "?1 || '!' AND time_ms > ?2 AND time_ms < ?3 GROUP BY target ORDER "
+	    "BY 2 LIMIT ?4",
 	[Q_BEGIN] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 };
@@ -174,6 +194,15 @@ static const char *const migration[STORE_VERSION] = {
 	"  target TEXT NOT NULL,"
 	"  time_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (account, target)"
+	") WITHOUT ROWID;"
+	/* private messages to an account while it was away, until it logs in:
+	 * its history row is ('~' account ' ' peer, time_ms, id) */
+	"CREATE TABLE waiting ("
+	"  account TEXT NOT NULL REFERENCES accounts(fold) ON DELETE CASCADE,"
+	"  time_ms INTEGER NOT NULL,"
+	"  id INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  PRIMARY KEY (account, time_ms, id)"
 	") WITHOUT ROWID;",
 };
 
@@ -393,6 +422,15 @@ q(struct store *s, enum stmt_id id)
 	return s->q[id];
 }
 
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static void
 fold(char *dst, size_t dstsz, const char *name)
 {
@@ -563,7 +601,31 @@ store_account_verify(struct store *s, const char *name)
 enum store_rc
 store_account_drop(struct store *s, const char *name)
 {
-	return by_name(s, Q_ACCT_DROP, name);
+	char f[ACCOUNT_MAX * 2 + 1];
+	sqlite3_stmt *st;
+	enum store_rc rc;
+	int i;
+
+	/* the account and its private messages go together */
+	if (exec(s, "BEGIN IMMEDIATE", NULL, 0) == -1)
+		return STORE_ERROR;
+	if ((rc = by_name(s, Q_ACCT_DROP, name)) != STORE_OK) {
+		(void)exec(s, "ROLLBACK", NULL, 0);
+		return rc;
+	}
+	for (i = 0; i < 2; i++) {
+		if ((st = q(s, i == 0 ? Q_HIST_DROP_MINE : Q_HIST_DROP_THEIRS))
+		    == NULL) {
+			(void)exec(s, "ROLLBACK", NULL, 0);
+			return STORE_ERROR;
+		}
+		bind_fold(st, 1, name, f, sizeof(f));
+		if (step_done(st) == -1) {
+			(void)exec(s, "ROLLBACK", NULL, 0);
+			return STORE_ERROR;
+		}
+	}
+	return exec(s, "COMMIT", NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 enum store_rc
@@ -930,15 +992,6 @@ store_chan_set_founder(struct store *s, const char *chan, const char *account)
 
 /* --- history ------------------------------------------------------------- */
 
-static int
-step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int
 store_begin(struct store *s)
 {
@@ -1213,4 +1266,99 @@ store_marker_set(struct store *s, const char *account, const char *target,
 	if (step_done(st) == -1)
 		return -1;
 	return store_marker_get(s, account, target, now) == 0 ? 0 : -1;
+}
+
+/* --- messages that wait ------------------------------------------------------- */
+
+int
+store_waiting_add(struct store *s, const char *account, const char *peer,
+    int64_t time_ms, uint64_t id)
+{
+	sqlite3_stmt *st;
+
+	if (id > INT64_MAX || (st = q(s, Q_WAIT_ADD)) == NULL)
+		return -1;
+	bind_text(st, 1, account);
+	(void)sqlite3_bind_int64(st, 2, time_ms);
+	(void)sqlite3_bind_int64(st, 3, (sqlite3_int64)id);
+	bind_text(st, 4, peer);
+	return step_done(st);
+}
+
+int
+store_waiting_each(struct store *s, const char *account, unsigned limit,
+    int (*fn)(const struct hist_row *, void *), void *arg)
+{
+	char f[ACCOUNT_MAX * 2 + 1];
+	struct hist_row row;
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if ((st = q(s, Q_WAIT_EACH)) == NULL)
+		return -1;
+	bind_fold(st, 1, account, f, sizeof(f));
+	(void)sqlite3_bind_int(st, 2, (int)limit);
+	row.target = "";
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 1);
+		int kind = sqlite3_column_int(st, 2);
+
+		row.account = col_str(st, 3, NICK_MAX);
+		row.tags = col_str(st, 4, IRC_TAGS_MAX);
+		row.line = col_str(st, 5, IRC_LINE_MAX);
+		if (id <= 0 || kind <= 0 || kind >= 32 || row.account == NULL ||
+		    row.tags == NULL || row.line == NULL || row.line[0] != ':')
+			continue;
+		row.id = (uint64_t)id;
+		row.time_ms = sqlite3_column_int64(st, 0);
+		row.kind = (unsigned)kind;
+		n++;
+		if (fn(&row, arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+int
+store_waiting_clear(struct store *s, const char *account, int64_t time_ms,
+    uint64_t id)
+{
+	char f[ACCOUNT_MAX * 2 + 1];
+	sqlite3_stmt *st;
+
+	if (id > INT64_MAX || (st = q(s, Q_WAIT_CLEAR)) == NULL)
+		return -1;
+	bind_fold(st, 1, account, f, sizeof(f));
+	(void)sqlite3_bind_int64(st, 2, time_ms);
+	(void)sqlite3_bind_int64(st, 3, (sqlite3_int64)id);
+	return step_done(st);
+}
+
+int
+store_history_peers(struct store *s, const char *account, int64_t from_ms,
+    int64_t to_ms, unsigned limit,
+    int (*fn)(const char *peer, int64_t latest, void *), void *arg)
+{
+	char f[ACCOUNT_MAX * 2 + 1];
+	sqlite3_stmt *st;
+	const char *peer;
+	int rc, n = 0;
+
+	if ((st = q(s, Q_HIST_PEERS)) == NULL)
+		return -1;
+	bind_fold(st, 1, account, f, sizeof(f));
+	(void)sqlite3_bind_int64(st, 2, from_ms);
+	(void)sqlite3_bind_int64(st, 3, to_ms);
+	(void)sqlite3_bind_int(st, 4, (int)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((peer = col_str(st, 0, NICK_MAX * 2)) == NULL ||
+		    peer[0] == '\0')
+			continue;
+		n++;
+		if (fn(peer, sqlite3_column_int64(st, 1), arg) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }

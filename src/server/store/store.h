@@ -145,7 +145,9 @@ int		 store_chan_list_each(struct store *s, const char *chan,
 /* --- history ------------------------------------------------------------- */
 
 /* One message or event of a room, as the relay ordered it.  target is
- * the folded channel name; line the ":src CMD ..." the members got. */
+ * the folded channel name, or for a private message between two accounts
+ * '~' owner ' ' peer (folded; each end has its copy); line the ":src CMD
+ * ..." the members got. */
 struct hist_row {
 	uint64_t	 id;		/* the msgid */
 	int64_t		 time_ms;	/* server-time */
@@ -208,6 +210,29 @@ int		 store_marker_get(struct store *s, const char *account,
  * -1 (an account that does not exist: -1). */
 int		 store_marker_set(struct store *s, const char *account,
 		    const char *target, int64_t ms, int64_t *now);
+
+/* The peers (folded accounts) account has private lines with between
+ * from_ms and to_ms (exclusive), with the time of the newest, oldest
+ * first; the count or -1. */
+int		 store_history_peers(struct store *s, const char *account,
+		    int64_t from_ms, int64_t to_ms, unsigned limit,
+		    int (*fn)(const char *peer, int64_t latest, void *),
+		    void *arg);
+
+/* --- messages that wait --------------------------------------------------- */
+
+/* A private message to account (folded) from peer (folded), kept in
+ * history as ('~' account ' ' peer, time_ms, id), waits for its login
+ * (nothing when there is no such account).  0 or -1. */
+int		 store_waiting_add(struct store *s, const char *account,
+		    const char *peer, int64_t time_ms, uint64_t id);
+/* What waits for account, oldest first, at most limit; the count or -1. */
+int		 store_waiting_each(struct store *s, const char *account,
+		    unsigned limit, int (*fn)(const struct hist_row *, void *),
+		    void *arg);
+/* It was given: what waits up to (time_ms, id) waits no more. */
+int		 store_waiting_clear(struct store *s, const char *account,
+		    int64_t time_ms, uint64_t id);
 
 /* The last SQLite error of s, for a log line. */
 const char	*store_errmsg(struct store *s);

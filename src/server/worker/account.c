@@ -101,6 +101,14 @@ publish(struct client *c, const char *name)
 		    .len = (size_t)len });
 }
 
+static void (*login_hook)(struct client *);
+
+void
+account_login_hook(void (*fn)(struct client *))
+{
+	login_hook = fn;
+}
+
 void
 account_login(struct client *c, const char *name)
 {
@@ -118,8 +126,11 @@ account_login(struct client *c, const char *name)
 	log_info("login: %s (%s) as account %s", c->nick[0] ? c->nick : "*",
 	    c->host, name);
 	publish(c, name);
-	if (c->state == CL_REG)
+	if (c->state == CL_REG) {
 		account_nick_changed(c);
+		if (login_hook != NULL)
+			login_hook(c);	/* what waited for the account */
+	}
 }
 
 void

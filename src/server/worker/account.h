@@ -23,6 +23,9 @@ struct store	*account_store(void);
 
 /* NickServ, ChanServ: names nobody may take. */
 int		 account_nick_reserved(const char *nick);
+/* What a login of a registered client also runs (worker.c sets it: the
+ * messages that waited for the account). */
+void	account_login_hook(void (*fn)(struct client *));
 
 /* c is now logged in as name (900, user mode +r, account-notify to the
  * members of its channels).  A nick that belongs to name stops its

@@ -50,6 +50,10 @@ void	cmd_chanserv(struct client *, struct irc_msg *);
 void	cmd_cap(struct client *, struct irc_msg *);
 /* cmd_history.c */
 void	cmd_chathistory(struct client *, struct irc_msg *);
+/* The private messages that waited for c's account: replayed to a client
+ * without draft/chathistory (one with it finds them with TARGETS), then
+ * no longer waiting. */
+void	history_waiting(struct client *c);
 /* cmd_readmark.c */
 void	cmd_markread(struct client *, struct irc_msg *);
 /* After a JOIN: the joiner's marker of chan (with the cap, logged in). */

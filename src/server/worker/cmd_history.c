@@ -19,6 +19,7 @@
 #include "deliver.h"
 #include "frame.h"
 #include "histq.h"
+#include "jobs.h"
 #include "log.h"
 #include "roster.h"
 #include "store.h"
@@ -48,28 +49,52 @@ fail(struct client *c, const char *code, const char *context,
 	    code, context, text);
 }
 
-/* May c read target's history?  1 with the room's display name. */
+/* What target's history is for c: a room it may read (a member, or a
+ * room that is neither +s, +i nor +k), or its private conversation with
+ * a nick (logged in: the peer's account, the nick's own name when it is
+ * not connected).  1 with the store's key and the name to show. */
 static int
-may_read(const struct client *c, const char *target, char *name,
-    size_t namesz)
+may_read(const struct client *c, const char *target, char *key, size_t keysz,
+    char *name, size_t namesz)
 {
+	char me[ACCOUNT_MAX * 2 + 1], peer[ACCOUNT_MAX * 2 + 1];
+	struct roster_user_ext *e;
 	struct roster_chan *ch;
-	int32_t idx;
+	int32_t idx, slot;
 	int ok = 0;
 
-	if (target[0] != '#' && target[0] != '&')
-		return 0;
-	ctx_roster_lock();
-	if ((idx = roster_chan_find(kd.roster, target)) >= 0 &&
-	    (ch = roster_chan(kd.roster, idx)) != NULL && ch->used) {
-		if (roster_member_priv(kd.roster, c->slot, idx) >= 0 ||
-		    (!(ch->modes & (CMODE_SECRET | CMODE_INVITE)) &&
-		    ch->key[0] == '\0'))
-			ok = 1;
-		snprintf(name, namesz, "%s", ch->name);
+	if (target[0] == '#' || target[0] == '&') {
+		ctx_roster_lock();
+		if ((idx = roster_chan_find(kd.roster, target)) >= 0 &&
+		    (ch = roster_chan(kd.roster, idx)) != NULL && ch->used) {
+			if (roster_member_priv(kd.roster, c->slot, idx) >= 0 ||
+			    (!(ch->modes & (CMODE_SECRET | CMODE_INVITE)) &&
+			    ch->key[0] == '\0'))
+				ok = 1;
+			snprintf(name, namesz, "%s", ch->name);
+		}
+		ctx_roster_unlock();
+		if (ok)
+			irc_casefold(key, keysz, name);
+		return ok;
 	}
+	if (c->account == NULL || nick_check(target, NICK_MAX) != NAME_OK)
+		return 0;
+	peer[0] = '\0';
+	ctx_roster_lock();
+	if (roster_find_registered(kd.roster, target, &slot) != NULL) {
+		if ((e = roster_user_ext(kd.roster, slot)) != NULL &&
+		    e->account[0] != '\0')
+			irc_casefold(peer, sizeof(peer), e->account);
+	} else
+		irc_casefold(peer, sizeof(peer), target);
 	ctx_roster_unlock();
-	return ok;
+	if (peer[0] == '\0')
+		return 0;		/* a peer without an account: none kept */
+	irc_casefold(me, sizeof(me), c->account);
+	snprintf(key, keysz, "~%s %s", me, peer);
+	snprintf(name, namesz, "%s", target);
+	return 1;
 }
 
 struct out {
@@ -248,11 +273,16 @@ batch_end(struct out *o)
 		    o->bref);
 }
 
-/* TARGETS: the rooms of c with lines between the two times, by their
- * newest line, oldest first. */
+/* TARGETS: the rooms of c and its private conversations with lines
+ * between the two times, by their newest line, oldest first. */
 struct tgt {
 	char	 name[CHAN_MAX + 1];
 	int64_t	 latest;
+};
+
+struct tgts {
+	struct tgt	*t;
+	unsigned	 n, cap;
 };
 
 static int
@@ -263,20 +293,37 @@ tgt_cmp(const void *a, const void *b)
 	return x->latest < y->latest ? -1 : x->latest > y->latest;
 }
 
+static int
+peer_add(const char *peer, int64_t latest, void *arg)
+{
+	struct tgts *ts = arg;
+
+	if (ts->n == ts->cap)
+		return 1;
+	snprintf(ts->t[ts->n].name, sizeof(ts->t[0].name), "%s", peer);
+	ts->t[ts->n++].latest = latest;
+	return 0;
+}
+
 static void
 targets(struct client *c, struct store *st, const struct histq_ref *a,
     const struct histq_ref *b, unsigned limit)
 {
-	struct tgt t[CHANS_PER_USER_MAX];
 	char fold[CHAN_MAX * 4 + 1], ts[32];
 	struct roster_user_ext *e;
 	struct roster_user *u;
 	struct roster_chan *ch;
-	unsigned n = 0, i, k;
+	struct tgts all;
+	unsigned rooms = 0, i, k;
 	int64_t from, to, latest;
 	struct out o;
 
-	memset(t, 0, sizeof(t));
+	memset(&all, 0, sizeof(all));
+	all.cap = CHANS_PER_USER_MAX + limit;
+	if ((all.t = calloc(all.cap, sizeof(*all.t))) == NULL) {
+		fail(c, "MESSAGE_ERROR", "TARGETS", "Out of memory");
+		return;
+	}
 	from = a->time_ms < b->time_ms ? a->time_ms : b->time_ms;
 	to = a->time_ms < b->time_ms ? b->time_ms : a->time_ms;
 	ctx_roster_lock();
@@ -287,37 +334,44 @@ targets(struct client *c, struct store *st, const struct histq_ref *a,
 		if (e->chans[i] < 0 || (ch = roster_chan(kd.roster,
 		    e->chans[i])) == NULL || !ch->used)
 			continue;
-		snprintf(t[n++].name, sizeof(t[0].name), "%s", ch->name);
+		snprintf(all.t[rooms++].name, sizeof(all.t[0].name), "%s",
+		    ch->name);
 	}
 	ctx_roster_unlock();
-	for (i = 0, k = 0; i < n; i++) {
-		irc_casefold(fold, sizeof(fold), t[i].name);
+	for (i = 0, k = 0; i < rooms; i++) {
+		irc_casefold(fold, sizeof(fold), all.t[i].name);
 		if (store_history_latest(st, fold, from - 1, to + 1, &latest)
 		    != 0)
 			continue;
-		t[k] = t[i];
-		t[k++].latest = latest;
+		all.t[k] = all.t[i];
+		all.t[k++].latest = latest;
 	}
-	qsort(t, k, sizeof(t[0]), tgt_cmp);
+	all.n = k;
+	if (c->account != NULL)
+		(void)store_history_peers(st, c->account, from - 1, to + 1,
+		    limit, peer_add, &all);
+	qsort(all.t, all.n, sizeof(all.t[0]), tgt_cmp);
 	memset(&o, 0, sizeof(o));
 	o.c = c;
 	batch_start(&o, "draft/chathistory-targets", NULL);
-	for (i = 0; i < k && i < limit; i++) {
-		(void)histq_format_time(ts, sizeof(ts), t[i].latest);
+	for (i = 0; i < all.n && i < limit; i++) {
+		(void)histq_format_time(ts, sizeof(ts), all.t[i].latest);
 		if (o.bref[0] != '\0')
 			client_sendf(c, "@batch=%s :%s CHATHISTORY TARGETS %s "
-			    "%s", o.bref, kd.cfg.server_name, t[i].name, ts);
+			    "%s", o.bref, kd.cfg.server_name, all.t[i].name,
+			    ts);
 		else
 			client_sendf(c, ":%s CHATHISTORY TARGETS %s %s",
-			    kd.cfg.server_name, t[i].name, ts);
+			    kd.cfg.server_name, all.t[i].name, ts);
 	}
 	batch_end(&o);
+	free(all.t);
 }
 
 void
 cmd_chathistory(struct client *c, struct irc_msg *m)
 {
-	char fold[CHAN_MAX * 4 + 1], name[CHAN_MAX + 1];
+	char fold[CHAN_MAX * 4 + 8], name[CHAN_MAX + 1];
 	struct histq_ref a, b;
 	struct histq_range plan[2];
 	struct store *st = account_store();
@@ -360,13 +414,12 @@ cmd_chathistory(struct client *c, struct irc_msg *m)
 		targets(c, st, &a, &b, limit);
 		return;
 	}
-	if (!may_read(c, tgt, name, sizeof(name))) {
+	if (!may_read(c, tgt, fold, sizeof(fold), name, sizeof(name))) {
 		client_sendf(c, ":%s FAIL CHATHISTORY INVALID_TARGET %s %s "
 		    ":Messages could not be retrieved", kd.cfg.server_name,
 		    sub, tgt);
 		return;
 	}
-	irc_casefold(fold, sizeof(fold), name);
 	memset(&o, 0, sizeof(o));
 	o.c = c;
 	/* a msgid must be a line of this room: else there is nothing to
@@ -477,6 +530,87 @@ history_replay(struct client *c, int32_t chan)
 				send_dated(c, o.bref, &row);
 		}
 		batch_end(&o);
+	}
+	free(h.rows);
+	free(h.text);
+}
+
+/* --- messages that waited ------------------------------------------------------ */
+
+struct cleared {
+	struct job	 j;
+	char		 account[ACCOUNT_MAX + 1];
+	int64_t		 time_ms;
+	uint64_t	 id;
+};
+
+static int
+clear_run(struct job *j, struct store *st)
+{
+	struct cleared *k = (struct cleared *)j;
+
+	return store_waiting_clear(st, k->account, k->time_ms, k->id);
+}
+
+static void
+clear_done(struct job *j)
+{
+	struct cleared *k = (struct cleared *)j;
+
+	if (j->rc != 0)
+		log_warnx("the messages that waited for %s are still marked "
+		    "waiting", k->account);
+}
+
+void
+history_waiting(struct client *c)
+{
+	struct store *st = account_store();
+	struct cleared *k;
+	struct held h;
+	struct out o;
+	size_t i;
+	int n;
+
+	if (st == NULL || c->account == NULL || !kd.cfg.history)
+		return;
+	memset(&h, 0, sizeof(h));
+	if ((n = store_waiting_each(st, c->account, HISTQ_LIMIT_MAX, row_hold,
+	    &h)) <= 0 || h.oom) {
+		free(h.rows);
+		free(h.text);
+		return;
+	}
+	client_sendf(c, ":%s NOTICE %s :%d private message%s waited for you "
+	    "while you were away%s", kd.cfg.server_name, c->nick, n, n == 1 ?
+	    "" : "s", (c->caps & CAP_CHATHISTORY) ? " (CHATHISTORY TARGETS "
+	    "lists them)" : ":");
+	if (!(c->caps & CAP_CHATHISTORY)) {
+		memset(&o, 0, sizeof(o));
+		o.c = c;
+		batch_start(&o, "chathistory", c->nick);
+		for (i = 0; i < h.n; i++) {
+			struct hist_row row = h.rows[i];
+
+			row.account = h.text + (uintptr_t)row.account;
+			row.tags = h.text + (uintptr_t)row.tags;
+			row.line = h.text + (uintptr_t)row.line;
+			if (c->caps & CAP_SERVER_TIME)
+				send_row(c, o.bref, &row);
+			else
+				send_dated(c, o.bref, &row);
+		}
+		batch_end(&o);
+	}
+	if ((k = calloc(1, sizeof(*k))) != NULL) {
+		k->j.run = clear_run;
+		k->j.done = clear_done;
+		k->j.slot = -1;
+		snprintf(k->account, sizeof(k->account), "%s", c->account);
+		k->time_ms = h.rows[h.n - 1].time_ms;
+		k->id = h.rows[h.n - 1].id;
+		if (jobs_submit(&k->j) == -1)
+			free(k);
 	}
 	free(h.rows);
 	free(h.text);

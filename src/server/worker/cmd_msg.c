@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "cmd.h"
 #include "cmd_account.h"
 #include "cmd_chanserv.h"
@@ -19,6 +20,7 @@
 #include "deliver.h"
 #include "numerics.h"
 #include "roster.h"
+#include "store.h"
 #include "valid.h"
 
 struct outmsg {
@@ -137,6 +139,36 @@ to_channel(struct client *c, const struct outmsg *o, const char *target)
 	    .len = (size_t)len });
 }
 
+/* A message from a logged-in user to a registered account that is not
+ * connected waits for it (kept with the history: the relay stores it and
+ * sends it to no one but an echo).  1 when it was taken so. */
+static int
+to_away_account(struct client *c, const struct outmsg *o, const char *target)
+{
+	char line[IRC_LINE_MAX * 2];
+	struct store *st = account_store();
+	struct account a;
+	int len;
+
+	if (c->account == NULL || !kd.cfg.history || st == NULL ||
+	    o->kind == FRAME_K_TAGMSG || nick_check(target, NICK_MAX) !=
+	    NAME_OK || store_account_get(st, target, &a) != STORE_OK)
+		return 0;
+	explicit_bzero(a.hash, sizeof(a.hash));
+	if ((len = format_line(c, o, a.name, line, sizeof(line))) < 0)
+		return 1;
+	send_user(kd.id, -1, 0, c, &(struct out_line){ .kind = o->kind,
+	    .flags = FRAME_U_KEEP | ((c->caps & CAP_ECHO_MESSAGE) ?
+	    FRAME_U_ECHO : 0), .tags = o->tags, .tagslen = o->tagslen,
+	    .line = line, .len = (size_t)len });
+	if (!o->quiet)
+		client_sendf(c, ":%s NOTICE %s :%s is not connected; the "
+		    "message waits until the account logs in",
+		    kd.cfg.server_name, c->nick, a.name);
+	explicit_bzero(&a, sizeof(a));
+	return 1;
+}
+
 /* A private message goes through the relay too: it gets its msgid and
  * its place in the order, and with echo-message the relay sends it back
  * to the sender's worker. */
@@ -161,6 +193,8 @@ to_nick(struct client *c, const struct outmsg *o, const char *target)
 			    roster_user_ext(kd.roster, slot)->away);
 	}
 	ctx_roster_unlock();
+	if (slot < 0 && to_away_account(c, o, target))
+		return;
 	if (slot < 0) {
 		if (!o->quiet)
 			reply(c, ERR_NOSUCHNICK, "%.*s :No such nick/channel",

@@ -128,6 +128,14 @@ autojoin(struct client *c)
 		session_join(c, tok, NULL);
 }
 
+static void (*welcome_hook)(struct client *);
+
+void
+session_welcome_hook(void (*fn)(struct client *))
+{
+	welcome_hook = fn;
+}
+
 void
 session_try_register(struct client *c)
 {
@@ -165,6 +173,8 @@ session_try_register(struct client *c)
 	    .line = c->prefix, .len = strlen(c->prefix) });
 	account_nick_changed(c);
 	autojoin(c);
+	if (c->account != NULL && welcome_hook != NULL)
+		welcome_hook(c);	/* what waited for the account */
 }
 
 /* --- nick changes ------------------------------------------------------- */

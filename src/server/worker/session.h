@@ -28,6 +28,9 @@ void		 session_motd(struct client *c);
 /* What the JOIN answer also runs, after the topic and before the names
  * (worker.c sets it: the read marker). */
 void	session_join_hook(void (*fn)(struct client *, const char *chan));
+/* What a registration of a logged-in client also runs, after the welcome
+ * and the autojoin (worker.c sets it: the messages that waited). */
+void	session_welcome_hook(void (*fn)(struct client *));
 
 /* JOIN one channel (a command or autojoin) with key (NULL for none):
  * the checks of +b, +i, +k and +l; PART one. */

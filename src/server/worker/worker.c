@@ -548,6 +548,8 @@ worker_init(void)
 	if (account_init() == 0 && jobs_init(kd.state_dir) == -1)
 		log_warn("job thread: accounts are unavailable");
 	session_join_hook(readmark_joined);
+	session_welcome_hook(history_waiting);
+	account_login_hook(history_waiting);
 	roster_worker_conns_set(kd.roster, kd.id, 0);
 }
 
