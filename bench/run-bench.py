@@ -251,11 +251,13 @@ def b36(n):
             return out
 
 
-def history_store_bench(rows=1000000, rooms=10, queries=300):
-    """CHATHISTORY against a store of a million lines: keochatd makes the
-    schema, the lines go in with Python's sqlite3 (as if the relay had
-    kept them), then one client times LATEST and BEFORE (limit 100) from
-    send to the end of the batch; and the store's bytes per line."""
+def history_store_bench(rows=1000000, rooms=10, queries=400):
+    """CHATHISTORY and SEARCH against a store of a million lines: keochatd
+    makes the schema, the lines (12 words of a 5000-word vocabulary) go in
+    with Python's sqlite3, indexed as the master would, then one client
+    (in one of the rooms) times LATEST and BEFORE, and SEARCH for a word
+    in its room and for two words in everything it may read, from send
+    to the end of the batch; and the store's bytes per line."""
     import random
     import sqlite3
     k = Keochatd()
@@ -265,6 +267,8 @@ def history_store_bench(rows=1000000, rooms=10, queries=300):
     t0 = time.monotonic()
     base = int(time.time() * 1000) - rows
     per = rows // rooms
+    rnd = random.Random(1)
+    vocab = ["w%d" % i for i in range(5000)]
     with db:
         for r in range(rooms):
             db.executemany(
@@ -272,7 +276,14 @@ def history_store_bench(rows=1000000, rooms=10, queries=300):
                 "tags, line) VALUES (?, ?, ?, 1, '', '', ?)",
                 (("#hist%d" % r, base + i, (base + i) * 16 + r,
                   ":user%d!u@127.0.0.1 PRIVMSG #hist%d :%s" % (
-                      i % 50, r, "x" * 80)) for i in range(per)))
+                      i % 50, r, " ".join(rnd.choice(vocab)
+                                          for _ in range(12))))
+                 for i in range(per)))
+    # the search index, as the master builds it a second behind
+    with db:
+        db.execute("INSERT INTO history_fts(rowid, text) SELECT id, "
+                   "substr(line, instr(line, ' :') + 2) FROM history")
+        db.execute("UPDATE fts_state SET v = (SELECT max(id) FROM history)")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     seed_s = time.monotonic() - t0
@@ -299,22 +310,31 @@ def history_store_bench(rows=1000000, rooms=10, queries=300):
             if not data:
                 raise RuntimeError("keochatd closed the link")
             buf += data
-    send("CAP REQ :draft/chathistory batch message-tags server-time")
+    send("CAP REQ :draft/chathistory draft/search batch message-tags "
+         "server-time")
     send("NICK histbench")
     send("USER h 0 * :h")
     send("CAP END")
     until(r" 001 ")
     send("JOIN #hist0")
     until(r" 366 ")
-    lat = {"LATEST": [], "BEFORE": []}
-    rnd = random.Random(1)
+    lat = {"CHATHISTORY LATEST": [], "CHATHISTORY BEFORE": [],
+           "SEARCH text in a room": [], "SEARCH text everywhere": []}
     for q in range(queries):
-        if q % 2 == 0:
-            cmd, what = "CHATHISTORY LATEST #hist0 * 100", "LATEST"
-        else:
+        if q % 4 == 0:
+            cmd, what = ("CHATHISTORY LATEST #hist0 * 100",
+                         "CHATHISTORY LATEST")
+        elif q % 4 == 1:
             i = rnd.randrange(100, per)
             cmd, what = ("CHATHISTORY BEFORE #hist0 msgid=%s 100" %
-                         b36((base + i) * 16), "BEFORE")
+                         b36((base + i) * 16), "CHATHISTORY BEFORE")
+        elif q % 4 == 2:
+            cmd, what = ("SEARCH in=#hist0;text=%s;limit=100" %
+                         rnd.choice(vocab), "SEARCH text in a room")
+        else:
+            cmd, what = ("SEARCH text=%s %s;limit=100" % (
+                rnd.choice(vocab), rnd.choice(vocab)),
+                "SEARCH text everywhere")
         t = time.monotonic()
         send(cmd)
         until(r"BATCH -")
@@ -322,12 +342,12 @@ def history_store_bench(rows=1000000, rooms=10, queries=300):
     sock.close()
     k.stop()
     print()
-    print("| CHATHISTORY over %d stored lines (%d rooms) | p50 | p99 | max |"
+    print("| over %d stored lines (%d rooms; limit 100) | p50 | p99 | max |"
           % (rows, rooms))
     print("|---|---|---|---|")
-    for what in ("LATEST", "BEFORE"):
-        v = sorted(lat[what])
-        print("| %s #room 100 | %.2f ms | %.2f ms | %.2f ms |" % (
+    for what, v in lat.items():
+        v = sorted(v)
+        print("| %s | %.2f ms | %.2f ms | %.2f ms |" % (
             what, v[len(v) // 2], v[int(len(v) * 0.99) - 1], v[-1]))
     print("store: %.0f bytes per line (%d MB for %d lines of 80 bytes of "
           "text); seeded in %.1f s" % (size / rows, size // 1000000, rows,

@@ -5,7 +5,9 @@
  * what parses is in range (a timestamp formats back to itself when it
  * had milliseconds, a msgid is 1..2^63-1, a limit 1..1000); every plan's
  * ranges are well formed (a range with both ends has lo < hi unless it
- * is empty by construction, limits add up to the one asked).
+ * is empty by construction, limits add up to the one asked).  An input
+ * that starts with 'S' is SEARCH's attributes instead: what parses has
+ * a limit in range and no empty in or text.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sub, n, i, nw = 0;
 	int64_t ms;
 
+	struct histq_search sq;
+	const char *bad;
+
 	if (size >= sizeof(buf))
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
+	/* a SEARCH line: attributes */
+	if (size > 0 && data[0] == 'S') {
+		if (histq_search_parse(buf + 1, &sq, &bad) == 0 &&
+		    (sq.limit == 0 || sq.limit > HISTQ_LIMIT_MAX ||
+		    (sq.text != NULL && sq.text[0] == '\0') ||
+		    (sq.in != NULL && sq.in[0] == '\0')))
+			abort();
+		return 0;
+	}
 	for (p = strtok(buf, " "); p != NULL && nw < 4; p = strtok(NULL, " "))
 		w[nw++] = p;
 	if (nw < 4)

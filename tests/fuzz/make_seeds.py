@@ -170,7 +170,10 @@ def main():
                  b"BETWEEN msgid=abc timestamp=2100-01-01T00:00:00Z 1000",
                  b"BETWEEN timestamp=2100-01-01T00:00:00.000Z msgid=1 3",
                  b"TARGETS timestamp=2000-02-29T23:59:60.999Z * 1001",
-                 b"latest msgid=1y2p0ij32e8e7 * 0"]:
+                 b"latest msgid=1y2p0ij32e8e7 * 0",
+                 b"Sin=#chan;from=jackie;text=fast\\sfood;limit=2",
+                 b"Safter=2019-01-04T14:33:26.123Z;before=x;text=a\\:b",
+                 b"S;;=;text;limit=1001;in="]:
         put("histq", line)
 
 

@@ -18,12 +18,12 @@ PAST = "timestamp=2000-01-01T00:00:00.000Z"
 FUTURE = "timestamp=2100-01-01T00:00:00.000Z"
 
 
-def history(c, cmd, timeout=5.0):
-    """Send CHATHISTORY ...; the batch's lines (the BATCH lines apart), or
-    the FAIL line as a string."""
-    c.send("CHATHISTORY " + cmd)
-    first = c.expect(r" BATCH \+\S+ (chathistory|draft/chathistory-targets)"
-                     r"( |$)| FAIL CHATHISTORY ", timeout)
+def history(c, cmd, timeout=5.0, verb="CHATHISTORY"):
+    """Send CHATHISTORY ... (or SEARCH ...); the batch's lines (the BATCH
+    lines apart), or the FAIL line as a string."""
+    c.send("%s %s" % (verb, cmd))
+    first = c.expect(r" BATCH \+\S+ (chathistory|draft/chathistory-targets|"
+                     r"draft/search)( |$)| FAIL %s " % verb, timeout)
     if " FAIL " in first:
         return first
     ref = re.search(r"BATCH \+(\S+)", first).group(1)
@@ -293,6 +293,15 @@ def retention_prunes_in_the_background():
     kept = texts(history(a, "LATEST #lobby * 100"))
     check(kept == ["p%d" % i for i in range(25 - len(kept), 25)] and
           len(kept) <= 10, kept)
+    # the search index lost what went, and has what stays
+    wait_for(lambda: db.execute(
+        "SELECT v FROM fts_state").fetchone()[0] >= max(
+        r[0] for r in db.execute("SELECT id FROM history")), 10, "indexed")
+    ids = {r[0] for r in db.execute("SELECT id FROM history")}
+    found = {r[0] for r in db.execute(
+        "SELECT rowid FROM history_fts WHERE history_fts MATCH 'old OR p24 "
+        "OR p0'")}
+    check(found <= ids and len(found) == 1, "index %s, rows %s" % (found, ids))
     db.close()
     s.stop()
 
@@ -447,6 +456,77 @@ def private_messages_are_kept_for_accounts_and_wait_for_them():
                                 "LIKE '~%ben%'").fetchone()[0] == 0, 5,
              "ben's messages dropped")
     db.close()
+    s.stop()
+
+
+def search(c, attrs, timeout=5.0):
+    return history(c, attrs, timeout, verb="SEARCH")
+
+
+@case
+def search_finds_words_in_what_the_asker_may_read():
+    pw = "hunter2hunter2"
+    s = Server(workers=2)
+    for n in ("sam", "tia"):
+        register_account(s, n, pw).send("QUIT")
+    sam = login(s, "sam", pw, HCAPS + ["echo-message", "draft/search",
+                                       "account-tag"])
+    tia = login(s, "tia", pw, HCAPS + ["draft/search"])
+    said = ["the quick brown fox", "lazy dogs sleep", "a fast reply",
+            "Fasting is hard", "QUICK thinking", "caf\u00e9 au lait"]
+    for t in said:
+        sam.send("PRIVMSG #lobby :" + t)
+    sam.send("JOIN #secret")
+    sam.send("MODE #secret +s")
+    sam.send("PRIVMSG #secret :quick and hidden")
+    sam.send("PRIVMSG tia :a quick private word")
+    sam.expect(r"PRIVMSG tia :a quick private word")
+    # the index follows within a second or two
+    wait_for(lambda: len(texts(search(sam, "text=quick"))) == 4, 10,
+             "the search index")
+    got = texts(search(sam, "text=quick"))
+    check(got == ["the quick brown fox", "QUICK thinking", "quick and hidden",
+                  "a quick private word"], got)
+    check(texts(search(sam, "text=quick;limit=1")) == ["a quick private word"],
+          "limit: the newest")
+    check(texts(search(sam, "text=quick;in=#lobby")) ==
+          ["the quick brown fox", "QUICK thinking"], "in")
+    check(texts(search(sam, "text=cafe")) == [said[5]], "diacritics")
+    check(texts(search(sam, "from=sam;in=#lobby;limit=2")) ==
+          ["QUICK thinking", said[5]], "from")
+    check(texts(search(sam, "text=fast")) == ["a fast reply"], "whole words")
+    lines = search(sam, "text=quick;in=#lobby")
+    check(all(re.match(r"@batch=\S+;time=\S+;msgid=[0-9a-z]+;account=sam "
+                       r":sam!\S+ PRIVMSG #lobby :", l) for l in lines), lines)
+    times = [re.search(r"time=(\S+?);", l).group(1) for l in lines]
+    both = texts(lines)
+    check(texts(search(sam, "text=quick;in=#lobby;after=" + times[1])) ==
+          [t for t, w in zip(both, times) if w >= times[1]], "after")
+    check(texts(search(sam, "text=quick;in=#lobby;before=" + times[0])) ==
+          [t for t, w in zip(both, times) if w <= times[0]], "before")
+    check(search(sam, "text=quick;in=#lobby;before=2001-01-01T00:00:00Z") ==
+          [], "before, nothing")
+    # what tia may read: the room she is in, her own conversation; not
+    # the secret room, not the words there
+    got = texts(search(tia, "text=quick"))
+    check(got == ["the quick brown fox", "QUICK thinking",
+                  "a quick private word"], got)
+    bad = search(tia, "text=quick;in=#secret")
+    check(isinstance(bad, str) and "INVALID_PARAMS in " in bad, bad)
+    # FTS5's own syntax is only words here: nothing to break
+    for q in ['text="unbalanced', "text=NEAR(", "text=a OR b", "text=*",
+              "text=col:x", "text=^start"]:
+        got = search(sam, q)
+        check(isinstance(got, list), "%s: %s" % (q, got))
+    for q, want in [("after=yesterday", "INVALID_PARAMS after"),
+                    ("limit=0", "INVALID_PARAMS limit"),
+                    ("limit=5000", "INVALID_PARAMS limit"),
+                    ("text=", "INVALID_PARAMS text"),
+                    ("text=\\s\\s", "INVALID_PARAMS text"),
+                    ("in=#nowhere", "INVALID_PARAMS in")]:
+        got = search(sam, q)
+        check(isinstance(got, str) and want in got and "sqlite" not in
+              got.lower(), "%s: %s" % (q, got))
     s.stop()
 
 

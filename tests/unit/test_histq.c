@@ -140,6 +140,43 @@ plans(void **state)
 	assert_int_equal(histq_plan(HQ_TARGETS, &t, &t, 10, q), -1);
 }
 
+static void
+search_attributes(void **state)
+{
+	struct histq_search q;
+	const char *bad;
+	char a[] = "in=#chan;from=jackie;text=fast\\sfood;limit=2;"
+	    "after=2019-01-04T14:33:26.123Z;x-unknown=1";
+	char b[] = "text=a\\:b";
+	char c1[] = "limit=0", c2[] = "after=yesterday", c3[] = "in=";
+	char c4[] = "text", c5[] = "limit=1001";
+	char d[] = "";
+
+	(void)state;
+	assert_int_equal(histq_search_parse(a, &q, &bad), 0);
+	assert_string_equal(q.in, "#chan");
+	assert_string_equal(q.from, "jackie");
+	assert_string_equal(q.text, "fast food");
+	assert_int_equal(q.limit, 2);
+	assert_int_equal(q.after_ms, 1546612406123LL);
+	assert_int_equal(q.before_ms, 0);
+	assert_int_equal(histq_search_parse(b, &q, &bad), 0);
+	assert_string_equal(q.text, "a;b");
+	assert_int_equal(q.limit, 100);
+	assert_int_equal(histq_search_parse(c1, &q, &bad), -1);
+	assert_string_equal(bad, "limit");
+	assert_int_equal(histq_search_parse(c2, &q, &bad), -1);
+	assert_string_equal(bad, "after");
+	assert_int_equal(histq_search_parse(c3, &q, &bad), -1);
+	assert_string_equal(bad, "in");
+	assert_int_equal(histq_search_parse(c4, &q, &bad), -1);
+	assert_string_equal(bad, "text");
+	assert_int_equal(histq_search_parse(c5, &q, &bad), -1);
+	assert_int_equal(histq_search_parse(d, &q, &bad), 0);
+	assert_null(q.in);
+	assert_null(q.text);
+}
+
 int
 main(void)
 {
@@ -148,6 +185,7 @@ main(void)
 		cmocka_unit_test(references),
 		cmocka_unit_test(limits_and_subcommands),
 		cmocka_unit_test(plans),
+		cmocka_unit_test(search_attributes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

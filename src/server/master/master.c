@@ -834,6 +834,7 @@ master_main(const char *config_path, char **overrides, int noverrides)
 	ev_set_clock(kd.ev, ctx_clock, NULL);
 	for (i = 0; i < M.nprocs; i++)
 		spawn(&M.procs[i]);
+	state_open_history();
 	/* register */
 	if (ev_fd_add(kd.ev, M.sigfd, EPOLLIN, on_signal, NULL) == -1 ||
 	    ev_timer_add(kd.ev, 1000, 1000, status_update, NULL) == 0 ||

@@ -20,6 +20,7 @@ int	state_tls_check(int test, char *err, size_t errsz);
 void	state_restore_channels(void);
 /* The once-a-second timer of history retention, and its end. */
 void	state_prune_history(void *arg);
+void	state_open_history(void);
 void	state_close_history(void);
 
 #endif

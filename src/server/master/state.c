@@ -226,6 +226,11 @@ state_restore_channels(void)
 #define PRUNE_BATCH	500		/* rows per step */
 #define PRUNE_STEPS	64		/* steps per second, at most */
 #define PRUNE_BUDGET_MS	10		/* and no longer than this */
+#define INDEX_BATCH	2000		/* lines per search index step (~5 ms
+					 * of the write lock: big steps index
+					 * a line for a third of small ones) */
+#define INDEX_STEPS	50		/* steps per second, at most */
+#define INDEX_BUDGET_MS	40		/* and no longer than this */
 
 static struct {
 	struct store	*st;
@@ -233,9 +238,10 @@ static struct {
 	int		 failed;
 } P;
 
-/* Once a second: a few small steps of retention (history-max-days,
- * history-max-lines), each a short transaction of its own, so the relay,
- * which writes the history, waits for none of them for long. */
+/* Once a second: the search index of the lines kept since, then a few
+ * small steps of retention (history-max-days, history-max-lines), each a
+ * short transaction of its own, so the relay, which writes the history,
+ * waits for none of them for long. */
 void
 state_prune_history(void *arg)
 {
@@ -245,15 +251,32 @@ state_prune_history(void *arg)
 	int n;
 
 	(void)arg;
-	if (!kd.cfg.history || (kd.cfg.history_max_days == 0 &&
-	    kd.cfg.history_max_lines == 0) || kd.state_dir[0] == '\0')
+	if (!kd.cfg.history || kd.state_dir[0] == '\0')
 		return;
 	if (P.st == NULL && (P.st = store_open(kd.state_dir, 0, 0, err,
 	    sizeof(err))) == NULL) {
 		if (!P.failed++)
-			log_warnx("history retention: %s", err);
+			log_warnx("history retention and search index: %s",
+			    err);
 		return;
 	}
+	/* the search index first: the lines kept since the last second, in
+	 * small steps (each holds the write lock for a moment) */
+	for (i = 0; i < INDEX_STEPS; i++) {
+		if ((n = store_search_index(P.st, INDEX_BATCH)) < 0) {
+			if (!P.failed++)
+				log_warnx("search index: %s",
+				    store_errmsg(P.st));
+			break;
+		}
+		ctx_clock(NULL);
+		if ((unsigned)n < INDEX_BATCH || kd.now_ms - start >=
+		    INDEX_BUDGET_MS)
+			break;
+	}
+	start = kd.now_ms;
+	if (kd.cfg.history_max_days == 0 && kd.cfg.history_max_lines == 0)
+		return;
 	if (kd.cfg.history_max_days > 0)
 		before = kd.now_real_ms - (int64_t)kd.cfg.history_max_days *
 		    86400 * 1000;
@@ -275,6 +298,21 @@ state_prune_history(void *arg)
 		if (P.cursor[0] == '\0' || kd.now_ms - start >= PRUNE_BUDGET_MS)
 			return;		/* a whole round, or enough for now */
 	}
+}
+
+/* Open the master's connection now, so that its descriptors are there
+ * from the start (a respawned child inherits them and never touches
+ * them; SQLite's locks are the master's own). */
+void
+state_open_history(void)
+{
+	char err[768];
+
+	if (!kd.cfg.history || kd.state_dir[0] == '\0' || P.st != NULL)
+		return;
+	if ((P.st = store_open(kd.state_dir, 0, 0, err, sizeof(err))) == NULL &&
+	    !P.failed++)
+		log_warnx("history retention and search index: %s", err);
 }
 
 void

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "histq.h"
+#include "irc.h"
 
 static const char *const subs[HQ_SUB_MAX] = {
 	"LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS"
@@ -251,4 +252,48 @@ histq_plan(enum histq_sub sub, const struct histq_ref *a,
 	default:
 		return -1;
 	}
+}
+
+int
+histq_search_parse(char *attrs, struct histq_search *q, const char **bad)
+{
+	char *kv, *save = NULL, *v;
+
+	memset(q, 0, sizeof(*q));
+	q->limit = 100;
+	*bad = "*";
+	for (kv = strtok_r(attrs, ";", &save); kv != NULL;
+	    kv = strtok_r(NULL, ";", &save)) {
+		if ((v = strchr(kv, '=')) != NULL)
+			*v++ = '\0';
+		else
+			v = kv + strlen(kv);	/* "key" alone: empty */
+		(void)irc_tag_unescape(v);
+		*bad = kv;
+		if (strcmp(kv, "in") == 0) {
+			if (*v == '\0')
+				return -1;
+			q->in = v;
+		} else if (strcmp(kv, "from") == 0) {
+			if (*v == '\0' || strlen(v) > 64)
+				return -1;
+			q->from = v;
+		} else if (strcmp(kv, "text") == 0) {
+			if (*v == '\0' || strlen(v) > 400)
+				return -1;
+			q->text = v;
+		} else if (strcmp(kv, "after") == 0) {
+			if (histq_timestamp(v, &q->after_ms) == -1)
+				return -1;
+		} else if (strcmp(kv, "before") == 0) {
+			if (histq_timestamp(v, &q->before_ms) == -1)
+				return -1;
+		} else if (strcmp(kv, "limit") == 0) {
+			if (histq_limit(v, HISTQ_LIMIT_MAX, &q->limit) == -1)
+				return -1;
+		}
+		/* other attributes: not ours, ignored */
+	}
+	*bad = NULL;
+	return 0;
 }

@@ -63,6 +63,18 @@ int	histq_plan(enum histq_sub sub, const struct histq_ref *a,
 	    const struct histq_ref *b, unsigned limit,
 	    struct histq_range out[2]);
 
+/* SEARCH's attributes (draft/search): "key=value;key=value" as message
+ * tags are written, values unescaped in place.  in, from, text may be
+ * NULL (absent); after_ms/before_ms 0 when absent; limit 100 when
+ * absent.  0, or -1 with *bad the attribute that is wrong. */
+struct histq_search {
+	const char	*in, *from, *text;
+	int64_t		 after_ms, before_ms;
+	unsigned	 limit;
+};
+int	histq_search_parse(char *attrs, struct histq_search *q,
+	    const char **bad);
+
 /* Parse "YYYY-MM-DDThh:mm:ss[.sss]Z" into epoch ms.  0 or -1. */
 int	histq_timestamp(const char *s, int64_t *ms);
 /* Format epoch ms as "YYYY-MM-DDThh:mm:ss.sssZ" (25 bytes with NUL). */

@@ -26,6 +26,7 @@ enum stmt_id {
 	Q_HIST_OLDEST, Q_HIST_DROP,
 	Q_BEGIN, Q_COMMIT, Q_MARK_GET, Q_MARK_SET, Q_WAIT_ADD, Q_WAIT_EACH,
 	Q_WAIT_CLEAR, Q_HIST_DROP_MINE, Q_HIST_DROP_THEIRS, Q_HIST_PEERS,
+	Q_FTS_STEP, Q_FTS_MARK, Q_FTS_DROP_RANGE, Q_FTS_DROP_MINE,
 	Q_COUNT
 };
 
@@ -79,8 +80,9 @@ static const char *const sql[Q_COUNT] = {
 	[Q_CHAN_FOUNDER] = "UPDATE channels SET founder = ?2 WHERE fold = ?1",
 	[Q_HIST_ADD] = "INSERT OR IGNORE INTO history (id, target, time_ms, "
 	    "kind, account, tags, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[Q_HIST_FIND] = "SELECT time_ms FROM history WHERE id = ?1 AND "
-	    "target = ?2",
+	/* by the msgid's index: the planner would walk the target instead */
+	[Q_HIST_FIND] = "SELECT time_ms FROM history INDEXED BY history_id "
+	    "WHERE id = ?1 AND target = ?2",
 	[Q_HIST_LATEST] = "SELECT max(time_ms) FROM history WHERE target = "
 	    "?1 AND time_ms > ?2 AND time_ms < ?3",
 	/* a loose scan of the targets, one index seek each */
@@ -118,6 +120,30 @@ static const char *const sql[Q_COUNT] = {
 	    "FROM history WHERE target >= '~' || ?1 || ' ' AND target < '~' || "
 	    "?1 || '!' AND time_ms > ?2 AND time_ms < ?3 GROUP BY target ORDER "
 	    "BY 2 LIMIT ?4",
+	/* index the next lines kept since the last step */
+	[Q_FTS_STEP] = "INSERT INTO history_fts(rowid, text) SELECT id, "
+	    "substr(min(line), instr(min(line), ' :') + 2) FROM history WHERE "
+	    "id > (SELECT v FROM fts_state WHERE k = 'indexed') AND kind IN "
+	    "(1, 2) GROUP BY id ORDER BY id LIMIT ?1",
+	/* up to the last line looked at: the ?1-th kept line after the mark,
+	 * or the newest */
+	[Q_FTS_MARK] = "UPDATE fts_state SET v = coalesce((SELECT max(id) "
+	    "FROM (SELECT DISTINCT id FROM history WHERE id > v AND kind IN "
+	    "(1, 2) ORDER BY id LIMIT ?1)), v) WHERE k = 'indexed'",
+	/* the index entries of what goes (a trigger cannot: a schema is not
+	 * trusted with virtual tables here): an entry goes with the last row
+	 * of its msgid, and only an entry the index has */
+	[Q_FTS_DROP_RANGE] = "INSERT INTO history_fts(history_fts, rowid, text) "
+	    "SELECT 'delete', h.id, substr(h.line, instr(h.line, ' :') + 2) "
+	    "FROM history h WHERE h.target = ?1 AND (h.time_ms, h.id) <= (?2, "
+	    "?3) AND h.kind IN (1, 2) AND h.id <= (SELECT v FROM fts_state "
+	    "WHERE k = 'indexed') AND NOT EXISTS (SELECT 1 FROM history h2 "
+	    "WHERE h2.id = h.id AND h2.target != ?1)",
+	[Q_FTS_DROP_MINE] = "INSERT INTO history_fts(history_fts, rowid, text) "
+	    "SELECT 'delete', id, substr(min(line), instr(min(line), ' :') + 2) "
+	    "FROM history WHERE target >= '~' || ?1 || ' ' AND target < '~' || "
+	    "?1 || '!' AND kind IN (1, 2) AND id <= (SELECT v FROM fts_state "
+	    "WHERE k = 'indexed') GROUP BY id",
 	[Q_BEGIN] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 };
@@ -175,8 +201,9 @@ static const char *const migration[STORE_VERSION] = {
 	"  count INTEGER NOT NULL,"
 	"  since INTEGER NOT NULL"
 	") WITHOUT ROWID;",
-	/* 1 -> 2: the history of the rooms, clustered by room and time;
-	 * one msgid may be in several rooms (a QUIT, a NICK) */
+	/* 1 -> 2: the history of the rooms (and of private conversations),
+	 * clustered by (target, time, msgid); one msgid may be in several
+	 * targets (a QUIT, a NICK, a private message's two copies) */
 	"CREATE TABLE history ("
 	"  target TEXT NOT NULL,"
 	"  time_ms INTEGER NOT NULL,"
@@ -188,6 +215,16 @@ static const char *const migration[STORE_VERSION] = {
 	"  PRIMARY KEY (target, time_ms, id)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX history_id ON history(id);"
+	/* SEARCH: the text of PRIVMSG and NOTICE lines under their msgid
+	 * (a private message's two copies share one entry), indexed a moment
+	 * after they are kept (the master), never on the relay's path; the
+	 * index holds no copy of the text (contentless) */
+	"CREATE VIRTUAL TABLE history_fts USING fts5(text, content='', "
+	"  columnsize=0, tokenize='unicode61 remove_diacritics 2');"
+	/* fewer, bigger merges: a line costs a third as much to index */
+	"INSERT INTO history_fts(history_fts, rank) VALUES ('automerge', 16);"
+	"CREATE TABLE fts_state (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+	"INSERT INTO fts_state VALUES ('indexed', 0);"
 	/* draft/read-marker: per account and target, never going back */
 	"CREATE TABLE read_markers ("
 	"  account TEXT NOT NULL REFERENCES accounts(fold) ON DELETE CASCADE,"
@@ -613,9 +650,9 @@ store_account_drop(struct store *s, const char *name)
 		(void)exec(s, "ROLLBACK", NULL, 0);
 		return rc;
 	}
-	for (i = 0; i < 2; i++) {
-		if ((st = q(s, i == 0 ? Q_HIST_DROP_MINE : Q_HIST_DROP_THEIRS))
-		    == NULL) {
+	for (i = 0; i < 3; i++) {
+		if ((st = q(s, i == 0 ? Q_FTS_DROP_MINE : i == 1 ?
+		    Q_HIST_DROP_MINE : Q_HIST_DROP_THEIRS)) == NULL) {
 			(void)exec(s, "ROLLBACK", NULL, 0);
 			return STORE_ERROR;
 		}
@@ -1148,7 +1185,7 @@ drop_below(struct store *s, const char *target, const struct hist_pos *below,
 {
 	sqlite3_stmt *st;
 	struct hist_pos last;
-	int rc, n = 0;
+	int rc, n = 0, i;
 
 	if ((st = q(s, Q_HIST_OLDEST)) == NULL)
 		return -1;
@@ -1166,14 +1203,25 @@ drop_below(struct store *s, const char *target, const struct hist_pos *below,
 		return -1;
 	if (n == 0)
 		return 0;
-	if ((st = q(s, Q_HIST_DROP)) == NULL)
+	if (exec(s, "BEGIN IMMEDIATE", NULL, 0) == -1)
 		return -1;
-	bind_text(st, 1, target);
-	(void)sqlite3_bind_int64(st, 2, last.time_ms);
-	(void)sqlite3_bind_int64(st, 3, last.id);
-	if (step_done(st) == -1)
-		return -1;
-	return sqlite3_changes(s->db);
+	for (i = 0; i < 2; i++) {
+		if ((st = q(s, i == 0 ? Q_FTS_DROP_RANGE : Q_HIST_DROP)) ==
+		    NULL)
+			goto fail;
+		bind_text(st, 1, target);
+		(void)sqlite3_bind_int64(st, 2, last.time_ms);
+		(void)sqlite3_bind_int64(st, 3, last.id);
+		if (step_done(st) == -1)
+			goto fail;
+	}
+	n = sqlite3_changes(s->db);
+	if (exec(s, "COMMIT", NULL, 0) == -1)
+		goto fail;
+	return n;
+fail:
+	(void)exec(s, "ROLLBACK", NULL, 0);
+	return -1;
 }
 
 int
@@ -1361,4 +1409,147 @@ store_history_peers(struct store *s, const char *account, int64_t from_ms,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+/* --- the search index ---------------------------------------------------------- */
+
+int
+store_search_index(struct store *s, unsigned batch)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	if (exec(s, "BEGIN IMMEDIATE", NULL, 0) == -1)
+		return -1;
+	if ((st = q(s, Q_FTS_STEP)) == NULL)
+		goto fail;
+	(void)sqlite3_bind_int(st, 1, (int)batch);
+	if (step_done(st) == -1)
+		goto fail;
+	n = sqlite3_changes(s->db);
+	if ((st = q(s, Q_FTS_MARK)) == NULL)
+		goto fail;
+	(void)sqlite3_bind_int(st, 1, (int)batch);
+	if (step_done(st) == -1 || exec(s, "COMMIT", NULL, 0) == -1)
+		goto fail;
+	return n;
+fail:
+	(void)exec(s, "ROLLBACK", NULL, 0);
+	return -1;
+}
+
+/* The words of text as an FTS5 query that cannot be a syntax error: each
+ * word a quoted string (quotes doubled), all of them required. */
+static int
+fts_query(const char *text, char *out, size_t outsz)
+{
+	size_t n = 0, words = 0;
+	const char *p = text;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (n + 3 >= outsz)
+			return -1;
+		if (words++ > 0)
+			out[n++] = ' ';
+		out[n++] = '"';
+		for (; *p != '\0' && *p != ' ' && *p != '\t'; p++) {
+			if (n + 3 >= outsz)
+				return -1;
+			if (*p == '"')
+				out[n++] = '"';
+			out[n++] = *p;
+		}
+		out[n++] = '"';
+	}
+	out[n] = '\0';
+	return words > 0 ? 0 : -1;
+}
+
+int
+store_search(struct store *s, const struct search_query *sq,
+    int (*fn)(const struct hist_row *, void *), void *arg)
+{
+	char sql_text[2048], fq[1024], from[NICK_MAX * 2 + 8];
+	struct hist_row row;
+	sqlite3_stmt *st;
+	size_t n = 0, i;
+	int rc, count = 0, k;
+
+	if (sq->ntargets == 0 && sq->own_prefix == NULL)
+		return 0;
+	if (sq->text != NULL && fts_query(sq->text, fq, sizeof(fq)) == -1)
+		return -2;
+#define SQL(...)	do {						\
+		k = snprintf(sql_text + n, sizeof(sql_text) - n, __VA_ARGS__); \
+		if (k < 0 || (size_t)k >= sizeof(sql_text) - n)		\
+			return -1;					\
+		n += (size_t)k;						\
+	} while (0)
+	SQL("SELECT h.id, h.time_ms, h.kind, h.account, h.tags, h.line, "
+	    "h.target FROM %shistory h WHERE h.kind IN (1, 2)",
+	    /* the matches first, then their rows: never the other way */
+	    sq->text != NULL ? "history_fts f CROSS JOIN " : "");
+	if (sq->text != NULL)
+		SQL(" AND h.id = f.rowid AND history_fts MATCH ?1");
+	SQL(" AND (h.target IN (");
+	for (i = 0; i < sq->ntargets; i++)
+		SQL("%s?%zu", i ? ", " : "", 10 + i);
+	SQL(")");
+	if (sq->own_prefix != NULL)
+		SQL(" OR (h.target >= ?2 || ' ' AND h.target < ?2 || '!')");
+	SQL(")");
+	if (sq->after_ms > 0)
+		SQL(" AND h.time_ms >= ?3");
+	if (sq->before_ms > 0)
+		SQL(" AND h.time_ms <= ?4");
+	if (sq->from != NULL)
+		SQL(" AND (h.account = ?5 COLLATE NOCASE OR substr(h.line, 2, "
+		    "length(?5) + 1) = ?5 || '!' COLLATE NOCASE)");
+	/* the newest that match, shown oldest first by the caller */
+	SQL(" ORDER BY h.time_ms DESC, h.id DESC LIMIT ?6");
+#undef SQL
+	if (sqlite3_prepare_v2(s->db, sql_text, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sq->text != NULL)
+		(void)sqlite3_bind_text(st, 1, fq, -1, SQLITE_TRANSIENT);
+	if (sq->own_prefix != NULL)
+		bind_text(st, 2, sq->own_prefix);
+	if (sq->after_ms > 0)
+		(void)sqlite3_bind_int64(st, 3, sq->after_ms);
+	if (sq->before_ms > 0)
+		(void)sqlite3_bind_int64(st, 4, sq->before_ms);
+	if (sq->from != NULL) {
+		snprintf(from, sizeof(from), "%s", sq->from);
+		(void)sqlite3_bind_text(st, 5, from, -1, SQLITE_TRANSIENT);
+	}
+	(void)sqlite3_bind_int(st, 6, (int)sq->limit);
+	for (i = 0; i < sq->ntargets; i++)
+		bind_text(st, (int)(10 + i), sq->targets[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		int kind = sqlite3_column_int(st, 2);
+
+		row.account = col_str(st, 3, NICK_MAX);
+		row.tags = col_str(st, 4, IRC_TAGS_MAX);
+		row.line = col_str(st, 5, IRC_LINE_MAX);
+		row.target = col_str(st, 6, CHAN_MAX * 4 + 8);
+		if (id <= 0 || kind <= 0 || kind >= 32 || row.account == NULL ||
+		    row.tags == NULL || row.line == NULL || row.target == NULL ||
+		    row.line[0] != ':')
+			continue;
+		row.id = (uint64_t)id;
+		row.time_ms = sqlite3_column_int64(st, 1);
+		row.kind = (unsigned)kind;
+		count++;
+		if (fn(&row, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		count = -1;
+	sqlite3_finalize(st);
+	return count;
 }

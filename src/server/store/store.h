@@ -234,6 +234,30 @@ int		 store_waiting_each(struct store *s, const char *account,
 int		 store_waiting_clear(struct store *s, const char *account,
 		    int64_t time_ms, uint64_t id);
 
+/* --- SEARCH ------------------------------------------------------------------ */
+
+/* What to look for: the PRIVMSG and NOTICE lines of these targets (store
+ * keys) and of own_prefix's private conversations ("~account", or NULL),
+ * with the words of text (NULL: any), from a nick or account (NULL:
+ * anyone), at or after after_ms and at or before before_ms (0: open). */
+struct search_query {
+	const char *const *targets;
+	size_t		 ntargets;	/* <= SEARCH_TARGETS_MAX */
+	const char	*own_prefix;
+	const char	*text, *from;
+	int64_t		 after_ms, before_ms;
+	unsigned	 limit;
+};
+#define SEARCH_TARGETS_MAX	200
+
+/* The newest matches first, through fn; the count, -2 when text has no
+ * word in it, or -1. */
+int		 store_search(struct store *s, const struct search_query *q,
+		    int (*fn)(const struct hist_row *, void *), void *arg);
+/* Index up to batch lines kept since the last call (the master, in the
+ * background); the lines indexed, or -1. */
+int		 store_search_index(struct store *s, unsigned batch);
+
 /* The last SQLite error of s, for a log line. */
 const char	*store_errmsg(struct store *s);
 

@@ -52,6 +52,7 @@ struct sasl;
 #define CAP_CHATHISTORY		0x20000	/* draft/chathistory */
 #define CAP_EVENT_PLAYBACK	0x40000	/* draft/event-playback */
 #define CAP_READ_MARKER		0x80000	/* draft/read-marker */
+#define CAP_SEARCH		0x100000 /* draft/search */
 
 enum client_state {
 	CL_UNREG = 0,	/* connected, not registered */

@@ -50,6 +50,7 @@ void	cmd_chanserv(struct client *, struct irc_msg *);
 void	cmd_cap(struct client *, struct irc_msg *);
 /* cmd_history.c */
 void	cmd_chathistory(struct client *, struct irc_msg *);
+void	cmd_search(struct client *, struct irc_msg *);
 /* The private messages that waited for c's account: replayed to a client
  * without draft/chathistory (one with it finds them with TARGETS), then
  * no longer waiting. */

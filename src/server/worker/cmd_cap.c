@@ -96,6 +96,7 @@ static const struct {
 	{ "draft/chathistory", CAP_CHATHISTORY, history_value },
 	{ "draft/event-playback", CAP_EVENT_PLAYBACK, history_value },
 	{ "draft/read-marker", CAP_READ_MARKER, marker_value },
+	{ "draft/search", CAP_SEARCH, history_value },
 	{ "chghost", CAP_CHGHOST, NULL },
 	{ "echo-message", CAP_ECHO_MESSAGE, NULL },
 	{ "extended-join", CAP_EXTENDED_JOIN, NULL },

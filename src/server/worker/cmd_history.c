@@ -615,3 +615,98 @@ history_waiting(struct client *c)
 	free(h.rows);
 	free(h.text);
 }
+
+/* --- SEARCH (draft/search) ---------------------------------------------------- */
+
+void
+cmd_search(struct client *c, struct irc_msg *m)
+{
+	char keys[SEARCH_TARGETS_MAX][CHAN_MAX * 4 + 8], name[CHAN_MAX + 1];
+	char own[ACCOUNT_MAX * 2 + 2], attrs[IRC_LINE_MAX];
+	const char *tv[SEARCH_TARGETS_MAX], *bad;
+	struct store *st = account_store();
+	struct roster_user_ext *e;
+	struct roster_user *u;
+	struct roster_chan *ch;
+	struct histq_search hq;
+	struct search_query sq;
+	struct held h;
+	struct out o;
+	size_t n = 0, i;
+	int rc;
+
+	if (!kd.cfg.history || st == NULL) {
+		client_sendf(c, ":%s FAIL SEARCH INTERNAL_ERROR :History is not "
+		    "kept on this server", kd.cfg.server_name);
+		return;
+	}
+	snprintf(attrs, sizeof(attrs), "%s", m->params[0]);
+	if (histq_search_parse(attrs, &hq, &bad) == -1) {
+		client_sendf(c, ":%s FAIL SEARCH INVALID_PARAMS %s :Invalid "
+		    "parameters", kd.cfg.server_name, *bad ? bad : "*");
+		return;
+	}
+	memset(&sq, 0, sizeof(sq));
+	if (hq.in != NULL) {
+		/* one target, as CHATHISTORY would read it */
+		if (!may_read(c, hq.in, keys[0], sizeof(keys[0]), name,
+		    sizeof(name))) {
+			client_sendf(c, ":%s FAIL SEARCH INVALID_PARAMS in "
+			    ":Messages could not be retrieved",
+			    kd.cfg.server_name);
+			return;
+		}
+		tv[n++] = keys[0];
+	} else {
+		/* the rooms c is in, and its own conversations */
+		ctx_roster_lock();
+		e = roster_user_ext(kd.roster, c->slot);
+		u = roster_user(kd.roster, c->slot);
+		for (i = 0; e != NULL && u != NULL && i < u->nchans && i <
+		    CHANS_PER_USER_MAX && n < SEARCH_TARGETS_MAX; i++) {
+			if (e->chans[i] < 0 || (ch = roster_chan(kd.roster,
+			    e->chans[i])) == NULL || !ch->used)
+				continue;
+			irc_casefold(keys[n], sizeof(keys[n]), ch->name);
+			tv[n] = keys[n];
+			n++;
+		}
+		ctx_roster_unlock();
+		if (c->account != NULL) {
+			own[0] = '~';
+			irc_casefold(own + 1, sizeof(own) - 1, c->account);
+			sq.own_prefix = own;
+		}
+	}
+	sq.targets = tv;
+	sq.ntargets = n;
+	sq.text = hq.text;
+	sq.from = hq.from;
+	sq.after_ms = hq.after_ms;
+	sq.before_ms = hq.before_ms;
+	sq.limit = hq.limit;
+	memset(&h, 0, sizeof(h));
+	if ((rc = store_search(st, &sq, row_hold, &h)) == -2) {
+		client_sendf(c, ":%s FAIL SEARCH INVALID_PARAMS text :Nothing to "
+		    "search for", kd.cfg.server_name);
+	} else if (rc < 0 || h.oom) {
+		log_warnx("SEARCH: %s", store_errmsg(st));
+		client_sendf(c, ":%s FAIL SEARCH INTERNAL_ERROR :The search "
+		    "could not be run", kd.cfg.server_name);
+	} else {
+		memset(&o, 0, sizeof(o));
+		o.c = c;
+		batch_start(&o, "draft/search", NULL);
+		for (i = h.n; i > 0; i--) {	/* oldest first */
+			struct hist_row row = h.rows[i - 1];
+
+			row.account = h.text + (uintptr_t)row.account;
+			row.tags = h.text + (uintptr_t)row.tags;
+			row.line = h.text + (uintptr_t)row.line;
+			send_row(c, o.bref, &row);
+		}
+		batch_end(&o);
+	}
+	free(h.rows);
+	free(h.text);
+}

@@ -57,6 +57,7 @@ static const struct command commands[] = {
 	{ "QUIT",	cmd_quit,	0, CMD_PREREG, 1 },
 	{ "REGISTER",	cmd_register,	2, CMD_PREREG, 2 },
 	{ "REHASH",	cmd_rehash,	0, 0, 1 },
+	{ "SEARCH",	cmd_search,	1, 0, 4 },	/* a full-text query */
 	{ "SETNAME",	cmd_setname,	1, 0, 1 },
 	{ "STATS",	cmd_stats,	1, 0, 2 },
 	{ "TAGMSG",	cmd_tagmsg,	1, 0, 1 },
