@@ -307,6 +307,44 @@ def retention_prunes_in_the_background():
 
 
 @case
+def a_registered_room_keeps_less_when_its_founder_says_so():
+    pw = "hunter2hunter2"
+    s = Server(opts={"history-max-lines": "1000"})
+    register_account(s, "fay", pw).send("QUIT")
+    f = login(s, "fay", pw, HCAPS + ["echo-message"])
+    f.send("JOIN #short")
+    f.expect(r" 366 fay #short ")
+    f.send("PRIVMSG ChanServ :REGISTER #short")
+    f.expect(r"NOTICE fay :.*registered", 10)
+    for bad in ["SET #short HISTORY", "SET #short HISTORY -1 5",
+                "SET #short HISTORY 5 x", "SET #short HISTORY 40000 5"]:
+        f.send("PRIVMSG ChanServ :" + bad)
+        f.expect(r"NOTICE fay :Usage: SET #short FOUNDER|NOTICE fay :Usage: "
+                 r"SET #short HISTORY")
+    f.send("PRIVMSG ChanServ :SET #short HISTORY 0 3")
+    f.expect(r"NOTICE fay :#short keeps its history for as many days as the "
+             r"server and 3 lines")
+    f.send("PRIVMSG ChanServ :INFO #short")
+    f.expect(r"NOTICE fay :History: the server's days, 3 lines \(the server "
+             r"keeps 365 days, 1000 lines")
+    other = s.connect("other")
+    other.send("PRIVMSG ChanServ :SET #short HISTORY 1 1")
+    other.expect(r"NOTICE other :Only the founder of #short may change it")
+    for i in range(8):
+        f.send("PRIVMSG #short :s%d" % i)
+        f.send("PRIVMSG #lobby :l%d" % i)
+    f.expect(r"PRIVMSG #lobby :l7")
+    wait_for(lambda: len(texts(history(f, "LATEST #short * 100"))) == 3, 10,
+             "the room's own retention")
+    check(texts(history(f, "LATEST #short * 100")) == ["s5", "s6", "s7"],
+          "the newest stay")
+    check(len(texts(history(f, "LATEST #lobby * 100"))) == 8, "others keep")
+    f.send("PRIVMSG ChanServ :SET #short HISTORY DEFAULT")
+    f.expect(r"NOTICE fay :#short keeps its history as the server does")
+    s.stop()
+
+
+@case
 def read_markers_follow_the_account_across_its_connections():
     """draft/read-marker: two connections of one account on two workers;
     a marker set on one reaches both, never goes back, survives a restart

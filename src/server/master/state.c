@@ -246,7 +246,7 @@ void
 state_prune_history(void *arg)
 {
 	char err[768];
-	int64_t start = kd.now_ms, before = 0;
+	int64_t start = kd.now_ms;
 	unsigned i;
 	int n;
 
@@ -275,15 +275,10 @@ state_prune_history(void *arg)
 			break;
 	}
 	start = kd.now_ms;
-	if (kd.cfg.history_max_days == 0 && kd.cfg.history_max_lines == 0)
-		return;
-	if (kd.cfg.history_max_days > 0)
-		before = kd.now_real_ms - (int64_t)kd.cfg.history_max_days *
-		    86400 * 1000;
 	for (i = 0; i < PRUNE_STEPS; i++) {
-		n = store_history_prune(P.st, before,
-		    kd.cfg.history_max_lines, PRUNE_BATCH, P.cursor,
-		    sizeof(P.cursor));
+		n = store_history_prune(P.st, kd.now_real_ms,
+		    kd.cfg.history_max_days, kd.cfg.history_max_lines,
+		    PRUNE_BATCH, P.cursor, sizeof(P.cursor));
 		if (n < 0) {
 			if (!P.failed++)
 				log_warnx("history retention: %s",

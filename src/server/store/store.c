@@ -27,6 +27,7 @@ enum stmt_id {
 	Q_BEGIN, Q_COMMIT, Q_MARK_GET, Q_MARK_SET, Q_WAIT_ADD, Q_WAIT_EACH,
 	Q_WAIT_CLEAR, Q_HIST_DROP_MINE, Q_HIST_DROP_THEIRS, Q_HIST_PEERS,
 	Q_FTS_STEP, Q_FTS_MARK, Q_FTS_DROP_RANGE, Q_FTS_DROP_MINE,
+	Q_CHAN_HIST_GET, Q_CHAN_HIST_SET,
 	Q_COUNT
 };
 
@@ -144,6 +145,10 @@ static const char *const sql[Q_COUNT] = {
 	    "FROM history WHERE target >= '~' || ?1 || ' ' AND target < '~' || "
 	    "?1 || '!' AND kind IN (1, 2) AND id <= (SELECT v FROM fts_state "
 	    "WHERE k = 'indexed') GROUP BY id",
+	[Q_CHAN_HIST_GET] = "SELECT hist_days, hist_lines FROM channels WHERE "
+	    "fold = ?1",
+	[Q_CHAN_HIST_SET] = "UPDATE channels SET hist_days = ?2, hist_lines = "
+	    "?3 WHERE fold = ?1",
 	[Q_BEGIN] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 };
@@ -201,7 +206,11 @@ static const char *const migration[STORE_VERSION] = {
 	"  count INTEGER NOT NULL,"
 	"  since INTEGER NOT NULL"
 	") WITHOUT ROWID;",
-	/* 1 -> 2: the history of the rooms (and of private conversations),
+	/* 1 -> 2: a registered room's own retention (-1: the server's) */
+	"ALTER TABLE channels ADD COLUMN hist_days INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE channels ADD COLUMN hist_lines INTEGER NOT NULL "
+	"  DEFAULT -1;"
+	/* the history of the rooms (and of private conversations),
 	 * clustered by (target, time, msgid); one msgid may be in several
 	 * targets (a QUIT, a NICK, a private message's two copies) */
 	"CREATE TABLE history ("
@@ -1224,13 +1233,25 @@ fail:
 	return -1;
 }
 
+/* A room's own limit against the server's (0: none): the tighter. */
+static unsigned
+tighter(int own, unsigned server)
+{
+	if (own < 0)
+		return server;
+	if (own == 0)
+		return server;
+	return server == 0 || (unsigned)own < server ? (unsigned)own : server;
+}
+
 int
-store_history_prune(struct store *s, int64_t before_ms, unsigned max_lines,
-    unsigned batch, char *cursor, size_t cursorsz)
+store_history_prune(struct store *s, int64_t now_ms, unsigned max_days,
+    unsigned max_lines, unsigned batch, char *cursor, size_t cursorsz)
 {
 	sqlite3_stmt *st;
 	struct hist_pos below = { 0, 0 }, keep;
-	int bounded = 0;
+	int bounded = 0, own_days = -1, own_lines = -1;
+	int64_t before_ms = 0;
 	const char *t;
 	int rc, n, dropped = 0;
 
@@ -1248,6 +1269,20 @@ store_history_prune(struct store *s, int64_t before_ms, unsigned max_lines,
 		return -1;
 	if (cursor[0] == '\0')
 		return 0;
+	/* a registered room may keep less (ChanServ SET HISTORY) */
+	if ((cursor[0] == '#' || cursor[0] == '&') && (st = q(s,
+	    Q_CHAN_HIST_GET)) != NULL) {
+		bind_text(st, 1, cursor);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			own_days = sqlite3_column_int(st, 0);
+			own_lines = sqlite3_column_int(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	max_days = tighter(own_days, max_days);
+	max_lines = tighter(own_lines, max_lines);
+	if (max_days > 0)
+		before_ms = now_ms - (int64_t)max_days * 86400 * 1000;
 	if (before_ms > 0) {
 		below.time_ms = before_ms;	/* (ms, 0): that ms stays */
 		bounded = 1;
@@ -1552,4 +1587,29 @@ store_search(struct store *s, const struct search_query *sq,
 		count = -1;
 	sqlite3_finalize(st);
 	return count;
+}
+
+enum store_rc
+store_chan_history(struct store *s, const char *chan, int *days, int *lines,
+    int set)
+{
+	char f[CHAN_MAX * 4 + 1];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = q(s, set ? Q_CHAN_HIST_SET : Q_CHAN_HIST_GET)) == NULL)
+		return STORE_ERROR;
+	bind_fold(st, 1, chan, f, sizeof(f));
+	if (set) {
+		(void)sqlite3_bind_int(st, 2, *days);
+		(void)sqlite3_bind_int(st, 3, *lines);
+		return change(s, st);
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*days = sqlite3_column_int(st, 0);
+		*lines = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ?
+	    STORE_NOTFOUND : STORE_ERROR;
 }

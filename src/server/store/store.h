@@ -193,13 +193,18 @@ int		 store_history_find(struct store *s, const char *target,
  * exclusive): 0 with *latest, STORE_NOTFOUND, or -1. */
 int		 store_history_latest(struct store *s, const char *target,
 		    int64_t from_ms, int64_t to_ms, int64_t *latest);
-/* Drop what retention lets go, in one small step: rows older than
- * before_ms (0: no age limit), then of the target after cursor (a string
- * the caller keeps, "" at first) the rows beyond its newest max_lines
- * (0: no line limit); at most batch rows.  The rows dropped, or -1. */
-int		 store_history_prune(struct store *s, int64_t before_ms,
-		    unsigned max_lines, unsigned batch, char *cursor,
-		    size_t cursorsz);
+/* Drop what retention lets go, in one small step, of the target after
+ * cursor (a string the caller keeps, "" at first): its rows older than
+ * max_days and beyond its newest max_lines (0: no limit), or what the
+ * room's own, tighter retention says; at most batch rows.  The rows
+ * dropped, or -1. */
+int		 store_history_prune(struct store *s, int64_t now_ms,
+		    unsigned max_days, unsigned max_lines, unsigned batch,
+		    char *cursor, size_t cursorsz);
+/* A registered room's own retention (days, lines; -1 the server's, 0
+ * none of its own): read, or with set written. */
+enum store_rc	 store_chan_history(struct store *s, const char *chan,
+		    int *days, int *lines, int set);
 
 /* --- read markers (draft/read-marker) ------------------------------------ */
 

@@ -308,12 +308,31 @@ cs_register(struct client *c, const char *name)
 
 struct chanjob {
 	struct job	 j;
-	enum { CJ_DROP, CJ_ACCESS, CJ_FOUNDER } op;
+	enum { CJ_DROP, CJ_ACCESS, CJ_FOUNDER, CJ_HISTORY } op;
 	char		 chan[CHAN_MAX + 1];
 	char		 account[ACCOUNT_MAX + 1];
 	char		 level;
+	int		 days, lines;	/* CJ_HISTORY; -1: the server's */
 	enum store_rc	 rc;
 };
+
+static const char *
+days_text(int n)
+{
+	static char b[32];
+
+	snprintf(b, sizeof(b), "%d day%s", n, n == 1 ? "" : "s");
+	return b;
+}
+
+static const char *
+lines_text(int n)
+{
+	static char b[32];
+
+	snprintf(b, sizeof(b), "%d line%s", n, n == 1 ? "" : "s");
+	return b;
+}
 
 static int
 chanjob_run(struct job *j, struct store *st)
@@ -340,6 +359,10 @@ chanjob_run(struct job *j, struct store *st)
 			break;
 		}
 		k->rc = store_chan_set_founder(st, k->chan, k->account);
+		break;
+	case CJ_HISTORY:
+		k->rc = store_chan_history(st, k->chan, &k->days, &k->lines,
+		    1);
 		break;
 	}
 	return 0;
@@ -384,17 +407,29 @@ chanjob_done(struct job *j)
 	case CJ_FOUNDER:
 		say(c, "%s now belongs to %s.", k->chan, k->account);
 		break;
+	case CJ_HISTORY:
+		if (k->days < 0)
+			say(c, "%s keeps its history as the server does.",
+			    k->chan);
+		else
+			say(c, "%s keeps its history for %s%s and %s%s (the "
+			    "server's limits still apply).", k->chan,
+			    k->days ? "" : "as many days as the server",
+			    k->days ? days_text(k->days) : "", k->lines ? "" :
+			    "as many lines as the server", k->lines ?
+			    lines_text(k->lines) : "");
+		break;
 	}
 }
 
-static void
+static struct chanjob *
 chanjob(struct client *c, int op, const char *chan, const char *account,
     char level)
 {
 	struct chanjob *k = calloc(1, sizeof(*k));
 
 	if (k == NULL)
-		return;
+		return NULL;
 	k->j.run = chanjob_run;
 	k->j.done = chanjob_done;
 	k->rc = STORE_ERROR;
@@ -404,7 +439,13 @@ chanjob(struct client *c, int op, const char *chan, const char *account,
 	snprintf(k->chan, sizeof(k->chan), "%s", chan);
 	snprintf(k->account, sizeof(k->account), "%s", account ? account : "");
 	k->level = level;
-	if (jobs_submit(&k->j) == -1) {
+	return k;
+}
+
+static void
+chanjob_go(struct client *c, struct chanjob *k)
+{
+	if (k != NULL && jobs_submit(&k->j) == -1) {
 		free(k);
 		say(c, "The server is busy; try again.");
 	}
@@ -421,6 +462,7 @@ static void
 cs_info(struct client *c, const struct reg_chan *rc)
 {
 	char when[64];
+	int days = -1, lines = -1;
 	struct tm tm;
 	time_t t = (time_t)rc->created;
 
@@ -430,6 +472,12 @@ cs_info(struct client *c, const struct reg_chan *rc)
 	say(c, "Information on %s:", rc->name);
 	say(c, "Founder: %s", rc->founder);
 	say(c, "Registered: %s", when);
+	if (account_store() != NULL && store_chan_history(account_store(),
+	    rc->name, &days, &lines, 0) == STORE_OK && days >= 0)
+		say(c, "History: %s, %s (the server keeps %u days, %u lines; "
+		    "0: no limit)", days ? days_text(days) : "the server's days",
+		    lines ? lines_text(lines) : "the server's lines",
+		    kd.cfg.history_max_days, kd.cfg.history_max_lines);
 	say(c, "End of the information.");
 }
 
@@ -443,12 +491,44 @@ cs_help(struct client *c)
 		"OP|DEOP|VOICE|DEVOICE #channel [nick]  (with access)",
 		"ACCESS #channel LIST | ADD <account> op|voice | DEL <account>",
 		"SET #channel FOUNDER <account>  give it away (founder)",
+		("SET #channel HISTORY <days> <lines> | DEFAULT  keep less "
+		    "history (founder)"),
 		"DROP #channel  unregister it (founder)",
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		say(c, "%s", lines[i]);
+}
+
+/* SET #c HISTORY <days> <lines> (0: as long / as many as the server
+ * keeps) or DEFAULT: the room's own, tighter retention. */
+static void
+cs_set_history(struct client *c, const struct reg_chan *rc, int nw, char **w)
+{
+	struct chanjob *k;
+	char *end;
+	long d = -1, l = -1;
+
+	if (strcasecmp(w[3], "DEFAULT") != 0) {
+		if (nw < 5)
+			goto usage;
+		d = strtol(w[3], &end, 10);
+		if (*w[3] == '\0' || *end != '\0' || d < 0 || d > 36500)
+			goto usage;
+		l = strtol(w[4], &end, 10);
+		if (*w[4] == '\0' || *end != '\0' || l < 0 || l > 100000000)
+			goto usage;
+	}
+	if ((k = chanjob(c, CJ_HISTORY, rc->name, NULL, 0)) == NULL)
+		return;
+	k->days = (int)d;
+	k->lines = (int)l;
+	chanjob_go(c, k);
+	return;
+usage:
+	say(c, "Usage: SET %s HISTORY <days 0-36500> <lines 0-100000000> "
+	    "(0: the server's) | HISTORY DEFAULT", rc->name);
 }
 
 /* OP, DEOP, VOICE, DEVOICE. */
@@ -529,10 +609,11 @@ chanserv(struct client *c, const char *text)
 		else if (nw >= 5 && strcasecmp(w[2], "ADD") == 0 &&
 		    (strcasecmp(w[4], "op") == 0 ||
 		    strcasecmp(w[4], "voice") == 0))
-			chanjob(c, CJ_ACCESS, rc.name, w[3],
-			    strcasecmp(w[4], "op") == 0 ? 'o' : 'v');
+			chanjob_go(c, chanjob(c, CJ_ACCESS, rc.name, w[3],
+			    strcasecmp(w[4], "op") == 0 ? 'o' : 'v'));
 		else if (nw >= 4 && strcasecmp(w[2], "DEL") == 0)
-			chanjob(c, CJ_ACCESS, rc.name, w[3], 0);
+			chanjob_go(c, chanjob(c, CJ_ACCESS, rc.name, w[3],
+			    0));
 		else
 			say(c, "Usage: ACCESS %s LIST | ADD <account> op|voice | "
 			    "DEL <account>", rc.name);
@@ -541,14 +622,18 @@ chanserv(struct client *c, const char *text)
 			say(c, "Only the founder of %s may change it.",
 			    rc.name);
 		else if (nw >= 4 && strcasecmp(w[2], "FOUNDER") == 0)
-			chanjob(c, CJ_FOUNDER, rc.name, w[3], 0);
+			chanjob_go(c, chanjob(c, CJ_FOUNDER, rc.name, w[3],
+			    0));
+		else if (nw >= 4 && strcasecmp(w[2], "HISTORY") == 0)
+			cs_set_history(c, &rc, nw, w);
 		else
-			say(c, "Usage: SET %s FOUNDER <account>", rc.name);
+			say(c, "Usage: SET %s FOUNDER <account> | HISTORY "
+			    "<days> <lines> | HISTORY DEFAULT", rc.name);
 	} else if (strcasecmp(w[0], "DROP") == 0) {
 		if (lvl != 'F' && !(c->umodes & ROSTER_UF_OPER))
 			say(c, "Only the founder of %s may drop it.", rc.name);
 		else
-			chanjob(c, CJ_DROP, rc.name, NULL, 0);
+			chanjob_go(c, chanjob(c, CJ_DROP, rc.name, NULL, 0));
 	} else
 		say(c, "Unknown command %.32s; try HELP.", w[0]);
 }
