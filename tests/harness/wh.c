@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "chanop.h"
 #include "client.h"
 #include "cmd.h"
@@ -20,6 +21,7 @@
 #include "monitor.h"
 #include "roster.h"
 #include "session.h"
+#include "store.h"
 #include "subs.h"
 #include "wh.h"
 
@@ -62,6 +64,7 @@ static struct {
 	unsigned	 routed;
 	unsigned	 overrides;	/* CHANOPs applied as oper overrides */
 	void		*shm;
+	int		 store;		/* wh_store() opened one */
 } H;
 
 static void
@@ -503,6 +506,22 @@ close_all(struct client *c, void *arg)
 }
 
 void
+wh_store(const char *dir)
+{
+	char err[768];
+	struct store *rw;
+
+	snprintf(kd.state_dir, sizeof(kd.state_dir), "%s", dir);
+	if ((rw = store_open(dir, 1, 0, err, sizeof(err))) == NULL ||
+	    store_prepare(rw, err, sizeof(err)) == -1)
+		die(err);
+	store_close(rw);
+	if (account_init() == -1)
+		die("no read-only store");
+	H.store = 1;
+}
+
+void
 wh_teardown(void)
 {
 	unsigned w, k;
@@ -527,6 +546,8 @@ wh_teardown(void)
 		free(H.conns[k]);
 	}
 	free(H.q);
+	if (H.store)
+		account_free();
 	subs_free(H.subs);
 	roster_detach(kd.roster);
 	free(H.shm);

@@ -37,6 +37,12 @@ struct wh_conn;
  * configuration (server-name "irc.test", autojoin off, flood control off)
  * as changed by tweak (may be NULL), nworkers fake workers. */
 void		 wh_setup(unsigned nworkers, void (*tweak)(struct config *));
+/* Give the workers a store in dir (made and migrated there): the read-
+ * only connection every worker has (account_store()); the harness runs
+ * no job thread, so what writes through jobs is not there.  Before the
+ * first connection. */
+void		 wh_store(const char *dir);
+
 /* Close every client, run the last turns, free everything. */
 void		 wh_teardown(void);
 
