@@ -105,7 +105,7 @@ static const char *const sql[Q_COUNT] = {
 	[Q_WAIT_ADD] = "INSERT OR IGNORE INTO waiting (account, time_ms, id, "
 	    "peer) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM accounts "
 	    "WHERE fold = ?1)",
-	[Q_WAIT_EACH] = "SELECT h.time_ms, h.id, h.kind, h.account, h.tags, "
+	[Q_WAIT_EACH] = "SELECT h.id, h.time_ms, h.kind, h.account, h.tags, "
 	    "h.line FROM waiting w JOIN history h ON h.target = '~' || "
 	    "w.account || ' ' || w.peer AND h.time_ms = w.time_ms AND h.id = "
 	    "w.id WHERE w.account = ?1 ORDER BY w.time_ms, w.id LIMIT ?2",
@@ -1132,6 +1132,27 @@ col_str(sqlite3_stmt *st, int i, size_t max)
 	return (const char *)v;
 }
 
+/* Columns 0-5 of a history query (id, time_ms, kind, account, tags,
+ * line) into row, checked as if from the network: -1 for a row keochatd
+ * did not write (skipped). */
+static int
+hist_row_read(sqlite3_stmt *st, struct hist_row *row)
+{
+	sqlite3_int64 id = sqlite3_column_int64(st, 0);
+	int kind = sqlite3_column_int(st, 2);
+
+	row->account = col_str(st, 3, NICK_MAX);
+	row->tags = col_str(st, 4, IRC_TAGS_MAX);
+	row->line = col_str(st, 5, IRC_LINE_MAX);
+	if (id <= 0 || kind <= 0 || kind >= 32 || row->account == NULL ||
+	    row->tags == NULL || row->line == NULL || row->line[0] != ':')
+		return -1;
+	row->id = (uint64_t)id;
+	row->time_ms = sqlite3_column_int64(st, 1);
+	row->kind = (unsigned)kind;
+	return 0;
+}
+
 int
 store_history_range(struct store *s, const struct hist_range *r,
     int (*fn)(const struct hist_row *, void *), void *arg)
@@ -1164,18 +1185,8 @@ store_history_range(struct store *s, const struct hist_range *r,
 	(void)sqlite3_bind_int(st, 7, (int)r->limit);
 	row.target = r->target;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite3_int64 id = sqlite3_column_int64(st, 0);
-		int kind = sqlite3_column_int(st, 2);
-
-		row.account = col_str(st, 3, NICK_MAX);
-		row.tags = col_str(st, 4, IRC_TAGS_MAX);
-		row.line = col_str(st, 5, IRC_LINE_MAX);
-		if (id <= 0 || kind <= 0 || kind >= 32 || row.account == NULL ||
-		    row.tags == NULL || row.line == NULL || row.line[0] != ':')
-			continue;	/* not a row keochatd wrote: skip */
-		row.id = (uint64_t)id;
-		row.time_ms = sqlite3_column_int64(st, 1);
-		row.kind = (unsigned)kind;
+		if (hist_row_read(st, &row) == -1)
+			continue;
 		n++;
 		if (fn(&row, arg) != 0)
 			break;
@@ -1383,18 +1394,8 @@ store_waiting_each(struct store *s, const char *account, unsigned limit,
 	(void)sqlite3_bind_int(st, 2, (int)limit);
 	row.target = "";
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite3_int64 id = sqlite3_column_int64(st, 1);
-		int kind = sqlite3_column_int(st, 2);
-
-		row.account = col_str(st, 3, NICK_MAX);
-		row.tags = col_str(st, 4, IRC_TAGS_MAX);
-		row.line = col_str(st, 5, IRC_LINE_MAX);
-		if (id <= 0 || kind <= 0 || kind >= 32 || row.account == NULL ||
-		    row.tags == NULL || row.line == NULL || row.line[0] != ':')
+		if (hist_row_read(st, &row) == -1)
 			continue;
-		row.id = (uint64_t)id;
-		row.time_ms = sqlite3_column_int64(st, 0);
-		row.kind = (unsigned)kind;
 		n++;
 		if (fn(&row, arg) != 0)
 			break;
@@ -1565,20 +1566,9 @@ store_search(struct store *s, const struct search_query *sq,
 	for (i = 0; i < sq->ntargets; i++)
 		bind_text(st, (int)(10 + i), sq->targets[i]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sqlite3_int64 id = sqlite3_column_int64(st, 0);
-		int kind = sqlite3_column_int(st, 2);
-
-		row.account = col_str(st, 3, NICK_MAX);
-		row.tags = col_str(st, 4, IRC_TAGS_MAX);
-		row.line = col_str(st, 5, IRC_LINE_MAX);
-		row.target = col_str(st, 6, CHAN_MAX * 4 + 8);
-		if (id <= 0 || kind <= 0 || kind >= 32 || row.account == NULL ||
-		    row.tags == NULL || row.line == NULL || row.target == NULL ||
-		    row.line[0] != ':')
+		if (hist_row_read(st, &row) == -1 || (row.target =
+		    col_str(st, 6, CHAN_MAX * 4 + 8)) == NULL)
 			continue;
-		row.id = (uint64_t)id;
-		row.time_ms = sqlite3_column_int64(st, 1);
-		row.kind = (unsigned)kind;
 		count++;
 		if (fn(&row, arg) != 0)
 			break;

@@ -205,6 +205,18 @@ row_hold(const struct hist_row *r, void *arg)
 	return 0;
 }
 
+/* The k-th row held, its strings where the text now is. */
+static struct hist_row
+held_row(const struct held *h, size_t k)
+{
+	struct hist_row row = h->rows[k];
+
+	row.account = h->text + (uintptr_t)row.account;
+	row.tags = h->text + (uintptr_t)row.tags;
+	row.line = h->text + (uintptr_t)row.line;
+	return row;
+}
+
 /* One range of the plan into c's batch; the rows given, or -1. */
 static int
 run_range(struct out *o, struct store *st, const char *fold,
@@ -239,11 +251,8 @@ run_range(struct out *o, struct store *st, const char *fold,
 	n = store_history_range(st, &r, row_hold, &h);
 	if (n >= 0 && !h.oom)
 		for (i = h.n; i > 0; i--) {
-			struct hist_row row = h.rows[i - 1];
+			struct hist_row row = held_row(&h, i - 1);
 
-			row.account = h.text + (uintptr_t)row.account;
-			row.tags = h.text + (uintptr_t)row.tags;
-			row.line = h.text + (uintptr_t)row.line;
 			send_row(o->c, o->bref, &row);
 			o->sent++;
 		}
@@ -519,11 +528,8 @@ history_replay(struct client *c, int32_t chan)
 		o.c = c;
 		batch_start(&o, "chathistory", name);
 		for (i = h.n; i > 0; i--) {
-			struct hist_row row = h.rows[i - 1];
+			struct hist_row row = held_row(&h, i - 1);
 
-			row.account = h.text + (uintptr_t)row.account;
-			row.tags = h.text + (uintptr_t)row.tags;
-			row.line = h.text + (uintptr_t)row.line;
 			if (c->caps & CAP_SERVER_TIME)
 				send_row(c, o.bref, &row);
 			else
@@ -590,11 +596,8 @@ history_waiting(struct client *c)
 		o.c = c;
 		batch_start(&o, "chathistory", c->nick);
 		for (i = 0; i < h.n; i++) {
-			struct hist_row row = h.rows[i];
+			struct hist_row row = held_row(&h, i);
 
-			row.account = h.text + (uintptr_t)row.account;
-			row.tags = h.text + (uintptr_t)row.tags;
-			row.line = h.text + (uintptr_t)row.line;
 			if (c->caps & CAP_SERVER_TIME)
 				send_row(c, o.bref, &row);
 			else
@@ -698,11 +701,8 @@ cmd_search(struct client *c, struct irc_msg *m)
 		o.c = c;
 		batch_start(&o, "draft/search", NULL);
 		for (i = h.n; i > 0; i--) {	/* oldest first */
-			struct hist_row row = h.rows[i - 1];
+			struct hist_row row = held_row(&h, i - 1);
 
-			row.account = h.text + (uintptr_t)row.account;
-			row.tags = h.text + (uintptr_t)row.tags;
-			row.line = h.text + (uintptr_t)row.line;
 			send_row(c, o.bref, &row);
 		}
 		batch_end(&o);
