@@ -355,7 +355,9 @@ def read_markers_follow_the_account_across_its_connections():
     gone.send("QUIT")
     caps = ["draft/read-marker", "sasl"]
     conns = []
-    for i in range(8):
+    # a worker takes new connections until it holds 8 more than its
+    # share: log in until one lands on the other worker
+    for i in range(40):
         c = s.connect()
         c.send("CAP LS 302")
         c.send("CAP REQ :%s" % " ".join(caps))
@@ -369,6 +371,7 @@ def read_markers_follow_the_account_across_its_connections():
         conns.append(c)
         if len({x.worker() for x in conns}) == 2:
             break
+    check(len({x.worker() for x in conns}) == 2, "all on one worker")
     one = conns[0]
     two = [c for c in conns if c.worker() != one.worker()][0]
     one.send("MARKREAD #lobby")
