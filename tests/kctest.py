@@ -642,6 +642,12 @@ def sasl_scram(c, account, password, nonce=None):
     return sfinal
 
 
+def gone(c):
+    """Quit and wait until the server let the nick go."""
+    c.send("QUIT")
+    c.wait_closed()
+
+
 def register_account(server, nick, password, **kw):
     """A client that registered the account nick (REGISTER) and is in."""
     c = server.connect(**kw)

@@ -32,12 +32,6 @@ def prereg(s, nick, caps=("sasl",), **kw):
     return c
 
 
-def gone(c):
-    """Quit and wait until the server let the nick go."""
-    c.send("QUIT")
-    c.wait_closed()
-
-
 @case
 def register_then_log_in_with_plain_and_scram():
     s = Server(workers=2)
@@ -270,7 +264,7 @@ def nickserv_register_identify_password_ghost_recover_drop():
 @case
 def pass_account_password_logs_in_before_welcome():
     s = Server()
-    register_account(s, "gina", PW)
+    gone(register_account(s, "gina", PW))   # else gina is still in use
     c = s.connect()
     c.send("PASS gina:" + PW)
     c.send("NICK gina")

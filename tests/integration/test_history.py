@@ -310,7 +310,7 @@ def retention_prunes_in_the_background():
 def a_registered_room_keeps_less_when_its_founder_says_so():
     pw = "hunter2hunter2"
     s = Server(opts={"history-max-lines": "1000"})
-    register_account(s, "fay", pw).send("QUIT")
+    gone(register_account(s, "fay", pw))
     f = login(s, "fay", pw, HCAPS + ["echo-message"])
     f.send("JOIN #short")
     f.expect(r" 366 fay #short ")
@@ -351,8 +351,7 @@ def read_markers_follow_the_account_across_its_connections():
     and comes with a JOIN; without an account there is none."""
     pw = "hunter2hunter2"
     s = Server(workers=2)
-    gone = register_account(s, "mara", pw)
-    gone.send("QUIT")
+    gone(register_account(s, "mara", pw))
     caps = ["draft/read-marker", "sasl"]
     conns = []
     # a worker takes new connections until it holds 8 more than its
@@ -435,7 +434,7 @@ def private_messages_are_kept_for_accounts_and_wait_for_them():
     pw = "hunter2hunter2"
     s = Server(workers=2)
     for n in ("ann", "ben", "cat"):
-        register_account(s, n, pw).send("QUIT")
+        gone(register_account(s, n, pw))
     ann = login(s, "ann", pw, HCAPS + ["echo-message"])
     ben = login(s, "ben", pw, HCAPS)
     ann.send("PRIVMSG ben :hello ben")
@@ -509,7 +508,7 @@ def search_finds_words_in_what_the_asker_may_read():
     pw = "hunter2hunter2"
     s = Server(workers=2)
     for n in ("sam", "tia"):
-        register_account(s, n, pw).send("QUIT")
+        gone(register_account(s, n, pw))
     sam = login(s, "sam", pw, HCAPS + ["echo-message", "draft/search",
                                        "account-tag"])
     tia = login(s, "tia", pw, HCAPS + ["draft/search"])
