@@ -1153,6 +1153,28 @@ hist_row_read(sqlite3_stmt *st, struct hist_row *row)
 	return 0;
 }
 
+/* Step st through its rows, each to fn (0 go on, else stop); target
+ * from column 6 when that column holds it, else the caller's.  The rows
+ * given, or -1 on an SQLite error. */
+static int
+hist_rows(sqlite3_stmt *st, const char *target, int target_col,
+    int (*fn)(const struct hist_row *, void *), void *arg)
+{
+	struct hist_row row;
+	int rc, n = 0;
+
+	row.target = target;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (hist_row_read(st, &row) == -1 || (target_col &&
+		    (row.target = col_str(st, 6, CHAN_MAX * 4 + 8)) == NULL))
+			continue;	/* not a row keochatd wrote: skip */
+		n++;
+		if (fn(&row, arg) != 0)
+			break;
+	}
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
 int
 store_history_range(struct store *s, const struct hist_range *r,
     int (*fn)(const struct hist_row *, void *), void *arg)
@@ -1161,8 +1183,7 @@ store_history_range(struct store *s, const struct hist_range *r,
 	 * limit counts from the top (the caller reverses) */
 	char sql_text[512];
 	sqlite3_stmt *st;
-	struct hist_row row;
-	int rc, n = 0, i = 1;
+	int n, i = 1;
 
 	snprintf(sql_text, sizeof(sql_text), "SELECT id, time_ms, kind, "
 	    "account, tags, line FROM history WHERE target = ?1 AND "
@@ -1183,16 +1204,7 @@ store_history_range(struct store *s, const struct hist_range *r,
 		(void)sqlite3_bind_int64(st, 6, r->hi->id);
 	}
 	(void)sqlite3_bind_int(st, 7, (int)r->limit);
-	row.target = r->target;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (hist_row_read(st, &row) == -1)
-			continue;
-		n++;
-		if (fn(&row, arg) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		n = -1;
+	n = hist_rows(st, r->target, 0, fn, arg);
 	sqlite3_finalize(st);
 	return n;
 }
@@ -1384,24 +1396,16 @@ store_waiting_each(struct store *s, const char *account, unsigned limit,
     int (*fn)(const struct hist_row *, void *), void *arg)
 {
 	char f[ACCOUNT_MAX * 2 + 1];
-	struct hist_row row;
 	sqlite3_stmt *st;
-	int rc, n = 0;
+	int n;
 
 	if ((st = q(s, Q_WAIT_EACH)) == NULL)
 		return -1;
 	bind_fold(st, 1, account, f, sizeof(f));
 	(void)sqlite3_bind_int(st, 2, (int)limit);
-	row.target = "";
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (hist_row_read(st, &row) == -1)
-			continue;
-		n++;
-		if (fn(&row, arg) != 0)
-			break;
-	}
+	n = hist_rows(st, "", 0, fn, arg);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+	return n;
 }
 
 int
@@ -1510,10 +1514,9 @@ store_search(struct store *s, const struct search_query *sq,
     int (*fn)(const struct hist_row *, void *), void *arg)
 {
 	char sql_text[2048], fq[1024], from[NICK_MAX * 2 + 8];
-	struct hist_row row;
 	sqlite3_stmt *st;
 	size_t n = 0, i;
-	int rc, count = 0, k;
+	int count, k;
 
 	if (sq->ntargets == 0 && sq->own_prefix == NULL)
 		return 0;
@@ -1565,16 +1568,7 @@ store_search(struct store *s, const struct search_query *sq,
 	(void)sqlite3_bind_int(st, 6, (int)sq->limit);
 	for (i = 0; i < sq->ntargets; i++)
 		bind_text(st, (int)(10 + i), sq->targets[i]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (hist_row_read(st, &row) == -1 || (row.target =
-		    col_str(st, 6, CHAN_MAX * 4 + 8)) == NULL)
-			continue;
-		count++;
-		if (fn(&row, arg) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		count = -1;
+	count = hist_rows(st, NULL, 1, fn, arg);
 	sqlite3_finalize(st);
 	return count;
 }
