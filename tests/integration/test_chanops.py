@@ -174,7 +174,10 @@ def opers_from_the_configuration_and_rehash():
     mark = s.log_mark()
     o.send("REHASH")
     o.expect(r" 382 boss \S+ :Rehashing$")
-    s.wait_log(r"configuration reloaded", since=mark)
+    # every worker's, not the first process that says so: newop may land
+    # on any of them
+    s.wait_log(r"worker \d+: configuration reloaded", since=mark,
+               count=s.workers)
     n = s.connect("newop")
     n.send("OPER second :" + PASSWORD)
     n.expect(r" 381 newop ")
