@@ -1,7 +1,12 @@
 /*
- * model.c -- see model.h.  Owns struct model.  Rooms hold a ring of
- * MODEL_SCROLLBACK lines and a sorted roster; names compare under the
- * rfc1459 casemapping, as the server does.
+ * model.c -- see model.h.  Owns struct model.  Rooms hold up to
+ * MODEL_SCROLLBACK lines in time order and a sorted roster; names compare
+ * under the rfc1459 casemapping, as the server does.
+ *
+ * The lines live in a window [start, start + n) of an array twice the
+ * scrollback long: appending and dropping the oldest line are O(1) (the
+ * window slides; it is moved back to the front only when it reaches the
+ * end), a line from history is a memmove of the lines after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +15,24 @@
 #include "model.h"
 #include "valid.h"
 
+#define LINES_CAP	(2 * MODEL_SCROLLBACK)
+
+struct mline {
+	char		*text;
+	char		*msgid;		/* NULL when none */
+	int64_t		 time_ms;
+	unsigned	 flags;
+};
+
 struct room {
 	char		*name;
 	enum room_kind	 kind;
 	int		 joined, unread, highlight;
 	char		*topic;
-	char		**lines;	/* ring of MODEL_SCROLLBACK */
-	size_t		 first, nlines;
+	struct mline	*lines;		/* LINES_CAP; [start, start + nlines) */
+	size_t		 start, nlines;
+	int64_t		 read_ms;
+	struct room_hist hist;
 	char		**users;	/* sorted */
 	size_t		 nusers, capusers;
 };
@@ -46,8 +62,10 @@ room_free(struct room *r)
 {
 	size_t k;
 
-	for (k = 0; k < r->nlines; k++)
-		free(r->lines[(r->first + k) % MODEL_SCROLLBACK]);
+	for (k = 0; k < r->nlines; k++) {
+		free(r->lines[r->start + k].text);
+		free(r->lines[r->start + k].msgid);
+	}
 	for (k = 0; k < r->nusers; k++)
 		free(r->users[k]);
 	free(r->lines);
@@ -102,8 +120,9 @@ model_open(struct model *m, const char *name, enum room_kind k)
 	if (m->nrooms == MODEL_ROOMS_MAX)
 		return -1;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->lines = calloc(MODEL_SCROLLBACK, sizeof(*r->lines))) == NULL)
+	    (r->lines = calloc(LINES_CAP, sizeof(*r->lines))) == NULL)
 		abort();
+	r->hist.seen_ms = -1;
 	r->name = xstrdup(name);
 	r->topic = xstrdup("");
 	r->kind = k;
@@ -178,35 +197,185 @@ model_active(const struct model *m)
 	return m->active;
 }
 
+/* The time of room r's newest message, 0 when it has none. */
+static int64_t
+newest_msg(const struct room *r)
+{
+	size_t k;
+
+	for (k = r->nlines; k > 0; k--)
+		if (r->lines[r->start + k - 1].flags & ML_MSG)
+			return r->lines[r->start + k - 1].time_ms;
+	return 0;
+}
+
+static int
+is_unread(const struct room *r, const struct mline *l)
+{
+	return (l->flags & (ML_MSG | ML_OWN)) == ML_MSG &&
+	    l->time_ms > r->read_ms;
+}
+
+/* Count the unread messages again (after the marker or the lines moved). */
+static void
+recount(struct room *r)
+{
+	size_t k;
+
+	r->unread = r->highlight = 0;
+	for (k = r->nlines; k > 0; k--) {
+		const struct mline *l = &r->lines[r->start + k - 1];
+		if (l->time_ms <= r->read_ms && (l->flags & ML_MSG))
+			break;		/* older ones are read */
+		if (is_unread(r, l)) {
+			r->unread++;
+			if (l->flags & ML_HIGHLIGHT)
+				r->highlight = 1;
+		}
+	}
+}
+
 void
 model_set_active(struct model *m, int i)
 {
 	if (i < 0 || i >= m->nrooms)
 		return;
 	m->active = i;
-	m->rooms[i]->unread = 0;
-	m->rooms[i]->highlight = 0;
+	model_set_read(m, i, newest_msg(m->rooms[i]));
+}
+
+int64_t
+model_read_ms(const struct model *m, int i)
+{
+	return m->rooms[i]->read_ms;
 }
 
 void
-model_add_line(struct model *m, int i, const char *line, int highlight)
+model_set_read(struct model *m, int i, int64_t ms)
 {
 	struct room *r = m->rooms[i];
-	size_t slot;
 
+	if (ms > r->read_ms)
+		r->read_ms = ms;
+	recount(r);
+}
+
+struct room_hist *
+model_hist(struct model *m, int i)
+{
+	return &m->rooms[i]->hist;
+}
+
+static void
+line_free(struct mline *l)
+{
+	free(l->text);
+	free(l->msgid);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Slide the window of lines back to the front of the array. */
+static void
+compact(struct room *r)
+{
+	if (r->start == 0)
+		return;
+	memmove(r->lines, r->lines + r->start, r->nlines * sizeof(*r->lines));
+	memset(r->lines + r->nlines, 0, r->start * sizeof(*r->lines));
+	r->start = 0;
+}
+
+long
+model_find_msgid(const struct model *m, int i, const char *msgid)
+{
+	const struct room *r = m->rooms[i];
+	size_t k;
+
+	if (msgid == NULL || *msgid == '\0')
+		return -1;
+	for (k = r->nlines; k > 0; k--) {
+		const char *id = r->lines[r->start + k - 1].msgid;
+		if (id != NULL && strcmp(id, msgid) == 0)
+			return (long)(k - 1);
+	}
+	return -1;
+}
+
+long
+model_oldest_msgid(const struct model *m, int i)
+{
+	const struct room *r = m->rooms[i];
+	size_t k;
+
+	for (k = 0; k < r->nlines; k++)
+		if (r->lines[r->start + k].msgid != NULL)
+			return (long)k;
+	return -1;
+}
+
+long
+model_insert(struct model *m, int i, const char *line,
+    const struct line_meta *meta, enum model_how how)
+{
+	struct room *r = m->rooms[i];
+	struct mline *l;
+	size_t pos;
+	int dropped = 0;
+
+	if (how == MI_HISTORY && model_find_msgid(m, i, meta->msgid) >= 0)
+		return -1;
+	for (pos = r->nlines; how == MI_HISTORY && pos > 0; pos--)
+		if (r->lines[r->start + pos - 1].time_ms <= meta->time_ms)
+			break;
 	if (r->nlines == MODEL_SCROLLBACK) {
-		free(r->lines[r->first]);
-		r->lines[r->first] = NULL;
-		r->first = (r->first + 1) % MODEL_SCROLLBACK;
+		if (pos == 0)
+			return -1;	/* older than all we keep */
+		dropped = is_unread(r, &r->lines[r->start]);
+		line_free(&r->lines[r->start]);
+		r->start++;
 		r->nlines--;
+		pos--;
 	}
-	slot = (r->first + r->nlines) % MODEL_SCROLLBACK;
-	r->lines[slot] = xstrdup(line);
+	if (r->start + r->nlines == LINES_CAP)
+		compact(r);
+	l = &r->lines[r->start + pos];
+	memmove(l + 1, l, (r->nlines - pos) * sizeof(*l));
 	r->nlines++;
-	if (i != m->active) {
+	l->text = xstrdup(line);
+	l->msgid = meta->msgid != NULL && *meta->msgid != '\0' ?
+	    xstrdup(meta->msgid) : NULL;
+	l->time_ms = meta->time_ms;
+	l->flags = meta->flags;
+	if (i == m->active && (l->flags & ML_MSG)) {
+		if (l->time_ms > r->read_ms)
+			r->read_ms = l->time_ms;	/* seen as it came */
+		recount(r);
+	} else if (pos + 1 == r->nlines && !dropped && is_unread(r, l)) {
 		r->unread++;
-		r->highlight |= highlight;
+		if (l->flags & ML_HIGHLIGHT)
+			r->highlight = 1;
+	} else if ((l->flags & ML_MSG) || dropped)
+		recount(r);
+	return (long)pos;
+}
+
+long
+model_unmark(struct model *m, int i)
+{
+	struct room *r = m->rooms[i];
+	size_t k;
+
+	for (k = 0; k < r->nlines; k++) {
+		struct mline *l = &r->lines[r->start + k];
+		if (l->flags & ML_MARKER) {
+			line_free(l);
+			memmove(l, l + 1, (r->nlines - k - 1) * sizeof(*l));
+			r->nlines--;
+			memset(&r->lines[r->start + r->nlines], 0, sizeof(*l));
+			return (long)k;
+		}
 	}
+	return -1;
 }
 
 size_t
@@ -222,7 +391,23 @@ model_line(const struct model *m, int i, size_t k)
 
 	if (k >= r->nlines)
 		return NULL;
-	return r->lines[(r->first + k) % MODEL_SCROLLBACK];
+	return r->lines[r->start + k].text;
+}
+
+int
+model_line_meta(const struct model *m, int i, size_t k,
+    struct line_meta *meta)
+{
+	const struct room *r = m->rooms[i];
+	const struct mline *l;
+
+	if (k >= r->nlines)
+		return 0;
+	l = &r->lines[r->start + k];
+	meta->time_ms = l->time_ms;
+	meta->msgid = l->msgid != NULL ? l->msgid : "";
+	meta->flags = l->flags;
+	return 1;
 }
 
 /* --- roster ---------------------------------------------------------------- */

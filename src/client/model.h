@@ -9,6 +9,7 @@
 #define KEO_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MODEL_ROOMS_MAX		64
 #define MODEL_SCROLLBACK	2000	/* lines kept per room */
@@ -18,12 +19,39 @@ enum room_kind { ROOM_SERVER, ROOM_CHANNEL, ROOM_QUERY };
 
 struct model;
 
+/* What a line is (struct line_meta's flags). */
+#define ML_MSG		0x01	/* a message (PRIVMSG, NOTICE, ACTION) */
+#define ML_OWN		0x02	/* we said it */
+#define ML_HIGHLIGHT	0x04	/* it mentions us */
+#define ML_MARKER	0x08	/* the "new since you were here" line */
+#define ML_HISTORY	0x10	/* it came from the server's history */
+
+struct line_meta {
+	int64_t		 time_ms;	/* when it was said (server time) */
+	const char	*msgid;		/* the server's msgid, or NULL */
+	unsigned	 flags;		/* ML_* */
+};
+
+/* The history of a room as the session fetches it (CHATHISTORY). */
+enum hist_req { HR_NONE, HR_LATEST, HR_BEFORE, HR_JUMP, HR_CONTEXT };
+
+struct room_hist {
+	enum hist_req	 req;		/* the request in flight */
+	int		 complete;	/* nothing older is left to fetch */
+	int		 synced;	/* LATEST answered (or no history) */
+	int64_t		 seen_ms;	/* the server's read marker at join,
+					 * -1 for none */
+	int64_t		 sent_ms;	/* the read marker we last sent */
+	char		 jump[64];	/* a msgid to show once it is here */
+	int64_t		 jump_ms;	/* and its time */
+};
+
 struct room_view {			/* what the UI may read of a room */
 	const char	*name;		/* "#lobby", "alice", or the server tab */
 	enum room_kind	 kind;
 	int		 joined;	/* channel: we are in it */
-	int		 unread;	/* lines since it was last active */
-	int		 highlight;	/* an unread line mentions us */
+	int		 unread;	/* messages after the read marker */
+	int		 highlight;	/* an unread message mentions us */
 	size_t		 nusers;
 	const char	*topic;
 };
@@ -47,12 +75,37 @@ void		 model_rename(struct model *m, int i, const char *name);
 int		 model_active(const struct model *m);
 void		 model_set_active(struct model *m, int i);
 
-/* Append a finished line (with its timestamp) to room i's scrollback;
- * marks it unread (and highlighted) unless i is active. */
-void		 model_add_line(struct model *m, int i, const char *line,
-		    int highlight);
+/*
+ * Put a finished line (with its timestamp) into room i's scrollback.  A
+ * live line (MI_LIVE) goes at the end; a line from history (MI_HISTORY)
+ * goes in time order, after every line of the same time or older, and is
+ * dropped when the room holds its msgid already.  When the room is
+ * full the oldest line goes, or the new one when it is the oldest.
+ * Returns the new line's index, or -1 when it was not kept.  A message
+ * after the read marker is unread unless i is active (the user sees it:
+ * the marker moves past it).
+ */
+enum model_how { MI_LIVE, MI_HISTORY };
+long		 model_insert(struct model *m, int i, const char *line,
+		    const struct line_meta *meta, enum model_how how);
 size_t		 model_lines(const struct model *m, int i);
 const char	*model_line(const struct model *m, int i, size_t k);
+/* The meta of line k (msgid "" when it has none), 0 past the end. */
+int		 model_line_meta(const struct model *m, int i, size_t k,
+		    struct line_meta *meta);
+/* Index of the line with msgid, or -1. */
+long		 model_find_msgid(const struct model *m, int i,
+		    const char *msgid);
+/* The oldest line of room i that has a msgid (for BEFORE), or -1. */
+long		 model_oldest_msgid(const struct model *m, int i);
+/* Remove the marker line, if any; returns its old index or -1. */
+long		 model_unmark(struct model *m, int i);
+
+/* The read marker of room i (ms, 0 for none): messages after it are
+ * unread.  model_set_read moves it forward only. */
+int64_t		 model_read_ms(const struct model *m, int i);
+void		 model_set_read(struct model *m, int i, int64_t ms);
+struct room_hist *model_hist(struct model *m, int i);
 
 /* Roster of room i: sorted case-insensitively, unique. */
 void		 model_roster_clear(struct model *m, int i);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -27,6 +28,33 @@
 #define KEEPALIVE_MS	90000	/* quiet this long: we PING */
 #define PING_WAIT_MS	60000	/* no answer this long: the link is dead */
 #define TEXT_CHUNK	380	/* bytes of text per PRIVMSG we send */
+#define HIST_LATEST	50	/* lines of history fetched on join */
+#define HIST_PAGE	100	/* older lines fetched at the top */
+#define HIST_CONTEXT	10	/* lines shown above a search result */
+#define HIST_TARGETS_DAYS 30	/* how far back TARGETS looks at login */
+#define BATCHES_MAX	8	/* batches open at once */
+#define HITS_MAX	1000	/* search results kept */
+#define WAITQ_MAX	16	/* conversations asked about at login */
+#define MARKER_TEXT	"\u2014\u2014\u2014 new since you were here " \
+			"\u2014\u2014\u2014"
+
+enum batch_kind { BK_OTHER, BK_HISTORY, BK_TARGETS, BK_SEARCH };
+
+struct batch {
+	char		 ref[32];	/* "" when the slot is free */
+	enum batch_kind	 kind;
+	char		 target[CHAN_MAX + 1];
+	int		 lines;		/* lines it carried */
+	int		 added;		/* of them, new to the room */
+	int		 above;		/* added above the room's oldest line */
+};
+
+struct hit {
+	char		 target[CHAN_MAX + 1];
+	char		 msgid[64];
+	int64_t		 time_ms;
+	char		*text;
+};
 
 struct session {
 	struct session_host h;
@@ -39,6 +67,8 @@ struct session {
 	char		 password[128];
 	struct linebuf	 in;
 	int		 cap_time, cap_echo, cap_ended;
+	int		 cap_batch, cap_tags, cap_history, cap_marker;
+	int		 cap_search, logged_in;
 	int		 joined_room_once;	/* JOIN sent after the MOTD */
 	int		 reconnect;	/* an unexpected loss: reconnect due */
 	int		 attempts;
@@ -54,6 +84,17 @@ struct session {
 	struct sasl_client sasl;
 	char		 sasl_in[2048];		/* the server's chunks so far */
 	size_t		 sasl_inlen;
+	/* history, markers and search */
+	struct batch	 batches[BATCHES_MAX];
+	struct batch	*cur;		/* the batch of the line at hand */
+	const char	*cur_msgid;	/* its msgid tag */
+	struct hit	*hits;
+	size_t		 nhits;
+	int		 searching;
+	char		 search_status[400];
+	char		 waitq[WAITQ_MAX][NICK_MAX + 1];	/* TARGETS */
+	int64_t		 waitq_ms[WAITQ_MAX];
+	int		 nwaitq;
 };
 
 static void handle_line(struct session *s, char *line, size_t len);
@@ -78,9 +119,14 @@ session_new(const struct session_host *h, void *ud)
 void
 session_free(struct session *s)
 {
+	size_t k;
+
 	model_free(s->m);
 	linebuf_free(&s->in);
 	free(s->fresh);
+	for (k = 0; k < s->nhits; k++)
+		free(s->hits[k].text);
+	free(s->hits);
 	free(s);
 }
 
@@ -134,7 +180,15 @@ session_set_secure(struct session *s, int on)
 static void
 emit(struct session *s, enum session_event_type t, int room, const char *text)
 {
-	struct session_event ev = { t, room, text };
+	struct session_event ev = { t, room, text, -1 };
+
+	s->h.event(s->ud, &ev);
+}
+
+static void
+emit_line(struct session *s, enum session_event_type t, int room, long line)
+{
+	struct session_event ev = { t, room, NULL, line };
 
 	s->h.event(s->ud, &ev);
 }
@@ -222,32 +276,89 @@ tag_time(const struct irc_msg *msg)
 	return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
-/* Add "[HH:MM:SS] text" to room; highlight marks a mention of us. */
-static void vline(struct session *, int, int64_t, int, const char *, va_list)
-	__attribute__((format(printf, 5, 0)));
+/* "2026-01-02T03:04:05.678Z" for a time in ms. */
+static void
+iso_time(char *out, size_t outsz, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (ms < 0 || gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	n = strftime(out, outsz, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, outsz - n, ".%03dZ", (int)(ms < 0 ? 0 : ms % 1000));
+}
+
+/* Copy src into dst (dstsz bytes), cut when it does not fit. */
+static void
+scopy(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * Add "[HH:MM:SS] text" to room ("[YYYY-MM-DD HH:MM:SS]" for another day
+ * than today).  flags are ML_* (a message, ours, a mention of us); the
+ * msgid of the line at hand goes with a message.  Inside a history batch
+ * the line slots into the room by its time, once, without an event (the
+ * batch's end redraws the room); else it is a live line.
+ */
+static void vline(struct session *, int, int64_t, unsigned, const char *,
+    va_list) __attribute__((format(printf, 5, 0)));
 
 static void
-vline(struct session *s, int room, int64_t when_ms, int highlight,
+vline(struct session *s, int room, int64_t when_ms, unsigned flags,
     const char *fmt, va_list ap)
 {
-	char text[IRC_WIRE_MAX], clean[IRC_WIRE_MAX], out[IRC_WIRE_MAX + 16];
-	time_t t;
-	struct tm tm;
+	char text[IRC_WIRE_MAX], clean[IRC_WIRE_MAX], out[IRC_WIRE_MAX + 40];
+	char stamp[32];
+	struct line_meta meta;
+	int64_t now = s->h.now_ms(s->ud);
+	time_t t, tn = (time_t)(now / 1000);
+	struct tm tm, today;
+	struct batch *b = s->cur != NULL && s->cur->kind == BK_HISTORY ?
+	    s->cur : NULL;
+	long at;
 
 	if (room < 0 || room >= model_count(s->m))
 		room = 0;
 	if (when_ms < 0)
-		when_ms = s->h.now_ms(s->ud);
+		when_ms = now;
 	t = (time_t)(when_ms / 1000);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	clean_text(clean, sizeof(clean), text);
 	if (localtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	snprintf(out, sizeof(out), "[%02d:%02d:%02d] %s", tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, clean);
-	model_add_line(s->m, room, out, highlight);
+	if (localtime_r(&tn, &today) == NULL)
+		memset(&today, 0, sizeof(today));
+	if (strftime(stamp, sizeof(stamp), tm.tm_yday != today.tm_yday ||
+	    tm.tm_year != today.tm_year ? "[%Y-%m-%d %H:%M:%S]" :
+	    "[%H:%M:%S]", &tm) == 0)
+		stamp[0] = '\0';
+	snprintf(out, sizeof(out), "%s %s", stamp, clean);
+	meta.time_ms = when_ms;
+	meta.msgid = (flags & ML_MSG) ? s->cur_msgid : NULL;
+	meta.flags = flags;
+	if (b != NULL) {
+		meta.flags |= ML_HISTORY;
+		b->lines++;
+		if ((at = model_insert(s->m, room, out, &meta,
+		    MI_HISTORY)) >= 0) {
+			b->added++;
+			if (at <= (long)b->above)
+				b->above++;
+		}
+		return;
+	}
+	model_insert(s->m, room, out, &meta, MI_LIVE);
 	emit(s, SEV_LINE, room, out);
-	if (highlight)
+	if (flags & ML_HIGHLIGHT)
 		emit(s, SEV_HIGHLIGHT, room, out);
 }
 
@@ -266,16 +377,17 @@ line(struct session *s, int room, int64_t when, const char *fmt, ...)
 }
 
 static void
-hline(struct session *s, int room, int64_t when, int hl, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+mline(struct session *s, int room, int64_t when, unsigned flags,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-hline(struct session *s, int room, int64_t when, int hl, const char *fmt, ...)
+mline(struct session *s, int room, int64_t when, unsigned flags,
+    const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vline(s, room, when, hl, fmt, ap);
+	vline(s, room, when, flags, fmt, ap);
 	va_end(ap);
 }
 
@@ -319,6 +431,9 @@ mentions(const char *text, const char *nick)
 
 /* --- rooms ----------------------------------------------------------------- */
 
+static void fetch_latest(struct session *, int);
+static void jump_fetch(struct session *, int);
+
 static int
 room_of(struct session *s, const char *name, enum room_kind k, int create)
 {
@@ -333,6 +448,10 @@ room_of(struct session *s, const char *name, enum room_kind k, int create)
 	}
 	s->fresh[i] = 0;
 	emit(s, SEV_ROOMS, i, NULL);
+	if (k == ROOM_QUERY && s->logged_in && s->cur == NULL)
+		fetch_latest(s, i);	/* the conversation so far */
+	else if (k == ROOM_QUERY)
+		model_hist(s->m, i)->synced = 1;
 	return i;
 }
 
@@ -342,7 +461,7 @@ activate(struct session *s, int r)
 {
 	if (r < 0)
 		return;
-	model_set_active(s->m, r);
+	session_select(s, r);
 	emit(s, SEV_ACTIVE, r, NULL);
 }
 
@@ -350,6 +469,446 @@ static int
 is_channel(const char *t)
 {
 	return t[0] == '#' || t[0] == '&';
+}
+
+/* --- history, read markers, search ------------------------------------------ */
+
+/* The name the server knows room r by (a channel, or the other nick). */
+static const char *
+room_target(struct session *s, int r)
+{
+	struct room_view v;
+
+	model_view(s->m, r, &v);
+	return v.name;
+}
+
+static int
+history_on(struct session *s)
+{
+	return s->cap_history && s->cap_batch && s->state == SS_CONNECTED;
+}
+
+/* Ask for room r's newest lines: after the newest msgid it holds, or the
+ * last HIST_LATEST when it holds none. */
+static void
+fetch_latest(struct session *s, int r)
+{
+	struct room_hist *h = model_hist(s->m, r);
+	struct line_meta meta;
+	size_t k;
+
+	h->synced = 0;
+	if (!history_on(s) || r <= 0) {
+		h->synced = 1;
+		return;
+	}
+	h->req = HR_LATEST;
+	h->complete = 0;
+	for (k = model_lines(s->m, r); k > 0; k--)
+		if (model_line_meta(s->m, r, k - 1, &meta) && *meta.msgid) {
+			sendf(s, "CHATHISTORY LATEST %s msgid=%s %d",
+			    room_target(s, r), meta.msgid, HIST_PAGE);
+			return;
+		}
+	sendf(s, "CHATHISTORY LATEST %s * %d", room_target(s, r), HIST_LATEST);
+}
+
+void
+session_fetch_older(struct session *s, int r)
+{
+	struct room_hist *h;
+	struct line_meta meta;
+	char ts[40];
+	long k;
+
+	if (r <= 0 || r >= model_count(s->m) || !history_on(s))
+		return;
+	h = model_hist(s->m, r);
+	if (h->req != HR_NONE || h->complete || !h->synced)
+		return;
+	h->req = HR_BEFORE;
+	if ((k = model_oldest_msgid(s->m, r)) >= 0 &&
+	    model_line_meta(s->m, r, (size_t)k, &meta)) {
+		sendf(s, "CHATHISTORY BEFORE %s msgid=%s %d", room_target(s, r),
+		    meta.msgid, HIST_PAGE);
+		return;
+	}
+	if (!model_line_meta(s->m, r, 0, &meta))
+		meta.time_ms = s->h.now_ms(s->ud);
+	iso_time(ts, sizeof(ts), meta.time_ms);
+	sendf(s, "CHATHISTORY BEFORE %s timestamp=%s %d", room_target(s, r), ts,
+	    HIST_PAGE);
+}
+
+/* Send room r's read marker when the user has read further than the
+ * server knows. */
+static void
+mark_flush(struct session *s, int r)
+{
+	struct room_hist *h = model_hist(s->m, r);
+	int64_t ms = model_read_ms(s->m, r);
+	char ts[40];
+
+	if (r <= 0 || !s->cap_marker || !s->logged_in ||
+	    s->state != SS_CONNECTED || !h->synced || ms <= h->sent_ms)
+		return;
+	h->sent_ms = ms;
+	iso_time(ts, sizeof(ts), ms);
+	sendf(s, "MARKREAD %s timestamp=%s", room_target(s, r), ts);
+}
+
+void
+session_select(struct session *s, int r)
+{
+	if (r < 0 || r >= model_count(s->m))
+		return;
+	model_set_active(s->m, r);
+	mark_flush(s, r);
+}
+
+/* "timestamp=2026-...Z" (or "*") -> ms; -1 for none, -2 for garbage. */
+static int64_t
+ref_time(const char *v)
+{
+	struct tm tm;
+	char *end;
+	long ms = 0;
+
+	if (strncmp(v, "timestamp=", 10) == 0)
+		v += 10;
+	if (strcmp(v, "*") == 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -2;
+	if (*end == '.')
+		ms = strtol(end + 1, &end, 10) % 1000;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* ":server MARKREAD target timestamp=T": another window (or the JOIN)
+ * says how far the account has read. */
+static void
+on_markread(struct session *s, const struct irc_msg *m)
+{
+	int64_t ms;
+	int r, k;
+
+	if (m->nparams < 2 || (ms = ref_time(m->params[1])) == -2)
+		return;
+	for (k = 0; k < s->nwaitq; k++) {
+		if (irc_casecmp(s->waitq[k], m->params[0]) != 0)
+			continue;
+		/* a conversation with lines after the marker: open it */
+		if (s->waitq_ms[k] > ms &&
+		    (r = model_find(s->m, m->params[0])) <= 0 &&
+		    (r = room_of(s, m->params[0], ROOM_QUERY, 1)) > 0) {
+			model_hist(s->m, r)->seen_ms = ms;
+			if (model_hist(s->m, r)->req == HR_NONE)
+				fetch_latest(s, r);
+		}
+		memmove(&s->waitq[k], &s->waitq[k + 1],
+		    (size_t)(s->nwaitq - k - 1) * sizeof(s->waitq[0]));
+		memmove(&s->waitq_ms[k], &s->waitq_ms[k + 1],
+		    (size_t)(s->nwaitq - k - 1) * sizeof(s->waitq_ms[0]));
+		s->nwaitq--;
+		break;
+	}
+	if ((r = model_find(s->m, m->params[0])) <= 0)
+		return;
+	if (!model_hist(s->m, r)->synced)
+		model_hist(s->m, r)->seen_ms = ms;	/* for the marker line */
+	if (ms < 0)
+		return;
+	if (ms > model_hist(s->m, r)->sent_ms)
+		model_hist(s->m, r)->sent_ms = ms;
+	model_set_read(s->m, r, ms);
+	emit(s, SEV_ROOMS, r, NULL);	/* the tab's unread count */
+}
+
+/* Room r's history came (LATEST): put the marker line before the first
+ * message from someone else that the account had not read. */
+static void
+place_marker(struct session *s, int r)
+{
+	struct room_hist *h = model_hist(s->m, r);
+	struct line_meta meta, mk = { 0, NULL, ML_MARKER };
+	size_t k, n = model_lines(s->m, r);
+	char out[128];
+
+	model_unmark(s->m, r);
+	if (h->seen_ms < 0)
+		return;
+	for (k = 0; k < n; k++)
+		if (model_line_meta(s->m, r, k, &meta) &&
+		    (meta.flags & (ML_MSG | ML_OWN)) == ML_MSG &&
+		    meta.time_ms > h->seen_ms)
+			break;
+	if (k == n)
+		return;		/* nothing new */
+	mk.time_ms = h->seen_ms;
+	snprintf(out, sizeof(out), "%s", MARKER_TEXT);
+	model_insert(s->m, r, out, &mk, MI_HISTORY);
+}
+
+static struct batch *
+batch_find(struct session *s, const char *ref)
+{
+	int k;
+
+	if (ref == NULL || *ref == '\0')
+		return NULL;
+	for (k = 0; k < BATCHES_MAX; k++)
+		if (strcmp(s->batches[k].ref, ref) == 0)
+			return &s->batches[k];
+	return NULL;
+}
+
+static void
+hits_clear(struct session *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->nhits; k++)
+		free(s->hits[k].text);
+	s->nhits = 0;
+}
+
+static void
+history_done(struct session *s, struct batch *b)
+{
+	int r = model_find(s->m, b->target);
+	struct room_hist *h;
+	long k;
+
+	if (r <= 0)
+		return;
+	h = model_hist(s->m, r);
+	switch (h->req) {
+	case HR_NONE:		/* a batch nobody asked for (a replay) */
+		break;
+	case HR_LATEST:
+		h->req = HR_NONE;
+		h->synced = 1;
+		place_marker(s, r);
+		if (r == model_active(s->m))
+			model_set_active(s->m, r);
+		emit_line(s, SEV_RELOAD, r, -1);
+		emit(s, SEV_ROOMS, r, NULL);
+		if (h->jump[0] != '\0') {	/* a search result waits */
+			if ((k = model_find_msgid(s->m, r, h->jump)) >= 0) {
+				h->jump[0] = '\0';
+				emit_line(s, SEV_JUMP, r, k);
+			} else
+				jump_fetch(s, r);
+		}
+		return;
+	case HR_BEFORE:
+		h->req = HR_NONE;
+		if (b->lines < HIST_PAGE)
+			h->complete = 1;
+		emit_line(s, SEV_RELOAD, r, b->above);
+		return;
+	case HR_JUMP:
+		if (model_find_msgid(s->m, r, h->jump) < 0) {
+			h->req = HR_NONE;
+			line(s, r, -1, "That message is further back than the "
+			    "%d lines this tab keeps", MODEL_SCROLLBACK);
+			h->jump[0] = '\0';
+			emit_line(s, SEV_RELOAD, r, b->above);
+			return;
+		}
+		h->req = HR_CONTEXT;	/* and a few lines above it */
+		sendf(s, "CHATHISTORY BEFORE %s msgid=%s %d", b->target,
+		    h->jump, HIST_CONTEXT);
+		return;
+	case HR_CONTEXT:
+		h->req = HR_NONE;
+		k = model_find_msgid(s->m, r, h->jump);
+		h->jump[0] = '\0';
+		emit_line(s, SEV_RELOAD, r, b->above);
+		if (k < 0)
+			line(s, r, -1, "That message is not in the room's "
+			    "history any more");
+		else
+			emit_line(s, SEV_JUMP, r, k);
+		return;
+	}
+}
+
+/* Fetch what room r needs to show the message h->jump: the lines
+ * between its oldest line and the message (so the tab has no gap), or the
+ * lines around it when the tab holds nothing older. */
+static void
+jump_fetch(struct session *s, int r)
+{
+	struct room_hist *h = model_hist(s->m, r);
+	struct line_meta meta;
+	char ts[40];
+	long o = model_oldest_msgid(s->m, r);
+	long room_left = MODEL_SCROLLBACK - (long)model_lines(s->m, r) -
+	    HIST_CONTEXT;
+	int lim = room_left > 1000 ? 1000 : (int)room_left;
+
+	if (o >= 0 && model_line_meta(s->m, r, (size_t)o, &meta) &&
+	    meta.time_ms >= h->jump_ms && lim > 0) {
+		iso_time(ts, sizeof(ts), h->jump_ms - 1);
+		h->req = HR_JUMP;
+		sendf(s, "CHATHISTORY BETWEEN %s msgid=%s timestamp=%s %d",
+		    room_target(s, r), meta.msgid, ts, lim);
+		return;
+	}
+	h->req = HR_CONTEXT;
+	sendf(s, "CHATHISTORY AROUND %s msgid=%s %d", room_target(s, r),
+	    h->jump, 2 * HIST_CONTEXT + 1);
+}
+
+void
+session_jump(struct session *s, size_t k)
+{
+	const struct hit *hit;
+	struct room_hist *h;
+	long at;
+	int r;
+
+	if (k >= s->nhits)
+		return;
+	hit = &s->hits[k];
+	r = room_of(s, hit->target, is_channel(hit->target) ? ROOM_CHANNEL :
+	    ROOM_QUERY, 1);
+	if (r <= 0)
+		return;
+	activate(s, r);
+	if ((at = model_find_msgid(s->m, r, hit->msgid)) >= 0) {
+		emit_line(s, SEV_JUMP, r, at);
+		return;
+	}
+	if (!history_on(s)) {
+		line(s, r, -1, "Not connected: the message cannot be fetched");
+		return;
+	}
+	h = model_hist(s->m, r);
+	snprintf(h->jump, sizeof(h->jump), "%s", hit->msgid);
+	h->jump_ms = hit->time_ms;
+	if (h->req == HR_NONE)
+		jump_fetch(s, r);
+	/* else: the LATEST in flight jumps when it is done */
+}
+
+static void
+value_escaped(char *out, size_t outsz, size_t *len, const char *key,
+    const char *val)
+{
+	char esc[IRC_LINE_MAX];
+
+	irc_tag_escape(esc, sizeof(esc), val);
+	if (*len < outsz)
+		*len += (size_t)snprintf(out + *len, outsz - *len, "%s%s=%s",
+		    *len ? ";" : "", key, esc);
+}
+
+int
+session_search_attrs(const char *query, char *out, size_t outsz)
+{
+	char text[IRC_LINE_MAX] = "", tok[IRC_LINE_MAX], val[64];
+	const char *p = query;
+	size_t len = 0, tl = 0, n;
+	int any = 0;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
+		p += n;
+		if (strncasecmp(tok, "in:", 3) == 0 && tok[3] != '\0') {
+			value_escaped(out, outsz, &len, "in", tok + 3);
+			any = 1;
+		} else if (strncasecmp(tok, "from:", 5) == 0 && tok[5] != '\0') {
+			value_escaped(out, outsz, &len, "from", tok + 5);
+			any = 1;
+		} else if ((strncasecmp(tok, "after:", 6) == 0 ||
+		    strncasecmp(tok, "before:", 7) == 0) &&
+		    strchr(tok, ':')[1] != '\0') {
+			int after = tok[0] == 'a' || tok[0] == 'A';
+			const char *d = strchr(tok, ':') + 1;
+			if (strlen(d) == 10 && d[4] == '-' && d[7] == '-')
+				snprintf(val, sizeof(val), "%s%s", d, after ?
+				    "T00:00:00.000Z" : "T23:59:59.999Z");
+			else
+				scopy(val, sizeof(val), d);
+			value_escaped(out, outsz, &len, after ? "after" :
+			    "before", val);
+		} else if (tl + n + 2 < sizeof(text))
+			tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
+			    "%s%s", tl ? " " : "", tok);
+	}
+	if (tl == 0 && !any) {
+		snprintf(out, outsz, "Type the words to search for (and "
+		    "in:#room, from:nick, after:YYYY-MM-DD, before:...)");
+		return -1;
+	}
+	if (tl > 0)
+		value_escaped(out, outsz, &len, "text", text);
+	if (len < outsz)
+		len += (size_t)snprintf(out + len, outsz - len, ";limit=100");
+	if (len >= outsz) {
+		snprintf(out, outsz, "The search is too long");
+		return -1;
+	}
+	return 0;
+}
+
+void
+session_search(struct session *s, const char *query)
+{
+	char attrs[IRC_LINE_MAX - 16];
+
+	hits_clear(s);
+	s->searching = 0;
+	if (session_search_attrs(query, attrs, sizeof(attrs)) == -1)
+		scopy(s->search_status, sizeof(s->search_status), attrs);
+	else if (s->state != SS_CONNECTED)
+		snprintf(s->search_status, sizeof(s->search_status),
+		    "Not connected to a server");
+	else if (!s->cap_search || !s->cap_batch)
+		snprintf(s->search_status, sizeof(s->search_status),
+		    "%s does not offer search (draft/search)", s->server);
+	else {
+		s->searching = 1;
+		snprintf(s->search_status, sizeof(s->search_status),
+		    "Searching ...");
+		sendf(s, "SEARCH %s", attrs);
+	}
+	emit(s, SEV_SEARCH, -1, s->search_status);
+}
+
+size_t
+session_hits(const struct session *s)
+{
+	return s->nhits;
+}
+
+int
+session_hit(const struct session *s, size_t k, struct search_hit *h)
+{
+	if (k >= s->nhits)
+		return 0;
+	h->target = s->hits[k].target;
+	h->time_ms = s->hits[k].time_ms;
+	h->msgid = s->hits[k].msgid;
+	h->text = s->hits[k].text;
+	return 1;
+}
+
+const char *
+session_search_status(const struct session *s)
+{
+	return s->search_status;
 }
 
 /* --- connection life ------------------------------------------------------- */
@@ -366,14 +925,23 @@ session_connecting(struct session *s, const char *server, const char *nick,
 	linebuf_free(&s->in);
 	linebuf_init(&s->in, IRC_WIRE_MAX);
 	s->cap_time = s->cap_echo = s->cap_ended = 0;
+	s->cap_batch = s->cap_tags = s->cap_history = s->cap_marker = 0;
+	s->cap_search = s->logged_in = 0;
+	memset(s->batches, 0, sizeof(s->batches));
+	s->nwaitq = 0;
 	s->joined_room_once = 0;
 	s->names_asked = 0;
 	s->caps_seen[0] = '\0';
 	s->sasl_on = 0;
 	s->sasl_inlen = 0;
 	s->reconnect = 0;
-	for (i = 1; i < model_count(s->m); i++)
+	for (i = 1; i < model_count(s->m); i++) {
+		struct room_hist *h = model_hist(s->m, i);
 		model_set_joined(s->m, i, 0);
+		h->req = HR_NONE;
+		h->synced = 0;
+		h->jump[0] = '\0';
+	}
 	model_set_server_name(s->m, server);
 	emit(s, SEV_ROOMS, 0, NULL);
 	line(s, 0, -1, "Connecting to %s as %s ...", server, nick);
@@ -452,9 +1020,12 @@ void
 session_tick(struct session *s)
 {
 	int64_t now = s->h.now_ms(s->ud);
+	int i;
 
 	if (s->state < SS_REGISTERING)
 		return;
+	for (i = 1; i < model_count(s->m); i++)
+		mark_flush(s, i);
 	if (s->ping_ms == 0 && now - s->last_rx_ms > KEEPALIVE_MS) {
 		sendf(s, "PING :keochat-%lld", (long long)now);
 		s->ping_ms = now;
@@ -560,12 +1131,29 @@ on_sts(struct session *s, const char *v)
 	emit(s, SEV_STS, 0, text);
 }
 
+/* Is w one of the space-separated words of list? */
+static int
+has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	for (p = list; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' ||
+		    p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 static void
 on_cap(struct session *s, struct in *in)
 {
 	const struct irc_msg *m = &in->m;
 	const char *sub = m->nparams > 1 ? m->params[1] : "";
-	char req[64] = "", val[256];
+	static const char *const wanted[] = { "server-time", "echo-message",
+		"batch", "message-tags", "draft/chathistory",
+		"draft/read-marker", "draft/search" };
+	char req[256] = "", val[256];
 	size_t k;
 
 	if (strcasecmp(sub, "LS") == 0) {
@@ -580,11 +1168,11 @@ on_cap(struct session *s, struct in *in)
 			if (!s->secure)
 				return;		/* the host reconnects with TLS */
 		}
-		if (cap_value(s, "server-time", val, sizeof(val)) != NULL)
-			snprintf(req, sizeof(req), "server-time");
-		if (cap_value(s, "echo-message", val, sizeof(val)) != NULL)
-			snprintf(req + strlen(req), sizeof(req) - strlen(req),
-			    "%secho-message", req[0] ? " " : "");
+		for (k = 0; k < sizeof(wanted) / sizeof(wanted[0]); k++)
+			if (cap_value(s, wanted[k], val, sizeof(val)) != NULL)
+				snprintf(req + strlen(req), sizeof(req) -
+				    strlen(req), "%s%s", req[0] ? " " : "",
+				    wanted[k]);
 		if (s->account[0] != '\0' && (s->sasl_pw[0] != '\0' ||
 		    s->have_cert) && cap_value(s, "sasl", val, sizeof(val)))
 			snprintf(req + strlen(req), sizeof(req) - strlen(req),
@@ -597,12 +1185,15 @@ on_cap(struct session *s, struct in *in)
 			return;
 		}
 	} else if (strcasecmp(sub, "ACK") == 0) {
-		const char *mech;
-		if (strstr(last(m), "server-time"))
-			s->cap_time = 1;
-		if (strstr(last(m), "echo-message"))
-			s->cap_echo = 1;
-		if (strstr(last(m), "sasl") && (mech = sasl_client_begin(
+		const char *mech, *acked = last(m);
+		s->cap_time |= has_word(acked, "server-time");
+		s->cap_echo |= has_word(acked, "echo-message");
+		s->cap_batch |= has_word(acked, "batch");
+		s->cap_tags |= has_word(acked, "message-tags");
+		s->cap_history |= has_word(acked, "draft/chathistory");
+		s->cap_marker |= has_word(acked, "draft/read-marker");
+		s->cap_search |= has_word(acked, "draft/search");
+		if (has_word(acked, "sasl") && (mech = sasl_client_begin(
 		    &s->sasl, cap_value(s, "sasl", val, sizeof(val)) ? val :
 		    "", s->account, s->sasl_pw, s->have_cert)) != NULL) {
 			s->sasl_on = 1;
@@ -707,11 +1298,33 @@ on_isupport(struct session *s, struct in *in)
 	}
 }
 
+/* Logged in with history: which conversations have lines we have not
+ * read (messages that waited for us)?  Their markers answer. */
+static void
+ask_targets(struct session *s)
+{
+	char from[40], to[40];
+	int64_t now = s->h.now_ms(s->ud);
+
+	if (!s->logged_in || !history_on(s) || !s->cap_marker)
+		return;
+	iso_time(from, sizeof(from), now - (int64_t)HIST_TARGETS_DAYS *
+	    86400000);
+	iso_time(to, sizeof(to), now + 60000);
+	sendf(s, "CHATHISTORY TARGETS timestamp=%s timestamp=%s %d", from, to,
+	    WAITQ_MAX);
+}
+
 static void
 end_of_motd(struct session *s)
 {
-	if (s->joined_room_once || s->room[0] == '\0')
+	if (s->joined_room_once)
 		return;
+	ask_targets(s);
+	if (s->room[0] == '\0') {
+		s->joined_room_once = 1;
+		return;
+	}
 	s->joined_room_once = 1;
 	if (model_find(s->m, s->room) > 0 &&
 	    model_roster_has(s->m, model_find(s->m, s->room), s->nick))
@@ -735,8 +1348,10 @@ on_join(struct session *s, struct in *in)
 		model_roster_clear(s->m, r);
 		model_roster_add(s->m, r, s->nick);
 		s->fresh[r] = 1;
+		model_hist(s->m, r)->seen_ms = -1;
 		line(s, r, in->when, "You joined %s", chan);
 		activate(s, r);
+		fetch_latest(s, r);
 	} else {
 		model_roster_add(s->m, r, in->nick);
 		if (irc_casecmp(chan, s->room) == 0)
@@ -841,7 +1456,8 @@ on_message(struct session *s, struct in *in, int notice)
 	const char *target = in->m.nparams > 0 ? in->m.params[0] : "";
 	const char *text = last(&in->m);
 	char body[IRC_WIRE_MAX];
-	int r, action = 0, hl;
+	int r, action = 0;
+	unsigned fl = ML_MSG;
 	const char *peer;
 
 	if (in->m.nparams < 2)
@@ -855,7 +1471,7 @@ on_message(struct session *s, struct in *in, int notice)
 			memmove(body, body + 8, strlen(body + 8) + 1);
 			action = 1;
 		} else {
-			if (!notice && !in->me)
+			if (!notice && !in->me && s->cur == NULL)
 				ctcp(s, in, body + 1);
 			return;
 		}
@@ -875,13 +1491,16 @@ on_message(struct session *s, struct in *in, int notice)
 	}
 	if (r < 0)
 		r = 0;
-	hl = !in->me && (mentions(body, s->nick) || !is_channel(target));
+	if (in->me)
+		fl |= ML_OWN;
+	else if (mentions(body, s->nick) || !is_channel(target))
+		fl |= ML_HIGHLIGHT;
 	if (action)
-		hline(s, r, in->when, hl, "* %s %s", in->nick, body);
+		mline(s, r, in->when, fl, "* %s %s", in->nick, body);
 	else if (notice)
-		hline(s, r, in->when, hl, "-%s- %s", in->nick, body);
+		mline(s, r, in->when, fl, "-%s- %s", in->nick, body);
 	else
-		hline(s, r, in->when, hl, "<%s> %s", in->nick, body);
+		mline(s, r, in->when, fl, "<%s> %s", in->nick, body);
 }
 
 static void
@@ -1052,8 +1671,13 @@ on_numeric(struct session *s, struct in *in, int num)
 			    mid, last(m));
 		return;
 	case 900:
+		s->logged_in = 1;
 		if (m->nparams >= 3)
 			line(s, 0, in->when, "Logged in as %s", m->params[2]);
+		return;
+	case 901:
+		s->logged_in = 0;
+		line(s, 0, in->when, "%s", last(m));
 		return;
 	case 903:
 		if (s->sasl_on)
@@ -1085,12 +1709,149 @@ on_numeric(struct session *s, struct in *in, int num)
 		line(s, 0, in->when, "%s%s%s", mid, *mid ? " " : "", last(m));
 }
 
+/* BATCH +ref type [params] / BATCH -ref */
+static void
+on_batch(struct session *s, const struct irc_msg *m)
+{
+	const char *ref = m->nparams > 0 ? m->params[0] : "";
+	struct batch *b;
+	int k;
+
+	if (ref[0] == '+' && m->nparams >= 2) {
+		for (k = 0; k < BATCHES_MAX && s->batches[k].ref[0]; k++)
+			;
+		if (k == BATCHES_MAX || strlen(ref + 1) >= sizeof(b->ref))
+			return;		/* its lines count as live ones */
+		b = &s->batches[k];
+		memset(b, 0, sizeof(*b));
+		snprintf(b->ref, sizeof(b->ref), "%s", ref + 1);
+		if (strcmp(m->params[1], "chathistory") == 0 &&
+		    m->nparams >= 3) {
+			b->kind = BK_HISTORY;
+			snprintf(b->target, sizeof(b->target), "%s",
+			    m->params[2]);
+		} else if (strcmp(m->params[1], "draft/chathistory-targets") ==
+		    0)
+			b->kind = BK_TARGETS;
+		else if (strcmp(m->params[1], "draft/search") == 0)
+			b->kind = BK_SEARCH;
+		else
+			b->kind = BK_OTHER;
+		return;
+	}
+	if (ref[0] != '-' || (b = batch_find(s, ref + 1)) == NULL)
+		return;
+	if (b->kind == BK_HISTORY)
+		history_done(s, b);
+	else if (b->kind == BK_SEARCH && s->searching) {
+		s->searching = 0;
+		if (s->nhits == 0)
+			snprintf(s->search_status, sizeof(s->search_status),
+			    "Nothing found");
+		else
+			snprintf(s->search_status, sizeof(s->search_status),
+			    "%zu message%s found%s", s->nhits, s->nhits == 1 ?
+			    "" : "s", s->nhits == HITS_MAX ? " (the newest)" :
+			    "");
+		emit(s, SEV_SEARCH, -1, s->search_status);
+	}
+	b->ref[0] = '\0';
+}
+
+/* A PRIVMSG or NOTICE of a draft/search batch: one result. */
+static void
+on_hit(struct session *s, struct in *in)
+{
+	const struct irc_msg *m = &in->m;
+	char body[IRC_WIRE_MAX], text[IRC_WIRE_MAX + NICK_MAX + 8];
+	const char *msgid = irc_msg_tag(m, "msgid"), *target;
+	struct hit *h;
+
+	if (m->nparams < 2 || msgid == NULL || in->when < 0 ||
+	    s->nhits == HITS_MAX || strlen(msgid) >= sizeof(h->msgid))
+		return;
+	if (s->nhits % 64 == 0 && (h = realloc(s->hits, (s->nhits + 64) *
+	    sizeof(*h))) != NULL)
+		s->hits = h;
+	else if (s->nhits % 64 == 0)
+		return;
+	target = is_channel(m->params[0]) || in->me ? m->params[0] : in->nick;
+	h = &s->hits[s->nhits];
+	scopy(h->target, sizeof(h->target), target);
+	scopy(h->msgid, sizeof(h->msgid), msgid);
+	h->time_ms = in->when;
+	snprintf(body, sizeof(body), "%s", last(m));
+	if (strncmp(body, "\001ACTION ", 8) == 0) {
+		body[strcspn(body + 1, "\001") + 1] = '\0';
+		snprintf(text, sizeof(text), "* %s %s", in->nick, body + 8);
+	} else
+		snprintf(text, sizeof(text), "<%s> %s", in->nick, body);
+	clean_text(body, sizeof(body), text);
+	if ((h->text = strdup(body)) == NULL)
+		return;
+	s->nhits++;
+}
+
+/* ":server CHATHISTORY TARGETS target timestamp": a conversation with
+ * lines since then; its read marker says whether they are new. */
+static void
+on_target(struct session *s, const struct irc_msg *m)
+{
+	int64_t ms;
+
+	if (m->nparams < 3 || strcasecmp(m->params[0], "TARGETS") != 0 ||
+	    is_channel(m->params[1]) || (ms = ref_time(m->params[2])) < 0 ||
+	    s->nwaitq == WAITQ_MAX ||
+	    nick_check(m->params[1], NICK_MAX) != NAME_OK)
+		return;
+	snprintf(s->waitq[s->nwaitq], sizeof(s->waitq[0]), "%s",
+	    m->params[1]);
+	s->waitq_ms[s->nwaitq++] = ms;
+	sendf(s, "MARKREAD %s", m->params[1]);
+}
+
+/* FAIL command code [context...] :description */
+static void
+on_fail(struct session *s, struct in *in)
+{
+	const struct irc_msg *m = &in->m;
+	const char *cmd = m->nparams > 0 ? m->params[0] : "";
+	int i, r = -1;
+	size_t k;
+
+	if (m->nparams < 3)
+		return;
+	if (strcasecmp(cmd, "SEARCH") == 0) {
+		s->searching = 0;
+		snprintf(s->search_status, sizeof(s->search_status),
+		    "Search failed: %s", last(m));
+		emit(s, SEV_SEARCH, -1, s->search_status);
+		return;
+	}
+	for (k = 2; k + 1 < m->nparams && r <= 0; k++)
+		r = model_find(s->m, m->params[k]);
+	if (strcasecmp(cmd, "CHATHISTORY") == 0) {
+		for (i = 1; i < model_count(s->m); i++) {
+			struct room_hist *h = model_hist(s->m, i);
+			if ((r > 0 && i != r) || h->req == HR_NONE)
+				continue;
+			h->req = HR_NONE;
+			h->synced = h->complete = 1;
+			h->jump[0] = '\0';
+			emit_line(s, SEV_RELOAD, i, -1);
+		}
+	}
+	line(s, r > 0 ? r : model_active(s->m), in->when, "%s failed: %s",
+	    cmd, last(m));
+}
+
+static void dispatch(struct session *, struct in *);
+
 static void
 handle_line(struct session *s, char *raw, size_t len)
 {
 	struct in in;
 	char host[HOST_MAX + 1], user[USER_MAX + 1];
-	const char *cmd;
 
 	if (irc_parse(&in.m, raw, len) != IRC_OK)
 		return;
@@ -1102,7 +1863,34 @@ handle_line(struct session *s, char *raw, size_t len)
 	}
 	in.me = in.nick[0] != '\0' && irc_casecmp(in.nick, s->nick) == 0;
 	in.when = s->cap_time ? tag_time(&in.m) : -1;
-	cmd = in.m.command;
+	s->cur = batch_find(s, irc_msg_tag(&in.m, "batch"));
+	s->cur_msgid = irc_msg_tag(&in.m, "msgid");
+	if (s->cur_msgid != NULL && strlen(s->cur_msgid) > 63)
+		s->cur_msgid = NULL;
+	dispatch(s, &in);
+	s->cur = NULL;
+	s->cur_msgid = NULL;
+}
+
+static void
+dispatch(struct session *s, struct in *inp)
+{
+	struct in in = *inp;
+	const char *cmd = in.m.command;
+
+	if (s->cur != NULL && s->cur->kind != BK_OTHER) {
+		int msg = strcasecmp(cmd, "PRIVMSG") == 0 ||
+		    strcasecmp(cmd, "NOTICE") == 0;
+		if (s->cur->kind == BK_SEARCH && msg)
+			on_hit(s, &in);
+		else if (s->cur->kind == BK_HISTORY && msg)
+			on_message(s, &in, toupper((unsigned char)cmd[0]) ==
+			    'N');
+		else if (s->cur->kind == BK_TARGETS &&
+		    strcasecmp(cmd, "CHATHISTORY") == 0)
+			on_target(s, &in.m);
+		return;		/* events of a history batch: not shown */
+	}
 	if (cmd[0] >= '0' && cmd[0] <= '9') {
 		on_numeric(s, &in, atoi(cmd));
 		return;
@@ -1125,6 +1913,14 @@ handle_line(struct session *s, char *raw, size_t len)
 		on_topic(s, &in);
 	else if (strcasecmp(cmd, "CAP") == 0)
 		on_cap(s, &in);
+	else if (strcasecmp(cmd, "BATCH") == 0)
+		on_batch(s, &in.m);
+	else if (strcasecmp(cmd, "MARKREAD") == 0)
+		on_markread(s, &in.m);
+	else if (strcasecmp(cmd, "FAIL") == 0)
+		on_fail(s, &in);
+	else if (strcasecmp(cmd, "CHATHISTORY") == 0)
+		on_target(s, &in.m);
 	else if (strcasecmp(cmd, "AUTHENTICATE") == 0)
 		on_authenticate(s, &in);
 	else if (strcasecmp(cmd, "ERROR") == 0) {
@@ -1162,10 +1958,14 @@ static const char help_text[] =
 	"  /query NICK        open a private tab\n"
 	"  /close             close this tab\n"
 	"  /password WORD     server password for the next connect\n"
+	"  /search words      search the server's history (also\n"
+	"                     in:#room from:nick after:YYYY-MM-DD)\n"
 	"  /quote LINE        send a raw IRC line\n"
 	"  /quit [reason]     disconnect\n"
 	"  /help              this list\n"
-	"Keys: Up/Down walk your input history, Tab completes names.";
+	"Keys: Up/Down walk your input history, Tab completes names,\n"
+	"Ctrl+Shift+F searches the history; scroll to the top of a tab\n"
+	"for older lines.";
 
 const char *
 session_help(void)
@@ -1200,9 +2000,11 @@ say(struct session *s, int room, const char *target, const char *text,
 			sendf(s, "PRIVMSG %s :%s", target, piece);
 		if (!s->cap_echo) {
 			if (action)
-				line(s, room, -1, "* %s %s", s->nick, piece);
+				mline(s, room, -1, ML_MSG | ML_OWN, "* %s %s",
+				    s->nick, piece);
 			else
-				line(s, room, -1, "<%s> %s", s->nick, piece);
+				mline(s, room, -1, ML_MSG | ML_OWN, "<%s> %s",
+				    s->nick, piece);
 		}
 		off += n;
 		while (off < len && text[off] == ' ' && n > 1)
@@ -1269,6 +2071,8 @@ command(struct session *s, int room, const char *text)
 		    "connect" : "Password cleared");
 	} else if (strcasecmp(cmd, "close") == 0)
 		cmd_close(s, room);
+	else if (strcasecmp(cmd, "search") == 0)
+		session_search(s, rest);
 	else if (strcasecmp(cmd, "query") == 0) {
 		if (*rest == '\0' || nick_check(rest, NICK_MAX) != NAME_OK)
 			line(s, room, -1, "Usage: /query NICK");

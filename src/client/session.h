@@ -30,12 +30,28 @@ enum session_event_type {
 	SEV_HIGHLIGHT,		/* a line mentioned us (after its SEV_LINE) */
 	SEV_STS,		/* the server's sts policy: text "PORT DURATION"
 				 * (on plain text: reconnect with TLS there) */
+	SEV_RELOAD,		/* room's lines changed other than at the end
+				 * (history came): draw them all again; line
+				 * -1: show the newest, else line lines were
+				 * added above the oldest: keep the view */
+	SEV_JUMP,		/* show room's line `line` (a search result) */
+	SEV_SEARCH,		/* search results (or its failure) are in */
 };
 
 struct session_event {
 	enum session_event_type type;
 	int		 room;		/* room index, when it applies */
 	const char	*text;		/* SEV_LINE: the line as shown */
+	long		 line;		/* SEV_RELOAD, SEV_JUMP */
+};
+
+/* One search result (session_hit). */
+struct search_hit {
+	const char	*target;	/* the room, or the other end of a
+					 * private conversation */
+	int64_t		 time_ms;
+	const char	*msgid;
+	const char	*text;		/* "<nick> text" */
 };
 
 struct session_host {
@@ -91,6 +107,29 @@ void		 session_set_login(struct session *s, const char *account,
 		    const char *password, int have_cert);
 /* The link is TLS (sts is a policy to keep, not an upgrade to make). */
 void		 session_set_secure(struct session *s, int on);
+
+/* The user looks at room now (a tab was picked): it becomes active, its
+ * messages are read, and the read marker goes to the server. */
+void		 session_select(struct session *s, int room);
+/* The user scrolled to the top of room: fetch older lines from the
+ * server's history (CHATHISTORY BEFORE), once at a time. */
+void		 session_fetch_older(struct session *s, int room);
+/* Search the server's history (SEARCH).  query: words, with in:TARGET,
+ * from:NICK, after:DATE, before:DATE (YYYY-MM-DD or a full timestamp).
+ * Results come with SEV_SEARCH. */
+void		 session_search(struct session *s, const char *query);
+size_t		 session_hits(const struct session *s);
+int		 session_hit(const struct session *s, size_t k,
+		    struct search_hit *h);
+/* What the last search said: "" while none ran, else a status line. */
+const char	*session_search_status(const struct session *s);
+/* Show search result k in its tab, with the lines around it (fetched
+ * when the tab does not hold it yet): SEV_ACTIVE, then SEV_JUMP. */
+void		 session_jump(struct session *s, size_t k);
+/* The SEARCH line query makes (the value part, escaped), or -1 with a
+ * reason in out when it is not a search. */
+int		 session_search_attrs(const char *query, char *out,
+		    size_t outsz);
 
 /* The help text for /help and the Help menu (static). */
 const char	*session_help(void);

@@ -17,6 +17,7 @@
 struct tabw {
 	Widget		 page;		/* the XmNotebook page (scrolled window) */
 	Widget		 text;		/* its read-only XmText */
+	Widget		 sb;		/* the text's vertical scroll bar */
 	Widget		 tab;		/* the major tab button */
 	int		 lines;		/* lines in text */
 	char		*pend;		/* lines waiting to be inserted */
@@ -40,6 +41,7 @@ struct ui {
 	Widget		 entry, status;
 	Widget		 m_connect, m_disconnect, m_save;
 	Widget		 help_dialog, about_dialog, save_dialog;
+	Widget		 search_dialog, search_field, search_list, search_status;
 	struct tabw	 tabs[MODEL_ROOMS_MAX];
 	int		 ntabs;
 	int		 selecting;	/* we are changing the page ourselves */

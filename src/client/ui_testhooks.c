@@ -65,8 +65,13 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	    XtWindow(U.connect), XtWindow(U.entry), XtWindow(U.roster),
 	    XtWindow(U.notebook), XtWindow(U.menubar));
 	for (i = 0; i < U.ntabs; i++)
-		fprintf(f, "tab%d=%lu\nchat%d=%lu\n", i, XtWindow(U.tabs[i].tab),
-		    i, XtWindow(U.tabs[i].text));
+		fprintf(f, "tab%d=%lu\nchat%d=%lu\nsb%d=%lu\n", i,
+		    XtWindow(U.tabs[i].tab), i, XtWindow(U.tabs[i].text), i,
+		    U.tabs[i].sb != NULL && XtIsRealized(U.tabs[i].sb) ?
+		    XtWindow(U.tabs[i].sb) : 0UL);
+	if (U.search_dialog != NULL && XtIsManaged(U.search_dialog))
+		fprintf(f, "searchfield=%lu\nsearchlist=%lu\n",
+		    XtWindow(U.search_field), XtWindow(U.search_list));
 	fprintf(f, "password=%lu\n", XtWindow(U.password));
 	if (U.cert_dialog != NULL && XtIsManaged(U.cert_dialog))
 		fprintf(f, "certok=%lu\ncertcancel=%lu\n", XtWindow(
@@ -129,6 +134,34 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		fprintf(f, "certtext=%s\n", t);
 		XtFree(t);
 		XmStringFree(xs);
+	}
+	fprintf(f, "searchdialog=%d\n", U.search_dialog != NULL &&
+	    XtIsManaged(U.search_dialog));
+	if (U.search_dialog != NULL) {
+		XmString xs;
+		char *t;
+		XtVaGetValues(U.search_status, XmNlabelString, &xs, NULL);
+		t = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
+		    NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "searchstatus=%s\nresults=", t);
+		XtFree(t);
+		XmStringFree(xs);
+		XtVaGetValues(U.search_list, XmNitemCount, &items, XmNitems,
+		    &list, NULL);
+		for (n = 0; n < items; n++) {
+			char *r = XmStringUnparse(list[n], NULL, XmCHARSET_TEXT,
+			    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
+			fprintf(f, "%s%s", n ? "|" : "", r);
+			XtFree(r);
+		}
+		fprintf(f, "\n");
+	}
+	for (i = 0; i < U.ntabs; i++) {
+		char *sel = XmTextGetSelection(U.tabs[i].text);
+		fprintf(f, "top%d=%ld\nsel%d=%s\n", i,
+		    (long)XmTextGetTopCharacter(U.tabs[i].text), i,
+		    sel != NULL ? sel : "");
+		XtFree(sel);
 	}
 	for (i = 0; i < U.ntabs; i++) {
 		text = XmTextGetString(U.tabs[i].text);

@@ -12,9 +12,11 @@
  * burst of input), and each text keeps at most TEXT_LINES_MAX lines.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <X11/Xutil.h>
@@ -29,6 +31,7 @@
 #include <Xm/Protocols.h>
 #include <Xm/PushB.h>
 #include <Xm/RowColumn.h>
+#include <Xm/ScrollBar.h>
 #include <Xm/ScrolledW.h>
 #include <Xm/SeparatoG.h>
 #include <Xm/Text.h>
@@ -41,6 +44,9 @@
 #define TEXT_TRIM	500	/* lines dropped at once past the cap */
 
 static void page_changed_cb(Widget, XtPointer, XtPointer);
+static void scrolled_cb(Widget, XtPointer, XtPointer);
+static void wheel_handler(Widget, XtPointer, XEvent *, Boolean *);
+static void search_show(void);
 
 /* --- small helpers ------------------------------------------------------------ */
 
@@ -118,6 +124,17 @@ tab_add(void)
 	    XmNcursorPositionVisible, False, XmNwordWrap, True,
 	    XmNscrollHorizontal, False, XmNtraversalOn, False, NULL);
 	XtManageChild(t->page);
+	t->sb = NULL;
+	XtVaGetValues(t->page, XmNverticalScrollBar, &t->sb, NULL);
+	if (t->sb != NULL) {
+		XtAddCallback(t->sb, XmNvalueChangedCallback, scrolled_cb, NULL);
+		XtAddCallback(t->sb, XmNdecrementCallback, scrolled_cb, NULL);
+		XtAddCallback(t->sb, XmNpageDecrementCallback, scrolled_cb,
+		    NULL);
+		XtAddCallback(t->sb, XmNtoTopCallback, scrolled_cb, NULL);
+		XtAddCallback(t->sb, XmNdragCallback, scrolled_cb, NULL);
+	}
+	XtAddEventHandler(t->text, ButtonPressMask, False, wheel_handler, NULL);
 	t->tab = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
 	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
 	    XmNtraversalOn, False, NULL);
@@ -186,13 +203,36 @@ render_roster(void)
 	set_label(U.users_label, buf);
 }
 
-/* Re-fill tab i's text from the model (after tabs moved or closed). */
+/* Characters before line k of room i as the text shows it. */
+static long
+line_pos(int i, size_t k)
+{
+	struct model *m = session_model(U.sess);
+	size_t j;
+	long pos = 0;
+
+	for (j = 0; j < k && j < model_lines(m, i); j++)
+		pos += utf8_chars(model_line(m, i, j), strlen(model_line(m, i,
+		    j))) + 1;
+	return pos;
+}
+
+/*
+ * Re-fill tab i's text from the model (tabs moved or closed, or history
+ * came): every line, mentions highlighted and the marker line underlined
+ * from the lines' flags.  above < 0 shows the newest line; else above
+ * lines were added before the old first one, and the view stays on what
+ * it showed.
+ */
 static void
-retext(int i)
+retext_keep(int i, long above)
 {
 	struct model *m = session_model(U.sess);
 	struct tabw *t = &U.tabs[i];
 	size_t k, n = model_lines(m, i), len = 0;
+	XmTextPosition top = XmTextGetTopCharacter(t->text);
+	struct line_meta meta;
+	long pos = 0, chars;
 	char *all;
 
 	for (k = 0; k < n; k++)
@@ -209,21 +249,104 @@ retext(int i)
 	}
 	all[len] = '\0';
 	XmTextSetString(t->text, all);
-	XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+	for (k = 0; k < n; k++) {
+		const char *l = model_line(m, i, k);
+		chars = utf8_chars(l, strlen(l));
+		if (model_line_meta(m, i, k, &meta) &&
+		    (meta.flags & (ML_HIGHLIGHT | ML_MARKER)))
+			XmTextSetHighlight(t->text, pos, pos + chars,
+			    (meta.flags & ML_MARKER) ?
+			    XmHIGHLIGHT_SECONDARY_SELECTED :
+			    XmHIGHLIGHT_SELECTED);
+		pos += chars + 1;
+	}
+	if (above < 0)
+		XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+	else
+		XmTextSetTopCharacter(t->text, top + line_pos(i,
+		    (size_t)above));
 	t->lines = (int)n;
 	t->pendlen = 0;
 	t->nhl = 0;
 	free(all);
 }
 
+static void
+retext(int i)
+{
+	retext_keep(i, -1);
+}
+
+/* Show line k of tab i, a few lines below the top, selected. */
+static void
+show_line(int i, long k)
+{
+	struct model *m = session_model(U.sess);
+	struct tabw *t = &U.tabs[i];
+	long start = line_pos(i, (size_t)k);
+	const char *l = model_line(m, i, (size_t)k);
+
+	if (l == NULL)
+		return;
+	XmTextSetTopCharacter(t->text, line_pos(i, k > 3 ? (size_t)k - 3 :
+	    0));
+	XmTextSetSelection(t->text, start, start + utf8_chars(l, strlen(l)),
+	    XtLastTimestampProcessed(XtDisplay(t->text)));
+}
+
+/* The user scrolled tab i to its top: older lines, please. */
+static void
+top_check(XtPointer cd, XtIntervalId *id)
+{
+	int i = (int)(intptr_t)cd;
+
+	(void)id;
+	if (i < U.ntabs && XmTextGetTopCharacter(U.tabs[i].text) == 0)
+		session_fetch_older(U.sess, i);
+}
+
+static int
+tab_of(Widget w)
+{
+	int i;
+
+	for (i = 0; i < U.ntabs; i++)
+		if (U.tabs[i].text == w || U.tabs[i].sb == w)
+			return i;
+	return -1;
+}
+
+static void
+scrolled_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmScrollBarCallbackStruct *cbs = call;
+	int i = tab_of(w), min = 0;
+
+	(void)cd;
+	XtVaGetValues(w, XmNminimum, &min, NULL);
+	if (i >= 0 && cbs != NULL && cbs->value <= min)
+		XtAppAddTimeOut(U.app, 0, top_check, (XtPointer)(intptr_t)i);
+}
+
+/* The wheel (buttons 4 and 5) scrolls the text without the scroll bar's
+ * callbacks: look at the top after it. */
+static void
+wheel_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
+{
+	int i = tab_of(w);
+
+	(void)cd;
+	(void)cont;
+	if (i >= 0 && ev->type == ButtonPress && ev->xbutton.button == Button4)
+		XtAppAddTimeOut(U.app, 0, top_check, (XtPointer)(intptr_t)i);
+}
+
 void
 ui_select_room(int i)
 {
-	struct model *m = session_model(U.sess);
-
 	if (i < 0 || i >= U.ntabs)
 		return;
-	model_set_active(m, i);
+	session_select(U.sess, i);
 	U.selecting = 1;
 	XtVaSetValues(U.notebook, XmNcurrentPageNumber, i + 1, NULL);
 	U.selecting = 0;
@@ -437,6 +560,26 @@ ui_event(const struct session_event *ev)
 		tabs_sync();
 		ui_flush();
 		ui_select_room(ev->room);
+		break;
+	case SEV_RELOAD:
+		tabs_sync();
+		if (ev->room >= 0 && ev->room < U.ntabs) {
+			flush_tab(&U.tabs[ev->room]);
+			retext_keep(ev->room, ev->line);
+			tab_label(ev->room);
+		}
+		break;
+	case SEV_JUMP:
+		tabs_sync();
+		if (ev->room >= 0 && ev->room < U.ntabs) {
+			flush_tab(&U.tabs[ev->room]);
+			if (model_active(m) != ev->room)
+				ui_select_room(ev->room);
+			show_line(ev->room, ev->line);
+		}
+		break;
+	case SEV_SEARCH:
+		search_show();
 		break;
 	case SEV_STATE: {
 		static enum session_state was = SS_DISCONNECTED;
@@ -717,6 +860,163 @@ save_cb(Widget w, XtPointer cd, XtPointer call)
 	XtManageChild(U.save_dialog);
 }
 
+/* --- the search dialog ------------------------------------------------------------ */
+
+static void
+search_go_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	char *q = XmTextFieldGetString(U.search_field);
+
+	(void)w;
+	(void)cd;
+	(void)call;
+	session_search(U.sess, q);
+	XtFree(q);
+}
+
+static void
+search_jump_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	int *pos = NULL, npos = 0;
+
+	(void)w;
+	(void)cd;
+	(void)call;
+	if (!XmListGetSelectedPos(U.search_list, &pos, &npos) || npos < 1)
+		return;
+	session_jump(U.sess, (size_t)(pos[0] - 1));
+	XtFree((char *)pos);
+}
+
+static void
+search_close_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	XtUnmanageChild(U.search_dialog);
+	ui_dump_soon();
+}
+
+static Widget
+search_button(const char *name, Widget right, XtCallbackProc cb)
+{
+	Widget b = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
+	    U.search_dialog, XmNbottomAttachment, XmATTACH_FORM,
+	    XmNbottomOffset, 6, XmNrightAttachment, right ? XmATTACH_WIDGET :
+	    XmATTACH_FORM, XmNrightWidget, right, XmNrightOffset, 6, NULL);
+
+	XtAddCallback(b, XmNactivateCallback, cb, NULL);
+	return b;
+}
+
+/* Search: [words in:#room from:nick ...] [Search]
+ * status
+ * [results, newest last                          ]
+ *                                   [Show] [Close] */
+static void
+search_build(void)
+{
+	Widget lbl, go, close, show, sw;
+	Arg args[4];
+	int n = 0;
+
+	U.search_dialog = XmCreateFormDialog(U.top, "searchDialog", NULL, 0);
+	XtVaSetValues(XtParent(U.search_dialog), XmNtitle, "Search history",
+	    NULL);
+	XtVaSetValues(U.search_dialog, XmNautoUnmanage, False, NULL);
+	go = XtVaCreateManagedWidget("searchGo", xmPushButtonWidgetClass,
+	    U.search_dialog, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6,
+	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6, NULL);
+	XtAddCallback(go, XmNactivateCallback, search_go_cb, NULL);
+	U.search_field = XtVaCreateManagedWidget("searchField",
+	    xmTextFieldWidgetClass, U.search_dialog, XmNcolumns, 40,
+	    XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6,
+	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, go,
+	    XmNrightOffset, 6, NULL);
+	XtAddCallback(U.search_field, XmNactivateCallback, search_go_cb, NULL);
+	lbl = XtVaCreateManagedWidget("searchLabel", xmLabelWidgetClass,
+	    U.search_dialog, XmNleftAttachment, XmATTACH_FORM,
+	    XmNleftOffset, 6, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
+	    XmNtopWidget, U.search_field, XmNbottomAttachment,
+	    XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, U.search_field, NULL);
+	XtVaSetValues(U.search_field, XmNleftAttachment, XmATTACH_WIDGET,
+	    XmNleftWidget, lbl, XmNleftOffset, 4, NULL);
+	U.search_status = XtVaCreateManagedWidget("searchStatus",
+	    xmLabelWidgetClass, U.search_dialog, XmNalignment,
+	    XmALIGNMENT_BEGINNING, XmNleftAttachment, XmATTACH_FORM,
+	    XmNleftOffset, 6, XmNrightAttachment, XmATTACH_FORM,
+	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.search_field,
+	    XmNtopOffset, 4, NULL);
+	close = search_button("searchClose", NULL, search_close_cb);
+	show = search_button("searchShow", close, search_jump_cb);
+	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;
+	XtSetArg(args[n], XmNvisibleItemCount, 12); n++;
+	XtSetArg(args[n], XmNscrollBarDisplayPolicy, XmAS_NEEDED); n++;
+	U.search_list = XmCreateScrolledList(U.search_dialog, "searchResults",
+	    args, n);
+	sw = XtParent(U.search_list);
+	XtVaSetValues(sw, XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
+	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
+	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.search_status,
+	    XmNtopOffset, 4, XmNbottomAttachment, XmATTACH_WIDGET,
+	    XmNbottomWidget, show, XmNbottomOffset, 6, NULL);
+	XtAddCallback(U.search_list, XmNdefaultActionCallback, search_jump_cb,
+	    NULL);
+	XtManageChild(U.search_list);
+	XtVaSetValues(U.search_dialog, XmNinitialFocus, U.search_field,
+	    XmNcancelButton, close, NULL);
+}
+
+/* Ctrl+Shift+F: the dialog, with the keyboard in its field. */
+static void
+search_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	if (U.search_dialog == NULL)
+		search_build();
+	XtManageChild(U.search_dialog);
+	XmProcessTraversal(U.search_field, XmTRAVERSE_CURRENT);
+	ui_dump_soon();
+}
+
+/* SEV_SEARCH: the results (or why there are none) into the dialog. */
+static void
+search_show(void)
+{
+	size_t k, n = session_hits(U.sess);
+	struct search_hit h;
+	XmString *items;
+	char buf[1024];
+	struct tm tm;
+	time_t t;
+
+	if (U.search_dialog == NULL || !XtIsManaged(U.search_dialog))
+		search_cb(NULL, NULL, NULL);
+	set_label(U.search_status, session_search_status(U.sess)[0] ?
+	    session_search_status(U.sess) : " ");
+	XmListDeleteAllItems(U.search_list);
+	if (n == 0 || (items = calloc(n, sizeof(*items))) == NULL)
+		return;
+	for (k = 0; k < n && session_hit(U.sess, k, &h); k++) {
+		t = (time_t)(h.time_ms / 1000);
+		if (localtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d  %s  %s",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, h.target, h.text);
+		items[k] = XmStringCreateLocalized(buf);
+	}
+	XmListAddItemsUnselected(U.search_list, items, (int)k, 0);
+	while (k > 0)
+		XmStringFree(items[--k]);
+	free(items);
+	XmListSelectPos(U.search_list, (int)n, False);	/* the newest */
+	XmListSetBottomPos(U.search_list, (int)n);
+}
+
 /* --- building --------------------------------------------------------------------- */
 
 static Widget
@@ -741,6 +1041,7 @@ build_menus(void)
 	U.m_connect = menu_item(conn, "connectItem", connect_cb);
 	U.m_disconnect = menu_item(conn, "disconnectItem", disconnect_cb);
 	U.m_save = menu_item(conn, "saveItem", save_cb);
+	menu_item(conn, "searchItem", search_cb);
 	XtVaCreateManagedWidget("sep", xmSeparatorGadgetClass, conn, NULL);
 	menu_item(conn, "quitItem", quit_cb);
 	help = XmCreatePulldownMenu(U.menubar, "helpMenu", NULL, 0);

@@ -17,6 +17,8 @@ struct host {
 	char	 sent[65536];
 	size_t	 sentlen;
 	int	 events[16];
+	long	 evline[16];	/* the line of the last event of each type */
+	int	 evroom[16];
 	int	 closes;
 	char	 close_why[256];
 	int64_t	 now;
@@ -39,6 +41,8 @@ h_event(void *ud, const struct session_event *ev)
 {
 	(void)ud;
 	H.events[ev->type]++;
+	H.evline[ev->type] = ev->line;
+	H.evroom[ev->type] = ev->room;
 }
 
 static void
@@ -164,7 +168,7 @@ registration_with_keochatd(void **state)
 	session_connected(s);
 	expect_sent("CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :KEO Chat user\r\n");
 	feed(s, keochatd_burst);
-	expect_sent("CAP REQ :server-time echo-message\r\n");
+	expect_sent("CAP REQ :server-time echo-message message-tags\r\n");
 	feed(s, keochatd_welcome);
 	assert_int_equal(session_state(s), SS_CONNECTED);
 	assert_line(s, 0, "[03:04:05] You connected");
@@ -565,7 +569,8 @@ model_history_and_unread(void **state)
 	assert_string_equal(model_history_step(m, -1), "one");
 	assert_string_equal(model_history_step(m, 1), "two");
 	assert_string_equal(model_history_step(m, 1), "");
-	model_add_line(m, r, "x", 1);
+	model_insert(m, r, "x", &(struct line_meta){ 10, NULL,
+	    ML_MSG | ML_HIGHLIGHT }, MI_LIVE);
 	model_view(m, r, &v);
 	assert_int_equal(v.unread, 1);
 	assert_int_equal(v.highlight, 1);
@@ -579,17 +584,403 @@ static void
 scrollback_is_bounded(void **state)
 {
 	struct model *m = model_new();
+	struct line_meta lm = { 0, NULL, 0 };
 	char buf[32];
 	int i;
 
 	(void)state;
-	for (i = 0; i < MODEL_SCROLLBACK + 10; i++) {
+	for (i = 0; i < MODEL_SCROLLBACK * 3 + 10; i++) {
 		snprintf(buf, sizeof(buf), "line %d", i);
-		model_add_line(m, 0, buf, 0);
+		lm.time_ms = 1000 + i;
+		model_insert(m, 0, buf, &lm, MI_LIVE);
 	}
 	assert_int_equal(model_lines(m, 0), MODEL_SCROLLBACK);
-	assert_string_equal(model_line(m, 0, 0), "line 10");
+	snprintf(buf, sizeof(buf), "line %d", MODEL_SCROLLBACK * 2 + 10);
+	assert_string_equal(model_line(m, 0, 0), buf);
+	/* full: a line from history older than all of them is not kept */
+	lm.time_ms = 5;
+	lm.msgid = "old";
+	assert_int_equal(model_insert(m, 0, "older", &lm, MI_HISTORY), -1);
 	model_free(m);
+}
+
+/* Lines from history slot in by time, once per msgid; the read marker
+ * decides what is unread, and never moves back. */
+static void
+model_history_order_and_markers(void **state)
+{
+	struct model *m = model_new();
+	int r = model_open(m, "#c", ROOM_CHANNEL);
+	struct line_meta lm;
+	struct room_view v;
+
+	(void)state;
+	assert_int_equal(model_insert(m, r, "a", &(struct line_meta){ 100,
+	    "m1", ML_MSG }, MI_LIVE), 0);
+	assert_int_equal(model_insert(m, r, "c", &(struct line_meta){ 300,
+	    "m3", ML_MSG | ML_HIGHLIGHT }, MI_LIVE), 1);
+	assert_int_equal(model_insert(m, r, "b", &(struct line_meta){ 200,
+	    "m2", ML_MSG }, MI_HISTORY), 1);
+	assert_int_equal(model_insert(m, r, "b", &(struct line_meta){ 200,
+	    "m2", ML_MSG }, MI_HISTORY), -1);		/* a duplicate */
+	assert_int_equal(model_insert(m, r, "0", &(struct line_meta){ 50,
+	    "m0", ML_MSG | ML_OWN }, MI_HISTORY), 0);
+	assert_string_equal(model_line(m, r, 0), "0");
+	assert_string_equal(model_line(m, r, 2), "b");
+	assert_int_equal(model_find_msgid(m, r, "m3"), 3);
+	assert_int_equal(model_oldest_msgid(m, r), 0);
+	model_view(m, r, &v);
+	assert_int_equal(v.unread, 3);	/* not our own line */
+	assert_int_equal(v.highlight, 1);
+	model_set_read(m, r, 200);
+	model_view(m, r, &v);
+	assert_int_equal(v.unread, 1);
+	model_set_read(m, r, 100);		/* never back */
+	assert_int_equal(model_read_ms(m, r), 200);
+	model_set_read(m, r, 300);
+	model_view(m, r, &v);
+	assert_int_equal(v.unread, 0);
+	assert_int_equal(v.highlight, 0);
+	/* the marker line goes by its time and comes out again */
+	assert_int_equal(model_insert(m, r, "--", &(struct line_meta){ 150,
+	    NULL, ML_MARKER }, MI_HISTORY), 2);
+	assert_int_equal(model_line_meta(m, r, 2, &lm), 1);
+	assert_int_equal(lm.flags, ML_MARKER);
+	assert_string_equal(lm.msgid, "");
+	assert_int_equal(model_unmark(m, r), 2);
+	assert_int_equal(model_unmark(m, r), -1);
+	assert_int_equal(model_lines(m, r), 4);
+	/* the active room reads what comes */
+	model_set_active(m, r);
+	model_insert(m, r, "d", &(struct line_meta){ 400, "m4", ML_MSG },
+	    MI_LIVE);
+	assert_int_equal(model_read_ms(m, r), 400);
+	assert_int_equal(model_line_meta(m, r, 9, &lm), 0);
+	model_free(m);
+}
+
+/* --- history, read markers, search (keochatd with the drafts) ----------- */
+
+static const char history_burst[] =
+	":vm CAP * LS :batch draft/chathistory draft/read-marker draft/search "
+	"echo-message message-tags server-time\r\n";
+static const char history_welcome[] =
+	":vm CAP bob ACK :server-time echo-message batch message-tags "
+	"draft/chathistory draft/read-marker draft/search\r\n"
+	":vm 900 bob bob!~bob@127.0.0.1 bob :You are now logged in as bob\r\n"
+	":vm 001 bob :Welcome bob\r\n"
+	":vm 422 bob :MOTD File is missing\r\n";
+
+static struct session *
+registered_history(void)
+{
+	struct session *s = fresh();
+
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connected(s);
+	feed(s, history_burst);
+	assert_non_null(strstr(H.sent, "CAP REQ :server-time echo-message "
+	    "batch message-tags draft/chathistory draft/read-marker "
+	    "draft/search\r\n"));
+	clear_sent();
+	feed(s, history_welcome);
+	/* logged in with history: which conversations waited? */
+	assert_non_null(strstr(H.sent, "CHATHISTORY TARGETS timestamp="
+	    "2025-12-03T03:04:05.000Z timestamp=2026-01-02T03:05:05.000Z "
+	    "16\r\n"));
+	assert_non_null(strstr(H.sent, "JOIN #lobby\r\n"));
+	clear_sent();
+	return s;
+}
+
+static void
+history_on_join_marker_and_older(void **state)
+{
+	struct session *s = registered_history();
+	struct model *m = session_model(s);
+	struct line_meta lm;
+	int r;
+
+	(void)state;
+	feed(s, "@time=2026-01-02T03:04:06.000Z;msgid=j1 "
+	    ":bob!~bob@127.0.0.1 JOIN #lobby\r\n");
+	expect_sent("CHATHISTORY LATEST #lobby * 50\r\n");
+	r = model_find(m, "#lobby");
+	feed(s, ":vm MARKREAD #lobby timestamp=2026-01-02T03:00:02.000Z\r\n"
+	    ":vm 353 bob = #lobby :alice bob\r\n"
+	    ":vm 366 bob #lobby :End of /NAMES list\r\n"
+	    ":vm BATCH +h1 chathistory #lobby\r\n"
+	    "@batch=h1;time=2026-01-02T03:00:01.000Z;msgid=m1 "
+	    ":alice!a@h PRIVMSG #lobby :one\r\n"
+	    "@batch=h1;time=2026-01-02T03:00:02.000Z;msgid=m2 "
+	    ":alice!a@h PRIVMSG #lobby :two\r\n"
+	    "@batch=h1;time=2026-01-02T03:00:03.000Z;msgid=m3 "
+	    ":alice!a@h PRIVMSG #lobby :three bob\r\n"
+	    "@batch=h1;time=2026-01-02T03:00:04.000Z;msgid=m4 "
+	    ":bob!b@h PRIVMSG #lobby :mine\r\n"
+	    "@batch=h1;time=2026-01-02T03:00:04.500Z;msgid=m5 "
+	    ":alice!a@h PRIVMSG bob :\001VERSION\001\r\n"
+	    "@batch=h1;time=2026-01-02T03:04:06.000Z;msgid=j1 "
+	    ":bob!~bob@127.0.0.1 JOIN #lobby\r\n"
+	    ":vm BATCH -h1\r\n");
+	/* no CTCP answer to a line from history */
+	assert_null(strstr(H.sent, "VERSION KEO"));
+	assert_string_equal(model_line(m, r, 0), "[03:00:01] <alice> one");
+	assert_string_equal(model_line(m, r, 1), "[03:00:02] <alice> two");
+	assert_non_null(strstr(model_line(m, r, 2), "new since you were "
+	    "here"));
+	assert_string_equal(model_line(m, r, 3), "[03:00:03] <alice> three "
+	    "bob");
+	assert_int_equal(model_line_meta(m, r, 3, &lm), 1);
+	assert_int_equal(lm.flags, ML_MSG | ML_HIGHLIGHT | ML_HISTORY);
+	assert_string_equal(lm.msgid, "m3");
+	assert_string_equal(model_line(m, r, 4), "[03:00:04] <bob> mine");
+	assert_string_equal(model_line(m, r, 5), "[03:04:06] You joined "
+	    "#lobby");
+	assert_int_equal(H.events[SEV_RELOAD], 1);
+	assert_int_equal(H.evline[SEV_RELOAD], -1);
+	assert_int_equal(H.events[SEV_HIGHLIGHT], 0);	/* no bell for it */
+	/* the room is in view: it is read up to its newest message */
+	session_tick(s);
+	expect_sent("MARKREAD #lobby timestamp=2026-01-02T03:00:04.000Z\r\n");
+	session_tick(s);
+	expect_sent("");
+	/* the top of the tab: older lines, once at a time */
+	session_fetch_older(s, r);
+	session_fetch_older(s, r);
+	expect_sent("CHATHISTORY BEFORE #lobby msgid=m1 100\r\n");
+	feed(s, ":vm BATCH +h2 chathistory #lobby\r\n"
+	    "@batch=h2;time=2026-01-01T23:00:00.000Z;msgid=m-2 "
+	    ":alice!a@h PRIVMSG #lobby :yesterday\r\n"
+	    "@batch=h2;time=2026-01-02T02:59:59.000Z;msgid=m-1 "
+	    ":alice!a@h NOTICE #lobby :zero\r\n"
+	    "@batch=h2;time=2026-01-02T03:00:01.000Z;msgid=m1 "
+	    ":alice!a@h PRIVMSG #lobby :one\r\n"
+	    ":vm BATCH -h2\r\n");
+	assert_string_equal(model_line(m, r, 0), "[2026-01-01 23:00:00] "
+	    "<alice> yesterday");
+	assert_string_equal(model_line(m, r, 1), "[02:59:59] -alice- zero");
+	assert_string_equal(model_line(m, r, 2), "[03:00:01] <alice> one");
+	assert_int_equal(H.events[SEV_RELOAD], 2);
+	assert_int_equal(H.evline[SEV_RELOAD], 2);	/* two above */
+	/* fewer than asked: that was all */
+	session_fetch_older(s, r);
+	expect_sent("");
+	/* a rejoin asks for what came after the newest line it holds */
+	feed(s, "@time=2026-01-02T03:05:00.000Z;msgid=p1 "
+	    ":bob!~bob@127.0.0.1 PART #lobby\r\n"
+	    "@time=2026-01-02T03:05:01.000Z;msgid=j2 "
+	    ":bob!~bob@127.0.0.1 JOIN #lobby\r\n");
+	expect_sent("CHATHISTORY LATEST #lobby msgid=m4 100\r\n");
+	session_free(s);
+}
+
+static void
+read_markers_both_ways(void **state)
+{
+	struct session *s = registered_history();
+	struct model *m = session_model(s);
+	struct room_view v;
+	int lobby, dev;
+
+	(void)state;
+	feed(s, "@time=2026-01-02T03:04:06.000Z :bob!~bob@h JOIN #lobby\r\n"
+	    ":vm BATCH +a chathistory #lobby\r\n:vm BATCH -a\r\n"
+	    "@time=2026-01-02T03:04:07.000Z :bob!~bob@h JOIN #dev\r\n"
+	    ":vm MARKREAD #dev timestamp=*\r\n"
+	    ":vm BATCH +b chathistory #dev\r\n:vm BATCH -b\r\n");
+	lobby = model_find(m, "#lobby");
+	dev = model_find(m, "#dev");
+	session_select(s, lobby);
+	clear_sent();
+	feed(s, "@time=2026-01-02T03:05:01.000Z;msgid=d1 :alice!a@h PRIVMSG "
+	    "#dev :first\r\n"
+	    "@time=2026-01-02T03:05:02.000Z;msgid=d2 :alice!a@h PRIVMSG "
+	    "#dev :second\r\n"
+	    "@time=2026-01-02T03:05:03.000Z;msgid=d3 :bob!b@h PRIVMSG "
+	    "#dev :mine\r\n");
+	model_view(m, dev, &v);
+	assert_int_equal(v.unread, 2);
+	/* another window of the account read #dev */
+	feed(s, ":vm MARKREAD #dev timestamp=2026-01-02T03:05:02.000Z\r\n");
+	model_view(m, dev, &v);
+	assert_int_equal(v.unread, 0);
+	session_tick(s);
+	expect_sent("");	/* nothing to tell the server */
+	/* picking the tab reads it; the marker goes out at once */
+	feed(s, "@time=2026-01-02T03:05:04.000Z;msgid=d4 :alice!a@h PRIVMSG "
+	    "#dev :third\r\n");
+	model_view(m, dev, &v);
+	assert_int_equal(v.unread, 1);
+	session_select(s, dev);
+	expect_sent("MARKREAD #dev timestamp=2026-01-02T03:05:04.000Z\r\n");
+	model_view(m, dev, &v);
+	assert_int_equal(v.unread, 0);
+	/* garbage from the server changes nothing */
+	feed(s, ":vm MARKREAD #dev timestamp=yesterday\r\n"
+	    ":vm MARKREAD\r\n:vm MARKREAD #nowhere timestamp=*\r\n");
+	assert_int_equal(model_read_ms(m, dev), 1767323104000LL);
+	session_free(s);
+}
+
+static void
+waiting_conversations_at_login(void **state)
+{
+	struct session *s = registered_history();
+	struct model *m = session_model(s);
+	struct room_view v;
+	int r;
+
+	(void)state;
+	feed(s, ":vm BATCH +t draft/chathistory-targets\r\n"
+	    "@batch=t :vm CHATHISTORY TARGETS carol 2026-01-02T02:00:00.000Z\r\n"
+	    "@batch=t :vm CHATHISTORY TARGETS dave 2026-01-02T01:00:00.000Z\r\n"
+	    "@batch=t :vm CHATHISTORY TARGETS #lobby 2026-01-02T02:00:00.000Z\r\n"
+	    "@batch=t :vm CHATHISTORY TARGETS bad!nick 2026-01-02T02:00:00Z\r\n"
+	    ":vm BATCH -t\r\n");
+	expect_sent("MARKREAD carol\r\nMARKREAD dave\r\n");
+	/* carol's last line is after the marker: her tab opens */
+	feed(s, ":vm MARKREAD carol timestamp=2026-01-02T01:00:00.000Z\r\n"
+	    ":vm MARKREAD dave timestamp=2026-01-02T01:00:00.000Z\r\n");
+	expect_sent("CHATHISTORY LATEST carol * 50\r\n");
+	assert_int_equal(model_find(m, "dave"), -1);
+	r = model_find(m, "carol");
+	assert_true(r > 0);
+	feed(s, ":vm BATCH +c chathistory carol\r\n"
+	    "@batch=c;time=2026-01-02T00:59:00.000Z;msgid=c1 :carol!c@h "
+	    "PRIVMSG bob :old news\r\n"
+	    "@batch=c;time=2026-01-02T01:59:00.000Z;msgid=c2 :carol!c@h "
+	    "PRIVMSG bob :are you there?\r\n"
+	    "@batch=c;time=2026-01-02T02:00:00.000Z;msgid=c3 :carol!c@h "
+	    "PRIVMSG bob :call me\r\n"
+	    ":vm BATCH -c\r\n");
+	model_view(m, r, &v);
+	assert_int_equal(v.unread, 2);
+	assert_int_equal(v.highlight, 1);
+	assert_non_null(strstr(model_line(m, r, 1), "new since you were "
+	    "here"));
+	assert_string_equal(model_line(m, r, 2), "[01:59:00] <carol> are you "
+	    "there?");
+	session_free(s);
+}
+
+static void
+search_syntax_results_and_jump(void **state)
+{
+	struct session *s;
+	struct model *m;
+	struct search_hit h;
+	char out[512];
+	int r;
+
+	(void)state;
+	assert_int_equal(session_search_attrs("hello  world in:#lobby "
+	    "from:alice after:2026-01-01 before:2026-01-02", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "in=#lobby;from=alice;after=2026-01-01T00:"
+	    "00:00.000Z;before=2026-01-02T23:59:59.999Z;text=hello\\sworld;"
+	    "limit=100");
+	assert_int_equal(session_search_attrs("semi;colon back\\slash", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "text=semi\\:colon\\sback\\\\slash;limit=100");
+	assert_int_equal(session_search_attrs("   ", out, sizeof(out)), -1);
+	assert_int_equal(session_search_attrs("after:2026-01-01", out,
+	    sizeof(out)), -1);
+	assert_int_equal(session_search_attrs("from:bob", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "from=bob;limit=100");
+
+	s = registered_history();
+	m = session_model(s);
+	feed(s, "@time=2026-01-02T03:04:06.000Z :bob!~bob@h JOIN #lobby\r\n"
+	    ":vm BATCH +a chathistory #lobby\r\n"
+	    "@batch=a;time=2026-01-02T03:00:00.000Z;msgid=n9 :alice!a@h "
+	    "PRIVMSG #lobby :newest\r\n"
+	    ":vm BATCH -a\r\n");
+	r = model_find(m, "#lobby");
+	clear_sent();
+	session_search(s, "needle");
+	expect_sent("SEARCH text=needle;limit=100\r\n");
+	assert_string_equal(session_search_status(s), "Searching ...");
+	feed(s, ":vm BATCH +s draft/search\r\n"
+	    "@batch=s;time=2026-01-02T02:00:00.000Z;msgid=n1 :alice!a@h "
+	    "PRIVMSG #lobby :a needle here\r\n"
+	    "@batch=s;time=2026-01-02T02:30:00.000Z;msgid=n2 :carol!c@h "
+	    "PRIVMSG bob :\001ACTION has a needle\001\r\n"
+	    "@batch=s;msgid=n3 :carol!c@h PRIVMSG bob :no time: dropped\r\n"
+	    ":vm BATCH -s\r\n");
+	assert_int_equal(session_hits(s), 2);
+	assert_string_equal(session_search_status(s), "2 messages found");
+	assert_int_equal(session_hit(s, 1, &h), 1);
+	assert_string_equal(h.target, "carol");
+	assert_string_equal(h.text, "* carol has a needle");
+	assert_int_equal(session_hit(s, 2, &h), 0);
+	assert_true(H.events[SEV_SEARCH] >= 2);
+	/* the hit is older than the tab's oldest line: fetch what lies
+	 * between (no gap), then a few lines above it */
+	session_jump(s, 0);
+	expect_sent("MARKREAD #lobby timestamp=2026-01-02T03:00:00.000Z\r\n"
+	    "CHATHISTORY BETWEEN #lobby msgid=n9 timestamp="
+	    "2026-01-02T01:59:59.999Z 1000\r\n");
+	feed(s, ":vm BATCH +b chathistory #lobby\r\n"
+	    "@batch=b;time=2026-01-02T02:00:00.000Z;msgid=n1 :alice!a@h "
+	    "PRIVMSG #lobby :a needle here\r\n"
+	    "@batch=b;time=2026-01-02T02:10:00.000Z;msgid=n5 :alice!a@h "
+	    "PRIVMSG #lobby :after it\r\n"
+	    ":vm BATCH -b\r\n");
+	expect_sent("CHATHISTORY BEFORE #lobby msgid=n1 10\r\n");
+	feed(s, ":vm BATCH +c chathistory #lobby\r\n"
+	    "@batch=c;time=2026-01-02T01:00:00.000Z;msgid=n0 :alice!a@h "
+	    "PRIVMSG #lobby :before it\r\n"
+	    ":vm BATCH -c\r\n");
+	assert_int_equal(H.events[SEV_JUMP], 1);
+	assert_int_equal(H.evroom[SEV_JUMP], r);
+	assert_string_equal(model_line(m, r, H.evline[SEV_JUMP]),
+	    "[02:00:00] <alice> a needle here");
+	assert_string_equal(model_line(m, r, 0), "[01:00:00] <alice> before "
+	    "it");
+	/* a hit the tab holds: shown at once */
+	session_jump(s, 0);
+	expect_sent("");
+	assert_int_equal(H.events[SEV_JUMP], 2);
+	/* a search the server refuses */
+	session_search(s, "x");
+	feed(s, ":vm FAIL SEARCH INVALID_PARAMS text :Nothing to search "
+	    "for\r\n");
+	assert_string_equal(session_search_status(s), "Search failed: "
+	    "Nothing to search for");
+	session_free(s);
+}
+
+static void
+history_failures_are_shown(void **state)
+{
+	struct session *s = registered_history();
+	struct model *m = session_model(s);
+	int r;
+
+	(void)state;
+	feed(s, "@time=2026-01-02T03:04:06.000Z :bob!~bob@h JOIN #lobby\r\n");
+	r = model_find(m, "#lobby");
+	clear_sent();
+	feed(s, ":vm FAIL CHATHISTORY MESSAGE_ERROR LATEST #lobby :Messages "
+	    "could not be retrieved\r\n");
+	assert_line(s, r, "[03:04:05] CHATHISTORY failed: Messages could not "
+	    "be retrieved");
+	assert_true(model_hist(m, r)->synced);
+	session_fetch_older(s, r);
+	expect_sent("");	/* no loop of failing requests */
+	/* a server without the drafts is asked for nothing */
+	session_free(s);
+	s = registered();
+	m = session_model(s);
+	clear_sent();
+	session_fetch_older(s, model_find(m, "#lobby"));
+	session_search(s, "hello");
+	expect_sent("");
+	assert_non_null(strstr(session_search_status(s), "does not offer "
+	    "search"));
+	session_free(s);
 }
 
 static void
@@ -644,6 +1035,12 @@ main(void)
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(model_history_and_unread),
 		cmocka_unit_test(scrollback_is_bounded),
+		cmocka_unit_test(model_history_order_and_markers),
+		cmocka_unit_test(history_on_join_marker_and_older),
+		cmocka_unit_test(read_markers_both_ways),
+		cmocka_unit_test(waiting_conversations_at_login),
+		cmocka_unit_test(search_syntax_results_and_jump),
+		cmocka_unit_test(history_failures_are_shown),
 		cmocka_unit_test(host_port_parsing),
 	};
 
