@@ -648,6 +648,21 @@ def gone(c):
     c.wait_closed()
 
 
+def login(s, nick, pw, caps=(), account=None):
+    """A client logged in to account (nick by default) with SASL PLAIN."""
+    c = s.connect()
+    c.send("CAP REQ :%s" % " ".join(["sasl"] + list(caps)))
+    c.expect(r"CAP \S+ ACK")
+    c.send("NICK %s" % nick)
+    c.send("USER u 0 * :u")
+    sasl_plain(c, account or nick, pw)
+    c.expect(r" 903 ")
+    c.send("CAP END")
+    c.expect_numeric("001")
+    c.nick = nick
+    return c
+
+
 def register_account(server, nick, password, **kw):
     """A client that registered the account nick (REGISTER) and is in."""
     c = server.connect(**kw)

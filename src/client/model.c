@@ -313,20 +313,17 @@ model_oldest_msgid(const struct model *m, int i)
 	return -1;
 }
 
-long
-model_insert(struct model *m, int i, const char *line,
-    const struct line_meta *meta, enum model_how how)
+/* Put a line at pos (0..nlines) of room i. */
+static long
+put(struct model *m, int i, size_t pos, const char *line,
+    const struct line_meta *meta)
 {
 	struct room *r = m->rooms[i];
 	struct mline *l;
-	size_t pos;
 	int dropped = 0;
 
-	if (how == MI_HISTORY && model_find_msgid(m, i, meta->msgid) >= 0)
-		return -1;
-	for (pos = r->nlines; how == MI_HISTORY && pos > 0; pos--)
-		if (r->lines[r->start + pos - 1].time_ms <= meta->time_ms)
-			break;
+	if (pos > r->nlines)
+		pos = r->nlines;
 	if (r->nlines == MODEL_SCROLLBACK) {
 		if (pos == 0)
 			return -1;	/* older than all we keep */
@@ -357,6 +354,30 @@ model_insert(struct model *m, int i, const char *line,
 	} else if ((l->flags & ML_MSG) || dropped)
 		recount(r);
 	return (long)pos;
+}
+
+long
+model_insert(struct model *m, int i, const char *line,
+    const struct line_meta *meta, enum model_how how)
+{
+	struct room *r = m->rooms[i];
+	size_t pos;
+
+	if (how == MI_HISTORY && model_find_msgid(m, i, meta->msgid) >= 0)
+		return -1;
+	for (pos = r->nlines; how == MI_HISTORY && pos > 0; pos--)
+		if (r->lines[r->start + pos - 1].time_ms <= meta->time_ms)
+			break;
+	return put(m, i, pos, line, meta);
+}
+
+long
+model_insert_at(struct model *m, int i, size_t at, const char *line,
+    const struct line_meta *meta)
+{
+	if (model_find_msgid(m, i, meta->msgid) >= 0)
+		return -1;
+	return put(m, i, at, line, meta);
 }
 
 long

@@ -44,6 +44,7 @@ struct room_hist {
 	int64_t		 sent_ms;	/* the read marker we last sent */
 	char		 jump[64];	/* a msgid to show once it is here */
 	int64_t		 jump_ms;	/* and its time */
+	int		 anchored;	/* HR_CONTEXT: lines before jump */
 };
 
 struct room_view {			/* what the UI may read of a room */
@@ -88,6 +89,11 @@ void		 model_set_active(struct model *m, int i);
 enum model_how { MI_LIVE, MI_HISTORY };
 long		 model_insert(struct model *m, int i, const char *line,
 		    const struct line_meta *meta, enum model_how how);
+/* A line from history at index at (lines from there on move down), unless
+ * the room holds its msgid: a batch of older lines goes in, in its order,
+ * before the line it was asked for, whatever the clocks say. */
+long		 model_insert_at(struct model *m, int i, size_t at,
+		    const char *line, const struct line_meta *meta);
 size_t		 model_lines(const struct model *m, int i);
 const char	*model_line(const struct model *m, int i, size_t k);
 /* The meta of line k (msgid "" when it has none), 0 past the end. */

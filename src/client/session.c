@@ -47,6 +47,8 @@ struct batch {
 	int		 lines;		/* lines it carried */
 	int		 added;		/* of them, new to the room */
 	int		 above;		/* added above the room's oldest line */
+	int		 placed;	/* cursor is set */
+	long		 cursor;	/* where its next line goes, -1: by time */
 };
 
 struct hit {
@@ -276,6 +278,8 @@ tag_time(const struct irc_msg *msg)
 	return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
+static void batch_place(struct session *, struct batch *, int);
+
 /* "2026-01-02T03:04:05.678Z" for a time in ms. */
 static void
 iso_time(char *out, size_t outsz, int64_t ms)
@@ -348,9 +352,17 @@ vline(struct session *s, int room, int64_t when_ms, unsigned flags,
 	if (b != NULL) {
 		meta.flags |= ML_HISTORY;
 		b->lines++;
-		if ((at = model_insert(s->m, room, out, &meta,
-		    MI_HISTORY)) >= 0) {
+		if (!b->placed)
+			batch_place(s, b, room);
+		if (b->cursor >= 0)
+			at = model_insert_at(s->m, room, (size_t)b->cursor, out,
+			    &meta);
+		else
+			at = model_insert(s->m, room, out, &meta, MI_HISTORY);
+		if (at >= 0) {
 			b->added++;
+			if (b->cursor >= 0)
+				b->cursor = at + 1;
 			if (at <= (long)b->above)
 				b->above++;
 		}
@@ -481,6 +493,26 @@ room_target(struct session *s, int r)
 
 	model_view(s->m, r, &v);
 	return v.name;
+}
+
+/*
+ * Where the lines of batch b go in room r.  Older lines (BEFORE, and what
+ * a jump fetches) go in their order just before the line they were asked
+ * against: many lines share a millisecond, so times alone cannot place
+ * them.  The newest lines (LATEST) and the lines around a result go by
+ * time.
+ */
+static void
+batch_place(struct session *s, struct batch *b, int r)
+{
+	struct room_hist *h = model_hist(s->m, r);
+
+	b->placed = 1;
+	b->cursor = -1;
+	if (h->req == HR_BEFORE || h->req == HR_JUMP)
+		b->cursor = model_oldest_msgid(s->m, r);
+	else if (h->req == HR_CONTEXT && h->anchored)
+		b->cursor = model_find_msgid(s->m, r, h->jump);
 }
 
 static int
@@ -720,6 +752,7 @@ history_done(struct session *s, struct batch *b)
 			return;
 		}
 		h->req = HR_CONTEXT;	/* and a few lines above it */
+		h->anchored = 1;
 		sendf(s, "CHATHISTORY BEFORE %s msgid=%s %d", b->target,
 		    h->jump, HIST_CONTEXT);
 		return;
@@ -760,6 +793,7 @@ jump_fetch(struct session *s, int r)
 		return;
 	}
 	h->req = HR_CONTEXT;
+	h->anchored = 0;
 	sendf(s, "CHATHISTORY AROUND %s msgid=%s %d", room_target(s, r),
 	    h->jump, 2 * HIST_CONTEXT + 1);
 }

@@ -32,6 +32,7 @@ static XrmOptionDescRec options[] = {
 	{ "-connect", ".autoConnect", XrmoptionNoArg, "True" },
 	{ "-log", ".logFile", XrmoptionSepArg, NULL },
 	{ "-cert", ".clientCert", XrmoptionSepArg, NULL },
+	{ "-account", ".account", XrmoptionSepArg, NULL },
 };
 
 #define OFF(f) XtOffsetOf(struct ui_resources, f)
@@ -44,6 +45,8 @@ static XtResource resources[] = {
 	  XmRImmediate, NULL },
 	{ "clientCert", "ClientCert", XmRString, sizeof(String),
 	  OFF(client_cert), XmRImmediate, NULL },
+	{ "account", "Account", XmRString, sizeof(String), OFF(account),
+	  XmRImmediate, NULL },
 };
 
 /* Use the user's locale, but make sure text is UTF-8 even under LANG=C. */

@@ -521,8 +521,9 @@ ui_connect_to(const char *server, const char *nick)
 	U.sts_port = 0;
 	snprintf(spec, sizeof(spec), strchr(U.host, ':') ? "[%s]:%s" :
 	    "%s:%s", U.host, U.port);
-	session_set_login(U.sess, U.pw[0] || U.res.client_cert ? nick : "",
-	    U.pw, U.res.client_cert != NULL && U.res.client_cert[0] != '\0');
+	session_set_login(U.sess, !U.pw[0] && !U.res.client_cert ? "" :
+	    U.res.account != NULL && U.res.account[0] != '\0' ?
+	    U.res.account : nick, U.pw, U.res.client_cert != NULL && U.res.client_cert[0] != '\0');
 	if (net_start(U.net, spec, err, sizeof(err)) == -1) {
 		session_connect_failed(U.sess, err);
 		ui_flush();

@@ -31,6 +31,7 @@ struct ui_resources {
 	Boolean		 auto_connect;
 	String		 log_file;
 	String		 client_cert;	/* PEM cert and key: SASL EXTERNAL */
+	String		 account;	/* log in as this, not as the nick */
 };
 
 struct ui {

@@ -326,6 +326,7 @@ scrolled_cb(Widget w, XtPointer cd, XtPointer call)
 	XtVaGetValues(w, XmNminimum, &min, NULL);
 	if (i >= 0 && cbs != NULL && cbs->value <= min)
 		XtAppAddTimeOut(U.app, 0, top_check, (XtPointer)(intptr_t)i);
+	ui_dump_soon();
 }
 
 /* The wheel (buttons 4 and 5) scrolls the text without the scroll bar's
@@ -339,6 +340,7 @@ wheel_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
 	(void)cont;
 	if (i >= 0 && ev->type == ButtonPress && ev->xbutton.button == Button4)
 		XtAppAddTimeOut(U.app, 0, top_check, (XtPointer)(intptr_t)i);
+	ui_dump_soon();
 }
 
 void
@@ -948,6 +950,8 @@ search_build(void)
 	    XmNleftOffset, 6, XmNrightAttachment, XmATTACH_FORM,
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.search_field,
 	    XmNtopOffset, 4, NULL);
+	set_label(U.search_status, "Words, and in:#room from:nick "
+	    "after:YYYY-MM-DD before:YYYY-MM-DD");
 	close = search_button("searchClose", NULL, search_close_cb);
 	show = search_button("searchShow", close, search_jump_cb);
 	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;

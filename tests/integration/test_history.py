@@ -414,21 +414,6 @@ def read_markers_follow_the_account_across_its_connections():
     s2.stop()
 
 
-def login(s, nick, pw, caps=(), account=None):
-    """A client logged in to account (nick by default) with SASL PLAIN."""
-    c = s.connect()
-    c.send("CAP REQ :%s" % " ".join(["sasl"] + list(caps)))
-    c.expect(r"CAP \S+ ACK")
-    c.send("NICK %s" % nick)
-    c.send("USER u 0 * :u")
-    sasl_plain(c, account or nick, pw)
-    c.expect(r" 903 ")
-    c.send("CAP END")
-    c.expect_numeric("001")
-    c.nick = nick
-    return c
-
-
 @case
 def private_messages_are_kept_for_accounts_and_wait_for_them():
     pw = "hunter2hunter2"
