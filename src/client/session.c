@@ -1309,7 +1309,8 @@ on_authenticate(struct session *s, struct in *in)
 static void
 on_welcome(struct session *s, struct in *in)
 {
-	snprintf(s->nick, sizeof(s->nick), "%s", in->m.params[0]);
+	if (in->m.nparams > 0 && in->m.params[0][0] != '\0')
+		snprintf(s->nick, sizeof(s->nick), "%s", in->m.params[0]);
 	s->attempts = 0;
 	set_state(s, SS_CONNECTED);
 	line(s, 0, in->when, "You connected");
@@ -1884,11 +1885,17 @@ static void dispatch(struct session *, struct in *);
 static void
 handle_line(struct session *s, char *raw, size_t len)
 {
+	static char empty[1];
 	struct in in;
 	char host[HOST_MAX + 1], user[USER_MAX + 1];
+	size_t k;
 
 	if (irc_parse(&in.m, raw, len) != IRC_OK)
 		return;
+	/* a missing param reads as "": a server's "001" with none is no
+	 * reason to read past what it sent (fuzz_session found that one) */
+	for (k = in.m.nparams; k < IRC_MAX_PARAMS; k++)
+		in.m.params[k] = empty;
 	in.nick[0] = '\0';
 	if (in.m.source != NULL) {
 		irc_split_source(in.m.source, in.nick, sizeof(in.nick), user,

@@ -34,6 +34,9 @@ LINES = [
     b"timestamp=2100-01-01T00:00:00Z 1000", b"CHATHISTORY", b"CHATHISTORY X",
     b"MARKREAD #lobby", b"MARKREAD #lobby timestamp=2026-01-01T00:00:00.000Z",
     b"MARKREAD bad,target timestamp=x", b"MARKREAD",
+    b"SEARCH text=hello;in=#lobby;limit=5", b"SEARCH text=\"unbalanced",
+    b"SEARCH text=NEAR(a b);from=x;after=2000-01-01T00:00:00Z", b"SEARCH",
+    b"SEARCH limit=99999;text=a\\sb\\:c", b"SEARCH in=;text=",
 ]
 
 
@@ -130,6 +133,34 @@ def main():
     put("config", b"listen = [::1:6667\n")
     put("config", b"bogus\n")
     put("config", b"log-level=warning\r\nping-timeout=5\r\n")
+    # the keochat session: what a server (or anything at its address)
+    # sends, after a registration with every draft the client asks for
+    hello = (b":vm CAP * LS :batch draft/chathistory draft/read-marker "
+             b"draft/search echo-message message-tags server-time\r\n"
+             b":vm CAP me ACK :server-time echo-message batch message-tags "
+             b"draft/chathistory draft/read-marker draft/search\r\n"
+             b":vm 900 me me!u@h me :logged in\r\n:vm 001 me :hi\r\n"
+             b":vm 422 me :no motd\r\n")
+    put("session", hello +
+        b"@time=2026-01-02T03:04:06.000Z;msgid=j :me!u@h JOIN #lobby\r\n"
+        b":vm MARKREAD #lobby timestamp=2026-01-02T03:00:02.000Z\r\n"
+        b":vm BATCH +h chathistory #lobby\r\n"
+        b"@batch=h;time=2026-01-02T03:00:01.000Z;msgid=a :x!u@h PRIVMSG "
+        b"#lobby :one\r\n@batch=h;time=2026-01-02T03:00:03.000Z;msgid=b "
+        b":x!u@h NOTICE #lobby :two me\r\n:vm BATCH -h\r\n"
+        b":vm BATCH +t draft/chathistory-targets\r\n"
+        b"@batch=t :vm CHATHISTORY TARGETS bob 2026-01-02T02:00:00.000Z\r\n"
+        b":vm BATCH -t\r\n:vm MARKREAD bob timestamp=*\r\n"
+        b":vm BATCH +s draft/search\r\n@batch=s;time=2026-01-01T00:00:00Z;"
+        b"msgid=q :bob!u@h PRIVMSG me :\x01ACTION x\x01\r\n:vm BATCH -s\r\n"
+        b":vm FAIL CHATHISTORY MESSAGE_ERROR LATEST #lobby :no\r\n"
+        b":vm FAIL SEARCH INVALID_PARAMS text :no\r\n")
+    put("session", hello + b":vm BATCH +x chathistory\r\n:vm BATCH\r\n"
+        b":vm BATCH -nope\r\n" + b"".join(b":vm BATCH +b%d chathistory #c\r\n" % i
+                                         for i in range(12)) +
+        b"@batch=b1;msgid=" + b"z" * 80 + b" :a!b@c PRIVMSG #c :x\r\n"
+        b":vm MARKREAD #lobby timestamp=9999-99-99T99:99:99Z\r\n"
+        b":vm CHATHISTORY TARGETS\r\n:vm FAIL\r\n:vm FAIL X Y\r\n")
     reg = b"NICK fuzzer\r\nUSER f 0 * :Fuzz\r\n"
     put("client", reg + b"\r\n".join(LINES) + b"\r\n")
     put("client", b"CAP LS 302\r\nCAP REQ :server-time echo-message message-tags\r\n"
