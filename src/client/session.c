@@ -634,7 +634,7 @@ on_markread(struct session *s, const struct irc_msg *m)
 			continue;
 		/* a conversation with lines after the marker: open it */
 		if (s->waitq_ms[k] > ms &&
-		    (r = model_find(s->m, m->params[0])) <= 0 &&
+		    model_find(s->m, m->params[0]) <= 0 &&
 		    (r = room_of(s, m->params[0], ROOM_QUERY, 1)) > 0) {
 			model_hist(s->m, r)->seen_ms = ms;
 			if (model_hist(s->m, r)->req == HR_NONE)
