@@ -27,7 +27,7 @@ struct mline {
 struct room {
 	char		*name;
 	enum room_kind	 kind;
-	int		 joined, unread, highlight;
+	int		 joined, wanted, unread, highlight;
 	char		*topic;
 	struct mline	*lines;		/* LINES_CAP; [start, start + nlines) */
 	size_t		 start, nlines;
@@ -159,6 +159,7 @@ model_view(const struct model *m, int i, struct room_view *v)
 	v->name = r->name;
 	v->kind = r->kind;
 	v->joined = r->joined;
+	v->wanted = r->wanted;
 	v->unread = r->unread;
 	v->highlight = r->highlight;
 	v->nusers = r->nusers;
@@ -175,6 +176,12 @@ void
 model_set_joined(struct model *m, int i, int joined)
 {
 	m->rooms[i]->joined = joined;
+}
+
+void
+model_set_wanted(struct model *m, int i, int wanted)
+{
+	m->rooms[i]->wanted = wanted;
 }
 
 void
@@ -597,4 +604,44 @@ model_complete(struct model *m, int i, const char *word)
 		}
 	}
 	return NULL;
+}
+
+int
+model_complete_text(struct model *m, int i, struct complete_state *cs,
+    const char *text, size_t cursor, char *out, size_t outsz, size_t *newcur)
+{
+	size_t len = strlen(text), start, end, wl;
+	const char *nick, *suffix;
+	int n;
+
+	if (cursor > len)
+		cursor = len;
+	if (cs->active && cs->end <= len && cs->end == cursor &&
+	    cs->start <= cs->end) {
+		start = cs->start;	/* Tab again: the next match */
+		end = cs->end;
+	} else {
+		for (start = cursor; start > 0 && text[start - 1] != ' ';
+		    start--)
+			;
+		end = cursor;
+		wl = end - start;
+		if (wl == 0 || wl >= sizeof(cs->word))
+			return 0;
+		memcpy(cs->word, text + start, wl);
+		cs->word[wl] = '\0';
+		m->complete_word[0] = '\0';	/* a new cycle */
+	}
+	if ((nick = model_complete(m, i, cs->word)) == NULL)
+		return 0;
+	suffix = start == 0 ? ": " : " ";
+	n = snprintf(out, outsz, "%.*s%s%s%s", (int)start, text, nick, suffix,
+	    text + end);
+	if (n < 0 || (size_t)n >= outsz)
+		return 0;
+	cs->active = 1;
+	cs->start = start;
+	cs->end = start + strlen(nick) + strlen(suffix);
+	*newcur = cs->end;
+	return 1;
 }

@@ -51,6 +51,8 @@ struct room_view {			/* what the UI may read of a room */
 	const char	*name;		/* "#lobby", "alice", or the server tab */
 	enum room_kind	 kind;
 	int		 joined;	/* channel: we are in it */
+	int		 wanted;	/* channel: we mean to be in it (joined
+					 * and not left): rejoined on connect */
 	int		 unread;	/* messages after the read marker */
 	int		 highlight;	/* an unread message mentions us */
 	size_t		 nusers;
@@ -70,6 +72,7 @@ int		 model_count(const struct model *m);
 void		 model_view(const struct model *m, int i, struct room_view *v);
 void		 model_set_server_name(struct model *m, const char *name);
 void		 model_set_joined(struct model *m, int i, int joined);
+void		 model_set_wanted(struct model *m, int i, int wanted);
 void		 model_set_topic(struct model *m, int i, const char *topic);
 void		 model_rename(struct model *m, int i, const char *name);
 
@@ -132,5 +135,22 @@ const char	*model_history_step(struct model *m, int dir);
  * the partial nick; each call with the same word cycles to the next
  * match.  Returns the nick or NULL. */
 const char	*model_complete(struct model *m, int i, const char *word);
+
+/*
+ * Tab in an entry holding text with the cursor at byte cursor: complete
+ * the word before the cursor ("nick: " at the start of the line, "nick "
+ * elsewhere); Tab again (cs kept, text as this call left it) replaces
+ * that completion with the next match.  The text after the cursor stays.
+ * Returns 1 with the new text in out and the new cursor in *newcur, 0
+ * when nothing matches.  cs->active = 0 starts afresh (any other edit).
+ */
+struct complete_state {
+	int		 active;
+	size_t		 start, end;	/* the completion's bytes in the text */
+	char		 word[64];	/* what the user typed */
+};
+int		 model_complete_text(struct model *m, int i,
+		    struct complete_state *cs, const char *text, size_t cursor,
+		    char *out, size_t outsz, size_t *newcur);
 
 #endif

@@ -1350,21 +1350,41 @@ ask_targets(struct session *s)
 	    WAITQ_MAX);
 }
 
+/* After the MOTD: join the room asked for, and every room tab we were in
+ * before the link went (a reconnect, or Disconnect and Connect), in JOIN
+ * lines that fit, the rooms the server put us in already left out. */
 static void
 end_of_motd(struct session *s)
 {
+	char list[IRC_LINE_MAX - 16];
+	size_t len = 0;
+	int i, r;
+
 	if (s->joined_room_once)
 		return;
 	ask_targets(s);
-	if (s->room[0] == '\0') {
-		s->joined_room_once = 1;
-		return;
-	}
 	s->joined_room_once = 1;
-	if (model_find(s->m, s->room) > 0 &&
-	    model_roster_has(s->m, model_find(s->m, s->room), s->nick))
-		return;		/* the server joined us already */
-	sendf(s, "JOIN %s", s->room);
+	list[0] = '\0';
+	if (s->room[0] != '\0' && ((r = model_find(s->m, s->room)) <= 0 ||
+	    !model_roster_has(s->m, r, s->nick))) {
+		if (r > 0)
+			model_set_wanted(s->m, r, 0);	/* joined below */
+		len = (size_t)snprintf(list, sizeof(list), "%s", s->room);
+	}
+	for (i = 1; i < model_count(s->m); i++) {
+		struct room_view v;
+		model_view(s->m, i, &v);
+		if (v.kind != ROOM_CHANNEL || !v.wanted || v.joined)
+			continue;
+		if (len + strlen(v.name) + 2 > sizeof(list)) {
+			sendf(s, "JOIN %s", list);
+			len = 0;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len ? "," : "", v.name);
+	}
+	if (len > 0)
+		sendf(s, "JOIN %s", list);
 }
 
 static void
@@ -1380,6 +1400,7 @@ on_join(struct session *s, struct in *in)
 		return;
 	if (in->me) {
 		model_set_joined(s->m, r, 1);
+		model_set_wanted(s->m, r, 1);
 		model_roster_clear(s->m, r);
 		model_roster_add(s->m, r, s->nick);
 		s->fresh[r] = 1;
@@ -1408,6 +1429,7 @@ on_part(struct session *s, struct in *in)
 		return;
 	if (in->me) {
 		model_set_joined(s->m, r, 0);
+		model_set_wanted(s->m, r, 0);
 		model_roster_clear(s->m, r);
 		line(s, r, in->when, "You left %s", chan);
 	} else {
@@ -1974,8 +1996,10 @@ dispatch(struct session *s, struct in *inp)
 			model_roster_remove(s->m, r, in.m.params[1]);
 			line(s, r, in.when, "%s was kicked by %s (%s)",
 			    in.m.params[1], in.nick, last(&in.m));
-			if (irc_casecmp(in.m.params[1], s->nick) == 0)
+			if (irc_casecmp(in.m.params[1], s->nick) == 0) {
 				model_set_joined(s->m, r, 0);
+				model_set_wanted(s->m, r, 0);
+			}
 			emit(s, SEV_ROSTER, r, NULL);
 		}
 	} else if (strcasecmp(cmd, "INVITE") == 0 && in.m.nparams >= 2)

@@ -57,7 +57,7 @@ struct ui {
 	struct ui_resources res;
 	FILE		*log;
 	char		 log_room[64];
-	char		 complete_prefix[64];
+	struct complete_state complete;
 	int		 completing;
 	int		 exit_status;
 	char		 pw[301];	/* the password field's real text */

@@ -690,29 +690,30 @@ history_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 }
 
 /* Tab: complete the word before the cursor from the room's roster;
- * pressing it again cycles through the matches. */
+ * pressing it again cycles through the matches (model_complete_text). */
 static void
 complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
 	struct model *m = session_model(U.sess);
 	char *text = XmTextFieldGetString(w), buf[1024];
-	const char *nick;
-	size_t start, len = strlen(text);
+	XmTextPosition cur = XmTextFieldGetInsertionPosition(w);
+	size_t bytes = 0, newcur, k;
+	long chars = 0;
 
 	(void)ev;
 	(void)params;
 	(void)np;
-	for (start = len; start > 0 && text[start - 1] != ' '; start--)
-		;
+	/* the field counts characters; the model counts bytes */
+	for (k = 0; text[k] != '\0' && chars < (long)cur; chars++)
+		for (k++; ((unsigned char)text[k] & 0xc0) == 0x80; k++)
+			;
+	bytes = k;
 	if (!U.completing)
-		snprintf(U.complete_prefix, sizeof(U.complete_prefix), "%s",
-		    text + start);
-	nick = model_complete(m, model_active(m), U.complete_prefix);
-	if (nick != NULL) {
-		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)start, text, nick,
-		    start == 0 ? ": " : " ");
+		U.complete.active = 0;
+	if (model_complete_text(m, model_active(m), &U.complete, text, bytes,
+	    buf, sizeof(buf), &newcur)) {
 		XmTextFieldSetString(w, buf);	/* resets completing */
-		XmTextFieldSetInsertionPosition(w, XmTextFieldGetLastPosition(w));
+		XmTextFieldSetInsertionPosition(w, utf8_chars(buf, newcur));
 		U.completing = 1;
 	} else
 		XBell(XtDisplay(w), 0);

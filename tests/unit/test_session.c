@@ -554,6 +554,90 @@ model_roster_and_completion(void **state)
 	model_free(m);
 }
 
+/* Tab cycles: "bo" Tab Tab gives "bobby: ", not "bob: bobby"; in mid-line
+ * the completion is replaced, and what follows the cursor stays. */
+/* After a reconnect (or Disconnect and Connect) every room tab we were
+ * in is joined again, not only the autojoin room; a room we left stays
+ * left. */
+static void
+rooms_are_rejoined_after_a_reconnect(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	feed(s, ":bob!~bob@h JOIN #dev\r\n:bob!~bob@h JOIN #ops\r\n"
+	    ":bob!~bob@h PART #ops\r\n");
+	session_closed(s, 0, "Connection reset by peer");
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connected(s);
+	feed(s, keochatd_burst);
+	clear_sent();
+	feed(s, ":vm CAP bob ACK :server-time\r\n:vm 001 bob :hi\r\n"
+	    ":vm 422 bob :MOTD File is missing\r\n");
+	assert_non_null(strstr(H.sent, "JOIN #lobby,#dev\r\n"));
+	assert_null(strstr(H.sent, "#ops"));
+	/* the user's own Disconnect and Connect: the same */
+	feed(s, ":bob!~bob@h JOIN #lobby\r\n:bob!~bob@h JOIN #dev\r\n");
+	session_closed(s, 1, NULL);
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connected(s);
+	feed(s, keochatd_burst);
+	clear_sent();
+	feed(s, ":vm CAP bob ACK :server-time\r\n:vm 001 bob :hi\r\n"
+	    ":bob!~bob@h JOIN #lobby\r\n:vm 376 bob :End of MOTD\r\n");
+	assert_non_null(strstr(H.sent, "JOIN #dev\r\n"));
+	assert_null(strstr(H.sent, "JOIN #lobby"));	/* put there already */
+	session_free(s);
+}
+
+static void
+completion_cycles_in_place(void **state)
+{
+	struct model *m = model_new();
+	int r = model_open(m, "#c", ROOM_CHANNEL);
+	struct complete_state cs = { 0 };
+	char out[256], text[256];
+	size_t cur;
+
+	(void)state;
+	model_roster_add(m, r, "bob");
+	model_roster_add(m, r, "bobby");
+	model_roster_add(m, r, "alice");
+	assert_int_equal(model_complete_text(m, r, &cs, "bo", 2, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "bob: ");
+	assert_int_equal(cur, 5);
+	snprintf(text, sizeof(text), "%s", out);
+	assert_int_equal(model_complete_text(m, r, &cs, text, cur, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "bobby: ");
+	snprintf(text, sizeof(text), "%s", out);
+	assert_int_equal(model_complete_text(m, r, &cs, text, cur, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "bob: ");	/* round again */
+	/* mid-line, with text after the cursor */
+	cs.active = 0;
+	assert_int_equal(model_complete_text(m, r, &cs, "hi bo, see", 5, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "hi bob , see");
+	assert_int_equal(cur, 7);
+	snprintf(text, sizeof(text), "%s", out);
+	assert_int_equal(model_complete_text(m, r, &cs, text, cur, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "hi bobby , see");
+	/* the user typed on: a new word */
+	cs.active = 0;
+	assert_int_equal(model_complete_text(m, r, &cs, "hi bobby a", 10, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "hi bobby alice ");
+	cs.active = 0;
+	assert_int_equal(model_complete_text(m, r, &cs, "zz", 2, out,
+	    sizeof(out), &cur), 0);
+	assert_int_equal(model_complete_text(m, r, &cs, "", 0, out,
+	    sizeof(out), &cur), 0);
+	model_free(m);
+}
+
 static void
 model_history_and_unread(void **state)
 {
@@ -1033,6 +1117,8 @@ main(void)
 		cmocka_unit_test(keepalive_and_ping_timeout),
 		cmocka_unit_test(close_tab_parts_channel),
 		cmocka_unit_test(model_roster_and_completion),
+		cmocka_unit_test(completion_cycles_in_place),
+		cmocka_unit_test(rooms_are_rejoined_after_a_reconnect),
 		cmocka_unit_test(model_history_and_unread),
 		cmocka_unit_test(scrollback_is_bounded),
 		cmocka_unit_test(model_history_order_and_markers),
