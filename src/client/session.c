@@ -28,6 +28,7 @@
 #define KEEPALIVE_MS	90000	/* quiet this long: we PING */
 #define PING_WAIT_MS	60000	/* no answer this long: the link is dead */
 #define TEXT_CHUNK	380	/* bytes of text per PRIVMSG we send */
+#define NICK_TRIES	3	/* name_ ... name___ before asking */
 #define HIST_LATEST	50	/* lines of history fetched on join */
 #define HIST_PAGE	100	/* older lines fetched at the top */
 #define HIST_CONTEXT	10	/* lines shown above a search result */
@@ -72,6 +73,8 @@ struct session {
 	int		 cap_batch, cap_tags, cap_history, cap_marker;
 	int		 cap_search, logged_in;
 	int		 joined_room_once;	/* JOIN sent after the MOTD */
+	int		 nick_tries;	/* name_ tried for a taken name */
+	int		 nick_asked;	/* the user was asked for another */
 	int		 reconnect;	/* an unexpected loss: reconnect due */
 	int		 attempts;
 	int		 names_asked;	/* /names: print the next 366 */
@@ -964,6 +967,7 @@ session_connecting(struct session *s, const char *server, const char *nick,
 	memset(s->batches, 0, sizeof(s->batches));
 	s->nwaitq = 0;
 	s->joined_room_once = 0;
+	s->nick_tries = s->nick_asked = 0;
 	s->names_asked = 0;
 	s->caps_seen[0] = '\0';
 	s->sasl_on = 0;
@@ -1019,7 +1023,12 @@ session_closed(struct session *s, int by_user, const char *why)
 	else
 		line(s, model_active(s->m), -1, "Connection to %s lost: %s",
 		    s->server, why);
-	s->reconnect = !by_user && was >= SS_REGISTERING;
+	s->reconnect = !by_user && was >= SS_REGISTERING &&
+	    !(was == SS_REGISTERING && s->nick_asked);
+	if (!by_user && was == SS_REGISTERING && s->nick_asked)
+		line(s, model_active(s->m), -1, "Not reconnecting: the name %s "
+		    "cannot be used there. Type another name and press Connect.",
+		    s->nick);
 	if (by_user)
 		s->attempts = 0;
 	set_state(s, SS_DISCONNECTED);
@@ -1046,6 +1055,8 @@ session_retry_nick(struct session *s, const char *nick)
 	if (s->state != SS_REGISTERING)
 		return;
 	snprintf(s->nick, sizeof(s->nick), "%s", nick);
+	s->nick_asked = 0;
+	s->nick_tries = NICK_TRIES;	/* the user's choice: ask again */
 	sendf(s, "NICK %s", nick);
 	line(s, 0, -1, "Trying the name %s ...", nick);
 }
@@ -1718,10 +1729,22 @@ on_numeric(struct session *s, struct in *in, int num)
 		line(s, act, in->when, "%s: %s", mid, last(m));
 		return;
 	case 432: case 433: case 436: case 437:
-		if (s->state == SS_REGISTERING) {
+		if (s->state == SS_REGISTERING && num != 432 &&
+		    s->nick_tries < NICK_TRIES &&
+		    strlen(s->nick) + 1 < sizeof(s->nick)) {
+			/* taken: try name_, name__, name___ by ourselves */
+			size_t nl = strlen(s->nick);
+			s->nick_tries++;
+			line(s, 0, in->when, "The name %s is taken (%s): trying "
+			    "%s_ ...", s->nick, last(m), s->nick);
+			s->nick[nl] = '_';	/* fits: checked above */
+			s->nick[nl + 1] = '\0';
+			sendf(s, "NICK %s", s->nick);
+		} else if (s->state == SS_REGISTERING) {
 			line(s, 0, in->when, "The name %s cannot be used: %s. "
 			    "Type another name and press Connect (or /nick "
 			    "NAME).", mid, last(m));
+			s->nick_asked = 1;
 			emit(s, SEV_NICK_REJECTED, 0, NULL);
 		} else
 			line(s, act, in->when, "Cannot change name to %s: %s",
@@ -2143,6 +2166,11 @@ command(struct session *s, int room, const char *text)
 			line(s, room, -1, "Usage: /query NICK");
 		else
 			activate(s, room_of(s, rest, ROOM_QUERY, 1));
+	} else if (strcasecmp(cmd, "nick") == 0 && s->state == SS_REGISTERING) {
+		if (*rest == '\0' || strchr(rest, ' ') != NULL)
+			line(s, room, -1, "Usage: /nick NEWNAME");
+		else
+			session_retry_nick(s, rest);	/* not registered yet */
 	} else if (!need_link(s, room))
 		return;
 	else if (strcasecmp(cmd, "msg") == 0) {
@@ -2151,8 +2179,16 @@ command(struct session *s, int room, const char *text)
 			line(s, room, -1, "Usage: /msg NICK text");
 			return;
 		}
-		say(s, is_channel(arg1) ? room_of(s, arg1, ROOM_CHANNEL, 0) :
-		    room_of(s, arg1, ROOM_QUERY, 1), arg1, more, 0);
+		if (is_channel(arg1))
+			say(s, room_of(s, arg1, ROOM_CHANNEL, 0), arg1, more, 0);
+		else if (nick_check(arg1, NICK_MAX) != NAME_OK)
+			line(s, room, -1, "'%s' is not a name: /msg NICK text",
+			    arg1);
+		else {
+			int q = room_of(s, arg1, ROOM_QUERY, 1);
+			activate(s, q);		/* the conversation, in view */
+			say(s, q, arg1, more, 0);
+		}
 	} else if (strcasecmp(cmd, "me") == 0) {
 		if (room == 0 || *rest == '\0')
 			line(s, room, -1, room == 0 ? "Select a room tab to use "

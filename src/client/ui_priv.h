@@ -53,6 +53,7 @@ struct ui {
 	XtIntervalId	 dump_timer;	/* ui_testhooks.c */
 	XtSignalId	 sig;
 	int		 nick_rejected;	/* 433 while registering */
+	char		 last_nick[65];	/* the name the Username field shows */
 	int		 focused;
 	struct ui_resources res;
 	FILE		*log;

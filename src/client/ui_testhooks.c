@@ -119,6 +119,9 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	text = XmTextFieldGetString(U.entry);
 	fprintf(f, "\nentry=%s\n", text);
 	XtFree(text);
+	text = XmTextFieldGetString(U.user);
+	fprintf(f, "userfield=%s\n", text);
+	XtFree(text);
 	text = XmTextFieldGetString(U.password);
 	fprintf(f, "passwordfield=%s\ncertdialog=%d\n", text,
 	    U.cert_dialog != NULL && XtIsManaged(U.cert_dialog));

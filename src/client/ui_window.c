@@ -187,9 +187,21 @@ render_roster(void)
 	int a = model_active(m);
 	size_t k, n = model_roster_count(m, a);
 	XmString *items;
+	struct room_view v;
 	char buf[64];
 
 	XmListDeleteAllItems(U.roster);
+	model_view(m, a, &v);
+	if (v.kind == ROOM_QUERY) {	/* the two of you */
+		XmString two[2];
+		two[0] = XmStringCreateLocalized((char *)v.name);
+		two[1] = XmStringCreateLocalized((char *)session_nick(U.sess));
+		XmListAddItemsUnselected(U.roster, two, 2, 0);
+		XmStringFree(two[0]);
+		XmStringFree(two[1]);
+		set_label(U.users_label, "Private (2)");
+		return;
+	}
 	if (n > 0 && (items = calloc(n, sizeof(*items))) != NULL) {
 		for (k = 0; k < n; k++)
 			items[k] = XmStringCreateLocalized(
@@ -587,6 +599,14 @@ ui_event(const struct session_event *ev)
 		static enum session_state was = SS_DISCONNECTED;
 		enum session_state now = session_state(U.sess);
 		ui_update_state();
+		/* the Username field shows the name we have (name_ after a
+		 * taken one, a /nick), so the next Connect asks for it */
+		if (now == SS_CONNECTED && strcmp(U.last_nick,
+		    session_nick(U.sess)) != 0) {
+			snprintf(U.last_nick, sizeof(U.last_nick), "%s",
+			    session_nick(U.sess));
+			XmTextFieldSetString(U.user, U.last_nick);
+		}
 		/* once connected, the keyboard belongs to the entry box */
 		if (now == SS_CONNECTED && was != SS_CONNECTED)
 			XmProcessTraversal(U.entry, XmTRAVERSE_CURRENT);

@@ -106,10 +106,31 @@ def name_in_use_then_another_and_reconnect():
     s = Server(workers=1)
     x = Xvfb()
     try:
+        # bob is taken: the client tries bob_ by itself, and shows it
         taken = s.connect("bob")
         c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
                         "-connect"])
-        c.wait_text(r"The name bob cannot be used: Nickname is already in use")
+        c.wait_text(r"The name bob is taken \(Nickname is already in use\): "
+                    r"trying bob_ \.\.\.")
+        c.wait_text(r"You connected")
+        taken.expect(r":bob_!\S+ JOIN #lobby")
+        c.wait(lambda st: st.get("userfield") == "bob_", 10,
+               "bob_ in the Username field")
+        check("bob_ @" in c.title(), c.title())
+        # /nick renames, and the Username field follows
+        c.type_into("entry", "/nick bob2")
+        c.key("Return")
+        taken.expect(r":bob_!\S+ NICK :?bob2")
+        c.wait(lambda st: st.get("userfield") == "bob2" and
+               "bob2 @" in st.get("title", ""), 10, "the new name")
+        c.click("connect")
+        c.wait_text(r"You disconnected")
+        # bob, bob_, bob__ and bob___ all taken: the user is asked
+        more = [s.connect(n) for n in ("bob_", "bob__", "bob___")]
+        c.type_into("user", "bob")
+        c.click("connect")
+        c.wait_text(r"The name bob___ cannot be used: Nickname is already in "
+                    r"use")
         st = c.wait(lambda st: st.get("connect") == "Connect", 5)
         c.type_into("user", "bobby")
         c.click("connect")

@@ -317,15 +317,39 @@ nick_in_use_while_registering(void **state)
 	session_connected(s);
 	clear_sent();
 	feed(s, ":irc.ngircd.test 433 * bob :Nickname already in use\r\n");
+	/* taken: bob_, bob__, bob___ by itself, then the user is asked */
+	expect_sent("NICK bob_\r\n");
+	assert_line(s, 0, "[03:04:05] The name bob is taken (Nickname already "
+	    "in use): trying bob_ ...");
+	feed(s, ":irc.ngircd.test 433 * bob_ :Nickname already in use\r\n"
+	    ":irc.ngircd.test 433 * bob__ :Nickname already in use\r\n");
+	expect_sent("NICK bob__\r\nNICK bob___\r\n");
+	assert_int_equal(H.events[SEV_NICK_REJECTED], 0);
+	feed(s, ":irc.ngircd.test 433 * bob___ :Nickname already in use\r\n");
+	expect_sent("");
 	assert_int_equal(H.events[SEV_NICK_REJECTED], 1);
-	assert_line(s, 0, "[03:04:05] The name bob cannot be used: Nickname "
-	    "already in use. Type another name and press Connect (or /nick "
-	    "NAME).");
+	assert_line(s, 0, "[03:04:05] The name bob___ cannot be used: "
+	    "Nickname already in use. Type another name and press Connect (or "
+	    "/nick NAME).");
 	assert_int_equal(session_state(s), SS_REGISTERING);
-	session_retry_nick(s, "bob2");
+	/* /nick works on the half-registered link */
+	session_command(s, 0, "/nick bob2");
 	expect_sent("NICK bob2\r\n");
 	feed(s, ":x 001 bob2 :Welcome\r\n");
 	assert_string_equal(session_nick(s), "bob2");
+	session_free(s);
+
+	/* asked and not answered: the server gives up on the link, and the
+	 * client does not reconnect to the same refusal forever */
+	s = fresh();
+	session_connecting(s, "x:1", "bob", "#lobby");
+	session_connected(s);
+	feed(s, ":x 432 * bob :Erroneous nickname\r\n");
+	assert_int_equal(H.events[SEV_NICK_REJECTED], 1);
+	session_closed(s, 0, "registration timed out");
+	assert_int_equal(session_reconnect_delay(s), -1);
+	assert_line(s, 0, "[03:04:05] Not reconnecting: the name bob cannot be "
+	    "used there. Type another name and press Connect.");
 	session_free(s);
 }
 
@@ -587,6 +611,33 @@ rooms_are_rejoined_after_a_reconnect(void **state)
 	    ":bob!~bob@h JOIN #lobby\r\n:vm 376 bob :End of MOTD\r\n");
 	assert_non_null(strstr(H.sent, "JOIN #dev\r\n"));
 	assert_null(strstr(H.sent, "JOIN #lobby"));	/* put there already */
+	session_free(s);
+}
+
+/* /msg opens the conversation's tab and shows it; our own line there is
+ * not unread. */
+static void
+msg_opens_and_shows_the_tab(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	struct room_view v;
+	int q;
+
+	(void)state;
+	session_command(s, 1, "/msg carol see you at noon");
+	expect_sent("PRIVMSG carol :see you at noon\r\n");
+	q = model_find(m, "carol");
+	assert_true(q > 0);
+	assert_int_equal(model_active(m), q);
+	assert_int_equal(H.evroom[SEV_ACTIVE], q);
+	feed(s, "@time=2026-01-02T03:04:07.000Z :bob!~bob@h PRIVMSG carol :see "
+	    "you at noon\r\n");
+	session_select(s, 1);
+	model_view(m, q, &v);
+	assert_int_equal(v.unread, 0);
+	session_command(s, 1, "/msg bad,nick hello");
+	expect_sent("");
 	session_free(s);
 }
 
@@ -1118,6 +1169,7 @@ main(void)
 		cmocka_unit_test(close_tab_parts_channel),
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
+		cmocka_unit_test(msg_opens_and_shows_the_tab),
 		cmocka_unit_test(rooms_are_rejoined_after_a_reconnect),
 		cmocka_unit_test(model_history_and_unread),
 		cmocka_unit_test(scrollback_is_bounded),
