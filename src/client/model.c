@@ -34,6 +34,7 @@ struct room {
 	int64_t		 read_ms;
 	struct room_hist hist;
 	char		**users;	/* sorted */
+	char		(*upfx)[8];	/* each user's prefixes, "@+" */
 	size_t		 nusers, capusers;
 };
 
@@ -70,6 +71,7 @@ room_free(struct room *r)
 		free(r->users[k]);
 	free(r->lines);
 	free(r->users);
+	free(r->upfx);
 	free(r->name);
 	free(r->topic);
 	free(r);
@@ -480,20 +482,26 @@ model_roster_add(struct model *m, int i, const char *nick)
 	size_t pos;
 	int found;
 	char **n;
+	char (*p)[8];
 
 	pos = roster_pos(r, nick, &found);
 	if (found)
 		return;
 	if (r->nusers == r->capusers) {
 		size_t ncap = r->capusers ? r->capusers * 2 : 16;
-		if ((n = realloc(r->users, ncap * sizeof(*n))) == NULL)
+		if ((n = realloc(r->users, ncap * sizeof(*n))) == NULL ||
+		    (r->users = n, (p = realloc(r->upfx, ncap *
+		    sizeof(*p))) == NULL))
 			abort();
-		r->users = n;
+		r->upfx = p;
 		r->capusers = ncap;
 	}
 	memmove(&r->users[pos + 1], &r->users[pos],
 	    (r->nusers - pos) * sizeof(*r->users));
+	memmove(&r->upfx[pos + 1], &r->upfx[pos],
+	    (r->nusers - pos) * sizeof(*r->upfx));
 	r->users[pos] = xstrdup(nick);
+	r->upfx[pos][0] = '\0';
 	r->nusers++;
 }
 
@@ -510,6 +518,8 @@ model_roster_remove(struct model *m, int i, const char *nick)
 	free(r->users[pos]);
 	memmove(&r->users[pos], &r->users[pos + 1],
 	    (r->nusers - pos - 1) * sizeof(*r->users));
+	memmove(&r->upfx[pos], &r->upfx[pos + 1],
+	    (r->nusers - pos - 1) * sizeof(*r->upfx));
 	r->nusers--;
 	return 1;
 }
@@ -526,10 +536,49 @@ model_roster_has(const struct model *m, int i, const char *nick)
 int
 model_roster_rename(struct model *m, int i, const char *from, const char *to)
 {
-	if (!model_roster_remove(m, i, from))
+	struct room *r = m->rooms[i];
+	char pfx[8];
+	size_t pos;
+	int found;
+
+	pos = roster_pos(r, from, &found);
+	if (!found)
 		return 0;
+	memcpy(pfx, r->upfx[pos], sizeof(pfx));
+	model_roster_remove(m, i, from);
 	model_roster_add(m, i, to);
+	model_roster_set_prefix(m, i, to, pfx);
 	return 1;
+}
+
+void
+model_roster_set_prefix(struct model *m, int i, const char *nick,
+    const char *pfx)
+{
+	struct room *r = m->rooms[i];
+	size_t pos;
+	int found;
+
+	pos = roster_pos(r, nick, &found);
+	if (found)
+		snprintf(r->upfx[pos], sizeof(r->upfx[pos]), "%s", pfx);
+}
+
+const char *
+model_roster_prefix(const struct model *m, int i, size_t k)
+{
+	return k < m->rooms[i]->nusers ? m->rooms[i]->upfx[k] : "";
+}
+
+const char *
+model_roster_prefix_of(const struct model *m, int i, const char *nick)
+{
+	const struct room *r = m->rooms[i];
+	size_t pos;
+	int found;
+
+	pos = roster_pos(r, nick, &found);
+	return found ? r->upfx[pos] : "";
 }
 
 size_t

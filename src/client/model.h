@@ -124,6 +124,12 @@ int		 model_roster_has(const struct model *m, int i,
 		    const char *nick);
 int		 model_roster_rename(struct model *m, int i, const char *from,
 		    const char *to);
+/* A user's channel prefixes ("@", "@+", "" for none), highest first. */
+void		 model_roster_set_prefix(struct model *m, int i,
+		    const char *nick, const char *pfx);
+const char	*model_roster_prefix(const struct model *m, int i, size_t k);
+const char	*model_roster_prefix_of(const struct model *m, int i,
+		    const char *nick);
 size_t		 model_roster_count(const struct model *m, int i);
 const char	*model_roster_nick(const struct model *m, int i, size_t k);
 

@@ -80,6 +80,8 @@ struct session {
 	int		 names_asked;	/* /names: print the next 366 */
 	int64_t		 last_rx_ms, ping_ms;
 	char		 prefixes[16];	/* PREFIX symbols, e.g. "@+" */
+	char		 pmodes[16];	/* and their modes, e.g. "ov" */
+	char		 chanmodes[64];	/* CHANMODES=A,B,C,D */
 	char		 caps_seen[512];
 	char		*fresh;		/* rooms awaiting their first NAMES */
 	/* SASL */
@@ -116,6 +118,8 @@ session_new(const struct session_host *h, void *ud)
 	s->m = model_new();
 	linebuf_init(&s->in, IRC_WIRE_MAX);
 	snprintf(s->prefixes, sizeof(s->prefixes), "~&@%%+");
+	snprintf(s->pmodes, sizeof(s->pmodes), "qaohv");
+	snprintf(s->chanmodes, sizeof(s->chanmodes), "beI,k,l,imnpst");
 	if ((s->fresh = calloc(MODEL_ROOMS_MAX, 1)) == NULL)
 		abort();
 	return s;
@@ -1335,12 +1339,21 @@ on_isupport(struct session *s, struct in *in)
 	const char *p, *close;
 
 	for (i = 1; i + 1 < in->m.nparams; i++) {
-		if (strncmp(in->m.params[i], "PREFIX=", 7) != 0)
+		if (strncmp(in->m.params[i], "CHANMODES=", 10) == 0) {
+			scopy(s->chanmodes, sizeof(s->chanmodes),
+			    in->m.params[i] + 10);
 			continue;
-		p = in->m.params[i] + 7;
-		if ((close = strchr(p, ')')) != NULL)
-			snprintf(s->prefixes, sizeof(s->prefixes), "%s",
-			    close + 1);
+		}
+		if (strncmp(in->m.params[i], "PREFIX=(", 8) != 0)
+			continue;
+		p = in->m.params[i] + 8;
+		if ((close = strchr(p, ')')) != NULL &&
+		    (size_t)(close - p) == strlen(close + 1) &&
+		    (size_t)(close - p) < sizeof(s->pmodes)) {
+			snprintf(s->pmodes, sizeof(s->pmodes), "%.*s",
+			    (int)(close - p), p);
+			scopy(s->prefixes, sizeof(s->prefixes), close + 1);
+		}
 	}
 }
 
@@ -1605,10 +1618,19 @@ on_names(struct session *s, struct in *in)
 	snprintf(buf, sizeof(buf), "%s", last(&in->m));
 	for (tok = strtok_r(buf, " ", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ", &save)) {
+		char pfx[8];
+		size_t np;
 		nick = tok;
 		strip_prefix(s, &nick);
-		if (*nick != '\0')
+		np = (size_t)(nick - tok) < sizeof(pfx) ? (size_t)(nick - tok) :
+		    sizeof(pfx) - 1;
+		memcpy(pfx, tok, np);
+		pfx[np] = '\0';
+		tok[strcspn(tok, "!")] = '\0';	/* userhost-in-names */
+		if (*nick != '\0') {
 			model_roster_add(s->m, r, nick);
+			model_roster_set_prefix(s->m, r, nick, pfx);
+		}
 	}
 }
 
@@ -1724,6 +1746,14 @@ on_numeric(struct session *s, struct in *in, int num)
 		return;
 	case 331:
 		line(s, act, in->when, "%s: no topic is set", mid);
+		return;
+	case 324:
+		if (m->nparams >= 3 && (r = model_find(s->m, m->params[1])) > 0)
+			line(s, r, in->when, "Modes of %s%s%s", mid,
+			    *mid ? " " : "", last(m));
+		else
+			line(s, act, in->when, "Modes of %s%s%s", mid,
+			    *mid ? " " : "", last(m));
 		return;
 	case 322:
 		line(s, act, in->when, "%s: %s", mid, last(m));
@@ -1925,6 +1955,107 @@ on_fail(struct session *s, struct in *in)
 	    cmd, last(m));
 }
 
+/* user's prefixes in room r, with symbol sym added (on) or taken away,
+ * kept in the server's order (highest first). */
+static void
+set_prefix(struct session *s, int r, const char *nick, char sym, int on)
+{
+	const char *had = model_roster_prefix_of(s->m, r, nick);
+	char out[8];
+	size_t n = 0, k;
+
+	for (k = 0; s->prefixes[k] != '\0' && n + 1 < sizeof(out); k++) {
+		char c = s->prefixes[k];
+		if (c == sym ? on : strchr(had, c) != NULL)
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	model_roster_set_prefix(s->m, r, nick, out);
+}
+
+/* Does a channel mode letter take a parameter (when set, or unset)? */
+static int
+mode_takes_arg(struct session *s, char c, int on)
+{
+	const char *p;
+	int type = 0;
+
+	if (strchr(s->pmodes, c) != NULL)
+		return 1;
+	for (p = s->chanmodes; *p != '\0'; p++) {
+		if (*p == ',')
+			type++;
+		else if (*p == c)
+			return type == 0 || type == 1 || (type == 2 && on);
+	}
+	return 0;
+}
+
+/* MODE #c +o-v bob carol: the roster's prefixes follow; the room says
+ * who changed what.  A user mode (ours) goes to the server tab. */
+static void
+on_mode(struct session *s, struct in *in)
+{
+	const struct irc_msg *m = &in->m;
+	char text[IRC_LINE_MAX] = "";
+	const char *p, *sym;
+	size_t arg = 2, k, n = 0;
+	int r, on = 1;
+
+	if (m->nparams < 2)
+		return;
+	for (k = 1; k < m->nparams && n < sizeof(text); k++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
+		    k > 1 ? " " : "", m->params[k]);
+	if (!is_channel(m->params[0])) {
+		line(s, 0, in->when, "%s set mode %s", in->nick[0] ? in->nick :
+		    m->params[0], text);
+		return;
+	}
+	if ((r = model_find(s->m, m->params[0])) <= 0)
+		return;
+	for (p = m->params[1]; *p != '\0'; p++) {
+		if (*p == '+' || *p == '-') {
+			on = *p == '+';
+			continue;
+		}
+		if (!mode_takes_arg(s, *p, on))
+			continue;
+		if (arg >= m->nparams)
+			break;
+		if ((sym = strchr(s->pmodes, *p)) != NULL &&
+		    (size_t)(sym - s->pmodes) < strlen(s->prefixes))
+			set_prefix(s, r, m->params[arg], s->prefixes[sym -
+			    s->pmodes], on);
+		arg++;
+	}
+	line(s, r, in->when, "%s sets mode %s", in->nick[0] ? in->nick :
+	    s->server, text);
+	emit(s, SEV_ROSTER, r, NULL);
+}
+
+static void
+on_kick(struct session *s, struct in *in)
+{
+	const struct irc_msg *m = &in->m;
+	int r;
+
+	if (m->nparams < 2 || (r = model_find(s->m, m->params[0])) <= 0)
+		return;
+	if (irc_casecmp(m->params[1], s->nick) == 0) {
+		model_set_joined(s->m, r, 0);
+		model_set_wanted(s->m, r, 0);
+		model_roster_clear(s->m, r);	/* nothing of it is ours now */
+		line(s, r, in->when, "You were kicked from %s by %s (%s)",
+		    m->params[0], in->nick, last(m));
+	} else {
+		model_roster_remove(s->m, r, m->params[1]);
+		line(s, r, in->when, "%s was kicked by %s (%s)", m->params[1],
+		    in->nick, last(m));
+	}
+	emit(s, SEV_ROSTER, r, NULL);
+}
+
 static void dispatch(struct session *, struct in *);
 
 static void
@@ -2013,18 +2144,10 @@ dispatch(struct session *s, struct in *inp)
 		line(s, model_active(s->m), in.when, "The server closed the "
 		    "link: %s", last(&in.m));
 		s->h.close(s->ud, last(&in.m));
-	} else if (strcasecmp(cmd, "KICK") == 0 && in.m.nparams >= 2) {
-		int r = model_find(s->m, in.m.params[0]);
-		if (r > 0) {
-			model_roster_remove(s->m, r, in.m.params[1]);
-			line(s, r, in.when, "%s was kicked by %s (%s)",
-			    in.m.params[1], in.nick, last(&in.m));
-			if (irc_casecmp(in.m.params[1], s->nick) == 0) {
-				model_set_joined(s->m, r, 0);
-				model_set_wanted(s->m, r, 0);
-			}
-			emit(s, SEV_ROSTER, r, NULL);
-		}
+	} else if (strcasecmp(cmd, "KICK") == 0)
+		on_kick(s, &in);
+	else if (strcasecmp(cmd, "MODE") == 0) {
+		on_mode(s, &in);
 	} else if (strcasecmp(cmd, "INVITE") == 0 && in.m.nparams >= 2)
 		line(s, model_active(s->m), in.when, "%s invites you to %s "
 		    "(type /join %s)", in.nick, last(&in.m), last(&in.m));
@@ -2042,6 +2165,9 @@ static const char help_text[] =
 	"  /topic [text]      show or set this room's topic\n"
 	"  /names             list who is in this room\n"
 	"  /whois NICK        show who someone is\n"
+	"  /op, /deop, /voice, /devoice NICK ...   in a room tab\n"
+	"  /kick NICK [reason], /ban NICK|MASK, /unban MASK\n"
+	"  /mode [+modes args]  show or change the room's modes\n"
 	"  /away [text]       mark yourself away (no text: back)\n"
 	"  /query NICK        open a private tab\n"
 	"  /close             close this tab\n"
@@ -2222,6 +2348,59 @@ command(struct session *s, int room, const char *text)
 			sendf(s, "TOPIC %s", v.name);
 		else
 			sendf(s, "TOPIC %s :%s", v.name, rest);
+	} else if (strcasecmp(cmd, "op") == 0 || strcasecmp(cmd, "deop") == 0 ||
+	    strcasecmp(cmd, "voice") == 0 || strcasecmp(cmd, "devoice") == 0) {
+		int on = strncasecmp(cmd, "de", 2) != 0;
+		char letter = tolower((unsigned char)cmd[on ? 0 : 2]) == 'o' ?
+		    'o' : 'v';
+		char modes[16];
+		int n = 0;
+		const char *p = rest;
+		if (v.kind != ROOM_CHANNEL || *rest == '\0') {
+			line(s, room, -1, "Usage: /%s NICK [NICK ...] in a room "
+			    "tab", cmd);
+			return;
+		}
+		for (p = rest; *p != '\0' && n < 4; n++) {	/* 4 a line */
+			p += strcspn(p, " ");
+			p += strspn(p, " ");
+		}
+		memset(modes, letter, (size_t)n);
+		modes[n] = '\0';
+		sendf(s, "MODE %s %c%s %.*s", v.name, on ? '+' : '-', modes,
+		    (int)(p - rest), rest);
+	} else if (strcasecmp(cmd, "kick") == 0) {
+		more = word(rest, arg1, sizeof(arg1));
+		if (v.kind != ROOM_CHANNEL || arg1[0] == '\0')
+			line(s, room, -1, "Usage: /kick NICK [reason] in a room "
+			    "tab");
+		else if (*more == '\0')
+			sendf(s, "KICK %s %s", v.name, arg1);
+		else
+			sendf(s, "KICK %s %s :%s", v.name, arg1, more);
+	} else if (strcasecmp(cmd, "ban") == 0 ||
+	    strcasecmp(cmd, "unban") == 0) {
+		word(rest, arg1, sizeof(arg1));
+		if (v.kind != ROOM_CHANNEL || arg1[0] == '\0')
+			line(s, room, -1, "Usage: /%s NICK|MASK in a room tab",
+			    cmd);
+		else		/* a bare nick bans the nick, any user@host */
+			sendf(s, "MODE %s %cb %s%s", v.name, cmd[0] == 'b' ||
+			    cmd[0] == 'B' ? '+' : '-', arg1, strpbrk(arg1,
+			    "!@*") ? "" : "!*@*");
+	} else if (strcasecmp(cmd, "mode") == 0) {
+		if (*rest == '\0' && v.kind == ROOM_CHANNEL)
+			sendf(s, "MODE %s", v.name);
+		else if (*rest == '\0')
+			line(s, room, -1, "Usage: /mode [#room] +modes [args]");
+		else if (rest[0] == '+' || rest[0] == '-') {
+			if (v.kind != ROOM_CHANNEL)
+				line(s, room, -1, "Usage: /mode #room +modes "
+				    "[args]");
+			else
+				sendf(s, "MODE %s %s", v.name, rest);
+		} else
+			sendf(s, "MODE %s", rest);
 	} else if (strcasecmp(cmd, "names") == 0) {
 		const char *which = *rest ? rest : v.name;
 		if (!is_channel(which))

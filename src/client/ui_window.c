@@ -203,9 +203,13 @@ render_roster(void)
 		return;
 	}
 	if (n > 0 && (items = calloc(n, sizeof(*items))) != NULL) {
-		for (k = 0; k < n; k++)
-			items[k] = XmStringCreateLocalized(
-			    (char *)model_roster_nick(m, a, k));
+		for (k = 0; k < n; k++) {	/* "@bob": the highest prefix */
+			char one[80];
+			snprintf(one, sizeof(one), "%.1s%s",
+			    model_roster_prefix(m, a, k),
+			    model_roster_nick(m, a, k));
+			items[k] = XmStringCreateLocalized(one);
+		}
 		XmListAddItemsUnselected(U.roster, items, (int)n, 0);
 		for (k = 0; k < n; k++)
 			XmStringFree(items[k]);

@@ -641,6 +641,67 @@ msg_opens_and_shows_the_tab(void **state)
 	session_free(s);
 }
 
+/* Operator state: the roster keeps @ and +, MODE lines move them and are
+ * shown, the commands send what they say; being kicked reads as "You". */
+static void
+operators_modes_and_kicks(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	int r = model_find(m, "#lobby");
+
+	(void)state;
+	feed(s, ":vm 005 bob PREFIX=(ov)@+ CHANMODES=beI,k,l,imnst :are "
+	    "supported\r\n"
+	    ":vm 353 bob = #lobby :@alice +carol bob dave!d@h\r\n"
+	    ":vm 366 bob #lobby :End of /NAMES list\r\n");
+	assert_string_equal(model_roster_prefix_of(m, r, "alice"), "@");
+	assert_string_equal(model_roster_prefix_of(m, r, "carol"), "+");
+	assert_true(model_roster_has(m, r, "dave"));
+	feed(s, "@time=2026-01-02T03:04:07.000Z :alice!a@h MODE #lobby "
+	    "+o-v+lk bob carol 10 sesame\r\n"
+	    ":alice!a@h MODE #lobby +v bob\r\n");
+	assert_string_equal(model_roster_prefix_of(m, r, "bob"), "@+");
+	assert_string_equal(model_roster_prefix_of(m, r, "carol"), "");
+	assert_line(s, r, "[03:04:07] alice sets mode +o-v+lk bob carol 10 "
+	    "sesame");
+	feed(s, ":alice!a@h MODE #lobby +b-l *!*@spam\r\n"
+	    ":alice!a@h MODE #lobby -o+v bob\r\n");
+	assert_string_equal(model_roster_prefix_of(m, r, "bob"), "+");
+	assert_string_equal(model_roster_prefix_of(m, r, "alice"), "@");
+	/* a prefix survives a nick change */
+	feed(s, ":alice!a@h NICK alicia\r\n");
+	assert_string_equal(model_roster_prefix_of(m, r, "alicia"), "@");
+	session_select(s, r);
+	clear_sent();
+	session_command(s, r, "/op carol dave");
+	session_command(s, r, "/devoice bob");
+	session_command(s, r, "/kick dave");
+	session_command(s, r, "/kick carol you know why");
+	session_command(s, r, "/ban spammer");
+	session_command(s, r, "/unban *!*@spam");
+	session_command(s, r, "/mode +m");
+	session_command(s, r, "/mode");
+	expect_sent("MODE #lobby +oo carol dave\r\nMODE #lobby -v bob\r\n"
+	    "KICK #lobby dave\r\nKICK #lobby carol :you know why\r\n"
+	    "MODE #lobby +b spammer!*@*\r\nMODE #lobby -b *!*@spam\r\n"
+	    "MODE #lobby +m\r\nMODE #lobby\r\n");
+	session_command(s, 0, "/op carol");
+	expect_sent("");
+	feed(s, ":vm 324 bob #lobby +mnt\r\n");
+	assert_line(s, r, "[03:04:05] Modes of #lobby +mnt");
+	feed(s, ":alicia!a@h KICK #lobby dave :flooding\r\n");
+	assert_line(s, r, "[03:04:05] dave was kicked by alicia (flooding)");
+	feed(s, ":alicia!a@h KICK #lobby bob :bye\r\n");
+	assert_line(s, r, "[03:04:05] You were kicked from #lobby by alicia "
+	    "(bye)");
+	assert_int_equal(model_roster_count(m, r), 0);
+	/* garbage: no crash, nothing moves */
+	feed(s, ":x MODE\r\n:x MODE #lobby\r\n:x MODE #lobby +oooo a\r\n"
+	    ":vm 005 bob PREFIX=(ov)@ PREFIX=( CHANMODES= :x\r\n");
+	session_free(s);
+}
+
 static void
 completion_cycles_in_place(void **state)
 {
@@ -1169,6 +1230,7 @@ main(void)
 		cmocka_unit_test(close_tab_parts_channel),
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
+		cmocka_unit_test(operators_modes_and_kicks),
 		cmocka_unit_test(msg_opens_and_shows_the_tab),
 		cmocka_unit_test(rooms_are_rejoined_after_a_reconnect),
 		cmocka_unit_test(model_history_and_unread),
