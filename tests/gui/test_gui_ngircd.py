@@ -57,7 +57,8 @@ def keochat_talks_to_ngircd():
         c.wait_text(r"You connected")
         c.wait_text(r"- Hello from ngircd")
         alice.expect(r"^:bob!~bob@127\.0\.0\.1 JOIN :?#lobby$", 10)
-        c.wait(lambda st: st.get("roster") == "alice,bob", 10, "roster")
+        # the room's creator is its operator: the roster says so
+        c.wait(lambda st: st.get("roster") == "@alice,bob", 10, "roster")
         c.x.run("xdotool", "type", "--delay", "12", "hello ngircd users")
         c.key("Return")
         alice.expect(r"^:bob!~bob@127\.0\.0\.1 PRIVMSG #lobby :hello ngircd "
@@ -65,6 +66,24 @@ def keochat_talks_to_ngircd():
         alice.send("PRIVMSG #lobby :welcome, bob")
         c.wait_text(r"<alice> welcome, bob")
         c.wait_text(r"<bob> hello ngircd users")
+        # modes are shown as they change, and the roster follows
+        alice.send("MODE #lobby +v bob")
+        c.wait_text(r"alice sets mode \+v bob")
+        c.wait(lambda st: st.get("roster") == "@alice,+bob", 10,
+               "+bob in the roster")
+        # bob is no operator: ngircd refuses, and the window says why
+        c.x.run("xdotool", "type", "--delay", "12", "/kick alice")
+        c.key("Return")
+        c.wait_text(r"Error: #lobby: .*(operator|privileges)", 10)
+        # kicked: said to bob as "You", and the room's list is gone
+        alice.send("KICK #lobby bob :enough")
+        c.wait_text(r"You were kicked from #lobby by alice \(enough\)")
+        c.wait(lambda st: st.get("roster") == "", 10, "an empty roster")
+        c.x.run("xdotool", "type", "--delay", "12", "/join #lobby")
+        c.key("Return")
+        alice.expect(r"^:bob!~bob@127\.0\.0\.1 JOIN :?#lobby$", 10)
+        c.wait(lambda st: st.get("roster") == "@alice,bob", 10,
+               "the roster after the rejoin")
         alice.send("QUIT :bye")
         c.wait_text(r"alice disconnected \(\"?bye\"?\)")
         c.screenshot("ngircd")
