@@ -28,7 +28,7 @@ def connect_chat_tabs_disconnect():
         c.wait_text(r"\[\d\d:\d\d:\d\d\] You connected")
         c.wait_text(r"\[\d\d:\d\d:\d\d\] Active: alice")
         c.wait_text(r"\[\d\d:\d\d:\d\d\] Active: bob")
-        st = c.wait(lambda st: st.get("roster") == "alice,bob", 10, "roster")
+        st = c.wait(lambda st: st.get("roster") == "@alice,bob", 10, "roster")
         check(st["connect"] == "Disconnect", "button says " + st["connect"])
         check(c.title() == "KEO Chat \u2014 bob @ 127.0.0.1:%d" % s.port,
               "title " + c.title())
@@ -45,7 +45,7 @@ def connect_chat_tabs_disconnect():
         # people come and go
         carol = s.connect("carol")
         c.wait_text(r"carol connected")
-        c.wait(lambda st: st.get("roster") == "alice,bob,carol", 10)
+        c.wait(lambda st: st.get("roster") == "@alice,bob,carol", 10)
         carol.send("QUIT :gone home")
         c.wait_text(r"carol disconnected \(Quit: gone home\)")
         # a private message opens its own tab, marked unread

@@ -34,7 +34,7 @@ def keochat_under_valgrind():
                              "--error-exitcode=99", "--suppressions=" + SUPP,
                              "--log-file=" + vlog])
         c.wait_text(r"You connected", 60)
-        c.wait(lambda st: st.get("roster") == "alice,bob", 30, "roster")
+        c.wait(lambda st: st.get("roster") == "@alice,bob", 30, "roster")
         c.x.run("xdotool", "type", "--delay", "20", "under valgrind")
         c.key("Return")
         alice.expect(r"PRIVMSG #lobby :under valgrind", 30)
