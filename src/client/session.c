@@ -29,6 +29,10 @@
 #define PING_WAIT_MS	60000	/* no answer this long: the link is dead */
 #define TEXT_CHUNK	380	/* bytes of text per PRIVMSG we send */
 #define NICK_TRIES	3	/* name_ ... name___ before asking */
+#define PASTE_ASK	5	/* more pasted lines than this: ask first */
+#define PASTE_MAX	500	/* more than this: refused */
+#define PASTE_BURST	4	/* sent at once, then ... */
+#define PASTE_PACE_MS	500	/* ... one every half second */
 #define HIST_LATEST	50	/* lines of history fetched on join */
 #define HIST_PAGE	100	/* older lines fetched at the top */
 #define HIST_CONTEXT	10	/* lines shown above a search result */
@@ -99,12 +103,20 @@ struct session {
 	size_t		 nhits;
 	int		 searching;
 	char		 search_status[400];
+	struct pasteq {			/* pasted lines, sent paced */
+		char	 target[CHAN_MAX + 1];
+		char	*text;
+	}		*pq;
+	size_t		 npq, pqhead;
+	int64_t		 pq_next_ms;	/* when the next one may go */
+	int		 pq_burst;	/* sent at once so far */
 	char		 waitq[WAITQ_MAX][NICK_MAX + 1];	/* TARGETS */
 	int64_t		 waitq_ms[WAITQ_MAX];
 	int		 nwaitq;
 };
 
 static void handle_line(struct session *s, char *line, size_t len);
+static void paste_clear(struct session *s);
 
 struct session *
 session_new(const struct session_host *h, void *ud)
@@ -136,6 +148,7 @@ session_free(struct session *s)
 	for (k = 0; k < s->nhits; k++)
 		free(s->hits[k].text);
 	free(s->hits);
+	paste_clear(s);
 	free(s);
 }
 
@@ -2462,4 +2475,115 @@ session_command(struct session *s, int room, const char *text)
 		return;
 	}
 	say(s, room, v.name, text, 0);
+}
+
+/* --- pasting many lines ------------------------------------------------------ */
+
+static void
+paste_clear(struct session *s)
+{
+	size_t k;
+
+	for (k = s->pqhead; k < s->npq; k++)
+		free(s->pq[k].text);
+	free(s->pq);
+	s->pq = NULL;
+	s->npq = s->pqhead = 0;
+	s->pq_burst = 0;
+}
+
+/* The lines of text: split at CR, LF or CRLF; blank ones are dropped. */
+static size_t
+paste_lines(const char *text, const char **starts, size_t *lens, size_t max)
+{
+	const char *p = text;
+	size_t n = 0, len;
+
+	while (*p != '\0') {
+		len = strcspn(p, "\r\n");
+		if (len > 0 && strspn(p, " \t") < len) {
+			if (n < max) {
+				starts[n] = p;
+				lens[n] = len;
+			}
+			n++;
+		}
+		p += len;
+		if (*p == '\r' && p[1] == '\n')
+			p++;
+		if (*p != '\0')
+			p++;
+	}
+	return n;
+}
+
+int
+session_paste(struct session *s, int room, const char *text, int confirmed)
+{
+	const char *starts[PASTE_MAX];
+	size_t lens[PASTE_MAX], n, k;
+	struct room_view v;
+	struct pasteq *q;
+
+	if (room < 0 || room >= model_count(s->m))
+		room = 0;
+	n = paste_lines(text, starts, lens, PASTE_MAX);
+	if (n == 0)
+		return 0;
+	if (n > PASTE_MAX) {
+		line(s, room, -1, "That is %zu lines: paste at most %d at once",
+		    n, PASTE_MAX);
+		return -1;
+	}
+	if (n > PASTE_ASK && !confirmed)
+		return (int)n;		/* the host asks the user first */
+	if (!need_link(s, room))
+		return -1;
+	model_view(s->m, room, &v);
+	if (v.kind == ROOM_SERVER || (v.kind == ROOM_CHANNEL && !v.joined)) {
+		line(s, room, -1, "Select a room you are in to paste into");
+		return -1;
+	}
+	if (s->pqhead == s->npq)
+		paste_clear(s);
+	if ((q = realloc(s->pq, (s->npq + n) * sizeof(*q))) == NULL)
+		return -1;
+	s->pq = q;
+	for (k = 0; k < n; k++) {
+		scopy(q[s->npq].target, sizeof(q[s->npq].target), v.name);
+		if ((q[s->npq].text = strndup(starts[k], lens[k])) == NULL)
+			break;
+		s->npq++;
+	}
+	session_pump(s);
+	return 0;
+}
+
+int
+session_pump(struct session *s)
+{
+	int64_t now = s->h.now_ms(s->ud);
+	struct pasteq *q;
+	int r;
+
+	if (s->state != SS_CONNECTED) {
+		if (s->pqhead < s->npq)
+			line(s, model_active(s->m), -1, "%zu pasted lines not "
+			    "sent: the link went", s->npq - s->pqhead);
+		paste_clear(s);
+		return -1;
+	}
+	while (s->pqhead < s->npq) {
+		if (s->pq_burst >= PASTE_BURST && now < s->pq_next_ms)
+			return (int)(s->pq_next_ms - now);
+		q = &s->pq[s->pqhead++];
+		if ((r = model_find(s->m, q->target)) > 0)
+			say(s, r, q->target, q->text, 0);
+		free(q->text);
+		q->text = NULL;
+		s->pq_burst++;
+		s->pq_next_ms = now + PASTE_PACE_MS;
+	}
+	paste_clear(s);
+	return -1;
 }

@@ -131,6 +131,18 @@ void		 session_jump(struct session *s, size_t k);
 int		 session_search_attrs(const char *query, char *out,
 		    size_t outsz);
 
+/* Text with several lines pasted into room's entry: each line is sent as
+ * a message of its own (never as a command), the first few at once and
+ * then paced within flood limits.  Returns 0 when queued (or nothing to
+ * send), -1 when refused (a line says why), or the number of lines when
+ * there are more than a few and !confirmed: the host asks the user, then
+ * calls again with confirmed. */
+int		 session_paste(struct session *s, int room, const char *text,
+		    int confirmed);
+/* Send what the pace allows of pasted lines; returns the ms until the
+ * next may go, or -1 when none is left. */
+int		 session_pump(struct session *s);
+
 /* The help text for /help and the Help menu (static). */
 const char	*session_help(void);
 

@@ -137,6 +137,8 @@ ui_destroy(void)
 	ui_net_shutdown();
 	if (U.log != NULL)
 		fclose(U.log);
+	free(U.paste_text);
+	U.paste_text = NULL;
 	XtDestroyWidget(U.top);
 	XtDestroyApplicationContext(U.app);
 }
@@ -155,7 +157,8 @@ main(int argc, char *argv[])
 	if (argc > 1) {
 		fprintf(stderr, "keochat: unknown option %s\nusage: keochat "
 		    "[-server HOST:PORT] [-nick NAME] [-room CHANNEL] "
-		    "[-connect] [-log FILE] [Xt options]\n", argv[1]);
+		    "[-connect] [-log FILE] [-cert FILE] [-account NAME] "
+		    "[Xt options]\n", argv[1]);
 		ui_destroy();
 		return 2;
 	}

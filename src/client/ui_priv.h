@@ -43,6 +43,11 @@ struct ui {
 	Widget		 m_connect, m_disconnect, m_save;
 	Widget		 help_dialog, about_dialog, save_dialog;
 	Widget		 search_dialog, search_field, search_list, search_status;
+	Widget		 paste_dialog;
+	char		*paste_text;	/* a paste waiting for its answer */
+	int		 paste_room;
+	int		 formatting;	/* format_action is inserting a code */
+	XtIntervalId	 pump_timer;	/* pasted lines, paced */
 	struct tabw	 tabs[MODEL_ROOMS_MAX];
 	int		 ntabs;
 	int		 selecting;	/* we are changing the page ourselves */
@@ -81,6 +86,8 @@ void	ui_flush(void);
 void	ui_update_state(void);
 void	ui_dump_soon(void);
 void	ui_select_room(int i);
+void	ui_pump(void);
+void	ui_drop_controls(XmTextVerifyCallbackStruct *v);
 /* ui_net.c */
 void	ui_disconnect(int by_user, const char *why);
 void	ui_connect_to(const char *server, const char *nick);

@@ -122,6 +122,10 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	text = XmTextFieldGetString(U.user);
 	fprintf(f, "userfield=%s\n", text);
 	XtFree(text);
+	text = XmTextFieldGetString(U.server);
+	fprintf(f, "serverfield=%s\npastedialog=%d\n", text,
+	    U.paste_dialog != NULL && XtIsManaged(U.paste_dialog));
+	XtFree(text);
 	text = XmTextFieldGetString(U.password);
 	fprintf(f, "passwordfield=%s\ncertdialog=%d\n", text,
 	    U.cert_dialog != NULL && XtIsManaged(U.cert_dialog));

@@ -42,6 +42,9 @@
 
 #define TEXT_LINES_MAX	2000	/* lines kept in a chat area */
 #define TEXT_TRIM	500	/* lines dropped at once past the cap */
+/* A line that mentions us: underlined, not drawn as a selection (the
+ * chat view of its own will give it a colour). */
+#define MENTION		XmHIGHLIGHT_SECONDARY_SELECTED
 
 static void page_changed_cb(Widget, XtPointer, XtPointer);
 static void scrolled_cb(Widget, XtPointer, XtPointer);
@@ -272,8 +275,7 @@ retext_keep(int i, long above)
 		    (meta.flags & (ML_HIGHLIGHT | ML_MARKER)))
 			XmTextSetHighlight(t->text, pos, pos + chars,
 			    (meta.flags & ML_MARKER) ?
-			    XmHIGHLIGHT_SECONDARY_SELECTED :
-			    XmHIGHLIGHT_SELECTED);
+			    XmHIGHLIGHT_SECONDARY_SELECTED : MENTION);
 		pos += chars + 1;
 	}
 	if (above < 0)
@@ -420,7 +422,20 @@ pend_add(int i, const char *text, int highlight)
 	}
 }
 
-static void
+/* Does tab t show its last line (the user has not scrolled up)? */
+static int
+at_bottom(const struct tabw *t)
+{
+	Position x, y;
+
+	/* the text's own idea of what it shows (its scroll bar follows
+	 * only when it redraws) */
+	return !XtIsRealized(t->text) || XmTextPosToXY(t->text,
+	    XmTextGetLastPosition(t->text), &x, &y);
+}
+
+/* Drop the oldest TEXT_TRIM lines; returns the characters dropped. */
+static long
 trim(struct tabw *t)
 {
 	char *all = XmTextGetString(t->text);
@@ -437,26 +452,34 @@ trim(struct tabw *t)
 	XmTextReplace(t->text, 0, chars, "");
 	t->lines -= k;
 	XtFree(all);
+	return chars;
 }
 
 static void
 flush_tab(struct tabw *t)
 {
-	XmTextPosition end;
-	int k;
+	XmTextPosition end, top;
+	int k, bottom;
+	long gone = 0;
 
 	if (t->pendlen == 0)
 		return;
+	/* scrolled up to read: new lines must not pull the view down */
+	bottom = at_bottom(t);
+	top = XmTextGetTopCharacter(t->text);
 	end = XmTextGetLastPosition(t->text);
 	XmTextInsert(t->text, end, t->pend);
 	for (k = 0; k < t->nhl; k++)
 		XmTextSetHighlight(t->text, end + t->hl[k][0],
-		    end + t->hl[k][1], XmHIGHLIGHT_SELECTED);
+		    end + t->hl[k][1], MENTION);
 	t->pendlen = 0;
 	t->nhl = 0;
 	if (t->lines > TEXT_LINES_MAX)
-		trim(t);
-	XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+		gone = trim(t);
+	if (bottom)
+		XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+	else
+		XmTextSetTopCharacter(t->text, top > gone ? top - gone : 0);
 }
 
 void
@@ -744,6 +767,243 @@ complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 	XtFree(text);
 }
 
+/* --- keys, the clipboard, pasting ------------------------------------------------ */
+
+/* Ctrl+C: the field's selection to the CLIPBOARD; with none there, the
+ * selected text of the chat in view (the chat never has the keyboard). */
+static void
+copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	Time t = ev != NULL && (ev->type == KeyPress || ev->type ==
+	    KeyRelease) ? ev->xkey.time : XtLastTimestampProcessed(
+	    XtDisplay(w));
+	struct model *m = session_model(U.sess);
+	int a = model_active(m);
+	char *sel;
+
+	(void)params;
+	(void)np;
+	if (XmIsTextField(w) && (sel = XmTextFieldGetSelection(w)) != NULL) {
+		XtFree(sel);
+		XmTextFieldCopy(w, t);
+		return;
+	}
+	if (a >= 0 && a < U.ntabs &&
+	    (sel = XmTextGetSelection(U.tabs[a].text)) != NULL) {
+		XtFree(sel);
+		XmTextCopy(U.tabs[a].text, t);
+	}
+}
+
+/* Ctrl+B, Ctrl+I, Ctrl+U, Ctrl+O: the IRC formatting codes (bold,
+ * italics, underline, plain), the only control bytes the entry takes. */
+static void
+format_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	static const char codes[] = "b\002i\035u\037o\017";
+	const char *c;
+	char one[2];
+
+	(void)ev;
+	if (*np < 1 || params[0][0] == '\0' ||
+	    (c = strchr(codes, params[0][0])) == NULL || c[1] == '\0')
+		return;
+	one[0] = c[1];
+	one[1] = '\0';
+	U.formatting = 1;
+	XmTextFieldInsert(w, XmTextFieldGetInsertionPosition(w), one);
+	XmTextFieldSetInsertionPosition(w, XmTextFieldGetInsertionPosition(w)
+	    + 1);
+	U.formatting = 0;
+}
+
+/* Control bytes typed or pasted into a field are dropped (Ctrl+letter
+ * inserts them otherwise); the formatting codes of format_action stay. */
+void
+ui_drop_controls(XmTextVerifyCallbackStruct *v)
+{
+	char *p;
+	int i, n = 0;
+
+	if (v->text == NULL || v->text->ptr == NULL || U.formatting)
+		return;
+	p = v->text->ptr;
+	for (i = 0; i < v->text->length; i++)
+		if ((unsigned char)p[i] >= 0x20 && p[i] != 0x7f)
+			p[n++] = p[i];
+	v->text->length = n;
+	if (n < i)
+		p[n] = '\0';
+}
+
+static void
+pump_cb(XtPointer cd, XtIntervalId *id)
+{
+	(void)cd;
+	(void)id;
+	U.pump_timer = 0;
+	ui_pump();
+}
+
+/* Send what the pace allows of pasted lines, and come back for more. */
+void
+ui_pump(void)
+{
+	int ms = session_pump(U.sess);
+
+	if (ms >= 0 && U.pump_timer == 0)
+		U.pump_timer = XtAppAddTimeOut(U.app, (unsigned long)ms, pump_cb,
+		    NULL);
+	ui_flush();
+}
+
+static void
+paste_answer_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)call;
+	if (cd != NULL && U.paste_text != NULL &&
+	    session_paste(U.sess, U.paste_room, U.paste_text, 1) == 0)
+		ui_pump();
+	free(U.paste_text);
+	U.paste_text = NULL;
+	ui_flush();
+}
+
+/* Several lines came into the entry (a paste): one message each, after
+ * asking when there are many. */
+static void
+paste_lines(XtPointer cd, XtIntervalId *id)
+{
+	char q[256];
+	XmString xs;
+	int n;
+
+	(void)cd;
+	(void)id;
+	if (U.paste_text == NULL)
+		return;
+	XmTextFieldSetString(U.entry, "");
+	U.paste_room = model_active(session_model(U.sess));
+	n = session_paste(U.sess, U.paste_room, U.paste_text, 0);
+	if (n <= 0) {
+		if (n == 0)
+			ui_pump();
+		free(U.paste_text);
+		U.paste_text = NULL;
+		ui_flush();
+		return;
+	}
+	if (U.paste_dialog == NULL) {
+		U.paste_dialog = XmCreateQuestionDialog(U.top, "pasteDialog",
+		    NULL, 0);
+		XtUnmanageChild(XmMessageBoxGetChild(U.paste_dialog,
+		    XmDIALOG_HELP_BUTTON));
+		XtAddCallback(U.paste_dialog, XmNokCallback, paste_answer_cb,
+		    (XtPointer)1);
+		XtAddCallback(U.paste_dialog, XmNcancelCallback,
+		    paste_answer_cb, NULL);
+	}
+	{
+		struct room_view v;
+		model_view(session_model(U.sess), U.paste_room, &v);
+		snprintf(q, sizeof(q), "Send these %d lines to %s, one "
+		    "message each?", n, v.name);
+	}
+	xs = XmStringCreateLocalized(q);
+	XtVaSetValues(U.paste_dialog, XmNmessageString, xs, NULL);
+	XmStringFree(xs);
+	XtManageChild(U.paste_dialog);
+	ui_dump_soon();
+}
+
+/* Byte offset of character position pos in s. */
+static size_t
+char_to_byte(const char *s, long pos)
+{
+	size_t k = 0;
+	long c;
+
+	for (c = 0; s[k] != '\0' && c < pos; c++)
+		for (k++; ((unsigned char)s[k] & 0xc0) == 0x80; k++)
+			;
+	return k;
+}
+
+static void
+entry_verify_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmTextVerifyCallbackStruct *v = call;
+	char *cur;
+	size_t a, b, n, len;
+
+	(void)cd;
+	if (v->text == NULL || v->text->ptr == NULL || U.formatting ||
+	    memchr(v->text->ptr, '\n', (size_t)v->text->length) == NULL) {
+		ui_drop_controls(v);
+		return;
+	}
+	/* a paste of several lines: the text around it joins the first and
+	 * the last line, and all of it goes as messages */
+	cur = XmTextFieldGetString(w);
+	len = strlen(cur);
+	a = char_to_byte(cur, (long)v->startPos);
+	b = char_to_byte(cur, (long)v->endPos);
+	if (b < a)
+		b = a;
+	n = (size_t)v->text->length;
+	free(U.paste_text);
+	if ((U.paste_text = malloc(len + n + 1)) != NULL) {
+		memcpy(U.paste_text, cur, a);
+		memcpy(U.paste_text + a, v->text->ptr, n);
+		memcpy(U.paste_text + a + n, cur + b, len - b + 1);
+		XtAppAddTimeOut(U.app, 0, paste_lines, NULL);
+	}
+	XtFree(cur);
+	v->doit = False;
+}
+
+static void
+changed_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	ui_dump_soon();
+}
+
+static void
+fields_verify_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	ui_drop_controls(call);
+}
+
+/* Every field edits as on the rest of the desktop: Ctrl+C/X/V/A and
+ * Shift+Insert (the clipboard), not control bytes. */
+static void
+edit_keys(Widget w)
+{
+	static char trans[] =
+	    "Ctrl<Key>c: kc-copy()\n"
+	    "Ctrl<Key>x: cut-clipboard()\n"
+	    "Ctrl<Key>v: paste-clipboard()\n"
+	    "Ctrl<Key>a: select-all()\n"
+	    "Shift<Key>osfInsert: paste-clipboard()\n"
+	    "Shift<Key>Insert: paste-clipboard()\n";
+	static XtTranslations parsed;
+
+	if (parsed == NULL)
+		parsed = XtParseTranslationTable(trans);
+	XtOverrideTranslations(w, parsed);
+	if (w != U.entry && w != U.password) {
+		XtAddCallback(w, XmNmodifyVerifyCallback, fields_verify_cb,
+		    NULL);
+		XtAddCallback(w, XmNvalueChangedCallback, changed_cb, NULL);
+	}
+}
+
 static void
 entry_modified_cb(Widget w, XtPointer cd, XtPointer call)
 {
@@ -962,6 +1222,7 @@ search_build(void)
 	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, go,
 	    XmNrightOffset, 6, NULL);
 	XtAddCallback(U.search_field, XmNactivateCallback, search_go_cb, NULL);
+	edit_keys(U.search_field);
 	lbl = XtVaCreateManagedWidget("searchLabel", xmLabelWidgetClass,
 	    U.search_dialog, XmNleftAttachment, XmATTACH_FORM,
 	    XmNleftOffset, 6, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
@@ -1105,6 +1366,7 @@ password_modify_cb(Widget w, XtPointer cd, XtPointer call)
 
 	(void)w;
 	(void)cd;
+	ui_drop_controls(v);
 	start = v->startPos < 0 ? 0 : (size_t)v->startPos;
 	end = v->endPos < 0 ? 0 : (size_t)v->endPos;
 	if (start > len)
@@ -1205,11 +1467,17 @@ build_bottom(void)
 	static XtActionsRec actions[] = {
 		{ "kc-history", history_action },
 		{ "kc-complete", complete_action },
+		{ "kc-copy", copy_action },
+		{ "kc-format", format_action },
 	};
 	static char trans[] =
 	    "<Key>osfUp: kc-history(prev)\n"
 	    "<Key>osfDown: kc-history(next)\n"
-	    "<Key>Tab: kc-complete()\n";
+	    "<Key>Tab: kc-complete()\n"
+	    "Ctrl<Key>b: kc-format(b)\n"
+	    "Ctrl<Key>i: kc-format(i)\n"
+	    "Ctrl<Key>u: kc-format(u)\n"
+	    "Ctrl<Key>o: kc-format(o)\n";
 
 	U.status = XtVaCreateManagedWidget("status", xmLabelWidgetClass,
 	    U.form, XmNalignment, XmALIGNMENT_BEGINNING,
@@ -1226,6 +1494,11 @@ build_bottom(void)
 	    NULL);
 	XtAppAddActions(U.app, actions, XtNumber(actions));
 	XtOverrideTranslations(U.entry, XtParseTranslationTable(trans));
+	XtAddCallback(U.entry, XmNmodifyVerifyCallback, entry_verify_cb, NULL);
+	edit_keys(U.entry);
+	edit_keys(U.server);
+	edit_keys(U.user);
+	edit_keys(U.password);
 }
 
 static void

@@ -702,6 +702,43 @@ operators_modes_and_kicks(void **state)
 	session_free(s);
 }
 
+/* Pasted lines are sent one message each (never as commands), a few at
+ * once, then paced; many lines are asked about first. */
+static void
+pasted_lines_are_sent_paced(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	int r = model_find(m, "#lobby");
+
+	(void)state;
+	assert_int_equal(session_paste(s, r, "one\r\ntwo\n\n  \n/quit three"
+	    "\n", 0), 0);
+	expect_sent("PRIVMSG #lobby :one\r\nPRIVMSG #lobby :two\r\n"
+	    "PRIVMSG #lobby :/quit three\r\n");
+	assert_int_equal(session_pump(s), -1);
+	H.now += 10000;
+	/* eight lines: the host asks; then four go, and one each half second */
+	assert_int_equal(session_paste(s, r, "1\n2\n3\n4\n5\n6\n7\n8", 0), 8);
+	expect_sent("");
+	assert_int_equal(session_paste(s, r, "1\n2\n3\n4\n5\n6\n7\n8", 1), 0);
+	expect_sent("PRIVMSG #lobby :1\r\nPRIVMSG #lobby :2\r\n"
+	    "PRIVMSG #lobby :3\r\nPRIVMSG #lobby :4\r\n");
+	assert_int_equal(session_pump(s), 500);
+	H.now += 499;
+	assert_int_equal(session_pump(s), 1);
+	expect_sent("");
+	H.now += 1;
+	assert_int_equal(session_pump(s), 500);
+	expect_sent("PRIVMSG #lobby :5\r\n");
+	/* the link goes: what is left is not sent, and it is said */
+	session_closed(s, 0, "reset");
+	assert_int_equal(session_pump(s), -1);
+	assert_line(s, r, "[03:04:15] 3 pasted lines not sent: the link went");
+	assert_int_equal(session_paste(s, r, "a\nb", 0), -1);
+	session_free(s);
+}
+
 static void
 completion_cycles_in_place(void **state)
 {
@@ -1230,6 +1267,7 @@ main(void)
 		cmocka_unit_test(close_tab_parts_channel),
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
+		cmocka_unit_test(pasted_lines_are_sent_paced),
 		cmocka_unit_test(operators_modes_and_kicks),
 		cmocka_unit_test(msg_opens_and_shows_the_tab),
 		cmocka_unit_test(rooms_are_rejoined_after_a_reconnect),

@@ -1,0 +1,150 @@
+"""The KEO Chat window as a desktop user expects it, against a real
+keochatd: Tab cycles names in place; Ctrl+C/V/X/A and Shift+Insert use
+the clipboard instead of typing control bytes; Ctrl+B inserts bold; a
+paste of several lines sends each as a message (asking first when there
+are many); a view scrolled up to read stays where it is as lines come."""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guitest import *  # noqa: E402,F401,F403
+
+
+def clipboard_set(x, text):
+    """Own the CLIPBOARD with text (xclip keeps serving it)."""
+    p = subprocess.Popen(["xclip", "-selection", "clipboard", "-i", "-quiet"],
+                         stdin=subprocess.PIPE, env=x.env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p.stdin.write(text.encode())
+    p.stdin.close()
+    at_exit(lambda: (p.poll() is None and p.terminate(), p.wait()))
+    wait_for(lambda: clipboard_get(x) == text, 10, "xclip to own the clipboard")
+    return p
+
+
+def clipboard_get(x):
+    return x.run("xclip", "-selection", "clipboard", "-o", check_rc=False,
+                 timeout=5)
+
+
+@case
+def keys_clipboard_completion_and_paste():
+    require_gui()
+    if shutil.which("xclip") is None:
+        raise Skip("xclip is not installed (apt-get install xclip)")
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice")
+        alison = s.connect("alison")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        c.wait(lambda st: "alison" in st.get("roster", ""), 10, "roster")
+        c.click("entry")
+        # Tab Tab cycles in place: not "alice: alison"
+        c.x.run("xdotool", "type", "--delay", "12", "al")
+        c.key("Tab")
+        c.wait(lambda st: st.get("entry") == "alice: ", 5, "alice: ")
+        c.key("Tab")
+        c.wait(lambda st: st.get("entry") == "alison: ", 5, "alison: ")
+        # Ctrl+A selects it all, Ctrl+C copies it to the CLIPBOARD
+        c.key("ctrl+a")
+        c.key("ctrl+c")
+        wait_for(lambda: clipboard_get(x) == "alison: ", 10,
+                 "the entry's text in the clipboard")
+        # typing replaces the selection; Ctrl+B is bold, not a ^B box
+        c.x.run("xdotool", "type", "--delay", "12", "so ")
+        c.key("ctrl+b")
+        c.x.run("xdotool", "type", "--delay", "12", "bold")
+        c.key("Return")
+        alice.expect(r"PRIVMSG #lobby :so \x02bold$")
+        # Ctrl+V pastes the clipboard; Shift+Insert too
+        clipboard_set(x, "pasted words")
+        c.key("ctrl+v")
+        c.wait(lambda st: st.get("entry") == "pasted words", 10, "Ctrl+V")
+        c.key("shift+Insert")
+        c.wait(lambda st: st.get("entry") == "pasted wordspasted words", 10,
+               "Shift+Insert")
+        c.key("Return")
+        alice.expect(r"PRIVMSG #lobby :pasted wordspasted words$")
+        # Ctrl+A in the Server field selects all (it typed ^A once, and
+        # made "cannot resolve"); Ctrl+E types nothing
+        c.click("server")
+        c.key("ctrl+a")
+        c.key("ctrl+e")
+        c.x.run("xdotool", "type", "--delay", "12", "127.0.0.1:%d" % s.port)
+        c.wait(lambda st: st.get("serverfield") == "127.0.0.1:%d" % s.port,
+               5, "the server field retyped")
+        # three pasted lines: three messages, in order
+        clipboard_set(x, "line one\nline two\nline three\n")
+        c.click("entry")
+        c.key("ctrl+v")
+        for w in ("one", "two", "three"):
+            alice.expect(r":bob!\S+ PRIVMSG #lobby :line %s$" % w)
+        c.wait(lambda st: st.get("entry") == "", 5, "entry cleared")
+        c.wait_text(r"<bob> line three")
+        # eight: asked first (Return is Yes), then sent, paced
+        clipboard_set(x, "\n".join("paste %d" % i for i in range(8)))
+        c.key("ctrl+v")
+        c.wait(lambda st: st.get("pastedialog") == "1", 10, "the question")
+        alice.not_expect(r"PRIVMSG #lobby :paste", 0.3)
+        c.screenshot("window-paste-question")
+        x.run("xdotool", "windowfocus", "--sync",
+              c.dialog("Question|pasteDialog|Send")[0])
+        c.key("Return")
+        for i in range(8):
+            alice.expect(r"PRIVMSG #lobby :paste %d$" % i, 10)
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        gone(alison)
+    finally:
+        x.stop()
+    s.stop()
+
+
+@case
+def a_view_scrolled_up_stays_put():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice", caps=["echo-message"])
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        for i in range(80):
+            alice.send("PRIVMSG #lobby :filler %d" % i)
+        alice.expect(r"PRIVMSG #lobby :filler 79$")
+        c.wait_text(r"<alice> filler 79", 10)
+        bottom = c.state()["top1"]
+        # page up twice, as a person does to read
+        wid = c.windows()["sb1"]
+        for _ in range(2):
+            st = c.state()
+            x.run("xdotool", "mousemove", "--window", str(wid), "6", "22",
+                  "click", "1")
+            try:
+                c.wait(lambda st2: st2["top1"] != st["top1"], 5, "a page up")
+            except AssertionError:
+                diag("state: %r" % {k: v for k, v in c.state().items()
+                                     if k not in ("tabtext", "alltext")})
+                raise
+        top = c.state()["top1"]
+        check(int(top) < int(bottom), "not scrolled up: %s %s" % (top, bottom))
+        for i in range(3):
+            alice.send("PRIVMSG #lobby :while reading %d" % i)
+        st = c.wait_text(r"<alice> while reading 2", 10)
+        check(st["top1"] == top, "the view moved from %s to %s" %
+              (top, st["top1"]))
+        c.screenshot("window-scrolled-up")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
+run()
