@@ -2168,38 +2168,6 @@ dispatch(struct session *s, struct in *inp)
 
 /* --- commands typed by the user --------------------------------------------- */
 
-static const char help_text[] =
-	"Commands:\n"
-	"  /msg NICK text     send a private message (opens a tab)\n"
-	"  /me action         describe what you do\n"
-	"  /nick NEW          change your name\n"
-	"  /join #room        join a room (opens a tab)\n"
-	"  /part [reason]     leave this room\n"
-	"  /topic [text]      show or set this room's topic\n"
-	"  /names             list who is in this room\n"
-	"  /whois NICK        show who someone is\n"
-	"  /op, /deop, /voice, /devoice NICK ...   in a room tab\n"
-	"  /kick NICK [reason], /ban NICK|MASK, /unban MASK\n"
-	"  /mode [+modes args]  show or change the room's modes\n"
-	"  /away [text]       mark yourself away (no text: back)\n"
-	"  /query NICK        open a private tab\n"
-	"  /close             close this tab\n"
-	"  /password WORD     server password for the next connect\n"
-	"  /search words      search the server's history (also\n"
-	"                     in:#room from:nick after:YYYY-MM-DD)\n"
-	"  /quote LINE        send a raw IRC line\n"
-	"  /quit [reason]     disconnect\n"
-	"  /help              this list\n"
-	"Keys: Up/Down walk your input history, Tab completes names,\n"
-	"Ctrl+Shift+F searches the history; scroll to the top of a tab\n"
-	"for older lines.";
-
-const char *
-session_help(void)
-{
-	return help_text;
-}
-
 /* Send text to target in pieces that fit one IRC line each. */
 static void
 say(struct session *s, int room, const char *target, const char *text,
@@ -2277,172 +2245,387 @@ cmd_close(struct session *s, int room)
 	emit(s, SEV_ROOMS, -1, NULL);
 }
 
+/* --- the commands: one table for the dispatcher and for /help ------------ */
+
+struct cmdctx {
+	struct session	*s;
+	int		 room;
+	struct room_view v;
+	const char	*name;		/* as typed */
+	const char	*rest;		/* after the command word */
+};
+
+struct command_def {
+	const char	*names;		/* "part|leave" */
+	const char	*usage;		/* "[reason]" */
+	const char	*what;
+	int		 link;		/* needs a registered link */
+	int		 room_only;	/* needs a room tab (channel) */
+	void		(*run)(struct cmdctx *);
+};
+
+static void c_help(struct cmdctx *);
+
+static void
+c_password(struct cmdctx *c)
+{
+	session_set_password(c->s, c->rest);
+	line(c->s, c->room, -1, "%s", *c->rest ? "Password set for the next "
+	    "connect" : "Password cleared");
+}
+
+static void
+c_close(struct cmdctx *c)
+{
+	cmd_close(c->s, c->room);
+}
+
+static void
+c_query(struct cmdctx *c)
+{
+	if (*c->rest == '\0' || nick_check(c->rest, NICK_MAX) != NAME_OK)
+		line(c->s, c->room, -1, "Usage: /query NICK");
+	else
+		activate(c->s, room_of(c->s, c->rest, ROOM_QUERY, 1));
+}
+
+static void
+c_search(struct cmdctx *c)
+{
+	session_search(c->s, c->rest);
+}
+
+static void
+c_nick(struct cmdctx *c)
+{
+	if (*c->rest == '\0' || strchr(c->rest, ' ') != NULL)
+		line(c->s, c->room, -1, "Usage: /nick NEWNAME");
+	else if (c->s->state == SS_REGISTERING)
+		session_retry_nick(c->s, c->rest);	/* not registered yet */
+	else if (need_link(c->s, c->room))
+		sendf(c->s, "NICK %s", c->rest);
+}
+
+static void
+c_msg(struct cmdctx *c)
+{
+	char to[IRC_LINE_MAX];
+	const char *text = word(c->rest, to, sizeof(to));
+	int q;
+
+	if (to[0] == '\0' || *text == '\0')
+		line(c->s, c->room, -1, "Usage: /msg NICK text");
+	else if (is_channel(to))
+		say(c->s, room_of(c->s, to, ROOM_CHANNEL, 0), to, text, 0);
+	else if (nick_check(to, NICK_MAX) != NAME_OK)
+		line(c->s, c->room, -1, "'%s' is not a name: /msg NICK text", to);
+	else {
+		q = room_of(c->s, to, ROOM_QUERY, 1);
+		activate(c->s, q);		/* the conversation, in view */
+		say(c->s, q, to, text, 0);
+	}
+}
+
+static void
+c_me(struct cmdctx *c)
+{
+	if (c->room == 0 || *c->rest == '\0')
+		line(c->s, c->room, -1, c->room == 0 ? "Select a room tab to "
+		    "use /me" : "Usage: /me action");
+	else
+		say(c->s, c->room, c->v.name, c->rest, 1);
+}
+
+static void
+c_join(struct cmdctx *c)
+{
+	char chan[IRC_LINE_MAX];
+
+	word(c->rest, chan, sizeof(chan));
+	if (chan[0] == '\0')
+		line(c->s, c->room, -1, "Usage: /join #room");
+	else
+		sendf(c->s, "JOIN %s%s", is_channel(chan) ? "" : "#", chan);
+}
+
+static void
+c_part(struct cmdctx *c)
+{
+	char chan[IRC_LINE_MAX];
+	const char *why;
+
+	if (is_channel(c->rest)) {
+		why = word(c->rest, chan, sizeof(chan));
+		sendf(c->s, "PART %s%s%s", chan, *why ? " :" : "", why);
+	} else if (c->v.kind != ROOM_CHANNEL)
+		line(c->s, c->room, -1, "This tab is not a room: /part #room");
+	else
+		sendf(c->s, "PART %s%s%s", c->v.name, *c->rest ? " :" : "",
+		    c->rest);
+}
+
+static void
+c_topic(struct cmdctx *c)
+{
+	if (*c->rest == '\0')
+		sendf(c->s, "TOPIC %s", c->v.name);
+	else
+		sendf(c->s, "TOPIC %s :%s", c->v.name, c->rest);
+}
+
+/* /op /deop /voice /devoice NICK ...: four a line, as MODES allows */
+static void
+c_status(struct cmdctx *c)
+{
+	int on = strncasecmp(c->name, "de", 2) != 0, n = 0;
+	char letter = tolower((unsigned char)c->name[on ? 0 : 2]) == 'o' ?
+	    'o' : 'v', modes[8];
+	const char *p;
+
+	if (*c->rest == '\0') {
+		line(c->s, c->room, -1, "Usage: /%s NICK [NICK ...]", c->name);
+		return;
+	}
+	for (p = c->rest; *p != '\0' && n < 4; n++) {
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	memset(modes, letter, (size_t)n);
+	modes[n] = '\0';
+	sendf(c->s, "MODE %s %c%s %.*s", c->v.name, on ? '+' : '-', modes,
+	    (int)(p - c->rest), c->rest);
+}
+
+static void
+c_kick(struct cmdctx *c)
+{
+	char who[IRC_LINE_MAX];
+	const char *why = word(c->rest, who, sizeof(who));
+
+	if (who[0] == '\0')
+		line(c->s, c->room, -1, "Usage: /kick NICK [reason]");
+	else if (*why == '\0')
+		sendf(c->s, "KICK %s %s", c->v.name, who);
+	else
+		sendf(c->s, "KICK %s %s :%s", c->v.name, who, why);
+}
+
+static void
+c_ban(struct cmdctx *c)
+{
+	char mask[IRC_LINE_MAX];
+
+	word(c->rest, mask, sizeof(mask));
+	if (mask[0] == '\0')
+		line(c->s, c->room, -1, "Usage: /%s NICK|MASK", c->name);
+	else		/* a bare nick bans the nick, from any user@host */
+		sendf(c->s, "MODE %s %cb %s%s", c->v.name,
+		    tolower((unsigned char)c->name[0]) == 'b' ? '+' : '-', mask,
+		    strpbrk(mask, "!@*") ? "" : "!*@*");
+}
+
+static void
+c_mode(struct cmdctx *c)
+{
+	if (*c->rest == '\0' && c->v.kind == ROOM_CHANNEL)
+		sendf(c->s, "MODE %s", c->v.name);
+	else if (*c->rest == '\0')
+		line(c->s, c->room, -1, "Usage: /mode [#room] +modes [args]");
+	else if (c->rest[0] == '+' || c->rest[0] == '-') {
+		if (c->v.kind != ROOM_CHANNEL)
+			line(c->s, c->room, -1, "Usage: /mode #room +modes "
+			    "[args]");
+		else
+			sendf(c->s, "MODE %s %s", c->v.name, c->rest);
+	} else
+		sendf(c->s, "MODE %s", c->rest);
+}
+
+static void
+c_names(struct cmdctx *c)
+{
+	const char *which = *c->rest ? c->rest : c->v.name;
+
+	if (!is_channel(which))
+		line(c->s, c->room, -1, "Usage: /names [#room]");
+	else {
+		c->s->names_asked = 1;
+		sendf(c->s, "NAMES %s", which);
+	}
+}
+
+static void
+c_whois(struct cmdctx *c)
+{
+	if (*c->rest == '\0')
+		line(c->s, c->room, -1, "Usage: /whois NICK");
+	else
+		sendf(c->s, "WHOIS %s", c->rest);
+}
+
+static void
+c_away(struct cmdctx *c)
+{
+	if (*c->rest == '\0')
+		sendf(c->s, "AWAY");
+	else
+		sendf(c->s, "AWAY :%s", c->rest);
+}
+
+static void
+c_quote(struct cmdctx *c)
+{
+	if (*c->rest != '\0')
+		sendf(c->s, "%s", c->rest);
+	else
+		line(c->s, c->room, -1, "Usage: /quote LINE");
+}
+
+static void
+c_quit(struct cmdctx *c)
+{
+	sendf(c->s, "QUIT :%s", *c->rest ? c->rest : "Leaving");
+	c->s->h.close(c->s->ud, NULL);
+}
+
+static const struct command_def commands[] = {
+	{ "msg", "NICK text", "send a private message (opens its tab)", 1, 0,
+	  c_msg },
+	{ "me", "action", "describe what you do", 1, 0, c_me },
+	{ "nick", "NEW", "change your name", 0, 0, c_nick },
+	{ "join", "#room", "join a room (opens its tab)", 1, 0, c_join },
+	{ "part|leave", "[#room] [reason]", "leave this room (or #room)", 1, 0,
+	  c_part },
+	{ "topic", "[text]", "show or set this room's topic", 1, 1, c_topic },
+	{ "names", "[#room]", "list who is in this room", 1, 0, c_names },
+	{ "whois", "NICK", "show who someone is", 1, 0, c_whois },
+	{ "away", "[text]", "mark yourself away (no text: back)", 1, 0,
+	  c_away },
+	{ "query", "NICK", "open a private tab", 0, 0, c_query },
+	{ "op|deop|voice|devoice", "NICK ...", "give or take operator or "
+	  "voice status in this room", 1, 1, c_status },
+	{ "kick", "NICK [reason]", "put someone out of this room", 1, 1,
+	  c_kick },
+	{ "ban|unban", "NICK|MASK", "ban (or unban) from this room", 1, 1,
+	  c_ban },
+	{ "mode", "[#room] [+modes args]", "show or change modes", 1, 0,
+	  c_mode },
+	{ "search", "words", "search the server's history (in:#room "
+	  "from:nick after:YYYY-MM-DD before:YYYY-MM-DD)", 0, 0, c_search },
+	{ "close", "", "close this tab (leaving the room)", 0, 0, c_close },
+	{ "password|pass", "WORD", "server password for the next connect", 0,
+	  0, c_password },
+	{ "quote|raw", "LINE", "send a raw IRC line", 1, 0, c_quote },
+	{ "quit|disconnect", "[reason]", "disconnect", 1, 0, c_quit },
+	{ "help", "", "this list", 0, 0, c_help },
+};
+
+static const char help_keys[] =
+	"Keys: Up/Down walk your input history, Tab completes names, "
+	"Ctrl+C/X/V/A copy, cut, paste and select, Ctrl+B/I/U bold, italics, "
+	"underline; Ctrl+Shift+F searches the history; scroll to the top of "
+	"a tab for older lines.";
+
+/* Is name one of the |-separated names? */
+static int
+names_match(const char *names, const char *name)
+{
+	size_t n = strlen(name), k;
+	const char *p = names;
+
+	while (*p != '\0') {
+		k = strcspn(p, "|");
+		if (k == n && strncasecmp(p, name, n) == 0)
+			return 1;
+		p += k;
+		if (*p == '|')
+			p++;
+	}
+	return 0;
+}
+
+/* "/op, /deop ... NICK ... - what it does" for each command. */
+static int
+help_line(const struct command_def *d, char *out, size_t outsz)
+{
+	size_t n = 0, k;
+	const char *p = d->names;
+
+	out[0] = '\0';
+	while (*p != '\0' && n < outsz) {
+		k = strcspn(p, "|");
+		n += (size_t)snprintf(out + n, outsz - n, "%s/%.*s",
+		    p == d->names ? "" : ", ", (int)k, p);
+		p += k;
+		if (*p == '|')
+			p++;
+	}
+	if (n < outsz)
+		n += (size_t)snprintf(out + n, outsz - n, "%s%s \u2014 %s",
+		    *d->usage ? " " : "", d->usage, d->what);
+	return n < outsz ? 0 : -1;
+}
+
+const char *
+session_help(void)
+{
+	static char text[4096];
+	size_t k, n;
+	char one[256];
+
+	if (text[0] != '\0')
+		return text;
+	n = (size_t)snprintf(text, sizeof(text), "Commands:");
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (help_line(&commands[k], one, sizeof(one)) == 0 &&
+		    n < sizeof(text))
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    "\n%s", one);
+	if (n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n, "\n%s", help_keys);
+	return text;
+}
+
+static void
+c_help(struct cmdctx *c)
+{
+	char one[256];
+	size_t k;
+
+	line(c->s, c->room, -1, "Commands:");
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (help_line(&commands[k], one, sizeof(one)) == 0)
+			line(c->s, c->room, -1, "%s", one);
+	line(c->s, c->room, -1, "%s", help_keys);
+}
+
 static void
 command(struct session *s, int room, const char *text)
 {
-	char cmd[32], arg1[IRC_LINE_MAX];
-	const char *rest = word(text + 1, cmd, sizeof(cmd)), *more;
-	struct room_view v;
+	char cmd[32];
+	struct cmdctx c;
+	size_t k;
 
-	model_view(s->m, room, &v);
-	if (strcasecmp(cmd, "help") == 0) {
-		char buf[sizeof(help_text)], *ln, *save = NULL;
-		memcpy(buf, help_text, sizeof(help_text));
-		for (ln = strtok_r(buf, "\n", &save); ln != NULL;
-		    ln = strtok_r(NULL, "\n", &save))
-			line(s, room, -1, "%s", ln);
-	} else if (strcasecmp(cmd, "password") == 0 ||
-	    strcasecmp(cmd, "pass") == 0) {
-		session_set_password(s, rest);
-		line(s, room, -1, "%s", *rest ? "Password set for the next "
-		    "connect" : "Password cleared");
-	} else if (strcasecmp(cmd, "close") == 0)
-		cmd_close(s, room);
-	else if (strcasecmp(cmd, "search") == 0)
-		session_search(s, rest);
-	else if (strcasecmp(cmd, "query") == 0) {
-		if (*rest == '\0' || nick_check(rest, NICK_MAX) != NAME_OK)
-			line(s, room, -1, "Usage: /query NICK");
-		else
-			activate(s, room_of(s, rest, ROOM_QUERY, 1));
-	} else if (strcasecmp(cmd, "nick") == 0 && s->state == SS_REGISTERING) {
-		if (*rest == '\0' || strchr(rest, ' ') != NULL)
-			line(s, room, -1, "Usage: /nick NEWNAME");
-		else
-			session_retry_nick(s, rest);	/* not registered yet */
-	} else if (!need_link(s, room))
+	c.s = s;
+	c.room = room;
+	c.name = cmd;
+	c.rest = word(text + 1, cmd, sizeof(cmd));
+	model_view(s->m, room, &c.v);
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		const struct command_def *d = &commands[k];
+		if (!names_match(d->names, cmd))
+			continue;
+		if (d->link && !need_link(s, room))
+			return;
+		if (d->room_only && c.v.kind != ROOM_CHANNEL) {
+			line(s, room, -1, "/%s works in a room's tab", cmd);
+			return;
+		}
+		d->run(&c);
 		return;
-	else if (strcasecmp(cmd, "msg") == 0) {
-		more = word(rest, arg1, sizeof(arg1));
-		if (arg1[0] == '\0' || *more == '\0') {
-			line(s, room, -1, "Usage: /msg NICK text");
-			return;
-		}
-		if (is_channel(arg1))
-			say(s, room_of(s, arg1, ROOM_CHANNEL, 0), arg1, more, 0);
-		else if (nick_check(arg1, NICK_MAX) != NAME_OK)
-			line(s, room, -1, "'%s' is not a name: /msg NICK text",
-			    arg1);
-		else {
-			int q = room_of(s, arg1, ROOM_QUERY, 1);
-			activate(s, q);		/* the conversation, in view */
-			say(s, q, arg1, more, 0);
-		}
-	} else if (strcasecmp(cmd, "me") == 0) {
-		if (room == 0 || *rest == '\0')
-			line(s, room, -1, room == 0 ? "Select a room tab to use "
-			    "/me" : "Usage: /me action");
-		else
-			say(s, room, v.name, rest, 1);
-	} else if (strcasecmp(cmd, "nick") == 0) {
-		if (*rest == '\0')
-			line(s, room, -1, "Usage: /nick NEWNAME");
-		else
-			sendf(s, "NICK %s", rest);
-	} else if (strcasecmp(cmd, "join") == 0) {
-		word(rest, arg1, sizeof(arg1));
-		if (arg1[0] == '\0')
-			line(s, room, -1, "Usage: /join #room");
-		else
-			sendf(s, "JOIN %s%s", is_channel(arg1) ? "" : "#", arg1);
-	} else if (strcasecmp(cmd, "part") == 0 ||
-	    strcasecmp(cmd, "leave") == 0) {
-		if (is_channel(rest)) {
-			more = word(rest, arg1, sizeof(arg1));
-			sendf(s, "PART %s%s%s", arg1, *more ? " :" : "", more);
-		} else if (v.kind != ROOM_CHANNEL)
-			line(s, room, -1, "This tab is not a room: /part #room");
-		else
-			sendf(s, "PART %s%s%s", v.name, *rest ? " :" : "", rest);
-	} else if (strcasecmp(cmd, "topic") == 0) {
-		if (v.kind != ROOM_CHANNEL)
-			line(s, room, -1, "This tab is not a room");
-		else if (*rest == '\0')
-			sendf(s, "TOPIC %s", v.name);
-		else
-			sendf(s, "TOPIC %s :%s", v.name, rest);
-	} else if (strcasecmp(cmd, "op") == 0 || strcasecmp(cmd, "deop") == 0 ||
-	    strcasecmp(cmd, "voice") == 0 || strcasecmp(cmd, "devoice") == 0) {
-		int on = strncasecmp(cmd, "de", 2) != 0;
-		char letter = tolower((unsigned char)cmd[on ? 0 : 2]) == 'o' ?
-		    'o' : 'v';
-		char modes[16];
-		int n = 0;
-		const char *p = rest;
-		if (v.kind != ROOM_CHANNEL || *rest == '\0') {
-			line(s, room, -1, "Usage: /%s NICK [NICK ...] in a room "
-			    "tab", cmd);
-			return;
-		}
-		for (p = rest; *p != '\0' && n < 4; n++) {	/* 4 a line */
-			p += strcspn(p, " ");
-			p += strspn(p, " ");
-		}
-		memset(modes, letter, (size_t)n);
-		modes[n] = '\0';
-		sendf(s, "MODE %s %c%s %.*s", v.name, on ? '+' : '-', modes,
-		    (int)(p - rest), rest);
-	} else if (strcasecmp(cmd, "kick") == 0) {
-		more = word(rest, arg1, sizeof(arg1));
-		if (v.kind != ROOM_CHANNEL || arg1[0] == '\0')
-			line(s, room, -1, "Usage: /kick NICK [reason] in a room "
-			    "tab");
-		else if (*more == '\0')
-			sendf(s, "KICK %s %s", v.name, arg1);
-		else
-			sendf(s, "KICK %s %s :%s", v.name, arg1, more);
-	} else if (strcasecmp(cmd, "ban") == 0 ||
-	    strcasecmp(cmd, "unban") == 0) {
-		word(rest, arg1, sizeof(arg1));
-		if (v.kind != ROOM_CHANNEL || arg1[0] == '\0')
-			line(s, room, -1, "Usage: /%s NICK|MASK in a room tab",
-			    cmd);
-		else		/* a bare nick bans the nick, any user@host */
-			sendf(s, "MODE %s %cb %s%s", v.name, cmd[0] == 'b' ||
-			    cmd[0] == 'B' ? '+' : '-', arg1, strpbrk(arg1,
-			    "!@*") ? "" : "!*@*");
-	} else if (strcasecmp(cmd, "mode") == 0) {
-		if (*rest == '\0' && v.kind == ROOM_CHANNEL)
-			sendf(s, "MODE %s", v.name);
-		else if (*rest == '\0')
-			line(s, room, -1, "Usage: /mode [#room] +modes [args]");
-		else if (rest[0] == '+' || rest[0] == '-') {
-			if (v.kind != ROOM_CHANNEL)
-				line(s, room, -1, "Usage: /mode #room +modes "
-				    "[args]");
-			else
-				sendf(s, "MODE %s %s", v.name, rest);
-		} else
-			sendf(s, "MODE %s", rest);
-	} else if (strcasecmp(cmd, "names") == 0) {
-		const char *which = *rest ? rest : v.name;
-		if (!is_channel(which))
-			line(s, room, -1, "Usage: /names [#room]");
-		else {
-			s->names_asked = 1;
-			sendf(s, "NAMES %s", which);
-		}
-	} else if (strcasecmp(cmd, "whois") == 0) {
-		if (*rest == '\0')
-			line(s, room, -1, "Usage: /whois NICK");
-		else
-			sendf(s, "WHOIS %s", rest);
-	} else if (strcasecmp(cmd, "away") == 0) {
-		if (*rest == '\0')
-			sendf(s, "AWAY");
-		else
-			sendf(s, "AWAY :%s", rest);
-	} else if (strcasecmp(cmd, "quote") == 0 ||
-	    strcasecmp(cmd, "raw") == 0) {
-		if (*rest != '\0')
-			sendf(s, "%s", rest);
-	} else if (strcasecmp(cmd, "quit") == 0 ||
-	    strcasecmp(cmd, "disconnect") == 0) {
-		sendf(s, "QUIT :%s", *rest ? rest : "Leaving");
-		s->h.close(s->ud, NULL);
-	} else
-		line(s, room, -1, "Unknown command /%s. Type /help for the list "
-		    "of commands.", cmd);
+	}
+	line(s, room, -1, "Unknown command /%s. Type /help for the list of "
+	    "commands.", cmd);
 }
 
 void

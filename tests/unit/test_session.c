@@ -431,9 +431,20 @@ commands_send_the_right_bytes(void **state)
 	expect_sent("");
 	assert_line(s, 1, "[03:04:05] Unknown command /frob. Type /help for the "
 	    "list of commands.");
+	/* /help comes from the same table as the commands, and aligns
+	 * nothing with spaces (the chat's font is proportional) */
 	session_command(s, 1, "/help");
-	assert_line(s, 1, "[03:04:05]   /msg NICK text     send a private "
-	    "message (opens a tab)");
+	assert_line(s, 1, "[03:04:05] /msg NICK text \u2014 send a private "
+	    "message (opens its tab)");
+	assert_line(s, 1, "[03:04:05] /op, /deop, /voice, /devoice NICK ... "
+	    "\u2014 give or take operator or voice status in this room");
+	assert_non_null(strstr(session_help(), "\n/part, /leave [#room] "
+	    "[reason] \u2014 leave this room (or #room)\n"));
+	assert_null(strstr(session_help(), "  "));
+	session_command(s, 0, "/kick bob");
+	assert_line(s, 0, "[03:04:05] /kick works in a room's tab");
+	session_command(s, 1, "/LEAVE");
+	expect_sent("PART #lobby\r\n");
 	session_command(s, 0, "text in the server tab");
 	expect_sent("");
 	session_command(s, 1, "/quit gone");
