@@ -111,6 +111,7 @@ ui_create(int *argc, char **argv)
 		session_note(U.sess, 0, "Cannot open the log file %s",
 		    U.res.log_file);
 	XtRealizeWidget(U.top);
+	ui_min_size();
 	ui_update_state();
 	if (U.res.auto_connect)
 		ui_connect_clicked();

@@ -87,6 +87,7 @@ void	ui_update_state(void);
 void	ui_dump_soon(void);
 void	ui_select_room(int i);
 void	ui_pump(void);
+void	ui_min_size(void);
 void	ui_drop_controls(XmTextVerifyCallbackStruct *v);
 /* ui_net.c */
 void	ui_disconnect(int by_user, const char *why);

@@ -142,6 +142,27 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		XtFree(t);
 		XmStringFree(xs);
 	}
+	{	/* where the widgets are, in the window: the layout tests */
+		Widget g[] = { U.top, U.notebook, XtParent(U.roster), U.entry,
+		    U.connect, U.password };
+		const char *gn[] = { "top", "notebook", "roster", "entry",
+		    "connect", "password" };
+		size_t k;
+		for (k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+			Position x = 0, y = 0;
+			Dimension w = 0, h = 0;
+			if (k > 0)
+				XtTranslateCoords(g[k], 0, 0, &x, &y);
+			XtVaGetValues(g[k], XmNwidth, &w, XmNheight, &h, NULL);
+			if (k > 0) {	/* relative to the window */
+				Position tx = 0, ty = 0;
+				XtTranslateCoords(U.top, 0, 0, &tx, &ty);
+				x -= tx;
+				y -= ty;
+			}
+			fprintf(f, "geom_%s=%d,%d,%u,%u\n", gn[k], x, y, w, h);
+		}
+	}
 	fprintf(f, "searchdialog=%d\n", U.search_dialog != NULL &&
 	    XtIsManaged(U.search_dialog));
 	if (U.search_dialog != NULL) {

@@ -42,6 +42,10 @@
 
 #define TEXT_LINES_MAX	2000	/* lines kept in a chat area */
 #define TEXT_TRIM	500	/* lines dropped at once past the cap */
+#define ROSTER_AT	80	/* the user list starts at 80 % of the width */
+#define MIN_WIDTH	680	/* the window's smallest size: the top row */
+#define MIN_HEIGHT	400
+#define TAB_CHARS	16	/* a tab's label: longer names are cut */
 /* A line that mentions us: underlined, not drawn as a selection (the
  * chat view of its own will give it a colour). */
 #define MENTION		XmHIGHLIGHT_SECONDARY_SELECTED
@@ -100,12 +104,22 @@ tab_label(int i)
 	struct room_view v;
 	char buf[128];
 
+	char name[TAB_CHARS * 4 + 4];
+	size_t k = 0;
+	int c = 0;
+
 	model_view(session_model(U.sess), i, &v);
+	/* all tabs are as wide as the widest: cut long names */
+	while (v.name[k] != '\0' && c < TAB_CHARS)
+		for (c++, k++; ((unsigned char)v.name[k] & 0xc0) == 0x80; k++)
+			;
+	snprintf(name, sizeof(name), "%.*s%s", (int)k, v.name,
+	    v.name[k] != '\0' ? "\u2026" : "");
 	if (v.unread > 0)
 		snprintf(buf, sizeof(buf), "%s%s (%d)", v.highlight ? "! " : "",
-		    v.name, v.unread);
+		    name, v.unread);
 	else
-		snprintf(buf, sizeof(buf), "%s", v.name);
+		snprintf(buf, sizeof(buf), "%s", name);
 	set_label(U.tabs[i].tab, buf);
 }
 
@@ -695,6 +709,15 @@ ui_update_state(void)
 	XtSetSensitive(U.m_disconnect, st != SS_DISCONNECTED ||
 	    U.reconnect_timer != 0);
 	ui_dump_soon();
+}
+
+/* After the window is made (so the geometry resource is kept): the
+ * smallest size its layout works at, for the window manager. */
+void
+ui_min_size(void)
+{
+	XtVaSetValues(U.top, XmNminWidth, MIN_WIDTH, XmNminHeight, MIN_HEIGHT,
+	    NULL);
 }
 
 /* --- the test dump hook ---------------------------------------------------------- */
@@ -1355,6 +1378,18 @@ label(const char *name, Widget left, Widget align)
 	    XmNbottomWidget, align, NULL);
 }
 
+/* A label just left of field w, on its line. */
+static Widget
+right_label(const char *name, Widget w)
+{
+	return XtVaCreateManagedWidget(name, xmLabelWidgetClass, U.form,
+	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, w,
+	    XmNrightOffset, 4,
+	    XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET, XmNtopWidget, w,
+	    XmNbottomAttachment, XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, w,
+	    NULL);
+}
+
 /* The password field shows stars; the text itself is kept in U.pw.
  * Positions are counted in characters, as the field counts them. */
 static void
@@ -1430,31 +1465,36 @@ build_top_row(void)
 {
 	Widget sl, ul, pl;
 
-	/* create the fields first so the labels can align on them */
+	/*
+	 * Right to left from the Connect button at the window's edge: the
+	 * Server field takes what width is left, so a narrow window narrows
+	 * it instead of cutting off the button.  The fields come first so
+	 * the labels can align on them.
+	 */
+	U.connect = XtVaCreateManagedWidget("connect", xmPushButtonWidgetClass,
+	    U.form, XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
+	    XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6, NULL);
+	U.password = XtVaCreateManagedWidget("password",
+	    xmTextFieldWidgetClass, U.form, XmNtopAttachment, XmATTACH_FORM,
+	    XmNtopOffset, 6, XmNrightAttachment, XmATTACH_WIDGET,
+	    XmNrightWidget, U.connect, XmNrightOffset, 8, NULL);
+	pl = right_label("passwordLabel", U.password);
+	U.user = XtVaCreateManagedWidget("user", xmTextFieldWidgetClass,
+	    U.form, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6,
+	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, pl,
+	    XmNrightOffset, 8, NULL);
+	ul = right_label("userLabel", U.user);
 	U.server = XtVaCreateManagedWidget("server", xmTextFieldWidgetClass,
-	    U.form, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6, NULL);
+	    U.form, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6,
+	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, ul,
+	    XmNrightOffset, 8, NULL);
 	sl = label("serverLabel", NULL, U.server);
 	XtVaSetValues(U.server, XmNleftAttachment, XmATTACH_WIDGET,
 	    XmNleftWidget, sl, XmNleftOffset, 4, NULL);
-	U.user = XtVaCreateManagedWidget("user", xmTextFieldWidgetClass,
-	    U.form, XmNtopAttachment, XmATTACH_FORM, XmNtopOffset, 6, NULL);
-	ul = label("userLabel", U.server, U.user);
-	XtVaSetValues(U.user, XmNleftAttachment, XmATTACH_WIDGET,
-	    XmNleftWidget, ul, XmNleftOffset, 4, NULL);
-	U.password = XtVaCreateManagedWidget("password",
-	    xmTextFieldWidgetClass, U.form, XmNtopAttachment, XmATTACH_FORM,
-	    XmNtopOffset, 6, NULL);
-	pl = label("passwordLabel", U.user, U.password);
-	XtVaSetValues(U.password, XmNleftAttachment, XmATTACH_WIDGET,
-	    XmNleftWidget, pl, XmNleftOffset, 4, NULL);
+	XtVaSetValues(U.connect, XmNbottomAttachment, XmATTACH_OPPOSITE_WIDGET,
+	    XmNbottomWidget, U.user, NULL);
 	XtAddCallback(U.password, XmNmodifyVerifyCallback, password_modify_cb,
 	    NULL);
-	U.connect = XtVaCreateManagedWidget("connect", xmPushButtonWidgetClass,
-	    U.form, XmNleftAttachment, XmATTACH_WIDGET, XmNleftWidget,
-	    U.password, XmNleftOffset, 8, XmNtopAttachment,
-	    XmATTACH_OPPOSITE_WIDGET,
-	    XmNtopWidget, U.user, XmNbottomAttachment,
-	    XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, U.user, NULL);
 	XtAddCallback(U.connect, XmNactivateCallback, connect_cb, NULL);
 	XtAddCallback(U.server, XmNactivateCallback, connect_cb, NULL);
 	XtAddCallback(U.user, XmNactivateCallback, connect_cb, NULL);
@@ -1508,9 +1548,12 @@ build_middle(void)
 	int n = 0;
 	Widget sw;
 
+	/* the user list takes the right fifth of the window, whatever its
+	 * size, so a small window still has room to chat */
 	U.users_label = XtVaCreateManagedWidget("usersLabel",
-	    xmLabelWidgetClass, U.form, XmNwidth, 160, XmNrecomputeSize, False,
+	    xmLabelWidgetClass, U.form, XmNrecomputeSize, False,
 	    XmNalignment, XmALIGNMENT_BEGINNING,
+	    XmNleftAttachment, XmATTACH_POSITION, XmNleftPosition, ROSTER_AT,
 	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.server,
 	    XmNtopOffset, 6, NULL);
@@ -1519,7 +1562,8 @@ build_middle(void)
 	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;
 	U.roster = XmCreateScrolledList(U.form, "roster", args, n);
 	sw = XtParent(U.roster);
-	XtVaSetValues(sw, XmNwidth, 160,
+	XtVaSetValues(sw, XmNleftAttachment, XmATTACH_POSITION,
+	    XmNleftPosition, ROSTER_AT,
 	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.users_label,
 	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.entry,
@@ -1530,7 +1574,7 @@ build_middle(void)
 	    XmNbackPagePlacement, XmBOTTOM_RIGHT, XmNbackPageNumber, 0,
 	    XmNbackPageSize, 0, XmNmajorTabSpacing, 2,
 	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
-	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, sw,
+	    XmNrightAttachment, XmATTACH_POSITION, XmNrightPosition, ROSTER_AT,
 	    XmNrightOffset, 6,
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.server,
 	    XmNtopOffset, 6,

@@ -147,4 +147,46 @@ def a_view_scrolled_up_stays_put():
     s.stop()
 
 
+def geom(st, name):
+    return [int(v) for v in st["geom_" + name].split(",")]
+
+
+@case
+def a_small_window_keeps_its_layout():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        # the window tells the window manager how small it may get
+        hints = x.run("xprop", "-id", str(c.top), "WM_NORMAL_HINTS")
+        m = re.search(r"minimum size: (\d+) by (\d+)", hints)
+        check(m and int(m.group(1)) >= 600 and int(m.group(2)) >= 360, hints)
+        minw, minh = int(m.group(1)), int(m.group(2))
+        # at that size every field is in the window and the chat is
+        # wider than the user list
+        x.run("xdotool", "windowsize", "--sync", str(c.top), str(minw),
+              str(minh))
+        c.type_into("entry", "/join #a-room-with-a-long-name")
+        c.key("Return")
+        st = c.wait(lambda st: geom(st, "top")[2] == minw and
+                    "#a-room-with-a-l\u2026" in st.get("tabs", ""), 10,
+                    "the small window, and the long room's tab")
+        top, nb, roster = geom(st, "top"), geom(st, "notebook"), \
+            geom(st, "roster")
+        connect, entry = geom(st, "connect"), geom(st, "entry")
+        check(nb[2] > 2 * roster[2], "chat %s, user list %s" % (nb, roster))
+        check(connect[0] + connect[2] <= top[2], "Connect cut off: %s in %s"
+              % (connect, top))
+        check(entry[1] + entry[3] <= top[3], "entry cut off: %s in %s" %
+              (entry, top))
+        c.screenshot("window-small")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 run()
