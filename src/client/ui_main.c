@@ -16,6 +16,7 @@
 
 #include <Xm/Xm.h>
 
+#include "chatview.h"
 #include "ui_priv.h"
 
 struct ui U;
@@ -46,6 +47,8 @@ static XtResource resources[] = {
 	{ "clientCert", "ClientCert", XmRString, sizeof(String),
 	  OFF(client_cert), XmRImmediate, NULL },
 	{ "account", "Account", XmRString, sizeof(String), OFF(account),
+	  XmRImmediate, NULL },
+	{ "chatFont", "ChatFont", XmRString, sizeof(String), OFF(chat_font),
 	  XmRImmediate, NULL },
 };
 
@@ -106,6 +109,7 @@ ui_create(int *argc, char **argv)
 	    (U.log = fopen(U.res.log_file, "a")) != NULL)
 		setvbuf(U.log, NULL, _IOLBF, 0);
 	ui_net_init();
+	cv_set_font(U.res.chat_font);
 	ui_build();
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
 		session_note(U.sess, 0, "Cannot open the log file %s",
@@ -140,7 +144,8 @@ ui_destroy(void)
 		fclose(U.log);
 	free(U.paste_text);
 	U.paste_text = NULL;
-	XtDestroyWidget(U.top);
+	XtDestroyWidget(U.top);		/* the views go with it */
+	cv_shutdown();			/* then their fonts, on the display */
 	XtDestroyApplicationContext(U.app);
 }
 

@@ -14,16 +14,14 @@
 #include "session.h"
 #include "ui.h"
 
+struct chatview;
+
 struct tabw {
-	Widget		 page;		/* the XmNotebook page (scrolled window) */
-	Widget		 text;		/* its read-only XmText */
-	Widget		 sb;		/* the text's vertical scroll bar */
+	Widget		 page;		/* the XmNotebook page (the view's form) */
+	struct chatview	*cv;		/* its chat view (chatview.h) */
 	Widget		 tab;		/* the major tab button */
-	int		 lines;		/* lines in text */
-	char		*pend;		/* lines waiting to be inserted */
-	size_t		 pendlen, pendcap;
-	long		 hl[32][2];	/* highlight ranges in pend (chars) */
-	int		 nhl;
+	int		 dirty;		/* lines appended, not drawn yet */
+	int		 stick;		/* it showed its end before them */
 };
 
 struct ui_resources {
@@ -32,6 +30,7 @@ struct ui_resources {
 	String		 log_file;
 	String		 client_cert;	/* PEM cert and key: SASL EXTERNAL */
 	String		 account;	/* log in as this, not as the nick */
+	String		 chat_font;	/* the chat view's font (fontconfig) */
 };
 
 struct ui {

@@ -17,6 +17,7 @@
 
 #include <Xm/MessageB.h>
 
+#include "chatview.h"
 #include "ui_priv.h"
 
 void	ui_testhooks_dump_soon(void);
@@ -66,9 +67,10 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	    XtWindow(U.notebook), XtWindow(U.menubar));
 	for (i = 0; i < U.ntabs; i++)
 		fprintf(f, "tab%d=%lu\nchat%d=%lu\nsb%d=%lu\n", i,
-		    XtWindow(U.tabs[i].tab), i, XtWindow(U.tabs[i].text), i,
-		    U.tabs[i].sb != NULL && XtIsRealized(U.tabs[i].sb) ?
-		    XtWindow(U.tabs[i].sb) : 0UL);
+		    XtWindow(U.tabs[i].tab), i,
+		    XtWindow(cv_area(U.tabs[i].cv)), i,
+		    XtIsRealized(cv_scrollbar(U.tabs[i].cv)) ?
+		    XtWindow(cv_scrollbar(U.tabs[i].cv)) : 0UL);
 	if (U.search_dialog != NULL && XtIsManaged(U.search_dialog))
 		fprintf(f, "searchfield=%lu\nsearchlist=%lu\n",
 		    XtWindow(U.search_field), XtWindow(U.search_list));
@@ -185,16 +187,17 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		fprintf(f, "\n");
 	}
 	for (i = 0; i < U.ntabs; i++) {
-		char *sel = XmTextGetSelection(U.tabs[i].text);
-		fprintf(f, "top%d=%ld\nsel%d=%s\n", i,
-		    (long)XmTextGetTopCharacter(U.tabs[i].text), i,
-		    sel != NULL ? sel : "");
-		XtFree(sel);
+		char fonts[256];
+		int missing;
+		cv_font_report(U.tabs[i].cv, fonts, sizeof(fonts), &missing);
+		fprintf(f, "top%d=%ld\nsel%d=%s\nfonts%d=%s\nmissing%d=%d\n", i,
+		    cv_top_char(U.tabs[i].cv), i, cv_selection(U.tabs[i].cv),
+		    i, fonts, i, missing);
 	}
 	for (i = 0; i < U.ntabs; i++) {
-		text = XmTextGetString(U.tabs[i].text);
-		fprintf(f, "--- tab %d\n%s\n", i, text);
-		XtFree(text);
+		text = cv_text(U.tabs[i].cv);
+		fprintf(f, "--- tab %d\n%s\n", i, text != NULL ? text : "");
+		free(text);
 	}
 	fclose(f);
 	write_atomic(dump_path, buf, len);

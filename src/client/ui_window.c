@@ -8,8 +8,9 @@
  *   [                                                  ] [roster   ]
  *   [entry .................................................... ]
  *   status line
- * Lines reach the text widgets in batches (one XmTextInsert per room per
- * burst of input), and each text keeps at most TEXT_LINES_MAX lines.
+ * Each tab's lines are drawn by a chat view of keochat's own (chatview.c:
+ * Xft, fallback fonts, colours, wrapping, selection), once per burst of
+ * input.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -37,22 +38,16 @@
 #include <Xm/Text.h>
 #include <Xm/TextF.h>
 
+#include "chatview.h"
 #include "ui_priv.h"
 #include "valid.h"
 
-#define TEXT_LINES_MAX	2000	/* lines kept in a chat area */
-#define TEXT_TRIM	500	/* lines dropped at once past the cap */
 #define ROSTER_AT	80	/* the user list starts at 80 % of the width */
 #define MIN_WIDTH	680	/* the window's smallest size: the top row */
 #define MIN_HEIGHT	400
 #define TAB_CHARS	16	/* a tab's label: longer names are cut */
-/* A line that mentions us: underlined, not drawn as a selection (the
- * chat view of its own will give it a colour). */
-#define MENTION		XmHIGHLIGHT_SECONDARY_SELECTED
 
 static void page_changed_cb(Widget, XtPointer, XtPointer);
-static void scrolled_cb(Widget, XtPointer, XtPointer);
-static void wheel_handler(Widget, XtPointer, XEvent *, Boolean *);
 static void search_show(void);
 
 /* --- small helpers ------------------------------------------------------------ */
@@ -123,41 +118,38 @@ tab_label(int i)
 	set_label(U.tabs[i].tab, buf);
 }
 
+/* The user scrolled a tab's view to its top: older lines, please. */
+static void
+top_reached(struct chatview *cv, void *ud)
+{
+	int i;
+
+	(void)ud;
+	for (i = 0; i < U.ntabs; i++)
+		if (U.tabs[i].cv == cv)
+			session_fetch_older(U.sess, i);
+}
+
 static void
 tab_add(void)
 {
 	struct tabw *t = &U.tabs[U.ntabs];
 	char name[16];
 	int page = U.ntabs + 1;
+	Arg args[2];
 
 	snprintf(name, sizeof(name), "tab%d", U.ntabs);
-	t->page = XtVaCreateWidget("page", xmScrolledWindowWidgetClass,
-	    U.notebook, XmNchildType, XmPAGE, XmNpageNumber, page,
-	    XmNscrollingPolicy, XmAPPLICATION_DEFINED,
-	    XmNvisualPolicy, XmVARIABLE,
-	    XmNscrollBarDisplayPolicy, XmSTATIC, NULL);
-	t->text = XtVaCreateManagedWidget("chat", xmTextWidgetClass, t->page,
-	    XmNeditMode, XmMULTI_LINE_EDIT, XmNeditable, False,
-	    XmNcursorPositionVisible, False, XmNwordWrap, True,
-	    XmNscrollHorizontal, False, XmNtraversalOn, False, NULL);
-	XtManageChild(t->page);
-	t->sb = NULL;
-	XtVaGetValues(t->page, XmNverticalScrollBar, &t->sb, NULL);
-	if (t->sb != NULL) {
-		XtAddCallback(t->sb, XmNvalueChangedCallback, scrolled_cb, NULL);
-		XtAddCallback(t->sb, XmNdecrementCallback, scrolled_cb, NULL);
-		XtAddCallback(t->sb, XmNpageDecrementCallback, scrolled_cb,
-		    NULL);
-		XtAddCallback(t->sb, XmNtoTopCallback, scrolled_cb, NULL);
-		XtAddCallback(t->sb, XmNdragCallback, scrolled_cb, NULL);
-	}
-	XtAddEventHandler(t->text, ButtonPressMask, False, wheel_handler, NULL);
+	XtSetArg(args[0], XmNchildType, XmPAGE);
+	XtSetArg(args[1], XmNpageNumber, page);
+	t->cv = cv_create(U.notebook, "chat", args, 2);
+	if (t->cv == NULL)
+		abort();	/* no memory for a tab: nothing to go on with */
+	t->page = cv_widget(t->cv);
+	cv_on_top(t->cv, top_reached, NULL);
 	t->tab = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
 	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
 	    XmNtraversalOn, False, NULL);
-	t->lines = 0;
-	t->pendlen = 0;
-	t->nhl = 0;
+	t->dirty = 0;
 	U.ntabs++;
 	XtVaSetValues(U.notebook, XmNlastPageNumber, U.ntabs, NULL);
 }
@@ -168,9 +160,8 @@ tab_remove(int i)
 	struct tabw *t = &U.tabs[i];
 	int j;
 
-	XtDestroyWidget(t->page);
+	cv_destroy(t->cv);
 	XtDestroyWidget(t->tab);
-	free(t->pend);
 	memmove(&U.tabs[i], &U.tabs[i + 1],
 	    (size_t)(U.ntabs - i - 1) * sizeof(U.tabs[0]));
 	U.ntabs--;
@@ -236,71 +227,30 @@ render_roster(void)
 	set_label(U.users_label, buf);
 }
 
-/* Characters before line k of room i as the text shows it. */
-static long
-line_pos(int i, size_t k)
-{
-	struct model *m = session_model(U.sess);
-	size_t j;
-	long pos = 0;
-
-	for (j = 0; j < k && j < model_lines(m, i); j++)
-		pos += utf8_chars(model_line(m, i, j), strlen(model_line(m, i,
-		    j))) + 1;
-	return pos;
-}
-
 /*
- * Re-fill tab i's text from the model (tabs moved or closed, or history
- * came): every line, mentions highlighted and the marker line underlined
- * from the lines' flags.  above < 0 shows the newest line; else above
- * lines were added before the old first one, and the view stays on what
- * it showed.
+ * Re-fill tab i's view from the model (tabs moved or closed, or history
+ * came).  above < 0 shows the newest line; else above lines were added
+ * before the old first one, and the view stays on what it showed.
  */
 static void
 retext_keep(int i, long above)
 {
 	struct model *m = session_model(U.sess);
 	struct tabw *t = &U.tabs[i];
-	size_t k, n = model_lines(m, i), len = 0;
-	XmTextPosition top = XmTextGetTopCharacter(t->text);
+	size_t k, n = model_lines(m, i), top = cv_top_line(t->cv);
 	struct line_meta meta;
-	long pos = 0, chars;
-	char *all;
 
-	for (k = 0; k < n; k++)
-		len += strlen(model_line(m, i, k)) + 1;
-	if ((all = malloc(len + 1)) == NULL)
-		return;
-	len = 0;
+	cv_clear(t->cv);
 	for (k = 0; k < n; k++) {
-		size_t l = strlen(model_line(m, i, k));
-		if (k > 0)
-			all[len++] = '\n';
-		memcpy(all + len, model_line(m, i, k), l);
-		len += l;
+		if (!model_line_meta(m, i, k, &meta))
+			meta.flags = 0;
+		cv_append(t->cv, model_line(m, i, k), meta.flags);
 	}
-	all[len] = '\0';
-	XmTextSetString(t->text, all);
-	for (k = 0; k < n; k++) {
-		const char *l = model_line(m, i, k);
-		chars = utf8_chars(l, strlen(l));
-		if (model_line_meta(m, i, k, &meta) &&
-		    (meta.flags & (ML_HIGHLIGHT | ML_MARKER)))
-			XmTextSetHighlight(t->text, pos, pos + chars,
-			    (meta.flags & ML_MARKER) ?
-			    XmHIGHLIGHT_SECONDARY_SELECTED : MENTION);
-		pos += chars + 1;
-	}
+	t->dirty = 0;
 	if (above < 0)
-		XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+		cv_scroll_end(t->cv);
 	else
-		XmTextSetTopCharacter(t->text, top + line_pos(i,
-		    (size_t)above));
-	t->lines = (int)n;
-	t->pendlen = 0;
-	t->nhl = 0;
-	free(all);
+		cv_keep_view(t->cv, (size_t)above, top, 0);
 }
 
 static void
@@ -313,66 +263,11 @@ retext(int i)
 static void
 show_line(int i, long k)
 {
-	struct model *m = session_model(U.sess);
 	struct tabw *t = &U.tabs[i];
-	long start = line_pos(i, (size_t)k);
-	const char *l = model_line(m, i, (size_t)k);
 
-	if (l == NULL)
-		return;
-	XmTextSetTopCharacter(t->text, line_pos(i, k > 3 ? (size_t)k - 3 :
-	    0));
-	XmTextSetSelection(t->text, start, start + utf8_chars(l, strlen(l)),
-	    XtLastTimestampProcessed(XtDisplay(t->text)));
-}
-
-/* The user scrolled tab i to its top: older lines, please. */
-static void
-top_check(XtPointer cd, XtIntervalId *id)
-{
-	int i = (int)(intptr_t)cd;
-
-	(void)id;
-	if (i < U.ntabs && XmTextGetTopCharacter(U.tabs[i].text) == 0)
-		session_fetch_older(U.sess, i);
-}
-
-static int
-tab_of(Widget w)
-{
-	int i;
-
-	for (i = 0; i < U.ntabs; i++)
-		if (U.tabs[i].text == w || U.tabs[i].sb == w)
-			return i;
-	return -1;
-}
-
-static void
-scrolled_cb(Widget w, XtPointer cd, XtPointer call)
-{
-	XmScrollBarCallbackStruct *cbs = call;
-	int i = tab_of(w), min = 0;
-
-	(void)cd;
-	XtVaGetValues(w, XmNminimum, &min, NULL);
-	if (i >= 0 && cbs != NULL && cbs->value <= min)
-		XtAppAddTimeOut(U.app, 0, top_check, (XtPointer)(intptr_t)i);
-	ui_dump_soon();
-}
-
-/* The wheel (buttons 4 and 5) scrolls the text without the scroll bar's
- * callbacks: look at the top after it. */
-static void
-wheel_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
-{
-	int i = tab_of(w);
-
-	(void)cd;
-	(void)cont;
-	if (i >= 0 && ev->type == ButtonPress && ev->xbutton.button == Button4)
-		XtAppAddTimeOut(U.app, 0, top_check, (XtPointer)(intptr_t)i);
-	ui_dump_soon();
+	if (k >= 0)
+		cv_show_line(t->cv, (size_t)k, XtLastTimestampProcessed(
+		    XtDisplay(U.top)));
 }
 
 void
@@ -405,95 +300,34 @@ page_changed_cb(Widget w, XtPointer cd, XtPointer call)
 
 /* --- lines ---------------------------------------------------------------------- */
 
+/* A live line for tab i: drawn at the next flush.  A view at its end
+ * stays at the end; one scrolled up to read stays where it is. */
 static void
-pend_add(int i, const char *text, int highlight)
+pend_add(int i, const char *text)
 {
+	struct model *m = session_model(U.sess);
 	struct tabw *t = &U.tabs[i];
-	size_t n = strlen(text), need = t->pendlen + n + 2;
-	long start;
-	char *p;
+	struct line_meta meta;
+	size_t n = model_lines(m, i);
 
-	if (need > t->pendcap) {
-		size_t cap = t->pendcap ? t->pendcap : 4096;
-		while (cap < need)
-			cap *= 2;
-		if ((p = realloc(t->pend, cap)) == NULL)
-			return;
-		t->pend = p;
-		t->pendcap = cap;
-	}
-	if (t->lines > 0 || t->pendlen > 0)
-		t->pend[t->pendlen++] = '\n';
-	start = utf8_chars(t->pend, t->pendlen);
-	memcpy(t->pend + t->pendlen, text, n);
-	t->pendlen += n;
-	t->pend[t->pendlen] = '\0';
-	t->lines++;
-	if (highlight && t->nhl < 32) {
-		t->hl[t->nhl][0] = start;
-		t->hl[t->nhl][1] = start + utf8_chars(text, n);
-		t->nhl++;
-	}
-}
-
-/* Does tab t show its last line (the user has not scrolled up)? */
-static int
-at_bottom(const struct tabw *t)
-{
-	Position x, y;
-
-	/* the text's own idea of what it shows (its scroll bar follows
-	 * only when it redraws) */
-	return !XtIsRealized(t->text) || XmTextPosToXY(t->text,
-	    XmTextGetLastPosition(t->text), &x, &y);
-}
-
-/* Drop the oldest TEXT_TRIM lines; returns the characters dropped. */
-static long
-trim(struct tabw *t)
-{
-	char *all = XmTextGetString(t->text);
-	long chars = 0;
-	int k = 0;
-	const char *p;
-
-	for (p = all; *p != '\0' && k < TEXT_TRIM; p++) {
-		if (((unsigned char)*p & 0xc0) != 0x80)
-			chars++;
-		if (*p == '\n')
-			k++;
-	}
-	XmTextReplace(t->text, 0, chars, "");
-	t->lines -= k;
-	XtFree(all);
-	return chars;
+	if (n == 0 || !model_line_meta(m, i, n - 1, &meta))
+		meta.flags = 0;
+	if (!t->dirty)
+		t->stick = cv_at_bottom(t->cv);
+	t->dirty = 1;
+	cv_append(t->cv, text, meta.flags);
 }
 
 static void
 flush_tab(struct tabw *t)
 {
-	XmTextPosition end, top;
-	int k, bottom;
-	long gone = 0;
-
-	if (t->pendlen == 0)
+	if (!t->dirty)
 		return;
-	/* scrolled up to read: new lines must not pull the view down */
-	bottom = at_bottom(t);
-	top = XmTextGetTopCharacter(t->text);
-	end = XmTextGetLastPosition(t->text);
-	XmTextInsert(t->text, end, t->pend);
-	for (k = 0; k < t->nhl; k++)
-		XmTextSetHighlight(t->text, end + t->hl[k][0],
-		    end + t->hl[k][1], MENTION);
-	t->pendlen = 0;
-	t->nhl = 0;
-	if (t->lines > TEXT_LINES_MAX)
-		gone = trim(t);
-	if (bottom)
-		XmTextShowPosition(t->text, XmTextGetLastPosition(t->text));
+	t->dirty = 0;
+	if (t->stick)
+		cv_scroll_end(t->cv);
 	else
-		XmTextSetTopCharacter(t->text, top > gone ? top - gone : 0);
+		cv_flush(t->cv);
 }
 
 void
@@ -573,7 +407,7 @@ ui_event(const struct session_event *ev)
 	case SEV_LINE:
 		tabs_sync();
 		if (ev->room >= 0 && ev->room < U.ntabs) {
-			pend_add(ev->room, ev->text, 0);
+			pend_add(ev->room, ev->text);
 			log_line(ev->room, ev->text);
 			tab_label(ev->room);
 		}
@@ -582,16 +416,6 @@ ui_event(const struct session_event *ev)
 		ui_sts(ev->text);
 		break;
 	case SEV_HIGHLIGHT:
-		if (ev->room >= 0 && ev->room < U.ntabs &&
-		    U.tabs[ev->room].nhl < 32 && U.tabs[ev->room].pendlen > 0) {
-			/* the line just added: highlight it */
-			struct tabw *t = &U.tabs[ev->room];
-			long end = utf8_chars(t->pend, t->pendlen);
-			t->hl[t->nhl][0] = end - utf8_chars(ev->text,
-			    strlen(ev->text));
-			t->hl[t->nhl][1] = end;
-			t->nhl++;
-		}
 		attention();
 		break;
 	case SEV_ROSTER:
@@ -811,11 +635,8 @@ copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 		XmTextFieldCopy(w, t);
 		return;
 	}
-	if (a >= 0 && a < U.ntabs &&
-	    (sel = XmTextGetSelection(U.tabs[a].text)) != NULL) {
-		XtFree(sel);
-		XmTextCopy(U.tabs[a].text, t);
-	}
+	if (a >= 0 && a < U.ntabs)
+		cv_copy(U.tabs[a].cv, t);
 }
 
 /* Ctrl+B, Ctrl+I, Ctrl+U, Ctrl+O: the IRC formatting codes (bold,
