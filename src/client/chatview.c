@@ -94,6 +94,8 @@ struct chatview {
 	char		*seltext;
 	cv_top_fn	 topfn;
 	void		*topud;
+	cv_top_fn	 changefn;		/* scrolled or selected */
+	void		*changeud;
 	unsigned	 used;			/* fonts drawn (bits) */
 	int		 missing;		/* glyphs no font had */
 };
@@ -733,6 +735,8 @@ scroll_to(struct chatview *v, long row, int tell)
 	set_abs_row(v, row < 0 ? 0 : row);
 	sync_bar(v);
 	redraw(v);
+	if (v->changefn != NULL)
+		v->changefn(v, v->changeud);
 	if (tell && abs_row(v) == 0 && v->topfn != NULL)
 		v->topfn(v, v->topud);
 }
@@ -796,6 +800,8 @@ input_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
 			XtOwnSelection(v->area, XA_PRIMARY, ev->xbutton.time,
 			    convert_cb, lose_cb, NULL);
 		}
+		if (v->changefn != NULL)
+			v->changefn(v, v->changeud);
 		return;
 	default:
 		return;
@@ -924,6 +930,13 @@ cv_on_top(struct chatview *v, cv_top_fn fn, void *ud)
 {
 	v->topfn = fn;
 	v->topud = ud;
+}
+
+void
+cv_on_change(struct chatview *v, cv_top_fn fn, void *ud)
+{
+	v->changefn = fn;
+	v->changeud = ud;
 }
 
 void

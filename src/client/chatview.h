@@ -28,6 +28,8 @@ Widget		 cv_widget(const struct chatview *v);	/* the outer form */
 Widget		 cv_area(const struct chatview *v);	/* where it draws */
 Widget		 cv_scrollbar(const struct chatview *v);
 void		 cv_on_top(struct chatview *v, cv_top_fn fn, void *ud);
+/* Called when the user scrolled the view or selected in it. */
+void		 cv_on_change(struct chatview *v, cv_top_fn fn, void *ud);
 
 /* Lines: flags are the model's ML_* (mention, marker, own).  Appending
  * keeps at most max lines (the oldest go).  Nothing is drawn until

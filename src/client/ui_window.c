@@ -131,6 +131,14 @@ top_reached(struct chatview *cv, void *ud)
 }
 
 static void
+view_changed(struct chatview *cv, void *ud)
+{
+	(void)cv;
+	(void)ud;
+	ui_dump_soon();
+}
+
+static void
 tab_add(void)
 {
 	struct tabw *t = &U.tabs[U.ntabs];
@@ -146,6 +154,7 @@ tab_add(void)
 		abort();	/* no memory for a tab: nothing to go on with */
 	t->page = cv_widget(t->cv);
 	cv_on_top(t->cv, top_reached, NULL);
+	cv_on_change(t->cv, view_changed, NULL);
 	t->tab = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
 	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
 	    XmNtraversalOn, False, NULL);

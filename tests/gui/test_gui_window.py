@@ -147,6 +147,69 @@ def a_view_scrolled_up_stays_put():
     s.stop()
 
 
+MIXED = "mixed \u4f60\u597d \u4e16\u754c \U0001F600 ok"
+
+
+@case
+def scripts_mix_in_a_line_and_selection_copies():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        alice.send("PRIVMSG #lobby :" + MIXED)
+        # Latin, CJK and emoji in one line: each glyph in a font that has
+        # it, none drawn as a box
+        st = c.wait(lambda st: MIXED in st["tabtext"].get(1, "") and
+                    "WenQuanYi" in st.get("fonts1", ""), 10,
+                    "the line drawn with the CJK font")
+        fonts = st["fonts1"]
+        check("DejaVu Sans" in fonts, fonts)
+        check(st["missing1"] == "0", "glyphs without a font: %s (%s)" %
+              (st["missing1"], fonts))
+        c.screenshot("window-scripts")
+        # drag across the line: PRIMARY holds what was selected, Ctrl+C
+        # (the keyboard is in the entry) puts it in the CLIPBOARD
+        chat = c.windows()["chat1"]
+        line = st["tabtext"][1].split("\n").index(
+            [l for l in st["tabtext"][1].split("\n") if MIXED in l][0])
+        y = 8 + line * 18
+        x.run("xdotool", "mousemove", "--window", str(chat), "2", str(y),
+              "mousedown", "1", "mousemove", "--window", str(chat), "640",
+              str(y), "mouseup", "1")
+        st = c.wait(lambda st: MIXED in st.get("sel1", ""), 10,
+                    "the line selected")
+        primary = x.run("xclip", "-o", "-selection", "primary",
+                        check_rc=False, timeout=5)
+        check(MIXED in primary, "PRIMARY: %r" % primary)
+        c.click("entry")
+        c.key("ctrl+c")
+        wait_for(lambda: MIXED in x.run("xclip", "-o", "-selection",
+                                        "clipboard", check_rc=False,
+                                        timeout=5), 10,
+                 "the chat's selection in the CLIPBOARD")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        # a CJK font chosen for the chat keeps Latin letters readable
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob2",
+                        "-connect", "-xrm",
+                        "*chatFont: WenQuanYi Micro Hei-11"])
+        c.wait_text(r"You joined #lobby")
+        alice.send("PRIVMSG #lobby :latin after " + MIXED)
+        st = c.wait(lambda st: "latin after" in st["tabtext"].get(1, ""), 10,
+                    "the second window's line")
+        st = c.wait(lambda st: st.get("fonts1", "").startswith("WenQuanYi"),
+                    10, "the chosen font first")
+        check(st["missing1"] in ("0", "1"), "missing " + st["missing1"])
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 def geom(st, name):
     return [int(v) for v in st["geom_" + name].split(",")]
 
