@@ -253,6 +253,21 @@ model_set_active(struct model *m, int i)
 	model_set_read(m, i, newest_msg(m->rooms[i]));
 }
 
+int
+model_next_activity(const struct model *m, int from)
+{
+	int k, i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (k = 1; k < m->nrooms; k++) {
+			i = (from + k) % m->nrooms;
+			if (pass == 0 ? m->rooms[i]->highlight :
+			    m->rooms[i]->unread > 0)
+				return i;
+		}
+	return -1;
+}
+
 int64_t
 model_read_ms(const struct model *m, int i)
 {

@@ -77,6 +77,9 @@ void		 model_set_topic(struct model *m, int i, const char *topic);
 void		 model_rename(struct model *m, int i, const char *name);
 
 int		 model_active(const struct model *m);
+/* The next room after from (going round) with a mention waiting, else
+ * with unread messages; -1 when none has any (Alt+A). */
+int		 model_next_activity(const struct model *m, int from);
 void		 model_set_active(struct model *m, int i);
 
 /*

@@ -2523,8 +2523,9 @@ static const struct command_def commands[] = {
 static const char help_keys[] =
 	"Keys: Up/Down walk your input history, Tab completes names, "
 	"Ctrl+C/X/V/A copy, cut, paste and select, Ctrl+B/I/U bold, italics, "
-	"underline; Ctrl+Shift+F searches the history; scroll to the top of "
-	"a tab for older lines.";
+	"underline; Alt+1..9, Ctrl+PgUp/PgDn and Alt+A (activity) change "
+	"tabs, Ctrl+W closes one; Ctrl+Shift+F searches the history; scroll "
+	"to the top of a tab for older lines.";
 
 /* Is name one of the |-separated names? */
 static int

@@ -648,6 +648,38 @@ copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 		cv_copy(U.tabs[a].cv, t);
 }
 
+/* Alt+1..9, Ctrl+PgUp/PgDn, Alt+A, Ctrl+W: go to a tab, the one before
+ * or after, the next with activity (mentions first), close this one. */
+static void
+tab_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	struct model *m = session_model(U.sess);
+	int a = model_active(m), n = model_count(m), to = -1;
+
+	(void)w;
+	(void)ev;
+	if (*np < 1)
+		return;
+	if (params[0][0] >= '1' && params[0][0] <= '9')
+		to = params[0][0] - '1';
+	else if (strcmp(params[0], "prev") == 0)
+		to = (a + n - 1) % n;
+	else if (strcmp(params[0], "next") == 0)
+		to = (a + 1) % n;
+	else if (strcmp(params[0], "activity") == 0)
+		to = model_next_activity(m, a);
+	else if (strcmp(params[0], "close") == 0) {
+		session_command(U.sess, a, "/close");
+		ui_flush();
+		return;
+	}
+	if (to >= 0 && to < n && to != a) {
+		ui_flush();
+		ui_select_room(to);
+	} else if (to < 0 || to >= n)
+		XBell(XtDisplay(U.top), 0);
+}
+
 /* Ctrl+B, Ctrl+I, Ctrl+U, Ctrl+O: the IRC formatting codes (bold,
  * italics, underline, plain), the only control bytes the entry takes. */
 static void
@@ -844,7 +876,18 @@ edit_keys(Widget w)
 	    "Ctrl<Key>v: paste-clipboard()\n"
 	    "Ctrl<Key>a: select-all()\n"
 	    "Shift<Key>osfInsert: paste-clipboard()\n"
-	    "Shift<Key>Insert: paste-clipboard()\n";
+	    "Shift<Key>Insert: paste-clipboard()\n"
+	    "Mod1<Key>1: kc-tab(1)\nMod1<Key>2: kc-tab(2)\n"
+	    "Mod1<Key>3: kc-tab(3)\nMod1<Key>4: kc-tab(4)\n"
+	    "Mod1<Key>5: kc-tab(5)\nMod1<Key>6: kc-tab(6)\n"
+	    "Mod1<Key>7: kc-tab(7)\nMod1<Key>8: kc-tab(8)\n"
+	    "Mod1<Key>9: kc-tab(9)\n"
+	    "Mod1<Key>a: kc-tab(activity)\n"
+	    "Ctrl<Key>w: kc-tab(close)\n"
+	    "Ctrl<Key>osfPageUp: kc-tab(prev)\n"
+	    "Ctrl<Key>osfPageDown: kc-tab(next)\n"
+	    "Ctrl<Key>Prior: kc-tab(prev)\n"
+	    "Ctrl<Key>Next: kc-tab(next)\n";
 	static XtTranslations parsed;
 
 	if (parsed == NULL)
@@ -1339,6 +1382,7 @@ build_bottom(void)
 		{ "kc-complete", complete_action },
 		{ "kc-copy", copy_action },
 		{ "kc-format", format_action },
+		{ "kc-tab", tab_action },
 	};
 	static char trans[] =
 	    "<Key>osfUp: kc-history(prev)\n"

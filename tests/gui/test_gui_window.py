@@ -147,6 +147,45 @@ def a_view_scrolled_up_stays_put():
     s.stop()
 
 
+@case
+def keys_move_between_tabs():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        for room in ("#two", "#three"):
+            c.type_into("entry", "/join " + room)
+            c.key("Return")
+            c.wait(lambda st: st.get("tabs", "").endswith("|" + room), 10,
+                   room)
+        st = c.wait(lambda st: st.get("active") == "3", 5, "#three in view")
+        # a mention in #lobby: Alt+A goes there
+        alice.send("PRIVMSG #lobby :bob, look")
+        c.wait(lambda st: "! #lobby (1)" in st.get("tabs", ""), 10,
+               "the mention")
+        c.key("alt+a")
+        c.wait(lambda st: st.get("active") == "1", 5, "Alt+A")
+        c.key("ctrl+Next")
+        c.wait(lambda st: st.get("active") == "2", 5, "Ctrl+PgDn")
+        c.key("ctrl+Prior")
+        c.wait(lambda st: st.get("active") == "1", 5, "Ctrl+PgUp")
+        c.key("alt+1")
+        c.wait(lambda st: st.get("active") == "0", 5, "Alt+1")
+        c.key("alt+4")
+        c.wait(lambda st: st.get("active") == "3", 5, "Alt+4")
+        # Ctrl+W closes the tab, leaving the room
+        c.key("ctrl+w")
+        c.wait(lambda st: "#three" not in st.get("tabs", ""), 10, "closed")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 MIXED = "mixed \u4f60\u597d \u4e16\u754c \U0001F600 ok"
 
 

@@ -885,6 +885,23 @@ model_history_order_and_markers(void **state)
 	model_view(m, r, &v);
 	assert_int_equal(v.unread, 0);
 	assert_int_equal(v.highlight, 0);
+	/* Alt+A: mentions first, then unread, going round; -1 for none */
+	{
+		int a = model_open(m, "#a", ROOM_CHANNEL);
+		int b = model_open(m, "#b", ROOM_CHANNEL);
+		assert_int_equal(model_next_activity(m, 0), -1);
+		model_insert(m, a, "x", &(struct line_meta){ 500, NULL, ML_MSG },
+		    MI_LIVE);
+		model_insert(m, b, "y", &(struct line_meta){ 500, NULL,
+		    ML_MSG | ML_HIGHLIGHT }, MI_LIVE);
+		assert_int_equal(model_next_activity(m, 0), b);
+		model_set_active(m, b);
+		assert_int_equal(model_next_activity(m, b), a);
+		model_set_active(m, a);
+		assert_int_equal(model_next_activity(m, a), -1);
+		model_close(m, b);
+		model_close(m, a);
+	}
 	/* the marker line goes by its time and comes out again */
 	assert_int_equal(model_insert(m, r, "--", &(struct line_meta){ 150,
 	    NULL, ML_MARKER }, MI_HISTORY), 2);
