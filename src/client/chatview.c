@@ -32,13 +32,14 @@
 #define MARGIN		4	/* pixels left and right of the text */
 #define NO_FONT		255
 #define WHEEL_ROWS	3
+#define URLS_MAX	8	/* links drawn as links in one line */
 
 enum { C_TEXT, C_TIME, C_MARKER, C_MENTION_BG, C_SEL_BG, C_BG, C_OWN,
-	C_NICK0 };
+	C_LINK, C_NICK0 };
 #define NICK_COLOURS	10
 static const char *const colour_names[] = {
 	"#1e1e1e", "#7a7a7a", "#c0392b", "#fff1b8", "#b3d4fc", "#ffffff",
-	"#555555",
+	"#555555", "#1a5fb4",
 	/* nicks: dark enough to read on white, far enough apart */
 	"#1f5fa8", "#b03a2e", "#1e7b34", "#7d3c98", "#a04000", "#117a65",
 	"#9c2a6b", "#5d6d1e", "#2e4053", "#b7791f",
@@ -75,6 +76,8 @@ struct cvl {
 	int		 rows;
 	int		*brk;			/* where each row starts */
 	int		 wrapw;			/* width brk was made for */
+	int		 nurl;
+	int		 url[URLS_MAX][2];	/* links: [start, end) chars */
 };
 
 struct chatview {
@@ -96,6 +99,9 @@ struct chatview {
 	void		*topud;
 	cv_top_fn	 changefn;		/* scrolled or selected */
 	void		*changeud;
+	cv_url_fn	 urlfn;			/* a link was clicked */
+	void		*urlud;
+	int		 link_x, link_y, link_w;	/* the last link drawn */
 	unsigned	 used;			/* fonts drawn (bits) */
 	int		 missing;		/* glyphs no font had */
 };
@@ -289,6 +295,47 @@ spans(struct cvl *l)
 		l->nick0 = i + 2;
 		l->nick1 = s;
 	}
+}
+
+/* The links of l (model_urls finds them in bytes; the view counts
+ * characters). */
+static void
+links(struct cvl *l)
+{
+	size_t sp[URLS_MAX][2], n = model_urls(l->text, sp, URLS_MAX), k, b;
+	int c;
+
+	l->nurl = 0;
+	for (k = 0; k < n; k++) {
+		int s0 = -1, s1 = -1;
+		for (b = 0, c = 0; l->text[b] != '\0'; b++) {
+			if (((unsigned char)l->text[b] & 0xc0) == 0x80)
+				continue;
+			if (b == sp[k][0])
+				s0 = c;
+			if (b == sp[k][1])
+				s1 = c;
+			c++;
+		}
+		if (s1 < 0 && sp[k][1] == b)
+			s1 = c;
+		if (s0 >= 0 && s1 > s0 && s1 <= l->n) {
+			l->url[l->nurl][0] = s0;
+			l->url[l->nurl][1] = s1;
+			l->nurl++;
+		}
+	}
+}
+
+static int
+url_at(const struct cvl *l, int ch)
+{
+	int k;
+
+	for (k = 0; k < l->nurl; k++)
+		if (ch >= l->url[k][0] && ch < l->url[k][1])
+			return k;
+	return -1;
 }
 
 static void
@@ -520,6 +567,18 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 			ci = i < l->prefix ? C_TIME : i >= l->nick0 && i <
 			    l->nick1 ? nickc : C_TEXT;
 			a = advance(l->u[i]);
+			if (url_at(l, i) >= 0) {
+				ci = C_LINK;
+				XftDrawRect(v->draw, &F.col[C_LINK], x, y +
+				    F.ascent + 2, a, 1);
+				if (v->link_w == 0 || v->link_y != y ||
+				    v->link_x + v->link_w != x) {
+					v->link_x = x;	/* a new one: the last */
+					v->link_y = y;
+					v->link_w = 0;
+				}
+				v->link_w += a;
+			}
 			if (in_sel(v, k, i))
 				XftDrawRect(v->draw, &F.col[C_SEL_BG], x, y, a,
 				    F.height);
@@ -567,6 +626,7 @@ redraw(struct chatview *v)
 		return;
 	v->used = 0;
 	v->missing = 0;
+	v->link_w = 0;
 	XftDrawRect(v->draw, &F.col[C_BG], 0, 0, (unsigned)v->w,
 	    (unsigned)v->h);
 	for (k = v->top; k < v->n && y < v->h; k++) {
@@ -665,6 +725,29 @@ sel_text(struct chatview *v)
 	}
 	out[len] = '\0';
 	v->seltext = out;
+}
+
+/* Link k of l as UTF-8 (the bytes model_urls found). */
+static void
+url_text(const struct cvl *l, int k, char *out, size_t outsz)
+{
+	size_t b, s0 = 0, s1 = 0;
+	int c = 0;
+
+	for (b = 0; l->text[b] != '\0'; b++) {
+		if (((unsigned char)l->text[b] & 0xc0) == 0x80)
+			continue;
+		if (c == l->url[k][0])
+			s0 = b;
+		if (c == l->url[k][1])
+			s1 = b;
+		c++;
+	}
+	if (c == l->url[k][1])
+		s1 = b;
+	if (s1 < s0)
+		s1 = s0;
+	snprintf(out, outsz, "%.*s", (int)(s1 - s0), l->text + s0);
 }
 
 static struct chatview *
@@ -795,6 +878,16 @@ input_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
 		if (ev->xbutton.button != Button1 || !v->dragging)
 			return;
 		v->dragging = 0;
+		if (!v->sel && v->urlfn != NULL && hit(v, ev->xbutton.x,
+		    ev->xbutton.y, &line, &ch) && line < v->n) {
+			int u = url_at(&v->l[line], ch);
+			if (u >= 0) {
+				char link[URL_MAX * 4 + 1];
+				url_text(&v->l[line], u, link, sizeof(link));
+				v->urlfn(v, link, v->urlud);
+				return;
+			}
+		}
 		if (v->sel) {
 			sel_text(v);
 			XtOwnSelection(v->area, XA_PRIMARY, ev->xbutton.time,
@@ -933,6 +1026,22 @@ cv_on_top(struct chatview *v, cv_top_fn fn, void *ud)
 }
 
 void
+cv_on_url(struct chatview *v, cv_url_fn fn, void *ud)
+{
+	v->urlfn = fn;
+	v->urlud = ud;
+}
+
+int
+cv_last_link(const struct chatview *v, int *x, int *y, int *w)
+{
+	*x = v->link_x;
+	*y = v->link_y;
+	*w = v->link_w;
+	return v->link_w > 0;
+}
+
+void
 cv_on_change(struct chatview *v, cv_top_fn fn, void *ud)
 {
 	v->changefn = fn;
@@ -991,6 +1100,7 @@ cv_append(struct chatview *v, const char *text, unsigned flags)
 	l->n = decode(text, l->u, (int)len + 1);
 	l->flags = flags;
 	spans(l);
+	links(l);
 	v->n++;
 	v->dirty = 1;
 }

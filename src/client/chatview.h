@@ -17,6 +17,8 @@ struct chatview;
 
 /* Called when the user scrolls the view to its first line. */
 typedef void	(*cv_top_fn)(struct chatview *, void *ud);
+/* Called with the link the user clicked (model_urls finds them). */
+typedef void	(*cv_url_fn)(struct chatview *, const char *url, void *ud);
 
 /* A view as the child of parent (a form, made with args, holds the
  * drawing area and the scroll bar); name names the drawing area.  The
@@ -28,6 +30,10 @@ Widget		 cv_widget(const struct chatview *v);	/* the outer form */
 Widget		 cv_area(const struct chatview *v);	/* where it draws */
 Widget		 cv_scrollbar(const struct chatview *v);
 void		 cv_on_top(struct chatview *v, cv_top_fn fn, void *ud);
+void		 cv_on_url(struct chatview *v, cv_url_fn fn, void *ud);
+/* For the tests: where the last link drawn is, in the area. */
+int		 cv_last_link(const struct chatview *v, int *x, int *y,
+		    int *w);
 /* Called when the user scrolled the view or selected in it. */
 void		 cv_on_change(struct chatview *v, cv_top_fn fn, void *ud);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model.h"
 #include "valid.h"
@@ -708,4 +709,66 @@ model_complete_text(struct model *m, int i, struct complete_state *cs,
 	cs->end = start + strlen(nick) + strlen(suffix);
 	*newcur = cs->end;
 	return 1;
+}
+
+/* --- links ------------------------------------------------------------------ */
+
+static const char *const url_starts[] = { "http://", "https://", "ftp://",
+	"irc://", "ircs://", "mailto:", "www." };
+
+size_t
+model_urls(const char *text, size_t (*spans)[2], size_t max)
+{
+	size_t n = 0, i = 0, k, len = strlen(text), end, open;
+
+	while (i < len && n < max) {
+		size_t plen = 0;
+		if (i == 0 || strchr(" \t(<[\"'", text[i - 1]) != NULL)
+			for (k = 0; k < sizeof(url_starts) /
+			    sizeof(url_starts[0]); k++)
+				if (strncasecmp(text + i, url_starts[k],
+				    strlen(url_starts[k])) == 0) {
+					plen = strlen(url_starts[k]);
+					break;
+				}
+		if (plen == 0) {
+			i++;
+			continue;
+		}
+		for (end = i; end < len && end - i < URL_MAX &&
+		    (unsigned char)text[end] > ' ' &&
+		    strchr("<>\"", text[end]) == NULL; end++)
+			;
+		/* what ends a sentence is not part of the link */
+		for (;;) {
+			while (end > i + plen && strchr(".,;:!?'", text[end - 1]))
+				end--;
+			if (end > i + plen && (text[end - 1] == ')' ||
+			    text[end - 1] == ']')) {
+				char c = text[end - 1] == ')' ? '(' : '[';
+				for (open = 0, k = i; k < end; k++)
+					open += text[k] == c;
+				if (open == 0) {
+					end--;
+					continue;
+				}
+			}
+			break;
+		}
+		if (end > i + plen) {
+			spans[n][0] = i;
+			spans[n][1] = end;
+			n++;
+		}
+		i = end > i ? end : i + 1;
+	}
+	return n;
+}
+
+int
+model_url_is_web(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 ||
+	    strncasecmp(url, "https://", 8) == 0 ||
+	    strncasecmp(url, "www.", 4) == 0;
 }

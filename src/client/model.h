@@ -162,4 +162,16 @@ int		 model_complete_text(struct model *m, int i,
 		    struct complete_state *cs, const char *text, size_t cursor,
 		    char *out, size_t outsz, size_t *newcur);
 
+/*
+ * The links in text: up to max byte ranges [start, end) of http://,
+ * https://, ftp://, irc://, ircs://, mailto: and www. addresses that
+ * begin a word; trailing punctuation (and a closing bracket without its
+ * opening one) is not part of one; a link is at most URL_MAX bytes.
+ * Returns how many were found.
+ */
+#define URL_MAX		2048
+size_t		 model_urls(const char *text, size_t (*spans)[2], size_t max);
+/* Is the link one to open without asking (http, https, www.)? */
+int		 model_url_is_web(const char *url);
+
 #endif

@@ -144,6 +144,8 @@ ui_destroy(void)
 		fclose(U.log);
 	free(U.paste_text);
 	U.paste_text = NULL;
+	free(U.link);
+	U.link = NULL;
 	XtDestroyWidget(U.top);		/* the views go with it */
 	cv_shutdown();			/* then their fonts, on the display */
 	XtDestroyApplicationContext(U.app);

@@ -42,7 +42,8 @@ struct ui {
 	Widget		 m_connect, m_disconnect, m_save;
 	Widget		 help_dialog, about_dialog, save_dialog;
 	Widget		 search_dialog, search_field, search_list, search_status;
-	Widget		 paste_dialog;
+	Widget		 paste_dialog, link_dialog;
+	char		*link;		/* a link waiting for its answer */
 	char		*paste_text;	/* a paste waiting for its answer */
 	int		 paste_room;
 	int		 formatting;	/* format_action is inserting a code */

@@ -125,8 +125,9 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	fprintf(f, "userfield=%s\n", text);
 	XtFree(text);
 	text = XmTextFieldGetString(U.server);
-	fprintf(f, "serverfield=%s\npastedialog=%d\n", text,
-	    U.paste_dialog != NULL && XtIsManaged(U.paste_dialog));
+	fprintf(f, "serverfield=%s\npastedialog=%d\nlinkdialog=%d\n", text,
+	    U.paste_dialog != NULL && XtIsManaged(U.paste_dialog),
+	    U.link_dialog != NULL && XtIsManaged(U.link_dialog));
 	XtFree(text);
 	text = XmTextFieldGetString(U.password);
 	fprintf(f, "passwordfield=%s\ncertdialog=%d\n", text,
@@ -190,9 +191,12 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		char fonts[256];
 		int missing;
 		cv_font_report(U.tabs[i].cv, fonts, sizeof(fonts), &missing);
+		int lx, ly, lw;
 		fprintf(f, "top%d=%ld\nsel%d=%s\nfonts%d=%s\nmissing%d=%d\n", i,
 		    cv_top_char(U.tabs[i].cv), i, cv_selection(U.tabs[i].cv),
 		    i, fonts, i, missing);
+		if (cv_last_link(U.tabs[i].cv, &lx, &ly, &lw))
+			fprintf(f, "link%d=%d,%d,%d\n", i, lx, ly, lw);
 	}
 	for (i = 0; i < U.ntabs; i++) {
 		text = cv_text(U.tabs[i].cv);

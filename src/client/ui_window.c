@@ -13,10 +13,13 @@
  * input.
  */
 #include <errno.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +133,82 @@ top_reached(struct chatview *cv, void *ud)
 			session_fetch_older(U.sess, i);
 }
 
+/* Open a link with xdg-open, in a grandchild so no zombie is left and
+ * the window never waits for the browser; no shell sees the link. */
+static void
+open_link(const char *url)
+{
+	char link[URL_MAX + 16];
+	pid_t pid, grand;
+	int status;
+
+	snprintf(link, sizeof(link), "%s%s", strncasecmp(url, "www.", 4) == 0 ?
+	    "http://" : "", url);
+	if ((pid = fork()) == -1) {
+		session_note(U.sess, model_active(session_model(U.sess)),
+		    "Cannot open %s: %s", link, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		if ((grand = fork()) == 0) {
+			execlp("xdg-open", "xdg-open", link, (char *)NULL);
+			_exit(127);
+		}
+		_exit(grand == -1 ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	session_note(U.sess, model_active(session_model(U.sess)), "Opening %s",
+	    link);
+	ui_flush();
+}
+
+static void
+link_answer_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)call;
+	if (cd != NULL && U.link != NULL)
+		open_link(U.link);
+	free(U.link);
+	U.link = NULL;
+}
+
+/* A link was clicked: a web page opens; anything else is asked about. */
+static void
+link_clicked(struct chatview *cv, const char *url, void *ud)
+{
+	char q[URL_MAX + 128];
+	XmString xs;
+
+	(void)cv;
+	(void)ud;
+	if (model_url_is_web(url)) {
+		open_link(url);
+		return;
+	}
+	free(U.link);
+	if ((U.link = strdup(url)) == NULL)
+		return;
+	if (U.link_dialog == NULL) {
+		U.link_dialog = XmCreateQuestionDialog(U.top, "linkDialog", NULL,
+		    0);
+		XtUnmanageChild(XmMessageBoxGetChild(U.link_dialog,
+		    XmDIALOG_HELP_BUTTON));
+		XtAddCallback(U.link_dialog, XmNokCallback, link_answer_cb,
+		    (XtPointer)1);
+		XtAddCallback(U.link_dialog, XmNcancelCallback, link_answer_cb,
+		    NULL);
+	}
+	snprintf(q, sizeof(q), "Open this link with the program your desktop "
+	    "uses for it?\n\n%.200s", url);
+	xs = XmStringCreateLocalized(q);
+	XtVaSetValues(U.link_dialog, XmNmessageString, xs, NULL);
+	XmStringFree(xs);
+	XtManageChild(U.link_dialog);
+	ui_dump_soon();
+}
+
 static void
 view_changed(struct chatview *cv, void *ud)
 {
@@ -155,6 +234,7 @@ tab_add(void)
 	t->page = cv_widget(t->cv);
 	cv_on_top(t->cv, top_reached, NULL);
 	cv_on_change(t->cv, view_changed, NULL);
+	cv_on_url(t->cv, link_clicked, NULL);
 	t->tab = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
 	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
 	    XmNtraversalOn, False, NULL);

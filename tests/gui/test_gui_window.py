@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guitest import *  # noqa: E402,F401,F403
@@ -180,6 +181,54 @@ def keys_move_between_tabs():
         # Ctrl+W closes the tab, leaving the room
         c.key("ctrl+w")
         c.wait(lambda st: "#three" not in st.get("tabs", ""), 10, "closed")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
+@case
+def links_open_with_xdg_open():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    d = tempfile.mkdtemp(prefix="kc-xdg-")
+    at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    opened = os.path.join(d, "opened")
+    with open(os.path.join(d, "xdg-open"), "w") as f:    # records, opens nothing
+        f.write("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> %s\n" % opened)
+    os.chmod(os.path.join(d, "xdg-open"), 0o755)
+    try:
+        alice = s.connect("alice")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"], env={"PATH": d + ":" + os.environ["PATH"]})
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+
+        def click_last_link(want):
+            st = c.wait(lambda st: want in st["tabtext"].get(1, "") and
+                        st.get("link1"), 10, "the link drawn")
+            lx, ly, lw = [int(v) for v in st["link1"].split(",")]
+            x.run("xdotool", "mousemove", "--window", str(c.windows()["chat1"]),
+                  str(lx + lw // 2), str(ly + 6), "click", "1")
+
+        # a web link opens at once, as its own argument (no shell)
+        alice.send("PRIVMSG #lobby :docs at https://example.org/x?a=1&b=$(id). "
+                   "thanks")
+        click_last_link("thanks")
+        wait_for(lambda: os.path.exists(opened) and open(opened).read() ==
+                 "https://example.org/x?a=1&b=$(id)\n", 10, "xdg-open called")
+        c.wait_text(r"Opening https://example\.org/x\?a=1")
+        # another scheme is asked about first; Cancel opens nothing
+        alice.send("PRIVMSG #lobby :grab ftp://files.example.org/pub")
+        click_last_link("grab")
+        c.wait(lambda st: st.get("linkdialog") == "1", 10, "the question")
+        c.screenshot("window-link-question")
+        x.run("xdotool", "windowfocus", "--sync",
+              c.dialog("linkDialog|Question|Open")[0])
+        c.key("Escape")
+        c.wait(lambda st: st.get("linkdialog") == "0", 10, "the answer")
+        check(open(opened).read().count("\n") == 1, "opened anyway")
         check(c.quit() == 0, "keochat did not exit cleanly")
     finally:
         x.stop()

@@ -751,6 +751,39 @@ pasted_lines_are_sent_paced(void **state)
 }
 
 static void
+links_are_found(void **state)
+{
+	size_t sp[8][2], n;
+	const char *t = "see https://example.org/a_(b), or (www.x.org) and "
+	    "mailto:me@x.org. not:http://no ftp://f.org/x?y=1;";
+	char big[URL_MAX * 3];
+
+	(void)state;
+	n = model_urls(t, sp, 8);
+	assert_int_equal(n, 4);
+	assert_int_equal(sp[0][0], 4);
+	assert_memory_equal(t + sp[0][0], "https://example.org/a_(b)",
+	    sp[0][1] - sp[0][0]);
+	assert_int_equal(sp[0][1] - sp[0][0], strlen("https://example.org/"
+	    "a_(b)"));
+	assert_memory_equal(t + sp[1][0], "www.x.org", 9);
+	assert_int_equal(sp[1][1] - sp[1][0], 9);
+	assert_int_equal(sp[2][1] - sp[2][0], strlen("mailto:me@x.org"));
+	assert_int_equal(sp[3][1] - sp[3][0], strlen("ftp://f.org/x?y=1"));
+	assert_true(model_url_is_web("HTTPS://x"));
+	assert_false(model_url_is_web("ftp://x"));
+	assert_int_equal(model_urls("http://", sp, 8), 0);
+	assert_int_equal(model_urls("", sp, 8), 0);
+	/* a huge one is cut at URL_MAX; nothing runs away */
+	memcpy(big, "http://", 7);
+	memset(big + 7, 'a', sizeof(big) - 8);
+	big[sizeof(big) - 1] = '\0';
+	n = model_urls(big, sp, 8);
+	assert_true(n >= 1);
+	assert_int_equal(sp[0][1] - sp[0][0], URL_MAX);
+}
+
+static void
 completion_cycles_in_place(void **state)
 {
 	struct model *m = model_new();
@@ -1295,6 +1328,7 @@ main(void)
 		cmocka_unit_test(close_tab_parts_channel),
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
+		cmocka_unit_test(links_are_found),
 		cmocka_unit_test(pasted_lines_are_sent_paced),
 		cmocka_unit_test(operators_modes_and_kicks),
 		cmocka_unit_test(msg_opens_and_shows_the_tab),
