@@ -95,7 +95,7 @@ def keys_clipboard_completion_and_paste():
         alice.not_expect(r"PRIVMSG #lobby :paste", 0.3)
         c.screenshot("window-paste-question")
         x.run("xdotool", "windowfocus", "--sync",
-              c.dialog("Question|pasteDialog|Send")[0])
+              c.dialog("Paste several lines")[0])
         c.key("Return")
         for i in range(8):
             alice.expect(r"PRIVMSG #lobby :paste %d$" % i, 10)
@@ -225,7 +225,7 @@ def links_open_with_xdg_open():
         c.wait(lambda st: st.get("linkdialog") == "1", 10, "the question")
         c.screenshot("window-link-question")
         x.run("xdotool", "windowfocus", "--sync",
-              c.dialog("linkDialog|Question|Open")[0])
+              c.dialog("Open link")[0])
         c.key("Escape")
         c.wait(lambda st: st.get("linkdialog") == "0", 10, "the answer")
         check(open(opened).read().count("\n") == 1, "opened anyway")
