@@ -30,6 +30,9 @@
 #define TEXT_CHUNK	380	/* bytes of text per PRIVMSG we send */
 #define NICK_TRIES	3	/* name_ ... name___ before asking */
 #define PASTE_ASK	5	/* more pasted lines than this: ask first */
+#define TYPERS_MAX	16	/* typing people remembered */
+#define TYPING_SHOWN_MS	6000	/* "active" lasts this long unless renewed */
+#define TYPING_EVERY_MS	3000	/* we renew ours this often */
 #define PASTE_MAX	500	/* more than this: refused */
 #define PASTE_BURST	4	/* sent at once, then ... */
 #define PASTE_PACE_MS	500	/* ... one every half second */
@@ -110,6 +113,15 @@ struct session {
 	size_t		 npq, pqhead;
 	int64_t		 pq_next_ms;	/* when the next one may go */
 	int		 pq_burst;	/* sent at once so far */
+	struct typer {			/* who is typing where (+typing) */
+		char	 nick[NICK_MAX + 1];
+		char	 room[CHAN_MAX + 1];
+		int64_t	 until_ms;
+	}		 typers[TYPERS_MAX];
+	int		 ntypers;
+	int		 send_typing;	/* tell others when we type */
+	char		 typed_in[CHAN_MAX + 1];	/* where we said "active" */
+	int64_t		 typed_ms;
 	char		 waitq[WAITQ_MAX][NICK_MAX + 1];	/* TARGETS */
 	int64_t		 waitq_ms[WAITQ_MAX];
 	int		 nwaitq;
@@ -128,6 +140,7 @@ session_new(const struct session_host *h, void *ud)
 	s->h = *h;
 	s->ud = ud;
 	s->m = model_new();
+	s->send_typing = 1;
 	linebuf_init(&s->in, IRC_WIRE_MAX);
 	snprintf(s->prefixes, sizeof(s->prefixes), "~&@%%+");
 	snprintf(s->pmodes, sizeof(s->pmodes), "qaohv");
@@ -465,6 +478,7 @@ mentions(const char *text, const char *nick)
 
 static void fetch_latest(struct session *, int);
 static void jump_fetch(struct session *, int);
+static int typer_drop(struct session *, const char *, const char *);
 
 static int
 room_of(struct session *s, const char *name, enum room_kind k, int create)
@@ -983,6 +997,8 @@ session_connecting(struct session *s, const char *server, const char *nick,
 	s->cap_search = s->logged_in = 0;
 	memset(s->batches, 0, sizeof(s->batches));
 	s->nwaitq = 0;
+	s->ntypers = 0;
+	s->typed_in[0] = '\0';
 	s->joined_room_once = 0;
 	s->nick_tries = s->nick_asked = 0;
 	s->names_asked = 0;
@@ -1088,6 +1104,11 @@ session_tick(struct session *s)
 		return;
 	for (i = 1; i < model_count(s->m); i++)
 		mark_flush(s, i);
+	for (i = 0; i < s->ntypers; i++)
+		if (s->typers[i].until_ms <= now) {
+			s->typers[i--] = s->typers[--s->ntypers];
+			emit(s, SEV_STATE, -1, NULL);
+		}
 	if (s->ping_ms == 0 && now - s->last_rx_ms > KEEPALIVE_MS) {
 		sendf(s, "PING :keochat-%lld", (long long)now);
 		s->ping_ms = now;
@@ -1483,6 +1504,7 @@ on_quit(struct session *s, struct in *in)
 	const char *why = last(&in->m);
 	int i;
 
+	typer_drop(s, in->nick, "");
 	for (i = 1; i < model_count(s->m); i++) {
 		struct room_view v;
 		model_view(s->m, i, &v);
@@ -1585,6 +1607,9 @@ on_message(struct session *s, struct in *in, int notice)
 	}
 	if (r < 0)
 		r = 0;
+	if (s->cur == NULL && !in->me && typer_drop(s, in->nick,
+	    is_channel(target) ? target : in->nick))
+		emit(s, SEV_STATE, -1, NULL);
 	if (in->me)
 		fl |= ML_OWN;
 	else if (mentions(body, s->nick) || !is_channel(target))
@@ -2069,6 +2094,105 @@ on_kick(struct session *s, struct in *in)
 	emit(s, SEV_ROSTER, r, NULL);
 }
 
+/* Forget nick's typing in room ("" room: everywhere); 1 if it was. */
+static int
+typer_drop(struct session *s, const char *nick, const char *room)
+{
+	int k, gone = 0;
+
+	for (k = 0; k < s->ntypers; k++)
+		if (irc_casecmp(s->typers[k].nick, nick) == 0 &&
+		    (*room == '\0' || irc_casecmp(s->typers[k].room, room) ==
+		    0)) {
+			s->typers[k--] = s->typers[--s->ntypers];
+			gone = 1;
+		}
+	return gone;
+}
+
+/* TAGMSG with +typing=active|paused|done (or +draft/typing). */
+static void
+on_tagmsg(struct session *s, struct in *in)
+{
+	const char *t = irc_msg_tag(&in->m, "+typing"), *room;
+	int k;
+
+	if (t == NULL)
+		t = irc_msg_tag(&in->m, "+draft/typing");
+	if (t == NULL || in->me || in->m.nparams < 1 || in->nick[0] == '\0' ||
+	    s->cur != NULL)
+		return;
+	room = is_channel(in->m.params[0]) ? in->m.params[0] : in->nick;
+	typer_drop(s, in->nick, room);
+	if (strcmp(t, "active") == 0 && model_find(s->m, room) > 0) {
+		if (s->ntypers == TYPERS_MAX)
+			s->typers[0] = s->typers[--s->ntypers];	/* room */
+		k = s->ntypers++;
+		scopy(s->typers[k].nick, sizeof(s->typers[k].nick), in->nick);
+		scopy(s->typers[k].room, sizeof(s->typers[k].room), room);
+		s->typers[k].until_ms = s->h.now_ms(s->ud) + TYPING_SHOWN_MS;
+	}
+	emit(s, SEV_STATE, -1, NULL);
+}
+
+int
+session_typing_text(struct session *s, int room, char *out, size_t outsz)
+{
+	struct room_view v;
+	const char *who[3];
+	int k, n = 0;
+
+	out[0] = '\0';
+	if (room <= 0 || room >= model_count(s->m))
+		return 0;
+	model_view(s->m, room, &v);
+	for (k = 0; k < s->ntypers; k++)
+		if (irc_casecmp(s->typers[k].room, v.name) == 0 && n < 3)
+			who[n++] = s->typers[k].nick;
+	if (n == 1)
+		snprintf(out, outsz, "%s is typing\u2026", who[0]);
+	else if (n == 2)
+		snprintf(out, outsz, "%s and %s are typing\u2026", who[0],
+		    who[1]);
+	else if (n > 2)
+		snprintf(out, outsz, "several people are typing\u2026");
+	return n;
+}
+
+void
+session_set_send_typing(struct session *s, int on)
+{
+	s->send_typing = on;
+}
+
+void
+session_typed(struct session *s, int room, const char *text)
+{
+	struct room_view v;
+	int64_t now = s->h.now_ms(s->ud);
+	int typing = text[0] != '\0' && text[0] != '/';
+
+	if (!s->cap_tags || !s->send_typing || s->state != SS_CONNECTED ||
+	    room <= 0 || room >= model_count(s->m))
+		return;
+	model_view(s->m, room, &v);
+	if (v.kind == ROOM_CHANNEL && !v.joined)
+		return;
+	if (typing) {
+		if (irc_casecmp(s->typed_in, v.name) == 0 &&
+		    now - s->typed_ms < TYPING_EVERY_MS)
+			return;
+		if (s->typed_in[0] != '\0' && irc_casecmp(s->typed_in, v.name))
+			sendf(s, "@+typing=done TAGMSG %s", s->typed_in);
+		sendf(s, "@+typing=active TAGMSG %s", v.name);
+		scopy(s->typed_in, sizeof(s->typed_in), v.name);
+		s->typed_ms = now;
+	} else if (s->typed_in[0] != '\0') {
+		sendf(s, "@+typing=done TAGMSG %s", s->typed_in);
+		s->typed_in[0] = '\0';
+	}
+}
+
 static void dispatch(struct session *, struct in *);
 
 static void
@@ -2161,7 +2285,9 @@ dispatch(struct session *s, struct in *inp)
 		on_kick(s, &in);
 	else if (strcasecmp(cmd, "MODE") == 0) {
 		on_mode(s, &in);
-	} else if (strcasecmp(cmd, "INVITE") == 0 && in.m.nparams >= 2)
+	} else if (strcasecmp(cmd, "TAGMSG") == 0)
+		on_tagmsg(s, &in);
+	else if (strcasecmp(cmd, "INVITE") == 0 && in.m.nparams >= 2)
 		line(s, model_active(s->m), in.when, "%s invites you to %s "
 		    "(type /join %s)", in.nick, last(&in.m), last(&in.m));
 }
@@ -2176,6 +2302,8 @@ say(struct session *s, int room, const char *target, const char *text,
 	size_t len = strlen(text), off = 0, n;
 	char piece[TEXT_CHUNK + 1];
 
+	if (irc_casecmp(s->typed_in, target) == 0)
+		s->typed_in[0] = '\0';	/* the message says it: no "done" */
 	while (off < len) {
 		n = utf8_prefix(text + off, len - off, TEXT_CHUNK);
 		if (n < len - off) {	/* prefer to break at a space */

@@ -143,6 +143,17 @@ int		 session_paste(struct session *s, int room, const char *text,
  * next may go, or -1 when none is left. */
 int		 session_pump(struct session *s);
 
+/* Typing notifications (the +typing client tag, with message-tags):
+ * text is what the entry of room now holds; the session says "active"
+ * at most every 3 s while there is text and "done" when it is cleared
+ * (a sent message needs none).  Others' typing: "alice is typing..." for
+ * room into out (returns how many type there, 0: out is ""); each lasts
+ * 6 s unless renewed. */
+void		 session_typed(struct session *s, int room, const char *text);
+int		 session_typing_text(struct session *s, int room, char *out,
+		    size_t outsz);
+void		 session_set_send_typing(struct session *s, int on);
+
 /* The help text for /help and the Help menu (static). */
 const char	*session_help(void);
 

@@ -50,6 +50,8 @@ static XtResource resources[] = {
 	  XmRImmediate, NULL },
 	{ "chatFont", "ChatFont", XmRString, sizeof(String), OFF(chat_font),
 	  XmRImmediate, NULL },
+	{ "sendTyping", "SendTyping", XmRBoolean, sizeof(Boolean),
+	  OFF(send_typing), XmRImmediate, (XtPointer)True },
 };
 
 /* Use the user's locale, but make sure text is UTF-8 even under LANG=C. */
@@ -110,6 +112,7 @@ ui_create(int *argc, char **argv)
 		setvbuf(U.log, NULL, _IOLBF, 0);
 	ui_net_init();
 	cv_set_font(U.res.chat_font);
+	session_set_send_typing(U.sess, U.res.send_typing);
 	ui_build();
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
 		session_note(U.sess, 0, "Cannot open the log file %s",

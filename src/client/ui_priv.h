@@ -31,6 +31,7 @@ struct ui_resources {
 	String		 client_cert;	/* PEM cert and key: SASL EXTERNAL */
 	String		 account;	/* log in as this, not as the nick */
 	String		 chat_font;	/* the chat view's font (fontconfig) */
+	Boolean		 send_typing;	/* +typing to others */
 };
 
 struct ui {

@@ -124,6 +124,16 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	text = XmTextFieldGetString(U.user);
 	fprintf(f, "userfield=%s\n", text);
 	XtFree(text);
+	{
+		XmString xs;
+		char *st;
+		XtVaGetValues(U.status, XmNlabelString, &xs, NULL);
+		st = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
+		    NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "status=%s\n", st);
+		XtFree(st);
+		XmStringFree(xs);
+	}
 	text = XmTextFieldGetString(U.server);
 	fprintf(f, "serverfield=%s\npastedialog=%d\nlinkdialog=%d\n", text,
 	    U.paste_dialog != NULL && XtIsManaged(U.paste_dialog),

@@ -599,6 +599,14 @@ ui_update_state(void)
 		else
 			snprintf(status, sizeof(status), "Connected to %s as %s",
 			    session_server(U.sess), session_nick(U.sess));
+		{	/* who is typing in the room in view */
+			char typing[160];
+			size_t n = strlen(status);
+			if (session_typing_text(U.sess, model_active(m), typing,
+			    sizeof(typing)) > 0 && n < sizeof(status))
+				snprintf(status + n, sizeof(status) - n,
+				    " \xc2\xb7 %s", typing);
+		}
 		break;
 	case SS_CONNECTING:
 	case SS_REGISTERING:
@@ -983,10 +991,14 @@ edit_keys(Widget w)
 static void
 entry_modified_cb(Widget w, XtPointer cd, XtPointer call)
 {
-	(void)w;
+	char *text = XmTextFieldGetString(w);
+
 	(void)cd;
 	(void)call;
 	U.completing = 0;
+	session_typed(U.sess, model_active(session_model(U.sess)), text);
+	XtFree(text);
+	ui_flush();
 	ui_dump_soon();
 }
 

@@ -235,6 +235,35 @@ def links_open_with_xdg_open():
     s.stop()
 
 
+@case
+def typing_is_shown_and_sent():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice", caps=["message-tags"])
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        alice.send("@+typing=active TAGMSG #lobby")
+        c.wait(lambda st: "alice is typing\u2026" in st.get("status", ""), 10,
+               "alice typing in the status line")
+        alice.send("PRIVMSG #lobby :done now")
+        c.wait(lambda st: "typing" not in st.get("status", ""), 10,
+               "her message ends it")
+        c.click("entry")
+        c.x.run("xdotool", "type", "--delay", "12", "hel")
+        alice.expect(r"^@(\S*;)?\+typing=active(;\S*)? :bob!\S+ TAGMSG #lobby$")
+        c.key("ctrl+a")
+        c.key("BackSpace")
+        alice.expect(r"^@(\S*;)?\+typing=done(;\S*)? :bob!\S+ TAGMSG #lobby$")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 MIXED = "mixed \u4f60\u597d \u4e16\u754c \U0001F600 ok"
 
 

@@ -155,6 +155,8 @@ registered(void)
 	return s;
 }
 
+static struct session *registered_history(void);
+
 static void
 registration_with_keochatd(void **state)
 {
@@ -784,6 +786,54 @@ links_are_found(void **state)
 }
 
 static void
+typing_both_ways(void **state)
+{
+	struct session *s = registered_history();
+	struct model *m = session_model(s);
+	char buf[128];
+	int r;
+
+	(void)state;
+	feed(s, "@time=2026-01-02T03:04:06.000Z :bob!~bob@h JOIN #lobby\r\n"
+	    ":vm BATCH +a chathistory #lobby\r\n:vm BATCH -a\r\n");
+	r = model_find(m, "#lobby");
+	clear_sent();
+	feed(s, "@+typing=active :alice!a@h TAGMSG #lobby\r\n");
+	assert_int_equal(session_typing_text(s, r, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "alice is typing\u2026");
+	feed(s, "@+draft/typing=active :carol!c@h TAGMSG #lobby\r\n");
+	session_typing_text(s, r, buf, sizeof(buf));
+	assert_string_equal(buf, "alice and carol are typing\u2026");
+	feed(s, "@+typing=done :alice!a@h TAGMSG #lobby\r\n");
+	session_typing_text(s, r, buf, sizeof(buf));
+	assert_string_equal(buf, "carol is typing\u2026");
+	feed(s, ":carol!c@h PRIVMSG #lobby :here it is\r\n");
+	assert_int_equal(session_typing_text(s, r, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	feed(s, "@+typing=active :alice!a@h TAGMSG #lobby\r\n"
+	    "@+typing=active :nobody!a@h TAGMSG #elsewhere\r\n");
+	H.now += 6001;
+	session_tick(s);
+	assert_int_equal(session_typing_text(s, r, buf, sizeof(buf)), 0);
+	/* ours: active at most every 3 s, done when the entry is cleared */
+	clear_sent();
+	session_typed(s, r, "h");
+	session_typed(s, r, "he");
+	expect_sent("@+typing=active TAGMSG #lobby\r\n");
+	H.now += 3000;
+	session_typed(s, r, "hel");
+	expect_sent("@+typing=active TAGMSG #lobby\r\n");
+	session_typed(s, r, "");
+	expect_sent("@+typing=done TAGMSG #lobby\r\n");
+	session_typed(s, r, "/nick x");		/* a command is not typing */
+	expect_sent("");
+	session_set_send_typing(s, 0);
+	session_typed(s, r, "quiet");
+	expect_sent("");
+	session_free(s);
+}
+
+static void
 completion_cycles_in_place(void **state)
 {
 	struct model *m = model_new();
@@ -1328,6 +1378,7 @@ main(void)
 		cmocka_unit_test(close_tab_parts_channel),
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
+		cmocka_unit_test(typing_both_ways),
 		cmocka_unit_test(links_are_found),
 		cmocka_unit_test(pasted_lines_are_sent_paced),
 		cmocka_unit_test(operators_modes_and_kicks),
