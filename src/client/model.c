@@ -14,9 +14,12 @@
 #include <strings.h>
 
 #include "model.h"
+#include "bounds.h"
 #include "valid.h"
 
 #define LINES_CAP	(2 * MODEL_SCROLLBACK)
+#define COMPLETE_MAX	128	/* matches one Tab cycle offers */
+#define RECENT_MAX	16	/* speakers a room remembers for Tab */
 
 struct mline {
 	char		*text;
@@ -35,6 +38,10 @@ struct room {
 	int64_t		 read_ms;
 	struct room_hist hist;
 	char		**users;	/* sorted */
+	char		*recent[RECENT_MAX];	/* who spoke, newest first */
+	size_t		 nrecent;
+	char		*history[MODEL_HISTORY];	/* typed here */
+	int		 nhist, histpos;
 	char		(*upfx)[8];	/* each user's prefixes, "@+" */
 	size_t		 nusers, capusers;
 };
@@ -43,10 +50,13 @@ struct model {
 	struct room	*rooms[MODEL_ROOMS_MAX];
 	int		 nrooms;
 	int		 active;
-	char		*history[MODEL_HISTORY];
-	int		 nhist, histpos;
+
 	char		 complete_word[64];
 	size_t		 complete_next;
+	const char	*cand[COMPLETE_MAX];	/* this cycle's matches */
+	size_t		 ncand;
+	const char *const *words;	/* commands to complete, "/msg" */
+	size_t		 nwords;
 };
 
 static char *
@@ -70,6 +80,10 @@ room_free(struct room *r)
 	}
 	for (k = 0; k < r->nusers; k++)
 		free(r->users[k]);
+	for (k = 0; k < r->nrecent; k++)
+		free(r->recent[k]);
+	for (k = 0; k < (size_t)r->nhist; k++)
+		free(r->history[k]);
 	free(r->lines);
 	free(r->users);
 	free(r->upfx);
@@ -96,8 +110,7 @@ model_free(struct model *m)
 
 	for (i = 0; i < m->nrooms; i++)
 		room_free(m->rooms[i]);
-	for (i = 0; i < m->nhist; i++)
-		free(m->history[i]);
+
 	free(m);
 }
 
@@ -612,63 +625,146 @@ model_roster_nick(const struct model *m, int i, size_t k)
 /* --- history and completion ----------------------------------------------- */
 
 void
-model_history_add(struct model *m, const char *line)
+model_history_add(struct model *m, int i, const char *line)
 {
+	struct room *r = m->rooms[i];
+
 	if (*line == '\0')
 		return;
-	if (m->nhist > 0 && strcmp(m->history[m->nhist - 1], line) == 0) {
-		m->histpos = m->nhist;
+	if (r->nhist > 0 && strcmp(r->history[r->nhist - 1], line) == 0) {
+		r->histpos = r->nhist;
 		return;
 	}
-	if (m->nhist == MODEL_HISTORY) {
-		free(m->history[0]);
-		memmove(&m->history[0], &m->history[1],
-		    (MODEL_HISTORY - 1) * sizeof(m->history[0]));
-		m->nhist--;
+	if (r->nhist == MODEL_HISTORY) {
+		free(r->history[0]);
+		memmove(&r->history[0], &r->history[1],
+		    (MODEL_HISTORY - 1) * sizeof(r->history[0]));
+		r->nhist--;
 	}
-	m->history[m->nhist++] = xstrdup(line);
-	m->histpos = m->nhist;
+	r->history[r->nhist++] = xstrdup(line);
+	r->histpos = r->nhist;
 }
 
 const char *
-model_history_step(struct model *m, int dir)
+model_history_step(struct model *m, int i, int dir)
 {
-	int p = m->histpos + dir;
+	struct room *r = m->rooms[i];
+	int p = r->histpos + dir;
 
 	if (p < 0)
 		p = 0;
-	if (p >= m->nhist) {
-		m->histpos = m->nhist;
+	if (p >= r->nhist) {
+		r->histpos = r->nhist;
 		return "";	/* past the newest: an empty entry */
 	}
-	m->histpos = p;
-	return m->history[p];
+	r->histpos = p;
+	return r->history[p];
+}
+
+/* Is the folded name f one that starts with the folded word w (n)? */
+static int
+prefix_of(const char *w, size_t n, const char *name)
+{
+	char f[CHAN_MAX * 2 + 2];
+
+	irc_casefold(f, sizeof(f), name);
+	return strncmp(w, f, n) == 0;
+}
+
+static void
+cand_add(struct model *m, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < m->ncand; k++)
+		if (irc_casecmp(m->cand[k], name) == 0)
+			return;
+	if (m->ncand < COMPLETE_MAX)
+		m->cand[m->ncand++] = name;
+}
+
+/* The matches of word, in the order Tab offers them: a command for
+ * "/...", a room for "#...", else the room's people, those who spoke
+ * last first, then the rest by name. */
+static void
+candidates(struct model *m, int i, const char *word)
+{
+	const struct room *r = m->rooms[i];
+	char f1[64];
+	size_t n = strlen(word), k;
+	int j;
+
+	m->ncand = 0;
+	irc_casefold(f1, sizeof(f1), word);
+	if (word[0] == '/') {
+		for (k = 0; k < m->nwords; k++)
+			if (prefix_of(f1, n, m->words[k]))
+				cand_add(m, m->words[k]);
+		return;
+	}
+	if (word[0] == '#' || word[0] == '&') {
+		for (j = 0; j < m->nrooms; j++)
+			if (m->rooms[j]->kind == ROOM_CHANNEL &&
+			    prefix_of(f1, n, m->rooms[j]->name))
+				cand_add(m, m->rooms[j]->name);
+		return;
+	}
+	for (k = 0; k < r->nrecent; k++) {
+		int found;
+		size_t pos = roster_pos(r, r->recent[k], &found);
+		if (found && prefix_of(f1, n, r->users[pos]))
+			cand_add(m, r->users[pos]);
+	}
+	for (k = 0; k < r->nusers; k++)
+		if (prefix_of(f1, n, r->users[k]))
+			cand_add(m, r->users[k]);
 }
 
 const char *
 model_complete(struct model *m, int i, const char *word)
 {
-	const struct room *r = m->rooms[i];
-	size_t n = strlen(word), k, tried;
-	char f1[64], f2[64];
-
-	if (n == 0 || r->nusers == 0)
+	if (word[0] == '\0')
 		return NULL;
 	if (strcmp(word, m->complete_word) != 0) {
 		snprintf(m->complete_word, sizeof(m->complete_word), "%s",
 		    word);
+		candidates(m, i, word);
 		m->complete_next = 0;
 	}
-	irc_casefold(f1, sizeof(f1), word);
-	for (tried = 0; tried < r->nusers; tried++) {
-		k = (m->complete_next + tried) % r->nusers;
-		irc_casefold(f2, sizeof(f2), r->users[k]);
-		if (strncmp(f1, f2, n) == 0) {
-			m->complete_next = k + 1;
-			return r->users[k];
+	if (m->ncand == 0)
+		return NULL;
+	return m->cand[m->complete_next++ % m->ncand];
+}
+
+void
+model_spoke(struct model *m, int i, const char *nick)
+{
+	struct room *r = m->rooms[i];
+	size_t k;
+	char *keep = NULL;
+
+	for (k = 0; k < r->nrecent; k++)
+		if (irc_casecmp(r->recent[k], nick) == 0) {
+			keep = r->recent[k];
+			memmove(&r->recent[1], &r->recent[0], k *
+			    sizeof(r->recent[0]));
+			r->recent[0] = keep;
+			return;
 		}
-	}
-	return NULL;
+	if (r->nrecent == RECENT_MAX)
+		free(r->recent[--r->nrecent]);
+	memmove(&r->recent[1], &r->recent[0], r->nrecent *
+	    sizeof(r->recent[0]));
+	r->recent[0] = xstrdup(nick);
+	r->nrecent++;
+	m->complete_word[0] = '\0';	/* the order changed */
+}
+
+void
+model_set_words(struct model *m, const char *const *words, size_t n)
+{
+	m->words = words;
+	m->nwords = n;
 }
 
 int
@@ -699,7 +795,8 @@ model_complete_text(struct model *m, int i, struct complete_state *cs,
 	}
 	if ((nick = model_complete(m, i, cs->word)) == NULL)
 		return 0;
-	suffix = start == 0 ? ": " : " ";
+	suffix = start == 0 && cs->word[0] != '/' && cs->word[0] != '#' &&
+	    cs->word[0] != '&' ? ": " : " ";
 	n = snprintf(out, outsz, "%.*s%s%s%s", (int)start, text, nick, suffix,
 	    text + end);
 	if (n < 0 || (size_t)n >= outsz)

@@ -136,14 +136,22 @@ const char	*model_roster_prefix_of(const struct model *m, int i,
 size_t		 model_roster_count(const struct model *m, int i);
 const char	*model_roster_nick(const struct model *m, int i, size_t k);
 
-/* Input history: add a sent line; walk it with dir -1 (older) / +1. */
-void		 model_history_add(struct model *m, const char *line);
-const char	*model_history_step(struct model *m, int dir);
+/* Input history of room i (each tab has its own): add a sent line;
+ * walk it with dir -1 (older) / +1. */
+void		 model_history_add(struct model *m, int i, const char *line);
+const char	*model_history_step(struct model *m, int i, int dir);
 
-/* Complete the word before the cursor against room i's roster.  word is
- * the partial nick; each call with the same word cycles to the next
- * match.  Returns the nick or NULL. */
+/* Complete word: "/..." from the commands (model_set_words), "#..." from
+ * the room tabs, else from room i's people, who spoke last first (see
+ * model_spoke), then by name.  Each call with the same word gives the
+ * next match, going round.  Returns the match or NULL. */
 const char	*model_complete(struct model *m, int i, const char *word);
+/* nick said something in room i (Tab offers it first). */
+void		 model_spoke(struct model *m, int i, const char *nick);
+/* The commands Tab completes ("/msg", ...); the array stays the
+ * caller's. */
+void		 model_set_words(struct model *m, const char *const *words,
+		    size_t n);
 
 /*
  * Tab in an entry holding text with the cursor at byte cursor: complete

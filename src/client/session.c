@@ -129,6 +129,8 @@ struct session {
 
 static void handle_line(struct session *s, char *line, size_t len);
 static void paste_clear(struct session *s);
+static const char *const *command_words(void);
+static size_t ncommand_words;
 
 struct session *
 session_new(const struct session_host *h, void *ud)
@@ -140,6 +142,7 @@ session_new(const struct session_host *h, void *ud)
 	s->h = *h;
 	s->ud = ud;
 	s->m = model_new();
+	model_set_words(s->m, command_words(), ncommand_words);
 	s->send_typing = 1;
 	linebuf_init(&s->in, IRC_WIRE_MAX);
 	snprintf(s->prefixes, sizeof(s->prefixes), "~&@%%+");
@@ -1610,6 +1613,8 @@ on_message(struct session *s, struct in *in, int notice)
 	if (s->cur == NULL && !in->me && typer_drop(s, in->nick,
 	    is_channel(target) ? target : in->nick))
 		emit(s, SEV_STATE, -1, NULL);
+	if (!in->me && r > 0)
+		model_spoke(s->m, r, in->nick);		/* Tab offers it first */
 	if (in->me)
 		fl |= ML_OWN;
 	else if (mentions(body, s->nick) || !is_channel(target))
@@ -2655,6 +2660,35 @@ static const char help_keys[] =
 	"tabs, Ctrl+W closes one; Ctrl+Shift+F searches the history; scroll "
 	"to the top of a tab for older lines.";
 
+/* "/msg", "/me", ... for Tab: every name of every command, made once. */
+static const char *const *
+command_words(void)
+{
+	static char buf[1024];
+	static const char *words[64];
+	size_t k, n = 0, len = 0, w;
+	const char *p;
+
+	if (ncommand_words > 0)
+		return words;
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		for (p = commands[k].names; *p != '\0' && n < 64; ) {
+			w = strcspn(p, "|");
+			if (len + w + 2 > sizeof(buf))
+				break;
+			buf[len] = '/';
+			memcpy(buf + len + 1, p, w);
+			buf[len + 1 + w] = '\0';
+			words[n++] = buf + len;
+			len += w + 2;
+			p += w;
+			if (*p == '|')
+				p++;
+		}
+	ncommand_words = n;
+	return words;
+}
+
 /* Is name one of the |-separated names? */
 static int
 names_match(const char *names, const char *name)
@@ -2766,7 +2800,7 @@ session_command(struct session *s, int room, const char *text)
 		room = 0;
 	if (*text == '\0')
 		return;
-	model_history_add(s->m, text);
+	model_history_add(s->m, room, text);
 	if (text[0] == '/' && text[1] != '/' && text[1] != '\0') {
 		command(s, room, text);
 		return;

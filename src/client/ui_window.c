@@ -672,7 +672,8 @@ entry_cb(Widget w, XtPointer cd, XtPointer call)
 static void
 history_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
-	const char *s = model_history_step(session_model(U.sess),
+	struct model *m = session_model(U.sess);
+	const char *s = model_history_step(m, model_active(m),
 	    *np > 0 && strcmp(params[0], "prev") == 0 ? -1 : 1);
 
 	(void)ev;

@@ -785,6 +785,43 @@ links_are_found(void **state)
 	assert_int_equal(sp[0][1] - sp[0][0], URL_MAX);
 }
 
+/* Tab offers who spoke last first, then the rest; "/jo" completes a
+ * command and "#lo" a room. */
+static void
+completion_order_commands_and_rooms(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	struct complete_state cs = { 0 };
+	char out[256];
+	size_t cur;
+	int r = model_find(m, "#lobby");
+
+	(void)state;
+	feed(s, ":vm 353 bob = #lobby :alice alison bob\r\n"
+	    ":vm 366 bob #lobby :End\r\n"
+	    ":alice!a@h PRIVMSG #lobby :one\r\n"
+	    ":alison!a@h PRIVMSG #lobby :two\r\n");
+	assert_int_equal(model_complete_text(m, r, &cs, "al", 2, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "alison: ");
+	assert_int_equal(model_complete_text(m, r, &cs, out, cur, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "alice: ");
+	cs.active = 0;
+	assert_int_equal(model_complete_text(m, r, &cs, "/jo", 3, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "/join ");
+	cs.active = 0;
+	assert_int_equal(model_complete_text(m, r, &cs, "/join #lo", 9, out,
+	    sizeof(out), &cur), 1);
+	assert_string_equal(out, "/join #lobby ");
+	cs.active = 0;
+	assert_int_equal(model_complete_text(m, r, &cs, "/zz", 3, out,
+	    sizeof(out), &cur), 0);
+	session_free(s);
+}
+
 static void
 typing_both_ways(void **state)
 {
@@ -889,13 +926,15 @@ model_history_and_unread(void **state)
 	struct room_view v;
 
 	(void)state;
-	model_history_add(m, "one");
-	model_history_add(m, "two");
-	assert_string_equal(model_history_step(m, -1), "two");
-	assert_string_equal(model_history_step(m, -1), "one");
-	assert_string_equal(model_history_step(m, -1), "one");
-	assert_string_equal(model_history_step(m, 1), "two");
-	assert_string_equal(model_history_step(m, 1), "");
+	model_history_add(m, r, "one");
+	model_history_add(m, r, "two");
+	model_history_add(m, 0, "elsewhere");	/* each tab its own */
+	assert_string_equal(model_history_step(m, r, -1), "two");
+	assert_string_equal(model_history_step(m, r, -1), "one");
+	assert_string_equal(model_history_step(m, r, -1), "one");
+	assert_string_equal(model_history_step(m, r, 1), "two");
+	assert_string_equal(model_history_step(m, r, 1), "");
+	assert_string_equal(model_history_step(m, 0, -1), "elsewhere");
 	model_insert(m, r, "x", &(struct line_meta){ 10, NULL,
 	    ML_MSG | ML_HIGHLIGHT }, MI_LIVE);
 	model_view(m, r, &v);
@@ -1379,6 +1418,7 @@ main(void)
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
 		cmocka_unit_test(typing_both_ways),
+		cmocka_unit_test(completion_order_commands_and_rooms),
 		cmocka_unit_test(links_are_found),
 		cmocka_unit_test(pasted_lines_are_sent_paced),
 		cmocka_unit_test(operators_modes_and_kicks),
