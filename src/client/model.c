@@ -20,6 +20,7 @@
 #define LINES_CAP	(2 * MODEL_SCROLLBACK)
 #define COMPLETE_MAX	128	/* matches one Tab cycle offers */
 #define RECENT_MAX	16	/* speakers a room remembers for Tab */
+#define AWAY_USERS_MAX	512	/* away users remembered */
 
 struct mline {
 	char		*text;
@@ -57,6 +58,8 @@ struct model {
 	size_t		 ncand;
 	const char *const *words;	/* commands to complete, "/msg" */
 	size_t		 nwords;
+	char		*away[AWAY_USERS_MAX];	/* who is away (away-notify) */
+	size_t		 naway;
 };
 
 static char *
@@ -110,6 +113,8 @@ model_free(struct model *m)
 
 	for (i = 0; i < m->nrooms; i++)
 		room_free(m->rooms[i]);
+	for (i = 0; i < (int)m->naway; i++)
+		free(m->away[i]);
 
 	free(m);
 }
@@ -868,4 +873,34 @@ model_url_is_web(const char *url)
 	return strncasecmp(url, "http://", 7) == 0 ||
 	    strncasecmp(url, "https://", 8) == 0 ||
 	    strncasecmp(url, "www.", 4) == 0;
+}
+
+/* --- away -------------------------------------------------------------------- */
+
+void
+model_set_away(struct model *m, const char *nick, int away)
+{
+	size_t k;
+
+	for (k = 0; k < m->naway; k++)
+		if (irc_casecmp(m->away[k], nick) == 0) {
+			if (!away) {
+				free(m->away[k]);
+				m->away[k] = m->away[--m->naway];
+			}
+			return;
+		}
+	if (away && m->naway < AWAY_USERS_MAX)
+		m->away[m->naway++] = xstrdup(nick);
+}
+
+int
+model_is_away(const struct model *m, const char *nick)
+{
+	size_t k;
+
+	for (k = 0; k < m->naway; k++)
+		if (irc_casecmp(m->away[k], nick) == 0)
+			return 1;
+	return 0;
 }

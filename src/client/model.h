@@ -170,6 +170,10 @@ int		 model_complete_text(struct model *m, int i,
 		    struct complete_state *cs, const char *text, size_t cursor,
 		    char *out, size_t outsz, size_t *newcur);
 
+/* Who is away (away-notify), across rooms. */
+void		 model_set_away(struct model *m, const char *nick, int away);
+int		 model_is_away(const struct model *m, const char *nick);
+
 /*
  * The links in text: up to max byte ranges [start, end) of http://,
  * https://, ftp://, irc://, ircs://, mailto: and www. addresses that

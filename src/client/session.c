@@ -31,6 +31,7 @@
 #define NICK_TRIES	3	/* name_ ... name___ before asking */
 #define PASTE_ASK	5	/* more pasted lines than this: ask first */
 #define TYPERS_MAX	16	/* typing people remembered */
+#define IGNORE_MAX	64	/* /ignore entries */
 #define TYPING_SHOWN_MS	6000	/* "active" lasts this long unless renewed */
 #define TYPING_EVERY_MS	3000	/* we renew ours this often */
 #define PASTE_MAX	500	/* more than this: refused */
@@ -113,6 +114,8 @@ struct session {
 	size_t		 npq, pqhead;
 	int64_t		 pq_next_ms;	/* when the next one may go */
 	int		 pq_burst;	/* sent at once so far */
+	char		 ignored[IGNORE_MAX][MASK_MAX + 1];	/* /ignore */
+	int		 nignored;
 	struct typer {			/* who is typing where (+typing) */
 		char	 nick[NICK_MAX + 1];
 		char	 room[CHAN_MAX + 1];
@@ -1238,7 +1241,7 @@ on_cap(struct session *s, struct in *in)
 	const char *sub = m->nparams > 1 ? m->params[1] : "";
 	static const char *const wanted[] = { "server-time", "echo-message",
 		"batch", "message-tags", "draft/chathistory",
-		"draft/read-marker", "draft/search" };
+		"draft/read-marker", "draft/search", "away-notify" };
 	char req[256] = "", val[256];
 	size_t k;
 
@@ -1508,6 +1511,7 @@ on_quit(struct session *s, struct in *in)
 	int i;
 
 	typer_drop(s, in->nick, "");
+	model_set_away(s->m, in->nick, 0);
 	for (i = 1; i < model_count(s->m); i++) {
 		struct room_view v;
 		model_view(s->m, i, &v);
@@ -2231,11 +2235,33 @@ handle_line(struct session *s, char *raw, size_t len)
 	s->cur_msgid = NULL;
 }
 
+/* Is the source of in on the /ignore list? */
+static int
+ignored(struct session *s, const struct in *in)
+{
+	char full[PREFIX_MAX + 1];
+	int k;
+
+	if (in->nick[0] == '\0' || in->me || s->nignored == 0)
+		return 0;
+	snprintf(full, sizeof(full), "%s!%s", in->nick, in->uh);
+	for (k = 0; k < s->nignored; k++)
+		if (irc_mask_match(s->ignored[k], strchr(s->ignored[k], '!') ?
+		    full : in->nick))
+			return 1;
+	return 0;
+}
+
 static void
 dispatch(struct session *s, struct in *inp)
 {
 	struct in in = *inp;
 	const char *cmd = in.m.command;
+
+	if ((strcasecmp(cmd, "PRIVMSG") == 0 || strcasecmp(cmd, "NOTICE") == 0 ||
+	    strcasecmp(cmd, "TAGMSG") == 0 || strcasecmp(cmd, "INVITE") == 0) &&
+	    ignored(s, &in))
+		return;		/* not shown, not answered */
 
 	if (s->cur != NULL && s->cur->kind != BK_OTHER) {
 		int msg = strcasecmp(cmd, "PRIVMSG") == 0 ||
@@ -2292,6 +2318,11 @@ dispatch(struct session *s, struct in *inp)
 		on_mode(s, &in);
 	} else if (strcasecmp(cmd, "TAGMSG") == 0)
 		on_tagmsg(s, &in);
+	else if (strcasecmp(cmd, "AWAY") == 0 && in.nick[0] != '\0') {
+		model_set_away(s->m, in.nick, in.m.nparams > 0 &&
+		    in.m.params[0][0] != '\0');
+		emit(s, SEV_ROSTER, model_active(s->m), NULL);
+	}
 	else if (strcasecmp(cmd, "INVITE") == 0 && in.m.nparams >= 2)
 		line(s, model_active(s->m), in.when, "%s invites you to %s "
 		    "(type /join %s)", in.nick, last(&in.m), last(&in.m));
@@ -2606,6 +2637,48 @@ c_away(struct cmdctx *c)
 }
 
 static void
+c_ignore(struct cmdctx *c)
+{
+	struct session *s = c->s;
+	char mask[IRC_LINE_MAX];
+	int k, un = tolower((unsigned char)c->name[0]) == 'u';
+
+	word(c->rest, mask, sizeof(mask));
+	if (mask[0] == '\0' && !un) {
+		if (s->nignored == 0)
+			line(s, c->room, -1, "Nobody is ignored");
+		for (k = 0; k < s->nignored; k++)
+			line(s, c->room, -1, "Ignored: %s", s->ignored[k]);
+		return;
+	}
+	if (mask[0] == '\0' || strlen(mask) > MASK_MAX) {
+		line(s, c->room, -1, "Usage: /%s NICK|MASK", c->name);
+		return;
+	}
+	for (k = 0; k < s->nignored; k++)
+		if (irc_casecmp(s->ignored[k], mask) == 0)
+			break;
+	if (un) {
+		if (k == s->nignored) {
+			line(s, c->room, -1, "%s is not ignored", mask);
+			return;
+		}
+		memmove(&s->ignored[k], &s->ignored[k + 1],
+		    (size_t)(s->nignored - k - 1) * sizeof(s->ignored[0]));
+		s->nignored--;
+		line(s, c->room, -1, "%s is no longer ignored", mask);
+	} else if (k < s->nignored)
+		line(s, c->room, -1, "%s is ignored already", mask);
+	else if (s->nignored == IGNORE_MAX)
+		line(s, c->room, -1, "Too many ignored: /unignore some");
+	else {
+		scopy(s->ignored[s->nignored++], sizeof(s->ignored[0]), mask);
+		line(s, c->room, -1, "Ignoring %s: their messages are not shown",
+		    mask);
+	}
+}
+
+static void
 c_quote(struct cmdctx *c)
 {
 	if (*c->rest != '\0')
@@ -2643,6 +2716,8 @@ static const struct command_def commands[] = {
 	  c_ban },
 	{ "mode", "[#room] [+modes args]", "show or change modes", 1, 0,
 	  c_mode },
+	{ "ignore|unignore", "[NICK|MASK]", "hide (or show again) someone's "
+	  "messages; alone: the list", 0, 0, c_ignore },
 	{ "search", "words", "search the server's history (in:#room "
 	  "from:nick after:YYYY-MM-DD before:YYYY-MM-DD)", 0, 0, c_search },
 	{ "close", "", "close this tab (leaving the room)", 0, 0, c_close },

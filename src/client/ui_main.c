@@ -149,6 +149,8 @@ ui_destroy(void)
 	U.paste_text = NULL;
 	free(U.link);
 	U.link = NULL;
+	free(U.order);
+	U.order = NULL;
 	XtDestroyWidget(U.top);		/* the views go with it */
 	cv_shutdown();			/* then their fonts, on the display */
 	XtDestroyApplicationContext(U.app);

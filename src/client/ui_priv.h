@@ -44,6 +44,11 @@ struct ui {
 	Widget		 help_dialog, about_dialog, save_dialog;
 	Widget		 search_dialog, search_field, search_list, search_status;
 	Widget		 paste_dialog, link_dialog;
+	Widget		 roster_menu;	/* right click on a name */
+	Widget		 roster_items[9];
+	char		 menu_nick[65];	/* whom the menu is about */
+	size_t		*order;		/* roster rows -> model roster index */
+	size_t		 norder;
 	char		*link;		/* a link waiting for its answer */
 	char		*paste_text;	/* a paste waiting for its answer */
 	int		 paste_room;

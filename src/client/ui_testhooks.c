@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <Xm/Xm.h>
+#include <Xm/List.h>
 #include <Xm/Text.h>
 #include <Xm/TextF.h>
 
@@ -71,6 +72,14 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		    XtWindow(cv_area(U.tabs[i].cv)), i,
 		    XtIsRealized(cv_scrollbar(U.tabs[i].cv)) ?
 		    XtWindow(cv_scrollbar(U.tabs[i].cv)) : 0UL);
+	if (U.roster_menu != NULL && XtIsManaged(U.roster_menu)) {
+		static const char *const names[] = { "query", "whois", "op",
+		    "deop", "voice", "devoice", "kick", "ban", "ignore" };
+		size_t k;
+		for (k = 0; k < 9; k++)
+			fprintf(f, "rmenu_%s=%lu\n", names[k],
+			    XtWindow(U.roster_items[k]));
+	}
 	if (U.search_dialog != NULL && XtIsManaged(U.search_dialog))
 		fprintf(f, "searchfield=%lu\nsearchlist=%lu\n",
 		    XtWindow(U.search_field), XtWindow(U.search_list));
@@ -111,6 +120,13 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		XmStringFree(xs);
 	}
 	XtVaGetValues(U.roster, XmNitemCount, &items, XmNitems, &list, NULL);
+	fprintf(f, "\nrosterrows=");
+	for (n = 1; n <= items; n++) {	/* where each row is, for clicks */
+		Position rx, ry;
+		Dimension rw, rh;
+		if (XmListPosToBounds(U.roster, n, &rx, &ry, &rw, &rh))
+			fprintf(f, "%s%d", n > 1 ? "," : "", ry + rh / 2);
+	}
 	fprintf(f, "\nroster=");
 	for (n = 0; n < items; n++) {
 		char *s = XmStringUnparse(list[n], NULL, XmCHARSET_TEXT,

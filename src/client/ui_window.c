@@ -277,13 +277,33 @@ tabs_sync(void)
 		tab_label(i);
 }
 
+static int order_room;
+
+/* Roster order: the rank of the highest prefix, then the name. */
+static int
+by_rank(const void *a, const void *b)
+{
+	struct model *m = session_model(U.sess);
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const char *px = model_roster_prefix(m, order_room, x);
+	const char *py = model_roster_prefix(m, order_room, y);
+	static const char ranks[] = "~&@%+";
+	const char *rx = px[0] ? strchr(ranks, px[0]) : NULL;
+	const char *ry = py[0] ? strchr(ranks, py[0]) : NULL;
+	int kx = rx ? (int)(rx - ranks) : 9, ky = ry ? (int)(ry - ranks) : 9;
+
+	if (kx != ky)
+		return kx - ky;
+	return x < y ? -1 : x > y;	/* the model sorts by name */
+}
+
 static void
 render_roster(void)
 {
 	struct model *m = session_model(U.sess);
 	int a = model_active(m);
 	size_t k, n = model_roster_count(m, a);
-	XmString *items;
+	XmString *items = NULL;
 	struct room_view v;
 	char buf[64];
 
@@ -299,19 +319,32 @@ render_roster(void)
 		set_label(U.users_label, "Private (2)");
 		return;
 	}
-	if (n > 0 && (items = calloc(n, sizeof(*items))) != NULL) {
+	free(U.order);
+	U.order = NULL;
+	U.norder = 0;
+	if (n > 0 && (items = calloc(n, sizeof(*items))) != NULL &&
+	    (U.order = calloc(n, sizeof(*U.order))) != NULL) {
+		/* operators first, then voiced, then the rest, by name */
+		for (k = 0; k < n; k++)
+			U.order[k] = k;
+		order_room = a;
+		qsort(U.order, n, sizeof(*U.order), by_rank);
+		U.norder = n;
 		for (k = 0; k < n; k++) {	/* "@bob": the highest prefix */
+			size_t j = U.order[k];
+			const char *nick = model_roster_nick(m, a, j);
 			char one[80];
 			snprintf(one, sizeof(one), "%.1s%s",
-			    model_roster_prefix(m, a, k),
-			    model_roster_nick(m, a, k));
-			items[k] = XmStringCreateLocalized(one);
+			    model_roster_prefix(m, a, j), nick);
+			/* away (away-notify): greyed */
+			items[k] = XmStringGenerate(one, NULL, XmCHARSET_TEXT,
+			    model_is_away(m, nick) ? "away" : NULL);
 		}
 		XmListAddItemsUnselected(U.roster, items, (int)n, 0);
 		for (k = 0; k < n; k++)
 			XmStringFree(items[k]);
-		free(items);
 	}
+	free(items);
 	snprintf(buf, sizeof(buf), "Users (%zu)", n);
 	set_label(U.users_label, buf);
 }
@@ -1508,6 +1541,150 @@ build_bottom(void)
 	edit_keys(U.password);
 }
 
+/* The roster's "away" rendition: the default one's font, in grey. */
+static void
+roster_renditions(void)
+{
+	XmRenderTable rt = NULL, copy;
+	XmRendition base, away;
+	XtPointer font = NULL;
+	String name = NULL;
+	XmFontType type = XmFONT_IS_FONT;
+	int size = 0;
+	XColor c, exact;
+	Arg a[5];
+	int n = 0;
+
+	XtVaGetValues(U.roster, XmNrenderTable, &rt, NULL);
+	if (rt == NULL || !XAllocNamedColor(XtDisplay(U.roster),
+	    DefaultColormapOfScreen(XtScreen(U.roster)), "#8a8a8a", &c,
+	    &exact))
+		return;
+	if ((base = XmRenderTableGetRendition(rt, "xft")) != NULL) {
+		XtSetArg(a[0], XmNfontType, &type);
+		XtSetArg(a[1], XmNfontName, &name);
+		XtSetArg(a[2], XmNfontSize, &size);
+		XtSetArg(a[3], XmNfont, &font);
+		XmRenditionRetrieve(base, a, 4);
+		n = 0;
+		XtSetArg(a[n], XmNfontType, type); n++;
+		if (name != NULL && name != (String)XmAS_IS) {
+			XtSetArg(a[n], XmNfontName, name); n++;
+		}
+		if (size > 0) {
+			XtSetArg(a[n], XmNfontSize, size); n++;
+		}
+	}
+	XtSetArg(a[n], XmNrenditionForeground, c.pixel); n++;
+	away = XmRenditionCreate(U.roster, "away", a, (Cardinal)n);
+	if (base != NULL)
+		XmRenditionFree(base);
+	copy = XmRenderTableCopy(rt, NULL, 0);
+	copy = XmRenderTableAddRenditions(copy, &away, 1, XmMERGE_REPLACE);
+	XtVaSetValues(U.roster, XmNrenderTable, copy, NULL);
+	XmRenditionFree(away);
+	XmRenderTableFree(copy);
+}
+
+/* Right click on a name: what one does with someone. */
+static const char *const roster_actions[][2] = {
+	{ "rosterQuery", "/query" }, { "rosterWhois", "/whois" },
+	{ "rosterOp", "/op" }, { "rosterDeop", "/deop" },
+	{ "rosterVoice", "/voice" }, { "rosterDevoice", "/devoice" },
+	{ "rosterKick", "/kick" }, { "rosterBan", "/ban" },
+	{ "rosterIgnore", "/ignore" },
+};
+
+static void
+roster_action_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	struct model *m = session_model(U.sess);
+	const char *cmd = cd;
+	char line[128];
+
+	(void)w;
+	(void)call;
+	if (U.menu_nick[0] == '\0')
+		return;
+	snprintf(line, sizeof(line), "%s %s", cmd, U.menu_nick);
+	session_command(U.sess, model_active(m), line);
+	ui_flush();
+}
+
+/* The name at row pos (1-based) of the roster, into U.menu_nick. */
+static int
+roster_pick(int pos)
+{
+	struct model *m = session_model(U.sess);
+	struct room_view v;
+
+	U.menu_nick[0] = '\0';
+	model_view(m, model_active(m), &v);
+	if (v.kind == ROOM_QUERY && pos == 1)
+		snprintf(U.menu_nick, sizeof(U.menu_nick), "%s", v.name);
+	else if (pos >= 1 && (size_t)pos <= U.norder)
+		snprintf(U.menu_nick, sizeof(U.menu_nick), "%s",
+		    model_roster_nick(m, model_active(m), U.order[pos - 1]));
+	return U.menu_nick[0] != '\0';
+}
+
+/* Motif posts the menu itself (XmPOPUP_AUTOMATIC, with its grabs done
+ * right); this picks the name under the pointer, or posts nothing. */
+static void
+roster_popup_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmPopupHandlerCallbackStruct *cbs = call;
+	int pos;
+
+	(void)cd;
+	if (cbs == NULL || cbs->event == NULL ||
+	    cbs->event->type != ButtonPress) {
+		if (cbs != NULL)
+			cbs->postIt = False;
+		return;
+	}
+	pos = XmListYToPos(w, cbs->event->xbutton.y);
+	if (!roster_pick(pos)) {
+		cbs->postIt = False;
+		return;
+	}
+	XmListSelectPos(w, pos, False);
+	ui_dump_soon();
+}
+
+/* A double click on a name opens a private tab with them. */
+static void
+roster_open_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmListCallbackStruct *cbs = call;
+
+	(void)w;
+	(void)cd;
+	if (cbs != NULL && roster_pick(cbs->item_position) &&
+	    strcmp(U.menu_nick, session_nick(U.sess)) != 0)
+		roster_action_cb(NULL, (XtPointer)"/query", NULL);
+}
+
+static void
+build_roster_menu(void)
+{
+	size_t k;
+
+	roster_renditions();
+	U.roster_menu = XmCreatePopupMenu(U.roster, "rosterMenu", NULL, 0);
+	for (k = 0; k < sizeof(roster_actions) / sizeof(roster_actions[0]);
+	    k++) {
+		Widget b = XtVaCreateManagedWidget(roster_actions[k][0],
+		    xmPushButtonWidgetClass, U.roster_menu, NULL);
+		XtAddCallback(b, XmNactivateCallback, roster_action_cb,
+		    (XtPointer)roster_actions[k][1]);
+		U.roster_items[k] = b;
+	}
+	XtVaSetValues(U.roster_menu, XmNpopupEnabled, XmPOPUP_AUTOMATIC, NULL);
+	XtAddCallback(U.roster, XmNpopupHandlerCallback, roster_popup_cb, NULL);
+	XtAddCallback(U.roster, XmNdefaultActionCallback, roster_open_cb, NULL);
+}
+
 static void
 build_middle(void)
 {
@@ -1536,6 +1713,7 @@ build_middle(void)
 	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.entry,
 	    XmNbottomOffset, 6, NULL);
 	XtManageChild(U.roster);
+	build_roster_menu();
 	U.notebook = XtVaCreateManagedWidget("tabs", xmNotebookWidgetClass,
 	    U.form, XmNbindingType, XmNONE, XmNorientation, XmVERTICAL,
 	    XmNbackPagePlacement, XmBOTTOM_RIGHT, XmNbackPageNumber, 0,

@@ -264,6 +264,64 @@ def typing_is_shown_and_sent():
     s.stop()
 
 
+@case
+def the_roster_ranks_greys_and_acts():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-room", "#ops", "-connect"])
+        c.wait_text(r"You joined #ops")
+        alice = s.connect("alice", autojoin=False)
+        alice.send("JOIN #ops")
+        alice.expect(r" 366 ")
+        zed = s.connect("zed", autojoin=False)
+        zed.send("JOIN #ops")
+        zed.expect(r" 366 ")
+        alice.send("AWAY :at lunch")
+        # operators first; then the rest by name
+        st = c.wait(lambda st: st.get("roster") == "@bob,alice,zed", 10,
+                    "the roster")
+        c.screenshot("window-roster")
+        rows = [int(v) for v in st["rosterrows"].split(",")]
+        # right click on zed: the menu; "Make operator" ops zed
+        # right click on the name posts the menu; its third item (Down,
+        # Down from the first, Return: xdotool's clicks do not reach the
+        # items of a Motif popup under its grab, and keys reach it only
+        # once the grab is on, which nothing outside can see: try again
+        # when the first keys went before it)
+        for attempt in range(5):
+            x.run("xdotool", "mousemove", "--window",
+                  str(c.windows()["roster"]), "20", str(rows[2]), "click", "3")
+            wid = wait_for(lambda: c.windows().get("rmenu_op"), 10, "the menu")
+            wait_for(lambda: "IsViewable" in x.run(
+                "xwininfo", "-id", str(wid), check_rc=False), 10,
+                "the menu on the screen")
+            c.key("--delay", "150", "Down", "Down", "Return")
+            try:
+                alice.expect(r":bob!\S+ MODE #ops \+o zed", 3)
+                break
+            except AssertionError:
+                c.key("Escape")
+        else:
+            raise AssertionError("the menu never made zed an operator")
+        c.wait(lambda st: st.get("roster") == "@bob,@zed,alice", 10,
+               "zed among the operators")
+        # double click on alice: a private tab with her
+        st = c.state()
+        rows = [int(v) for v in st["rosterrows"].split(",")]
+        x.run("xdotool", "mousemove", "--window", str(c.windows()["roster"]),
+              "20", str(rows[2]), "click", "--repeat", "2", "--delay", "80",
+              "1")
+        c.wait(lambda st: st.get("tabs", "").endswith("|alice"), 10,
+               "alice's tab")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 MIXED = "mixed \u4f60\u597d \u4e16\u754c \U0001F600 ok"
 
 

@@ -823,6 +823,33 @@ completion_order_commands_and_rooms(void **state)
 }
 
 static void
+ignore_hides_and_unignore_shows(void **state)
+{
+	struct session *s = registered();
+	int r = model_find(session_model(s), "#lobby");
+
+	(void)state;
+	session_command(s, r, "/ignore spammer");
+	session_command(s, r, "/ignore *!*@bad.example");
+	feed(s, ":spammer!x@h PRIVMSG #lobby :buy now\r\n"
+	    ":other!x@bad.example PRIVMSG #lobby :me too\r\n"
+	    ":spammer!x@h PRIVMSG bob :\001VERSION\001\r\n"
+	    ":friend!f@good PRIVMSG #lobby :hello\r\n");
+	assert_false(has_line(s, r, "[03:04:05] <spammer> buy now"));
+	assert_false(has_line(s, r, "[03:04:05] <other> me too"));
+	assert_null(strstr(H.sent, "VERSION KEO"));	/* not answered */
+	assert_line(s, r, "[03:04:05] <friend> hello");
+	session_command(s, r, "/ignore");
+	assert_line(s, r, "[03:04:05] Ignored: spammer");
+	session_command(s, r, "/unignore spammer");
+	feed(s, ":spammer!x@h PRIVMSG #lobby :again\r\n");
+	assert_line(s, r, "[03:04:05] <spammer> again");
+	session_command(s, r, "/unignore nobody");
+	assert_line(s, r, "[03:04:05] nobody is not ignored");
+	session_free(s);
+}
+
+static void
 typing_both_ways(void **state)
 {
 	struct session *s = registered_history();
@@ -1418,6 +1445,7 @@ main(void)
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
 		cmocka_unit_test(typing_both_ways),
+		cmocka_unit_test(ignore_hides_and_unignore_shows),
 		cmocka_unit_test(completion_order_commands_and_rooms),
 		cmocka_unit_test(links_are_found),
 		cmocka_unit_test(pasted_lines_are_sent_paced),
