@@ -34,6 +34,15 @@ def seed(s, n, needle_at):
     return a, times
 
 
+def tab_of(st, name):
+    """The index of the tab named name (tabs open in the order the server's
+    answers come: a conversation that waited may open before a room)."""
+    for i, label in enumerate(st.get("tabs", "").split("|")):
+        if re.sub(r"^! ", "", label).split(" (")[0] == name:
+            return i
+    return -1
+
+
 def waitfor(c, pred, timeout, what):
     """c.wait, telling what the window showed when it timed out."""
     try:
@@ -101,8 +110,11 @@ def history_marker_waiting_search_and_older_lines():
         c.type_into("password", PW)
         c.click("connect")
         c.wait_text(r"Logged in as gwen", 15)
-        st = c.wait_text(r"<alice> line 299", 15, tab=1)
-        text = st["tabtext"][1]
+        st = c.wait(lambda st: tab_of(st, "#lobby") > 0 and "<alice> line 299"
+                    in st["tabtext"].get(tab_of(st, "#lobby"), ""), 15,
+                    "#lobby's history")
+        L = tab_of(st, "#lobby")
+        text = st["tabtext"][L]
         # the newest 50 lines, and the marker after what she had read
         check(numbers(text) == list(range(250, 300)),
               "latest lines: %s" % numbers(text))
@@ -131,20 +143,21 @@ def history_marker_waiting_search_and_older_lines():
         c.screenshot("history-search")
         c.click("searchlist")
         c.key("Return")
-        st = waitfor(c, lambda st: "line 150 needle" in st.get("sel1", ""),
-                     15, "the found line selected in its tab")
-        check(st["active"] == "1", "not in #lobby's tab")
+        st = waitfor(c, lambda st: "line 150 needle" in
+                     st.get("sel%d" % L, ""), 15,
+                     "the found line selected in its tab")
+        check(st["active"] == str(L), "not in #lobby's tab")
         # what lies between the result and the newest lines came, and
         # lines above the result: no gap, nothing twice
-        nums = numbers(st["tabtext"][1])
+        nums = numbers(st["tabtext"][L])
         check(nums == list(range(nums[0], 300)) and nums[0] <= 140,
               "after the jump: %s" % nums)
         # scrolled to the top, the tab fetches what is older, page by page
         for _ in range(6):
             if nums[0] == 0:
                 break
-            st = scroll_to_top(c, 1, nums[0])
-            nums = numbers(st["tabtext"][1])
+            st = scroll_to_top(c, L, nums[0])
+            nums = numbers(st["tabtext"][L])
             check(nums == list(range(nums[0], 300)),
                   "lines once, in order: %s" % nums)
         check(nums == list(range(300)), "not all lines: %s" % nums)
