@@ -533,18 +533,19 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 	unsigned runc = C_TEXT, ci, nickc = C_TEXT;
 	FcChar32 *u = (FcChar32 *)l->u;
 
-	if (l->flags & ML_MARKER) {		/* a rule with the words */
+	if (l->flags & (ML_MARKER | ML_DAY)) {	/* a rule with the words */
+		unsigned col = (l->flags & ML_MARKER) ? C_MARKER : C_TIME;
 		XGlyphInfo gi;
 		XftTextExtents32(F.dpy, F.font[0], u, l->n, &gi);
 		x = (v->w - gi.xOff) / 2;
-		XftDrawRect(v->draw, &F.col[C_MARKER], MARGIN, y + F.height / 2,
+		XftDrawRect(v->draw, &F.col[col], MARGIN, y + F.height / 2,
 		    v->w - 2 * MARGIN, 1);
 		XftDrawRect(v->draw, &F.col[C_BG], x - 6, y, gi.xOff + 12,
 		    F.height);
 		x = x > MARGIN ? x : MARGIN;
 		for (i = 0; i < l->n; i++) {	/* fallback fonts for it too */
 			fi = font_for(l->u[i]);
-			XftDrawString32(v->draw, &F.col[C_MARKER], font_of(fi), x,
+			XftDrawString32(v->draw, &F.col[col], font_of(fi), x,
 			    y + F.ascent, u + i, 1);
 			x += advance(l->u[i]);
 		}

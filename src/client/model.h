@@ -25,6 +25,7 @@ struct model;
 #define ML_HIGHLIGHT	0x04	/* it mentions us */
 #define ML_MARKER	0x08	/* the "new since you were here" line */
 #define ML_HISTORY	0x10	/* it came from the server's history */
+#define ML_DAY		0x20	/* "--- Wednesday, 2 December 2026 ---" */
 
 struct line_meta {
 	int64_t		 time_ms;	/* when it was said (server time) */

@@ -319,6 +319,31 @@ tag_time(const struct irc_msg *msg)
 
 static void batch_place(struct session *, struct batch *, int);
 
+/* A live line of another day than the room's last one: first a line that
+ * says which day it is now. */
+static void
+day_change(struct session *s, int room, const struct tm *tm)
+{
+	struct line_meta last, day = { 0, NULL, ML_DAY };
+	size_t n = model_lines(s->m, room);
+	struct tm was;
+	time_t t;
+	char text[96];
+
+	if (n == 0 || !model_line_meta(s->m, room, n - 1, &last))
+		return;
+	t = (time_t)(last.time_ms / 1000);
+	if (localtime_r(&t, &was) == NULL || (was.tm_yday == tm->tm_yday &&
+	    was.tm_year == tm->tm_year) || last.time_ms <= 0)
+		return;
+	if (strftime(text, sizeof(text), "\u2014\u2014\u2014 %A, %-d %B %Y "
+	    "\u2014\u2014\u2014", tm) == 0)
+		return;
+	day.time_ms = last.time_ms;
+	model_insert(s->m, room, text, &day, MI_LIVE);
+	emit(s, SEV_LINE, room, text);
+}
+
 /* "2026-01-02T03:04:05.678Z" for a time in ms. */
 static void
 iso_time(char *out, size_t outsz, int64_t ms)
@@ -407,6 +432,7 @@ vline(struct session *s, int room, int64_t when_ms, unsigned flags,
 		}
 		return;
 	}
+	day_change(s, room, &tm);
 	model_insert(s->m, room, out, &meta, MI_LIVE);
 	emit(s, SEV_LINE, room, out);
 	if (flags & ML_HIGHLIGHT)

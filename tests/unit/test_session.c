@@ -849,6 +849,32 @@ ignore_hides_and_unignore_shows(void **state)
 	session_free(s);
 }
 
+/* A live line of another day comes after a line that names the day. */
+static void
+day_changes_are_marked(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	struct line_meta meta;
+	int r = model_find(m, "#lobby");
+	size_t n;
+
+	(void)state;
+	feed(s, "@time=2026-01-02T23:59:59.000Z :alice!a@h PRIVMSG #lobby :late"
+	    "\r\n@time=2026-01-03T00:00:01.000Z :alice!a@h PRIVMSG #lobby "
+	    ":early\r\n@time=2026-01-03T00:00:02.000Z :alice!a@h PRIVMSG "
+	    "#lobby :and on\r\n");
+	n = model_lines(m, r);
+	assert_string_equal(model_line(m, r, n - 3), "\u2014\u2014\u2014 "
+	    "Saturday, 3 January 2026 \u2014\u2014\u2014");
+	assert_int_equal(model_line_meta(m, r, n - 3, &meta), 1);
+	assert_int_equal(meta.flags, ML_DAY);
+	assert_string_equal(model_line(m, r, n - 2), "[2026-01-03 00:00:01] "
+	    "<alice> early");
+	assert_string_equal(model_line(m, r, n - 4), "[23:59:59] <alice> late");
+	session_free(s);
+}
+
 static void
 typing_both_ways(void **state)
 {
@@ -1445,6 +1471,7 @@ main(void)
 		cmocka_unit_test(model_roster_and_completion),
 		cmocka_unit_test(completion_cycles_in_place),
 		cmocka_unit_test(typing_both_ways),
+		cmocka_unit_test(day_changes_are_marked),
 		cmocka_unit_test(ignore_hides_and_unignore_shows),
 		cmocka_unit_test(completion_order_commands_and_rooms),
 		cmocka_unit_test(links_are_found),
