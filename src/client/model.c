@@ -34,6 +34,7 @@ struct room {
 	enum room_kind	 kind;
 	int		 joined, wanted, unread, highlight;
 	char		*topic;
+	char		 modes[32];
 	struct mline	*lines;		/* LINES_CAP; [start, start + nlines) */
 	size_t		 start, nlines;
 	int64_t		 read_ms;
@@ -185,6 +186,7 @@ model_view(const struct model *m, int i, struct room_view *v)
 	v->highlight = r->highlight;
 	v->nusers = r->nusers;
 	v->topic = r->topic;
+	v->modes = r->modes;
 }
 
 void
@@ -197,6 +199,40 @@ void
 model_set_joined(struct model *m, int i, int joined)
 {
 	m->rooms[i]->joined = joined;
+}
+
+void
+model_set_modes(struct model *m, int i, const char *modes)
+{
+	struct room *r = m->rooms[i];
+	size_t n = strcspn(modes, " ");
+
+	if (n >= sizeof(r->modes))
+		n = sizeof(r->modes) - 1;
+	memcpy(r->modes, modes, n);
+	r->modes[n] = '\0';
+}
+
+void
+model_mode_letter(struct model *m, int i, char c, int on)
+{
+	struct room *r = m->rooms[i];
+	char *p;
+	size_t n = strlen(r->modes);
+
+	if (r->modes[0] != '+') {
+		r->modes[0] = '+';
+		r->modes[1] = '\0';
+		n = 1;
+	}
+	p = strchr(r->modes + 1, c);
+	if (on && p == NULL && n + 1 < sizeof(r->modes)) {
+		r->modes[n] = c;
+		r->modes[n + 1] = '\0';
+	} else if (!on && p != NULL)
+		memmove(p, p + 1, strlen(p + 1) + 1);
+	if (strcmp(r->modes, "+") == 0)
+		r->modes[0] = '\0';
 }
 
 void

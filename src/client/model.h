@@ -58,6 +58,7 @@ struct room_view {			/* what the UI may read of a room */
 	int		 highlight;	/* an unread message mentions us */
 	size_t		 nusers;
 	const char	*topic;
+	const char	*modes;		/* the room's modes, "+nt", or "" */
 };
 
 struct model	*model_new(void);
@@ -75,6 +76,10 @@ void		 model_set_server_name(struct model *m, const char *name);
 void		 model_set_joined(struct model *m, int i, int joined);
 void		 model_set_wanted(struct model *m, int i, int wanted);
 void		 model_set_topic(struct model *m, int i, const char *topic);
+/* The room's modes as a server says them (324), or a letter set or
+ * cleared (MODE): on 1 adds c, 0 takes it away. */
+void		 model_set_modes(struct model *m, int i, const char *modes);
+void		 model_mode_letter(struct model *m, int i, char c, int on);
 void		 model_rename(struct model *m, int i, const char *name);
 
 int		 model_active(const struct model *m);

@@ -86,6 +86,7 @@ struct session {
 	int		 reconnect;	/* an unexpected loss: reconnect due */
 	int		 attempts;
 	int		 names_asked;	/* /names: print the next 366 */
+	int		 modes_asked;	/* /mode: print the next 324 */
 	int64_t		 last_rx_ms, ping_ms;
 	char		 prefixes[16];	/* PREFIX symbols, e.g. "@+" */
 	char		 pmodes[16];	/* and their modes, e.g. "ov" */
@@ -1498,6 +1499,7 @@ on_join(struct session *s, struct in *in)
 		line(s, r, in->when, "You joined %s", chan);
 		activate(s, r);
 		fetch_latest(s, r);
+		sendf(s, "MODE %s", chan);	/* for the topic bar, quietly */
 	} else {
 		model_roster_add(s->m, r, in->nick);
 		if (irc_casecmp(chan, s->room) == 0)
@@ -1821,12 +1823,16 @@ on_numeric(struct session *s, struct in *in, int num)
 		line(s, act, in->when, "%s: no topic is set", mid);
 		return;
 	case 324:
-		if (m->nparams >= 3 && (r = model_find(s->m, m->params[1])) > 0)
-			line(s, r, in->when, "Modes of %s%s%s", mid,
-			    *mid ? " " : "", last(m));
-		else
-			line(s, act, in->when, "Modes of %s%s%s", mid,
-			    *mid ? " " : "", last(m));
+		r = m->nparams >= 3 ? model_find(s->m, m->params[1]) : -1;
+		if (r > 0)
+			model_set_modes(s->m, r, m->params[2]);
+		if (r > 0)
+			emit(s, SEV_ROOMS, r, NULL);
+		if (!s->modes_asked)
+			return;		/* asked on joining: the bar shows it */
+		s->modes_asked = 0;
+		line(s, r > 0 ? r : act, in->when, "Modes of %s%s%s", mid,
+		    *mid ? " " : "", last(m));
 		return;
 	case 322:
 		line(s, act, in->when, "%s: %s", mid, last(m));
@@ -2092,6 +2098,10 @@ on_mode(struct session *s, struct in *in)
 			on = *p == '+';
 			continue;
 		}
+		if (strchr(s->pmodes, *p) == NULL && (!strchr(s->chanmodes,
+		    ',') || strchr(s->chanmodes, *p) == NULL ||
+		    strchr(s->chanmodes, *p) > strchr(s->chanmodes, ',')))
+			model_mode_letter(s->m, r, *p, on);	/* not a list */
 		if (!mode_takes_arg(s, *p, on))
 			continue;
 		if (arg >= m->nparams)
@@ -2617,6 +2627,7 @@ c_ban(struct cmdctx *c)
 static void
 c_mode(struct cmdctx *c)
 {
+	c->s->modes_asked = 1;
 	if (*c->rest == '\0' && c->v.kind == ROOM_CHANNEL)
 		sendf(c->s, "MODE %s", c->v.name);
 	else if (*c->rest == '\0')

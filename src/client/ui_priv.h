@@ -44,6 +44,7 @@ struct ui {
 	Widget		 help_dialog, about_dialog, save_dialog;
 	Widget		 search_dialog, search_field, search_list, search_status;
 	Widget		 paste_dialog, link_dialog;
+	Widget		 topic, modes_label;	/* the topic bar */
 	Widget		 roster_menu;	/* right click on a name */
 	Widget		 roster_items[9];
 	char		 menu_nick[65];	/* whom the menu is about */
@@ -94,6 +95,7 @@ void	ui_dump_soon(void);
 void	ui_select_room(int i);
 void	ui_pump(void);
 void	ui_min_size(void);
+void	ui_topic_sync(void);
 void	ui_drop_controls(XmTextVerifyCallbackStruct *v);
 /* ui_net.c */
 void	ui_disconnect(int by_user, const char *why);

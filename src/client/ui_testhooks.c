@@ -61,6 +61,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	 */
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return;
+	fprintf(f, "topic=%lu\n", XtWindow(U.topic));
 	fprintf(f, "top=%lu\nserver=%lu\nuser=%lu\nconnect=%lu\nentry=%lu\n"
 	    "roster=%lu\nnotebook=%lu\nmenubar=%lu\n",
 	    XtWindow(U.top), XtWindow(U.server), XtWindow(U.user),
@@ -148,6 +149,19 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		    NULL, 0, XmOUTPUT_ALL);
 		fprintf(f, "status=%s\n", st);
 		XtFree(st);
+		XmStringFree(xs);
+	}
+	text = XmTextFieldGetString(U.topic);
+	fprintf(f, "topicfield=%s\n", text);
+	XtFree(text);
+	{
+		XmString xs;
+		char *ml;
+		XtVaGetValues(U.modes_label, XmNlabelString, &xs, NULL);
+		ml = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
+		    NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "modeslabel=%s\n", ml);
+		XtFree(ml);
 		XmStringFree(xs);
 	}
 	text = XmTextFieldGetString(U.server);

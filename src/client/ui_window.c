@@ -52,6 +52,7 @@
 
 static void page_changed_cb(Widget, XtPointer, XtPointer);
 static void search_show(void);
+static void topic_cb(Widget, XtPointer, XtPointer);
 
 /* --- small helpers ------------------------------------------------------------ */
 
@@ -403,6 +404,7 @@ ui_select_room(int i)
 	U.selecting = 0;
 	tab_label(i);
 	render_roster();
+	ui_topic_sync();
 	ui_update_state();
 	ui_dump_soon();
 }
@@ -550,6 +552,7 @@ ui_event(const struct session_event *ev)
 		int before = U.ntabs, i;
 		ui_flush();
 		tabs_sync();
+		ui_topic_sync();
 		if (U.ntabs < before) {	/* a tab closed: texts moved */
 			for (i = 0; i < U.ntabs; i++)
 				retext(i);
@@ -1541,6 +1544,56 @@ build_bottom(void)
 	edit_keys(U.password);
 }
 
+/* The topic bar follows the room in view: its modes and its topic. */
+void
+ui_topic_sync(void)
+{
+	struct model *m = session_model(U.sess);
+	struct room_view v;
+	char label[48];
+	char *now;
+
+	if (U.topic == NULL)
+		return;
+	model_view(m, model_active(m), &v);
+	if (v.kind == ROOM_CHANNEL)
+		snprintf(label, sizeof(label), "%s%s%s", v.modes[0] ? "[" : "",
+		    v.modes, v.modes[0] ? "]" : "Topic:");
+	else
+		snprintf(label, sizeof(label), "Topic:");
+	set_label(U.modes_label, label);
+	now = XmTextFieldGetString(U.topic);
+	if (strcmp(now, v.kind == ROOM_CHANNEL ? v.topic : "") != 0)
+		XmTextFieldSetString(U.topic, v.kind == ROOM_CHANNEL ?
+		    (char *)v.topic : "");
+	XtFree(now);
+	XtVaSetValues(U.topic, XmNeditable, v.kind == ROOM_CHANNEL && v.joined,
+	    NULL);
+}
+
+/* Return in the topic bar: set the room's topic (the server says no when
+ * we may not; the bar then shows the topic it has again). */
+static void
+topic_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	struct model *m = session_model(U.sess);
+	struct room_view v;
+	char *text = XmTextFieldGetString(w), cmd[512];
+
+	(void)cd;
+	(void)call;
+	model_view(m, model_active(m), &v);
+	if (v.kind == ROOM_CHANNEL && strcmp(text, v.topic) != 0 &&
+	    text[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "/topic %s", text);
+		session_command(U.sess, model_active(m), cmd);
+	}
+	XtFree(text);
+	ui_topic_sync();
+	XmProcessTraversal(U.entry, XmTRAVERSE_CURRENT);
+	ui_flush();
+}
+
 /* The roster's "away" rendition: the default one's font, in grey. */
 static void
 roster_renditions(void)
@@ -1714,6 +1767,21 @@ build_middle(void)
 	    XmNbottomOffset, 6, NULL);
 	XtManageChild(U.roster);
 	build_roster_menu();
+	/* the topic bar: the room's modes, and its topic to read or set */
+	U.topic = XtVaCreateManagedWidget("topic", xmTextFieldWidgetClass,
+	    U.form, XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.server,
+	    XmNtopOffset, 6, XmNrightAttachment, XmATTACH_POSITION,
+	    XmNrightPosition, ROSTER_AT, XmNrightOffset, 6, NULL);
+	U.modes_label = XtVaCreateManagedWidget("modesLabel",
+	    xmLabelWidgetClass, U.form, XmNleftAttachment, XmATTACH_FORM,
+	    XmNleftOffset, 6, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
+	    XmNtopWidget, U.topic, XmNbottomAttachment,
+	    XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, U.topic, NULL);
+	set_label(U.modes_label, "Topic:");
+	XtVaSetValues(U.topic, XmNleftAttachment, XmATTACH_WIDGET,
+	    XmNleftWidget, U.modes_label, XmNleftOffset, 4, NULL);
+	XtAddCallback(U.topic, XmNactivateCallback, topic_cb, NULL);
+	edit_keys(U.topic);
 	U.notebook = XtVaCreateManagedWidget("tabs", xmNotebookWidgetClass,
 	    U.form, XmNbindingType, XmNONE, XmNorientation, XmVERTICAL,
 	    XmNbackPagePlacement, XmBOTTOM_RIGHT, XmNbackPageNumber, 0,
@@ -1721,8 +1789,8 @@ build_middle(void)
 	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
 	    XmNrightAttachment, XmATTACH_POSITION, XmNrightPosition, ROSTER_AT,
 	    XmNrightOffset, 6,
-	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.server,
-	    XmNtopOffset, 6,
+	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.topic,
+	    XmNtopOffset, 4,
 	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.entry,
 	    XmNbottomOffset, 6, NULL);
 	XtAddCallback(U.notebook, XmNpageChangedCallback, page_changed_cb,

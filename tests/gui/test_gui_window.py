@@ -322,6 +322,46 @@ def the_roster_ranks_greys_and_acts():
     s.stop()
 
 
+@case
+def the_topic_bar_shows_and_sets():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-room", "#plans", "-connect"])
+        c.wait_text(r"You joined #plans")
+        zed = s.connect("zed", autojoin=False)
+        zed.send("JOIN #plans")
+        zed.expect(r" 366 ")
+        # the room's modes beside the topic (asked for on joining)
+        st = c.wait(lambda st: st.get("modeslabel", "").startswith("[+"),
+                    10, "the modes")
+        # Return in the bar sets the topic
+        c.type_into("topic", "planning at noon")
+        c.key("Return")
+        zed.expect(r":bob!\S+ TOPIC #plans :planning at noon$")
+        c.wait(lambda st: st.get("entry") is not None and
+               st.get("topicfield") == "planning at noon", 10, "the bar")
+        # someone else's topic shows there too (+t: zed is made an
+        # operator first)
+        c.type_into("entry", "/op zed")
+        c.key("Return")
+        zed.expect(r"MODE #plans \+o zed")
+        zed.send("TOPIC #plans :moved to one")
+        c.wait(lambda st: st.get("topicfield") == "moved to one", 10,
+               "zed's topic in the bar")
+        # another tab, another topic (none)
+        c.click("tab0")
+        c.wait(lambda st: st.get("topicfield") == "" and
+               st.get("modeslabel") == "Topic:", 10, "the server tab's bar")
+        c.screenshot("window-topic")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 MIXED = "mixed \u4f60\u597d \u4e16\u754c \U0001F600 ok"
 
 

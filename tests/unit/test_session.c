@@ -1140,7 +1140,7 @@ history_on_join_marker_and_older(void **state)
 	(void)state;
 	feed(s, "@time=2026-01-02T03:04:06.000Z;msgid=j1 "
 	    ":bob!~bob@127.0.0.1 JOIN #lobby\r\n");
-	expect_sent("CHATHISTORY LATEST #lobby * 50\r\n");
+	expect_sent("CHATHISTORY LATEST #lobby * 50\r\nMODE #lobby\r\n");
 	r = model_find(m, "#lobby");
 	feed(s, ":vm MARKREAD #lobby timestamp=2026-01-02T03:00:02.000Z\r\n"
 	    ":vm 353 bob = #lobby :alice bob\r\n"
@@ -1207,7 +1207,7 @@ history_on_join_marker_and_older(void **state)
 	    ":bob!~bob@127.0.0.1 PART #lobby\r\n"
 	    "@time=2026-01-02T03:05:01.000Z;msgid=j2 "
 	    ":bob!~bob@127.0.0.1 JOIN #lobby\r\n");
-	expect_sent("CHATHISTORY LATEST #lobby msgid=m4 100\r\n");
+	expect_sent("CHATHISTORY LATEST #lobby msgid=m4 100\r\nMODE #lobby\r\n");
 	session_free(s);
 }
 
