@@ -106,6 +106,14 @@ struct chatview {
 	int		 missing;		/* glyphs no font had */
 };
 
+static size_t cv_max_lines = MODEL_SCROLLBACK;
+
+void
+cv_set_max_lines(size_t n)
+{
+	cv_max_lines = n > 0 ? n : 1;
+}
+
 /* --- fonts ----------------------------------------------------------------- */
 
 void
@@ -1069,19 +1077,26 @@ cv_append(struct chatview *v, const char *text, unsigned flags)
 	struct cvl *l;
 	size_t len = strlen(text);
 
-	if (v->n == MODEL_SCROLLBACK) {		/* the oldest goes */
-		line_free(&v->l[0]);
-		memmove(&v->l[0], &v->l[1], (v->n - 1) * sizeof(v->l[0]));
-		v->n--;
-		if (v->top > 0)
-			v->top--;
-		else
+	if (v->n >= cv_max_lines) {
+		/* the oldest tenth goes at once: one memmove per many lines */
+		size_t drop = cv_max_lines / 10 > 0 ? cv_max_lines / 10 : 1, k;
+		if (drop > v->n)
+			drop = v->n;
+		for (k = 0; k < drop; k++)
+			line_free(&v->l[k]);
+		memmove(&v->l[0], &v->l[drop], (v->n - drop) * sizeof(v->l[0]));
+		v->n -= drop;
+		if (v->top >= drop)
+			v->top -= drop;
+		else {
+			v->top = 0;
 			v->toprow = 0;
-		if (v->sel && (v->sa == 0 || v->sb_ == 0))
+		}
+		if (v->sel && (v->sa < drop || v->sb_ < drop))
 			v->sel = 0;
 		else if (v->sel) {
-			v->sa--;
-			v->sb_--;
+			v->sa -= drop;
+			v->sb_ -= drop;
 		}
 	}
 	if (v->n == v->cap) {

@@ -70,6 +70,8 @@ void		 cv_font_report(const struct chatview *v, char *out,
 		    size_t outsz, int *missing);
 /* The font for every view: a fontconfig name ("DejaVu Sans-10"). */
 void		 cv_set_font(const char *name);
+/* Lines a view keeps (the model's scrollback). */
+void		 cv_set_max_lines(size_t n);
 /* Close the fonts, after the last view is gone. */
 void		 cv_shutdown(void);
 

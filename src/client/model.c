@@ -1,6 +1,6 @@
 /*
  * model.c -- see model.h.  Owns struct model.  Rooms hold up to
- * MODEL_SCROLLBACK lines in time order and a sorted roster; names compare
+ * model_scrollback() lines in time order and a sorted roster; names compare
  * under the rfc1459 casemapping, as the server does.
  *
  * The lines live in a window [start, start + n) of an array twice the
@@ -17,7 +17,6 @@
 #include "bounds.h"
 #include "valid.h"
 
-#define LINES_CAP	(2 * MODEL_SCROLLBACK)
 #define COMPLETE_MAX	128	/* matches one Tab cycle offers */
 #define RECENT_MAX	16	/* speakers a room remembers for Tab */
 #define AWAY_USERS_MAX	512	/* away users remembered */
@@ -35,8 +34,8 @@ struct room {
 	int		 joined, wanted, unread, highlight;
 	char		*topic;
 	char		 modes[32];
-	struct mline	*lines;		/* LINES_CAP; [start, start + nlines) */
-	size_t		 start, nlines;
+	struct mline	*lines;		/* [start, start + nlines) of cap */
+	size_t		 start, nlines, cap;
 	int64_t		 read_ms;
 	struct room_hist hist;
 	char		**users;	/* sorted */
@@ -57,6 +56,7 @@ struct model {
 	size_t		 complete_next;
 	const char	*cand[COMPLETE_MAX];	/* this cycle's matches */
 	size_t		 ncand;
+	size_t		 scrollback;	/* lines kept per room */
 	const char *const *words;	/* commands to complete, "/msg" */
 	size_t		 nwords;
 	char		*away[AWAY_USERS_MAX];	/* who is away (away-notify) */
@@ -103,6 +103,7 @@ model_new(void)
 
 	if (m == NULL)
 		abort();
+	m->scrollback = MODEL_SCROLLBACK;
 	model_open(m, "server", ROOM_SERVER);
 	return m;
 }
@@ -118,6 +119,22 @@ model_free(struct model *m)
 		free(m->away[i]);
 
 	free(m);
+}
+
+void
+model_set_scrollback(struct model *m, size_t n)
+{
+	if (n < MODEL_SCROLLBACK_MIN)
+		n = MODEL_SCROLLBACK_MIN;
+	if (n > MODEL_SCROLLBACK_MAX)
+		n = MODEL_SCROLLBACK_MAX;
+	m->scrollback = n;
+}
+
+size_t
+model_scrollback(const struct model *m)
+{
+	return m->scrollback;
 }
 
 int
@@ -142,9 +159,10 @@ model_open(struct model *m, const char *name, enum room_kind k)
 	if (m->nrooms == MODEL_ROOMS_MAX)
 		return -1;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->lines = calloc(LINES_CAP, sizeof(*r->lines))) == NULL)
+	    (r->lines = calloc(64, sizeof(*r->lines))) == NULL)
 		abort();
 	r->hist.seen_ms = -1;
+	r->cap = 64;
 	r->name = xstrdup(name);
 	r->topic = xstrdup("");
 	r->kind = k;
@@ -403,17 +421,30 @@ put(struct model *m, int i, size_t pos, const char *line,
 
 	if (pos > r->nlines)
 		pos = r->nlines;
-	if (r->nlines == MODEL_SCROLLBACK) {
+	while (r->nlines >= m->scrollback) {
 		if (pos == 0)
 			return -1;	/* older than all we keep */
-		dropped = is_unread(r, &r->lines[r->start]);
+		dropped |= is_unread(r, &r->lines[r->start]);
 		line_free(&r->lines[r->start]);
 		r->start++;
 		r->nlines--;
 		pos--;
 	}
-	if (r->start + r->nlines == LINES_CAP)
-		compact(r);
+	if (r->start + r->nlines == r->cap) {
+		/* grow to twice the scrollback, then slide the window back */
+		if (r->cap < 2 * m->scrollback) {
+			size_t ncap = r->cap * 2 < 2 * m->scrollback ?
+			    r->cap * 2 : 2 * m->scrollback;
+			struct mline *nl = realloc(r->lines, ncap *
+			    sizeof(*nl));
+			if (nl == NULL)
+				abort();
+			memset(nl + r->cap, 0, (ncap - r->cap) * sizeof(*nl));
+			r->lines = nl;
+			r->cap = ncap;
+		} else
+			compact(r);
+	}
 	l = &r->lines[r->start + pos];
 	memmove(l + 1, l, (r->nlines - pos) * sizeof(*l));
 	r->nlines++;

@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #define MODEL_ROOMS_MAX		64
-#define MODEL_SCROLLBACK	2000	/* lines kept per room */
+#define MODEL_SCROLLBACK	10000	/* lines kept per room, by default */
+#define MODEL_SCROLLBACK_MIN	100
+#define MODEL_SCROLLBACK_MAX	100000
 #define MODEL_HISTORY		100	/* input lines remembered */
 
 enum room_kind { ROOM_SERVER, ROOM_CHANNEL, ROOM_QUERY };
@@ -63,6 +65,10 @@ struct room_view {			/* what the UI may read of a room */
 
 struct model	*model_new(void);
 void		 model_free(struct model *m);
+/* Lines kept per room (clamped to MIN..MAX); rooms that hold more drop
+ * their oldest as lines come. */
+void		 model_set_scrollback(struct model *m, size_t n);
+size_t		 model_scrollback(const struct model *m);
 
 /* Room index by name (casemapped), or -1. */
 int		 model_find(const struct model *m, const char *name);

@@ -813,7 +813,7 @@ history_done(struct session *s, struct batch *b)
 		if (model_find_msgid(s->m, r, h->jump) < 0) {
 			h->req = HR_NONE;
 			line(s, r, -1, "That message is further back than the "
-			    "%d lines this tab keeps", MODEL_SCROLLBACK);
+			    "%zu lines this tab keeps", model_scrollback(s->m));
 			h->jump[0] = '\0';
 			emit_line(s, SEV_RELOAD, r, b->above);
 			return;
@@ -847,7 +847,8 @@ jump_fetch(struct session *s, int r)
 	struct line_meta meta;
 	char ts[40];
 	long o = model_oldest_msgid(s->m, r);
-	long room_left = MODEL_SCROLLBACK - (long)model_lines(s->m, r) -
+	long room_left = (long)model_scrollback(s->m) -
+	    (long)model_lines(s->m, r) -
 	    HIST_CONTEXT;
 	int lim = room_left > 1000 ? 1000 : (int)room_left;
 

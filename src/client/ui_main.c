@@ -52,6 +52,8 @@ static XtResource resources[] = {
 	  XmRImmediate, NULL },
 	{ "sendTyping", "SendTyping", XmRBoolean, sizeof(Boolean),
 	  OFF(send_typing), XmRImmediate, (XtPointer)True },
+	{ "scrollback", "Scrollback", XmRInt, sizeof(int), OFF(scrollback),
+	  XmRImmediate, (XtPointer)MODEL_SCROLLBACK },
 };
 
 /* Use the user's locale, but make sure text is UTF-8 even under LANG=C. */
@@ -113,6 +115,9 @@ ui_create(int *argc, char **argv)
 	ui_net_init();
 	cv_set_font(U.res.chat_font);
 	session_set_send_typing(U.sess, U.res.send_typing);
+	model_set_scrollback(session_model(U.sess), U.res.scrollback > 0 ?
+	    (size_t)U.res.scrollback : 0);
+	cv_set_max_lines(model_scrollback(session_model(U.sess)));
 	ui_build();
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
 		session_note(U.sess, 0, "Cannot open the log file %s",

@@ -32,6 +32,7 @@ struct ui_resources {
 	String		 account;	/* log in as this, not as the nick */
 	String		 chat_font;	/* the chat view's font (fontconfig) */
 	Boolean		 send_typing;	/* +typing to others */
+	int		 scrollback;	/* lines kept per tab */
 };
 
 struct ui {

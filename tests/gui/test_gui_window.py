@@ -362,6 +362,33 @@ def the_topic_bar_shows_and_sets():
     s.stop()
 
 
+@case
+def the_scrollback_is_bounded():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice", caps=["echo-message"])
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect", "-xrm", "*scrollback: 150"])
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        for i in range(400):
+            alice.send("PRIVMSG #lobby :flood %d" % i)
+        alice.expect(r"PRIVMSG #lobby :flood 399$", 20)
+        st = c.wait_text(r"<alice> flood 399$", 20, tab=1)
+        got = [int(n) for n in re.findall(r"<alice> flood (\d+)",
+                                          st["tabtext"][1])]
+        # at most 150 lines kept (the view drops its oldest tenth at
+        # once), the newest ones, in order
+        check(135 <= len(got) <= 150 and got == list(range(got[0], 400)),
+              "kept %d: %s..%s" % (len(got), got[:1], got[-1:]))
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
 MIXED = "mixed \u4f60\u597d \u4e16\u754c \U0001F600 ok"
 
 

@@ -1020,6 +1020,16 @@ scrollback_is_bounded(void **state)
 	lm.time_ms = 5;
 	lm.msgid = "old";
 	assert_int_equal(model_insert(m, 0, "older", &lm, MI_HISTORY), -1);
+	/* a smaller scrollback: the oldest go with the next line */
+	model_set_scrollback(m, 150);
+	assert_int_equal(model_scrollback(m), 150);
+	lm.time_ms = 99999999;
+	lm.msgid = NULL;
+	model_insert(m, 0, "newest", &lm, MI_LIVE);
+	assert_int_equal(model_lines(m, 0), 150);
+	assert_string_equal(model_line(m, 0, 149), "newest");
+	model_set_scrollback(m, 1);
+	assert_int_equal(model_scrollback(m), MODEL_SCROLLBACK_MIN);
 	model_free(m);
 }
 
