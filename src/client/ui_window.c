@@ -1594,51 +1594,6 @@ topic_cb(Widget w, XtPointer cd, XtPointer call)
 	ui_flush();
 }
 
-/* The roster's "away" rendition: the default one's font, in grey. */
-static void
-roster_renditions(void)
-{
-	XmRenderTable rt = NULL, copy;
-	XmRendition base, away;
-	XtPointer font = NULL;
-	String name = NULL;
-	XmFontType type = XmFONT_IS_FONT;
-	int size = 0;
-	XColor c, exact;
-	Arg a[5];
-	int n = 0;
-
-	XtVaGetValues(U.roster, XmNrenderTable, &rt, NULL);
-	if (rt == NULL || !XAllocNamedColor(XtDisplay(U.roster),
-	    DefaultColormapOfScreen(XtScreen(U.roster)), "#8a8a8a", &c,
-	    &exact))
-		return;
-	if ((base = XmRenderTableGetRendition(rt, "xft")) != NULL) {
-		XtSetArg(a[0], XmNfontType, &type);
-		XtSetArg(a[1], XmNfontName, &name);
-		XtSetArg(a[2], XmNfontSize, &size);
-		XtSetArg(a[3], XmNfont, &font);
-		XmRenditionRetrieve(base, a, 4);
-		n = 0;
-		XtSetArg(a[n], XmNfontType, type); n++;
-		if (name != NULL && name != (String)XmAS_IS) {
-			XtSetArg(a[n], XmNfontName, name); n++;
-		}
-		if (size > 0) {
-			XtSetArg(a[n], XmNfontSize, size); n++;
-		}
-	}
-	XtSetArg(a[n], XmNrenditionForeground, c.pixel); n++;
-	away = XmRenditionCreate(U.roster, "away", a, (Cardinal)n);
-	if (base != NULL)
-		XmRenditionFree(base);
-	copy = XmRenderTableCopy(rt, NULL, 0);
-	copy = XmRenderTableAddRenditions(copy, &away, 1, XmMERGE_REPLACE);
-	XtVaSetValues(U.roster, XmNrenderTable, copy, NULL);
-	XmRenditionFree(away);
-	XmRenderTableFree(copy);
-}
-
 /* Right click on a name: what one does with someone. */
 static const char *const roster_actions[][2] = {
 	{ "rosterQuery", "/query" }, { "rosterWhois", "/whois" },
@@ -1723,7 +1678,7 @@ build_roster_menu(void)
 {
 	size_t k;
 
-	roster_renditions();
+	/* the "away" rendition (grey) comes from the resources: KeoChat */
 	U.roster_menu = XmCreatePopupMenu(U.roster, "rosterMenu", NULL, 0);
 	for (k = 0; k < sizeof(roster_actions) / sizeof(roster_actions[0]);
 	    k++) {
