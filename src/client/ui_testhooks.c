@@ -81,6 +81,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 			fprintf(f, "rmenu_%s=%lu\n", names[k],
 			    XtWindow(U.roster_items[k]));
 	}
+
 	if (U.search_dialog != NULL && XtIsManaged(U.search_dialog))
 		fprintf(f, "searchfield=%lu\nsearchlist=%lu\n",
 		    XtWindow(U.search_field), XtWindow(U.search_list));
