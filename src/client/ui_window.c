@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <X11/Xatom.h>
 #include <X11/Xutil.h>
 #include <Xm/CascadeB.h>
 #include <Xm/FileSB.h>
@@ -805,6 +806,57 @@ tab_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 		XBell(XtDisplay(U.top), 0);
 }
 
+/* The CLIPBOARD's text arrived: in at the field's cursor (over its
+ * selection), through its verify callbacks (a paste of several lines is
+ * the entry's business there). */
+static void
+paste_got(Widget w, XtPointer cd, Atom *sel, Atom *type, XtPointer value,
+    unsigned long *length, int *format)
+{
+	XmTextPosition a, b, at;
+	char *text;
+
+	(void)cd;
+	(void)sel;
+	if (value == NULL || *format != 8 || *length == 0 ||
+	    (*type != XInternAtom(XtDisplay(w), "UTF8_STRING", False) &&
+	    *type != XA_STRING)) {
+		XtFree(value);
+		return;
+	}
+	if ((text = malloc(*length + 1)) != NULL) {
+		memcpy(text, value, *length);
+		text[*length] = '\0';
+		if (XmTextFieldGetSelectionPosition(w, &a, &b) && a != b)
+			XmTextFieldReplace(w, a, b, text);
+		else {
+			at = XmTextFieldGetInsertionPosition(w);
+			XmTextFieldInsert(w, at, text);
+			XmTextFieldSetInsertionPosition(w, at +
+			    utf8_chars(text, strlen(text)));
+		}
+		free(text);
+	}
+	XtFree(value);
+}
+
+/* Ctrl+V, Shift+Insert: ask the CLIPBOARD's owner for its text, as
+ * UTF-8 (Motif's own paste-clipboard goes through its clipboard
+ * library, which leaks what it fetches). */
+static void
+paste_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	Time t = ev != NULL && (ev->type == KeyPress || ev->type ==
+	    KeyRelease) ? ev->xkey.time : XtLastTimestampProcessed(
+	    XtDisplay(w));
+
+	(void)params;
+	(void)np;
+	XtGetSelectionValue(w, XInternAtom(XtDisplay(w), "CLIPBOARD", False),
+	    XInternAtom(XtDisplay(w), "UTF8_STRING", False), paste_got, NULL,
+	    t);
+}
+
 /* Ctrl+B, Ctrl+I, Ctrl+U, Ctrl+O: the IRC formatting codes (bold,
  * italics, underline, plain), the only control bytes the entry takes. */
 static void
@@ -998,10 +1050,10 @@ edit_keys(Widget w)
 	static char trans[] =
 	    "Ctrl<Key>c: kc-copy()\n"
 	    "Ctrl<Key>x: cut-clipboard()\n"
-	    "Ctrl<Key>v: paste-clipboard()\n"
+	    "Ctrl<Key>v: kc-paste()\n"
 	    "Ctrl<Key>a: select-all()\n"
-	    "Shift<Key>osfInsert: paste-clipboard()\n"
-	    "Shift<Key>Insert: paste-clipboard()\n"
+	    "Shift<Key>osfInsert: kc-paste()\n"
+	    "Shift<Key>Insert: kc-paste()\n"
 	    "Mod1<Key>1: kc-tab(1)\nMod1<Key>2: kc-tab(2)\n"
 	    "Mod1<Key>3: kc-tab(3)\nMod1<Key>4: kc-tab(4)\n"
 	    "Mod1<Key>5: kc-tab(5)\nMod1<Key>6: kc-tab(6)\n"
@@ -1512,6 +1564,7 @@ build_bottom(void)
 		{ "kc-copy", copy_action },
 		{ "kc-format", format_action },
 		{ "kc-tab", tab_action },
+		{ "kc-paste", paste_action },
 	};
 	static char trans[] =
 	    "<Key>osfUp: kc-history(prev)\n"
