@@ -1238,6 +1238,19 @@ cv_selection(const struct chatview *v)
 }
 
 int
+cv_own_clipboard(Widget w, const char *text, Time t)
+{
+	char *c = strdup(text);
+
+	if (c == NULL)
+		return 0;
+	free(F.clip);
+	F.clip = c;
+	return XtOwnSelection(w, XInternAtom(XtDisplay(w), "CLIPBOARD", False),
+	    t, convert_cb, NULL, NULL) == True;
+}
+
+int
 cv_copy(struct chatview *v, Time t)
 {
 	if (!v->sel || v->seltext == NULL)

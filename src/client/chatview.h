@@ -61,6 +61,9 @@ long		 cv_top_char(const struct chatview *v);
  * static buffer of the view, "" for none). */
 char		*cv_text(const struct chatview *v);
 const char	*cv_selection(const struct chatview *v);
+/* text to the CLIPBOARD, owned by widget w (keochat answers for it, not
+ * Motif's clipboard library); 0 when it cannot be. */
+int		 cv_own_clipboard(Widget w, const char *text, Time t);
 /* The selection to the CLIPBOARD; 0 when there is none. */
 int		 cv_copy(struct chatview *v, Time t);
 

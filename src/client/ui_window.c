@@ -763,11 +763,13 @@ copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 	int a = model_active(m);
 	char *sel;
 
-	(void)params;
-	(void)np;
 	if (XmIsTextField(w) && (sel = XmTextFieldGetSelection(w)) != NULL) {
+		/* ours, not XmTextFieldCopy: Motif's clipboard library leaks
+		 * with every program that asks it for the text */
+		cv_own_clipboard(w, w == U.password ? "" : sel, t);
 		XtFree(sel);
-		XmTextFieldCopy(w, t);
+		if (params != NULL && *np > 0 && strcmp(params[0], "cut") == 0)
+			XmTextFieldRemove(w);
 		return;
 	}
 	if (a >= 0 && a < U.ntabs)
@@ -1049,7 +1051,7 @@ edit_keys(Widget w)
 {
 	static char trans[] =
 	    "Ctrl<Key>c: kc-copy()\n"
-	    "Ctrl<Key>x: cut-clipboard()\n"
+	    "Ctrl<Key>x: kc-copy(cut)\n"
 	    "Ctrl<Key>v: kc-paste()\n"
 	    "Ctrl<Key>a: select-all()\n"
 	    "Shift<Key>osfInsert: kc-paste()\n"
