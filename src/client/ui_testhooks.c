@@ -23,6 +23,22 @@
 
 void	ui_testhooks_dump_soon(void);
 
+/* Write prefix, w's XmString resource res as text, and suffix. */
+static void
+put_string(FILE *f, const char *prefix, Widget w, const char *res,
+    const char *suffix)
+{
+	XmString xs = NULL;
+	char *s;
+
+	XtVaGetValues(w, res, &xs, NULL);
+	s = xs != NULL ? XmStringUnparse(xs, NULL, XmCHARSET_TEXT,
+	    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL) : NULL;
+	fprintf(f, "%s%s%s", prefix, s != NULL ? s : "", suffix);
+	XtFree(s);
+	XmStringFree(xs);
+}
+
 /* KEOCHAT_DUMP, read at the first change. */
 static const char *dump_path;
 
@@ -100,27 +116,10 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	XtVaGetValues(U.top, XmNtitle, &title, NULL);
 	fprintf(f, "title=%s\nstate=%d\nactive=%d\nfocused=%d\nconnect=",
 	    title, (int)session_state(U.sess), model_active(m), U.focused);
-	{
-		XmString xs;
-		char *s;
-		XtVaGetValues(U.connect, XmNlabelString, &xs, NULL);
-		s = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
-		    NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "%s\n", s);
-		XtFree(s);
-		XmStringFree(xs);
-	}
+	put_string(f, "", U.connect, XmNlabelString, "\n");
 	fprintf(f, "tabs=");
-	for (i = 0; i < U.ntabs; i++) {
-		XmString xs;
-		char *s;
-		XtVaGetValues(U.tabs[i].tab, XmNlabelString, &xs, NULL);
-		s = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
-		    NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "%s%s", i ? "|" : "", s);
-		XtFree(s);
-		XmStringFree(xs);
-	}
+	for (i = 0; i < U.ntabs; i++)
+		put_string(f, i ? "|" : "", U.tabs[i].tab, XmNlabelString, "");
 	XtVaGetValues(U.roster, XmNitemCount, &items, XmNitems, &list, NULL);
 	fprintf(f, "\nrosterrows=");
 	for (n = 1; n <= items; n++) {	/* where each row is, for clicks */
@@ -142,29 +141,11 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	text = XmTextFieldGetString(U.user);
 	fprintf(f, "userfield=%s\n", text);
 	XtFree(text);
-	{
-		XmString xs;
-		char *st;
-		XtVaGetValues(U.status, XmNlabelString, &xs, NULL);
-		st = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
-		    NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "status=%s\n", st);
-		XtFree(st);
-		XmStringFree(xs);
-	}
+	put_string(f, "status=", U.status, XmNlabelString, "\n");
 	text = XmTextFieldGetString(U.topic);
 	fprintf(f, "topicfield=%s\n", text);
 	XtFree(text);
-	{
-		XmString xs;
-		char *ml;
-		XtVaGetValues(U.modes_label, XmNlabelString, &xs, NULL);
-		ml = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
-		    NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "modeslabel=%s\n", ml);
-		XtFree(ml);
-		XmStringFree(xs);
-	}
+	put_string(f, "modeslabel=", U.modes_label, XmNlabelString, "\n");
 	text = XmTextFieldGetString(U.server);
 	fprintf(f, "serverfield=%s\npastedialog=%d\nlinkdialog=%d\n", text,
 	    U.paste_dialog != NULL && XtIsManaged(U.paste_dialog),
@@ -210,14 +191,8 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	fprintf(f, "searchdialog=%d\n", U.search_dialog != NULL &&
 	    XtIsManaged(U.search_dialog));
 	if (U.search_dialog != NULL) {
-		XmString xs;
-		char *t;
-		XtVaGetValues(U.search_status, XmNlabelString, &xs, NULL);
-		t = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
-		    NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "searchstatus=%s\nresults=", t);
-		XtFree(t);
-		XmStringFree(xs);
+		put_string(f, "searchstatus=", U.search_status,
+		    XmNlabelString, "\nresults=");
 		XtVaGetValues(U.search_list, XmNitemCount, &items, XmNitems,
 		    &list, NULL);
 		for (n = 0; n < items; n++) {

@@ -135,6 +135,27 @@ top_reached(struct chatview *cv, void *ud)
 			session_fetch_older(U.sess, i);
 }
 
+/* A question with OK and Cancel (no Help); cb gets 1 for OK, NULL for
+ * Cancel as its client data. */
+static Widget
+question_dialog(const char *name, XtCallbackProc cb)
+{
+	Widget d = XmCreateQuestionDialog(U.top, (char *)name, NULL, 0);
+
+	XtUnmanageChild(XmMessageBoxGetChild(d, XmDIALOG_HELP_BUTTON));
+	XtAddCallback(d, XmNokCallback, cb, (XtPointer)1);
+	XtAddCallback(d, XmNcancelCallback, cb, NULL);
+	return d;
+}
+
+/* The X time of a key event, for selections (else the last one seen). */
+static Time
+event_time(Widget w, const XEvent *ev)
+{
+	return ev != NULL && (ev->type == KeyPress || ev->type == KeyRelease) ?
+	    ev->xkey.time : XtLastTimestampProcessed(XtDisplay(w));
+}
+
 /* Open a link with xdg-open, in a grandchild so no zombie is left and
  * the window never waits for the browser; no shell sees the link. */
 static void
@@ -192,16 +213,8 @@ link_clicked(struct chatview *cv, const char *url, void *ud)
 	free(U.link);
 	if ((U.link = strdup(url)) == NULL)
 		return;
-	if (U.link_dialog == NULL) {
-		U.link_dialog = XmCreateQuestionDialog(U.top, "linkDialog", NULL,
-		    0);
-		XtUnmanageChild(XmMessageBoxGetChild(U.link_dialog,
-		    XmDIALOG_HELP_BUTTON));
-		XtAddCallback(U.link_dialog, XmNokCallback, link_answer_cb,
-		    (XtPointer)1);
-		XtAddCallback(U.link_dialog, XmNcancelCallback, link_answer_cb,
-		    NULL);
-	}
+	if (U.link_dialog == NULL)
+		U.link_dialog = question_dialog("linkDialog", link_answer_cb);
 	snprintf(q, sizeof(q), "Open this link with the program your desktop "
 	    "uses for it?\n\n%.200s", url);
 	xs = XmStringCreateLocalized(q);
@@ -756,9 +769,7 @@ complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 static void
 copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
-	Time t = ev != NULL && (ev->type == KeyPress || ev->type ==
-	    KeyRelease) ? ev->xkey.time : XtLastTimestampProcessed(
-	    XtDisplay(w));
+	Time t = event_time(w, ev);
 	struct model *m = session_model(U.sess);
 	int a = model_active(m);
 	char *sel;
@@ -848,9 +859,7 @@ paste_got(Widget w, XtPointer cd, Atom *sel, Atom *type, XtPointer value,
 static void
 paste_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
-	Time t = ev != NULL && (ev->type == KeyPress || ev->type ==
-	    KeyRelease) ? ev->xkey.time : XtLastTimestampProcessed(
-	    XtDisplay(w));
+	Time t = event_time(w, ev);
 
 	(void)params;
 	(void)np;
@@ -958,16 +967,8 @@ paste_lines(XtPointer cd, XtIntervalId *id)
 		ui_flush();
 		return;
 	}
-	if (U.paste_dialog == NULL) {
-		U.paste_dialog = XmCreateQuestionDialog(U.top, "pasteDialog",
-		    NULL, 0);
-		XtUnmanageChild(XmMessageBoxGetChild(U.paste_dialog,
-		    XmDIALOG_HELP_BUTTON));
-		XtAddCallback(U.paste_dialog, XmNokCallback, paste_answer_cb,
-		    (XtPointer)1);
-		XtAddCallback(U.paste_dialog, XmNcancelCallback,
-		    paste_answer_cb, NULL);
-	}
+	if (U.paste_dialog == NULL)
+		U.paste_dialog = question_dialog("pasteDialog", paste_answer_cb);
 	{
 		struct room_view v;
 		model_view(session_model(U.sess), U.paste_room, &v);
@@ -1494,16 +1495,8 @@ ui_ask_certificate(const char *hostport, const char *why, const char *fp)
 	char text[1024];
 	XmString xs;
 
-	if (U.cert_dialog == NULL) {
-		U.cert_dialog = XmCreateQuestionDialog(U.top, "certDialog",
-		    NULL, 0);
-		XtUnmanageChild(XmMessageBoxGetChild(U.cert_dialog,
-		    XmDIALOG_HELP_BUTTON));
-		XtAddCallback(U.cert_dialog, XmNokCallback, cert_answer_cb,
-		    (XtPointer)1);
-		XtAddCallback(U.cert_dialog, XmNcancelCallback, cert_answer_cb,
-		    NULL);
-	}
+	if (U.cert_dialog == NULL)
+		U.cert_dialog = question_dialog("certDialog", cert_answer_cb);
 	snprintf(text, sizeof(text), "The certificate of %s cannot be "
 	    "verified:\n%s\n\nSHA-256 fingerprint:\n%.32s\n%.32s\n\n"
 	    "Compare it with the one the server's administrator gave you.\n"
