@@ -282,9 +282,17 @@ store_open(const char *state_dir, int create, int readonly, char *err,
     size_t errsz)
 {
 	char path[1024];
+	static int configured;
 	struct store *s;
 	int fl, rc;
 
+	/* no allocation counters: they take a global mutex on every
+	 * malloc, a tenth of a history row's cost.  Set before the library
+	 * starts: the master's first open, before any thread or child */
+	if (!configured) {
+		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		configured = 1;
+	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir,
 	    STORE_FILE) >= sizeof(path)) {
 		snprintf(err, errsz, "store %s/%s: path too long", state_dir,
