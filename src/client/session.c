@@ -75,6 +75,10 @@ struct session {
 	char		 server[256];
 	char		 nick[NICK_MAX + 1];
 	char		 room[CHAN_MAX + 1];
+	char		 more_rooms[IRC_LINE_MAX];	/* joined with room */
+	char		 alternates[128];	/* names to try when taken */
+	char		 nick_first[NICK_MAX + 1];	/* the one asked for */
+	size_t		 alt_at;	/* where the next alternate starts */
 	char		 password[128];
 	struct linebuf	 in;
 	int		 cap_time, cap_echo, cap_ended;
@@ -194,6 +198,42 @@ const char *
 session_server(const struct session *s)
 {
 	return s->server;
+}
+
+void
+session_set_alternates(struct session *s, const char *list)
+{
+	snprintf(s->alternates, sizeof(s->alternates), "%s", list);
+	s->alt_at = 0;
+}
+
+/* The name taken: the next valid alternate into s->nick (1), or none left
+ * (0; s->nick is the first name again, for name_, name__, ...). */
+static int
+next_alternate(struct session *s)
+{
+	char one[NICK_MAX + 1];
+	const char *p;
+	size_t n;
+
+	while (s->alt_at < strlen(s->alternates)) {
+		p = s->alternates + s->alt_at;
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		s->alt_at = (size_t)(p - s->alternates) + n;
+		if (n == 0 || n > NICK_MAX)
+			continue;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (nick_check(one, NICK_MAX) != NAME_OK ||
+		    irc_casecmp(one, s->nick) == 0)
+			continue;
+		memcpy(s->nick, one, n + 1);
+		return 1;
+	}
+	if (s->alternates[0] != '\0' && s->nick_tries == 0)
+		snprintf(s->nick, sizeof(s->nick), "%s", s->nick_first);
+	return 0;
 }
 
 void
@@ -1023,7 +1063,15 @@ session_connecting(struct session *s, const char *server, const char *nick,
 
 	snprintf(s->server, sizeof(s->server), "%s", server);
 	snprintf(s->nick, sizeof(s->nick), "%s", nick);
-	snprintf(s->room, sizeof(s->room), "%s", room);
+	snprintf(s->nick_first, sizeof(s->nick_first), "%s", nick);
+	s->alt_at = 0;
+	/* "#a #b,#c": the first is the room shown, the rest join with it */
+	room += strspn(room, " ,");
+	snprintf(s->room, sizeof(s->room), "%.*s", (int)strcspn(room, " ,"),
+	    room);
+	room += strcspn(room, " ,");
+	room += strspn(room, " ,");
+	snprintf(s->more_rooms, sizeof(s->more_rooms), "%s", room);
 	linebuf_free(&s->in);
 	linebuf_init(&s->in, IRC_WIRE_MAX);
 	s->cap_time = s->cap_echo = s->cap_ended = 0;
@@ -1449,6 +1497,7 @@ static void
 end_of_motd(struct session *s)
 {
 	char list[IRC_LINE_MAX - 16];
+	const char *p;
 	size_t len = 0;
 	int i, r;
 
@@ -1462,6 +1511,28 @@ end_of_motd(struct session *s)
 		if (r > 0)
 			model_set_wanted(s->m, r, 0);	/* joined below */
 		len = (size_t)snprintf(list, sizeof(list), "%s", s->room);
+	}
+	for (p = s->more_rooms; *p != '\0'; p += strspn(p, " ,")) {
+		char one[CHAN_MAX + 1];
+		size_t n = strcspn(p, " ,");
+
+		if (n == 0)
+			continue;
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		p += n;
+		if (chan_check(one) != NAME_OK || irc_casecmp(one, s->room) ==
+		    0)
+			continue;
+		if ((r = model_find(s->m, one)) > 0) {
+			model_set_wanted(s->m, r, 1);	/* joined below */
+			continue;
+		}
+		if (len + strlen(one) + 2 > sizeof(list)) {
+			sendf(s, "JOIN %s", list);
+			len = 0;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len ? "," : "", one);
 	}
 	for (i = 1; i < model_count(s->m); i++) {
 		struct room_view v;
@@ -1840,6 +1911,11 @@ on_numeric(struct session *s, struct in *in, int num)
 		return;
 	case 432: case 433: case 436: case 437:
 		if (s->state == SS_REGISTERING && num != 432 &&
+		    next_alternate(s)) {
+			line(s, 0, in->when, "The name %s is taken (%s): trying "
+			    "%s ...", mid, last(m), s->nick);
+			sendf(s, "NICK %s", s->nick);
+		} else if (s->state == SS_REGISTERING && num != 432 &&
 		    s->nick_tries < NICK_TRIES &&
 		    strlen(s->nick) + 1 < sizeof(s->nick)) {
 			/* taken: try name_, name__, name___ by ourselves */

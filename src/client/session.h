@@ -72,7 +72,7 @@ const char	*session_nick(const struct session *s);
 const char	*session_server(const struct session *s);	/* "host:port" */
 
 /* The user asked to connect to server ("host:port") as nick, to join
- * room.  Starts a fresh session state; the host then resolves and
+ * room (or rooms: "#a #b,#c", the first shown).  Starts a fresh session state; the host then resolves and
  * connects. */
 void		 session_connecting(struct session *s, const char *server,
 		    const char *nick, const char *room);
@@ -98,6 +98,10 @@ int		 session_reconnect_delay(struct session *s);
 /* A line of system text for room (e.g. "Reconnecting in 2 s"). */
 void		 session_note(struct session *s, int room, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
+/* Names to try, in order, when the nick is taken while registering
+ * (space separated; "" none), before name_, name__, name___.  Kept
+ * across connections; session_connecting starts the list again. */
+void		 session_set_alternates(struct session *s, const char *list);
 /* Password for the next registration (PASS), "" for none. */
 void		 session_set_password(struct session *s, const char *pw);
 /* Log in with SASL as account (password, or with have_cert the client

@@ -18,6 +18,7 @@
 #include <Xm/TextF.h>
 
 #include "bounds.h"
+#include "netconf.h"
 #include "ui_priv.h"
 #include "valid.h"
 
@@ -32,34 +33,6 @@ static void handshake_cb(XtPointer, int *, XtInputId *);
 
 /* --- what is remembered: trusted certificates and sts policies ------------- */
 
-/* $XDG_CONFIG_HOME/keochat/name (or ~/.config/keochat/name), the
- * directory made; 0 or -1. */
-static int
-config_path(const char *name, char *out, size_t outsz)
-{
-	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
-	char dir[512];
-
-	if (x != NULL && *x == '/')
-		snprintf(dir, sizeof(dir), "%s/keochat", x);
-	else if (h != NULL && *h == '/')
-		snprintf(dir, sizeof(dir), "%s/.config/keochat", h);
-	else
-		return -1;
-	{
-		char parent[512], *sl;
-		snprintf(parent, sizeof(parent), "%s", dir);
-		if ((sl = strrchr(parent, '/')) != NULL) {
-			*sl = '\0';
-			(void)mkdir(parent, 0700);
-		}
-	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return -1;
-	return (size_t)snprintf(out, outsz, "%s/%s", dir, name) < outsz ? 0 :
-	    -1;
-}
-
 /* Is fp the certificate the user accepted for host:port? */
 static int
 known_cert(const char *hostport, const char *fp)
@@ -68,7 +41,7 @@ known_cert(const char *hostport, const char *fp)
 	FILE *fh;
 	int found = 0;
 
-	if (config_path("known-certs", path, sizeof(path)) == -1 ||
+	if (netconf_path("known-certs", 1, path, sizeof(path)) == -1 ||
 	    (fh = fopen(path, "r")) == NULL)
 		return 0;
 	while (!found && fgets(line, sizeof(line), fh) != NULL)
@@ -85,7 +58,7 @@ remember_cert(const char *hostport, const char *fp)
 	char path[600];
 	FILE *fh;
 
-	if (config_path("known-certs", path, sizeof(path)) == -1 ||
+	if (netconf_path("known-certs", 1, path, sizeof(path)) == -1 ||
 	    (fh = fopen(path, "a")) == NULL) {
 		session_note(U.sess, 0, "Cannot remember the certificate: %s",
 		    strerror(errno));
@@ -106,7 +79,7 @@ sts_policy(const char *host)
 	long long until;
 	FILE *fh;
 
-	if (config_path("sts", path, sizeof(path)) == -1 ||
+	if (netconf_path("sts", 1, path, sizeof(path)) == -1 ||
 	    (fh = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), fh) != NULL)
@@ -125,7 +98,7 @@ sts_keep(const char *host, unsigned port, long duration)
 	char path[600], tmp[620], line[512], h[300];
 	FILE *in, *out;
 
-	if (config_path("sts", path, sizeof(path)) == -1)
+	if (netconf_path("sts", 1, path, sizeof(path)) == -1)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	if ((out = fopen(tmp, "w")) == NULL)

@@ -206,6 +206,16 @@ def main():
                  b"Safter=2019-01-04T14:33:26.123Z;before=x;text=a\\:b",
                  b"S;;=;text;limit=1001;in="]:
         put("histq", line)
+    # keochat's networks file: sound, quoted, damaged
+    for text in [b"[network Example]\nhost = irc.example.org\nport = 6697\n"
+                 b"tls = yes\nnick = alice\nalternates = a_ b\n"
+                 b"password = \"  x \\\" \\\\ \"\nrooms = #a #b\n"
+                 b"connect-at-start = yes\n",
+                 b"host = early\n[network A]\nprot = 1\nport = 0\n"
+                 b"tls = maybe\n[network A]\n[server]\npassword = \"open\n",
+                 b"[network \xff\xfe]\n[network  x ]\r\nnick=\t\"\t\"\n"
+                 b"[network y]\nrooms = #" + b"r" * 1100 + b"\n"]:
+        put("netconf", text)
 
 
 if __name__ == "__main__":

@@ -355,6 +355,39 @@ nick_in_use_while_registering(void **state)
 	session_free(s);
 }
 
+/* A saved network's alternates are tried first, in order (an invalid
+ * one skipped), then name_ from the first name; its rooms all join. */
+static void
+alternates_and_rooms_of_a_network(void **state)
+{
+	struct session *s = fresh();
+
+	(void)state;
+	session_set_alternates(s, "bobby  9bad,robert");
+	session_connecting(s, "x:1", "bob", " #lobby #dev,#ops");
+	session_connected(s);
+	clear_sent();
+	feed(s, ":x 433 * bob :Nickname already in use\r\n");
+	expect_sent("NICK bobby\r\n");
+	assert_line(s, 0, "[03:04:05] The name bob is taken (Nickname already "
+	    "in use): trying bobby ...");
+	feed(s, ":x 433 * bobby :Nickname already in use\r\n");
+	expect_sent("NICK robert\r\n");
+	feed(s, ":x 433 * robert :Nickname already in use\r\n");
+	expect_sent("NICK bob_\r\n");
+	feed(s, ":x 001 bob_ :Welcome\r\n:x 376 bob_ :End of MOTD\r\n");
+	assert_string_equal(session_nick(s), "bob_");
+	assert_non_null(strstr(H.sent, "JOIN #lobby,#dev,#ops\r\n"));
+	/* a new connection starts the list again */
+	session_closed(s, 1, NULL);
+	session_connecting(s, "x:1", "bob", "#lobby");
+	session_connected(s);
+	clear_sent();
+	feed(s, ":x 433 * bob :Nickname already in use\r\n");
+	expect_sent("NICK bobby\r\n");
+	session_free(s);
+}
+
 static void
 password_and_error(void **state)
 {
@@ -1469,6 +1502,7 @@ main(void)
 		cmocka_unit_test(messages_highlights_and_queries),
 		cmocka_unit_test(ctcp_and_ping),
 		cmocka_unit_test(nick_in_use_while_registering),
+		cmocka_unit_test(alternates_and_rooms_of_a_network),
 		cmocka_unit_test(password_and_error),
 		cmocka_unit_test(error_numerics_are_shown),
 		cmocka_unit_test(commands_send_the_right_bytes),
