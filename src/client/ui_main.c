@@ -125,6 +125,7 @@ ui_create(int *argc, char **argv)
 	XtRealizeWidget(U.top);
 	ui_min_size();
 	ui_update_state();
+	ui_networks_at_start();
 	if (U.res.auto_connect)
 		ui_connect_clicked();
 	ui_flush();

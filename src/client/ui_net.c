@@ -30,6 +30,8 @@ static void output_cb(XtPointer, int *, XtInputId *);
 static void link_up(void);
 static void connect_done_cb(XtPointer, int *, XtInputId *);
 static void handshake_cb(XtPointer, int *, XtInputId *);
+static int have_cert(void);
+static const char *client_cert(void);
 
 /* --- what is remembered: trusted certificates and sts policies ------------- */
 
@@ -305,7 +307,7 @@ connect_done_cb(XtPointer cd, int *source, XtInputId *id)
 		return;
 	}
 	if (U.tls) {
-		if (net_tls_begin(U.net, U.res.client_cert, err,
+		if (net_tls_begin(U.net, client_cert(), err,
 		    sizeof(err)) == -1) {
 			connect_failed(err);
 			return;
@@ -450,6 +452,30 @@ ui_sts(const char *policy)
 	U.sts_timer = XtAppAddTimeOut(U.app, 0, sts_cb, NULL);
 }
 
+/* The client certificate of this connection (a saved network's, or the
+ * -cert option's), "" none. */
+static const char *
+client_cert(void)
+{
+	if (U.net_on)
+		return U.net_cert;
+	return U.res.client_cert != NULL ? U.res.client_cert : "";
+}
+
+static int
+have_cert(void)
+{
+	return client_cert()[0] != '\0';
+}
+
+static const char *
+account(void)
+{
+	if (U.net_on)
+		return U.net_account;
+	return U.res.account != NULL ? U.res.account : "";
+}
+
 void
 ui_connect_to(const char *server, const char *nick)
 {
@@ -463,8 +489,9 @@ ui_connect_to(const char *server, const char *nick)
 	stop_io();
 	net_close(U.net);
 	U.nick_rejected = 0;
-	session_connecting(U.sess, server, nick, U.res.room ? U.res.room :
-	    "#lobby");
+	session_set_alternates(U.sess, U.net_on ? U.net_alternates : "");
+	session_connecting(U.sess, server, nick, U.net_on && U.net_rooms[0] ?
+	    U.net_rooms : U.res.room ? U.res.room : "#lobby");
 	/* ircs://host[:port] is TLS (6697 by default); irc:// plain text */
 	U.tls = 0;
 	if (strncasecmp(server, "ircs://", 7) == 0) {
@@ -494,9 +521,8 @@ ui_connect_to(const char *server, const char *nick)
 	U.sts_port = 0;
 	snprintf(spec, sizeof(spec), strchr(U.host, ':') ? "[%s]:%s" :
 	    "%s:%s", U.host, U.port);
-	session_set_login(U.sess, !U.pw[0] && !U.res.client_cert ? "" :
-	    U.res.account != NULL && U.res.account[0] != '\0' ?
-	    U.res.account : nick, U.pw, U.res.client_cert != NULL && U.res.client_cert[0] != '\0');
+	session_set_login(U.sess, !U.pw[0] && !have_cert() ? "" :
+	    account()[0] != '\0' ? account() : nick, U.pw, have_cert());
 	if (net_start(U.net, spec, err, sizeof(err)) == -1) {
 		session_connect_failed(U.sess, err);
 		ui_flush();
@@ -625,6 +651,10 @@ ui_connect_clicked(void)
 		return;
 	}
 	server = XmTextFieldGetString(U.server);
+	/* the quick path: a saved network's extras hold only while the
+	 * Server field still names it */
+	if (U.net_on && strcmp(server, U.net_server) != 0)
+		U.net_on = 0;
 	if (nick_check(nick, NICK_MAX) != NAME_OK)
 		session_note(U.sess, model_active(session_model(U.sess)),
 		    "Type a username first: %s%s%s", *nick ? "'" : "", nick,

@@ -9,12 +9,15 @@
 
 #include <Xm/Xm.h>
 
+#include "bounds.h"
 #include "model.h"
 #include "net.h"
 #include "session.h"
 #include "ui.h"
 
 struct chatview;
+
+#define UI_SECRET_MAX	301	/* a password field's text, NUL included */
 
 struct tabw {
 	Widget		 page;		/* the XmNotebook page (the view's form) */
@@ -74,7 +77,15 @@ struct ui {
 	struct complete_state complete;
 	int		 completing;
 	int		 exit_status;
-	char		 pw[301];	/* the password field's real text */
+	char		 pw[UI_SECRET_MAX];	/* the password field's text */
+	/* a saved network being connected (Networks dialog, or at start):
+	 * what the top row has no field for */
+	int		 net_on;
+	char		 net_server[300];	/* its Server field text */
+	char		 net_rooms[512];
+	char		 net_alternates[128];
+	char		 net_account[NICK_MAX + 1];
+	char		 net_cert[512];
 	/* TLS of the link being made */
 	int		 tls;		/* this link is TLS */
 	int		 sts_strict;	/* an sts upgrade: the certificate must
@@ -98,6 +109,14 @@ void	ui_pump(void);
 void	ui_min_size(void);
 void	ui_topic_sync(void);
 void	ui_drop_controls(XmTextVerifyCallbackStruct *v);
+void	ui_set_label(Widget w, const char *text);
+void	ui_edit_keys(Widget w);	/* Ctrl+A/C/X/V, Shift+Insert in a field */
+void	ui_secret_modify_cb(Widget w, XtPointer cd, XtPointer call);
+/* ui_networks.c */
+void	ui_networks_open(void);
+void	ui_networks_at_start(void);	/* connect-at-start, errors noted */
+void	ui_networks_dump(FILE *f, int windows);
+int	ui_network_connect(int k);	/* saved network k: 0, -1 */
 /* ui_net.c */
 void	ui_disconnect(int by_user, const char *why);
 void	ui_connect_to(const char *server, const char *nick);

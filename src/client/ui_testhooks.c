@@ -102,6 +102,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		fprintf(f, "searchfield=%lu\nsearchlist=%lu\n",
 		    XtWindow(U.search_field), XtWindow(U.search_list));
 	fprintf(f, "password=%lu\n", XtWindow(U.password));
+	ui_networks_dump(f, 1);
 	if (U.cert_dialog != NULL && XtIsManaged(U.cert_dialog))
 		fprintf(f, "certok=%lu\ncertcancel=%lu\n", XtWindow(
 		    XmMessageBoxGetChild(U.cert_dialog, XmDIALOG_OK_BUTTON)),
@@ -142,6 +143,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	fprintf(f, "userfield=%s\n", text);
 	XtFree(text);
 	put_string(f, "status=", U.status, XmNlabelString, "\n");
+	ui_networks_dump(f, 0);
 	text = XmTextFieldGetString(U.topic);
 	fprintf(f, "topicfield=%s\n", text);
 	XtFree(text);

@@ -57,8 +57,8 @@ static void topic_cb(Widget, XtPointer, XtPointer);
 
 /* --- small helpers ------------------------------------------------------------ */
 
-static void
-set_label(Widget w, const char *text)
+void
+ui_set_label(Widget w, const char *text)
 {
 	XmString xs = XmStringCreateLocalized((char *)text);
 
@@ -120,7 +120,7 @@ tab_label(int i)
 		    name, v.unread);
 	else
 		snprintf(buf, sizeof(buf), "%s", name);
-	set_label(U.tabs[i].tab, buf);
+	ui_set_label(U.tabs[i].tab, buf);
 }
 
 /* The user scrolled a tab's view to its top: older lines, please. */
@@ -331,7 +331,7 @@ render_roster(void)
 		XmListAddItemsUnselected(U.roster, two, 2, 0);
 		XmStringFree(two[0]);
 		XmStringFree(two[1]);
-		set_label(U.users_label, "Private (2)");
+		ui_set_label(U.users_label, "Private (2)");
 		return;
 	}
 	free(U.order);
@@ -361,7 +361,7 @@ render_roster(void)
 	}
 	free(items);
 	snprintf(buf, sizeof(buf), "Users (%zu)", n);
-	set_label(U.users_label, buf);
+	ui_set_label(U.users_label, buf);
 }
 
 /*
@@ -673,8 +673,8 @@ ui_update_state(void)
 		break;
 	}
 	set_title(title);
-	set_label(U.status, status);
-	set_label(U.connect, st == SS_DISCONNECTED || U.nick_rejected ?
+	ui_set_label(U.status, status);
+	ui_set_label(U.connect, st == SS_DISCONNECTED || U.nick_rejected ?
 	    "Connect" : "Disconnect");
 	XtSetSensitive(U.m_connect, st == SS_DISCONNECTED || U.nick_rejected);
 	XtSetSensitive(U.m_disconnect, st != SS_DISCONNECTED ||
@@ -1047,8 +1047,8 @@ fields_verify_cb(Widget w, XtPointer cd, XtPointer call)
 
 /* Every field edits as on the rest of the desktop: Ctrl+C/X/V/A and
  * Shift+Insert (the clipboard), not control bytes. */
-static void
-edit_keys(Widget w)
+void
+ui_edit_keys(Widget w)
 {
 	static char trans[] =
 	    "Ctrl<Key>c: kc-copy()\n"
@@ -1302,7 +1302,7 @@ search_build(void)
 	    XmNrightAttachment, XmATTACH_WIDGET, XmNrightWidget, go,
 	    XmNrightOffset, 6, NULL);
 	XtAddCallback(U.search_field, XmNactivateCallback, search_go_cb, NULL);
-	edit_keys(U.search_field);
+	ui_edit_keys(U.search_field);
 	lbl = XtVaCreateManagedWidget("searchLabel", xmLabelWidgetClass,
 	    U.search_dialog, XmNleftAttachment, XmATTACH_FORM,
 	    XmNleftOffset, 6, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
@@ -1316,7 +1316,7 @@ search_build(void)
 	    XmNleftOffset, 6, XmNrightAttachment, XmATTACH_FORM,
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, U.search_field,
 	    XmNtopOffset, 4, NULL);
-	set_label(U.search_status, "Words, and in:#room from:nick "
+	ui_set_label(U.search_status, "Words, and in:#room from:nick "
 	    "after:YYYY-MM-DD before:YYYY-MM-DD");
 	close = search_button("searchClose", NULL, search_close_cb);
 	show = search_button("searchShow", close, search_jump_cb);
@@ -1365,7 +1365,7 @@ search_show(void)
 
 	if (U.search_dialog == NULL || !XtIsManaged(U.search_dialog))
 		search_cb(NULL, NULL, NULL);
-	set_label(U.search_status, session_search_status(U.sess)[0] ?
+	ui_set_label(U.search_status, session_search_status(U.sess)[0] ?
 	    session_search_status(U.sess) : " ");
 	XmListDeleteAllItems(U.search_list);
 	if (n == 0 || (items = calloc(n, sizeof(*items))) == NULL)
@@ -1389,6 +1389,16 @@ search_show(void)
 
 /* --- building --------------------------------------------------------------------- */
 
+static void
+networks_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	ui_networks_open();
+	ui_dump_soon();
+}
+
 static Widget
 menu_item(Widget menu, const char *name, XtCallbackProc cb)
 {
@@ -1410,6 +1420,7 @@ build_menus(void)
 	    U.menubar, XmNsubMenuId, conn, NULL);
 	U.m_connect = menu_item(conn, "connectItem", connect_cb);
 	U.m_disconnect = menu_item(conn, "disconnectItem", disconnect_cb);
+	menu_item(conn, "networksItem", networks_cb);
 	U.m_save = menu_item(conn, "saveItem", save_cb);
 	menu_item(conn, "searchItem", search_cb);
 	XtVaCreateManagedWidget("sep", xmSeparatorGadgetClass, conn, NULL);
@@ -1447,17 +1458,18 @@ right_label(const char *name, Widget w)
 	    NULL);
 }
 
-/* The password field shows stars; the text itself is kept in U.pw.
+/* A password field shows stars; the text itself is kept in the buffer of
+ * UI_SECRET_MAX bytes that cd points to (U.pw for the window's field).
  * Positions are counted in characters, as the field counts them. */
-static void
-password_modify_cb(Widget w, XtPointer cd, XtPointer call)
+void
+ui_secret_modify_cb(Widget w, XtPointer cd, XtPointer call)
 {
 	XmTextVerifyCallbackStruct *v = call;
-	size_t len = strlen(U.pw), start, end, ins;
+	char *pw = cd;
+	size_t len = strlen(pw), start, end, ins;
 	int i;
 
 	(void)w;
-	(void)cd;
 	ui_drop_controls(v);
 	start = v->startPos < 0 ? 0 : (size_t)v->startPos;
 	end = v->endPos < 0 ? 0 : (size_t)v->endPos;
@@ -1469,13 +1481,13 @@ password_modify_cb(Widget w, XtPointer cd, XtPointer call)
 		end = start;
 	ins = v->text != NULL && v->text->ptr != NULL ?
 	    (size_t)v->text->length : 0;
-	if (len - (end - start) + ins >= sizeof(U.pw)) {
+	if (len - (end - start) + ins >= UI_SECRET_MAX) {
 		v->doit = False;
 		return;
 	}
-	memmove(U.pw + start + ins, U.pw + end, len - end + 1);
+	memmove(pw + start + ins, pw + end, len - end + 1);
 	if (ins > 0)
-		memcpy(U.pw + start, v->text->ptr, ins);
+		memcpy(pw + start, v->text->ptr, ins);
 	for (i = 0; i < (int)ins; i++)
 		v->text->ptr[i] = '*';
 	ui_dump_soon();
@@ -1542,8 +1554,8 @@ build_top_row(void)
 	    XmNleftWidget, sl, XmNleftOffset, 4, NULL);
 	XtVaSetValues(U.connect, XmNbottomAttachment, XmATTACH_OPPOSITE_WIDGET,
 	    XmNbottomWidget, U.user, NULL);
-	XtAddCallback(U.password, XmNmodifyVerifyCallback, password_modify_cb,
-	    NULL);
+	XtAddCallback(U.password, XmNmodifyVerifyCallback, ui_secret_modify_cb,
+	    U.pw);
 	XtAddCallback(U.connect, XmNactivateCallback, connect_cb, NULL);
 	XtAddCallback(U.server, XmNactivateCallback, connect_cb, NULL);
 	XtAddCallback(U.user, XmNactivateCallback, connect_cb, NULL);
@@ -1586,10 +1598,10 @@ build_bottom(void)
 	XtAppAddActions(U.app, actions, XtNumber(actions));
 	XtOverrideTranslations(U.entry, XtParseTranslationTable(trans));
 	XtAddCallback(U.entry, XmNmodifyVerifyCallback, entry_verify_cb, NULL);
-	edit_keys(U.entry);
-	edit_keys(U.server);
-	edit_keys(U.user);
-	edit_keys(U.password);
+	ui_edit_keys(U.entry);
+	ui_edit_keys(U.server);
+	ui_edit_keys(U.user);
+	ui_edit_keys(U.password);
 }
 
 /* The topic bar follows the room in view: its modes and its topic. */
@@ -1609,7 +1621,7 @@ ui_topic_sync(void)
 		    v.modes, v.modes[0] ? "]" : "Topic:");
 	else
 		snprintf(label, sizeof(label), "Topic:");
-	set_label(U.modes_label, label);
+	ui_set_label(U.modes_label, label);
 	now = XmTextFieldGetString(U.topic);
 	if (strcmp(now, v.kind == ROOM_CHANNEL ? v.topic : "") != 0)
 		XmTextFieldSetString(U.topic, v.kind == ROOM_CHANNEL ?
@@ -1780,11 +1792,11 @@ build_middle(void)
 	    XmNleftOffset, 6, XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET,
 	    XmNtopWidget, U.topic, XmNbottomAttachment,
 	    XmATTACH_OPPOSITE_WIDGET, XmNbottomWidget, U.topic, NULL);
-	set_label(U.modes_label, "Topic:");
+	ui_set_label(U.modes_label, "Topic:");
 	XtVaSetValues(U.topic, XmNleftAttachment, XmATTACH_WIDGET,
 	    XmNleftWidget, U.modes_label, XmNleftOffset, 4, NULL);
 	XtAddCallback(U.topic, XmNactivateCallback, topic_cb, NULL);
-	edit_keys(U.topic);
+	ui_edit_keys(U.topic);
 	U.notebook = XtVaCreateManagedWidget("tabs", xmNotebookWidgetClass,
 	    U.form, XmNbindingType, XmNONE, XmNorientation, XmVERTICAL,
 	    XmNbackPagePlacement, XmBOTTOM_RIGHT, XmNbackPageNumber, 0,

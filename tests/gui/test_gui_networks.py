@@ -1,0 +1,126 @@
+"""Saved networks, against a real keochatd: a network marked "connect at
+start" connects when the window opens, under an alternate nick when its
+own is taken, and joins all its rooms, while a damaged line of the file
+is named in the server tab; the Networks dialog refuses an unsound
+network with the reason, saves a sound one atomically with mode 0600,
+connects to it and deletes it."""
+import os
+import re
+import stat
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guitest import *  # noqa: E402,F401,F403
+
+
+def config_home():
+    d = tempfile.mkdtemp(prefix="kc-xdg-")
+    at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    return d
+
+
+@case
+def a_saved_network_connects_at_start():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    xdg = config_home()
+    os.makedirs(os.path.join(xdg, "keochat"))
+    with open(os.path.join(xdg, "keochat", "networks"), "w") as f:
+        f.write("[network Elsewhere]\nhost = 127.0.0.1\nport = 1\n"
+                "nick = nobody\n\n"
+                "[network Local]\nhost = 127.0.0.1\nport = %d\n"
+                "nick = carol\nalternates = carola\nprot = 9\n"
+                "rooms = #one #two\nconnect-at-start = yes\n" % s.port)
+    try:
+        carol = s.connect("carol")
+        carol.send("JOIN #two")
+        carol.expect(r"366 carol #two")
+        c = Keochat(x, [], env={"XDG_CONFIG_HOME": xdg})
+        carol.expect(r":carola!\S+ JOIN #two")
+        c.wait(lambda st: "#one" in st.get("tabs", "") and
+               "#two" in st.get("tabs", ""), 10, "both rooms' tabs")
+        st = c.wait(lambda st: st.get("userfield") == "carola", 10,
+                    "the alternate in the Username field")
+        check(st.get("serverfield") == "127.0.0.1:%d" % s.port,
+              "server field: %r" % st.get("serverfield"))
+        c.wait_text(r"networks, line 11: 'prot' is not a setting", 5, tab=0)
+        c.wait_text(r"The name carol is taken .*trying carola", 5, tab=0)
+        c.screenshot("networks-at-start")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        gone(carol)
+    finally:
+        x.stop()
+    s.stop()
+
+
+@case
+def the_networks_dialog_saves_connects_and_deletes():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    xdg = config_home()
+    path = os.path.join(xdg, "keochat", "networks")
+    try:
+        eve = s.connect("eve")
+        eve.send("JOIN #x")
+        eve.expect(r"366 eve #x")
+        c = Keochat(x, ["-nick", "dave"], env={"XDG_CONFIG_HOME": xdg})
+        c.click("entry")
+        c.key("ctrl+shift+n")
+        c.wait(lambda st: st.get("networksdialog") == "1", 10,
+               "the Networks dialog")
+        c.wait(lambda st: "No saved networks" in st.get("netstatus", ""), 5,
+               "its empty state")
+        c.windows()
+        x.run("xdotool", "windowfocus", "--sync", c.dialog("Networks")[0])
+        c.type_into("netName", "Test")
+        c.type_into("netHost", "127.0.0.1")
+        c.type_into("netPort", str(s.port))
+        c.type_into("netNick", "9dave")
+        c.type_into("netPassword", "pa ss")
+        c.type_into("netRooms", "#x #y")
+        c.click("netSave")
+        c.wait(lambda st: "nick '9dave'" in st.get("netstatus", ""), 10,
+               "the reason it is not saved")
+        check(not os.path.exists(path), "an unsound network was saved")
+        c.type_into("netNick", "dave")
+        c.click("netSave")
+        c.wait(lambda st: st.get("netstatus", "").startswith("Saved Test"),
+               10, "saved")
+        check(stat.S_IMODE(os.stat(path).st_mode) == 0o600,
+              "mode %o" % stat.S_IMODE(os.stat(path).st_mode))
+        text = open(path).read()
+        for want in ("[network Test]", "port = %d" % s.port,
+                     "nick = dave", "password = pa ss", "rooms = #x #y"):
+            check(want in text, "%r not in the file:\n%s" % (want, text))
+        check(os.listdir(os.path.dirname(path)) == ["networks"],
+              "left behind: %r" % os.listdir(os.path.dirname(path)))
+        st = c.wait(lambda st: st.get("networks") == "Test", 5, "the list")
+        c.screenshot("networks-dialog")
+        c.click("netConnect")
+        eve.expect(r":dave!\S+ JOIN #x")
+        c.wait(lambda st: "#y" in st.get("tabs", "") and
+               st.get("networksdialog") == "0", 10, "connected, closed")
+        # open again: the saved one is picked; Delete takes it away
+        c.click("entry")
+        c.key("ctrl+shift+n")
+        c.wait(lambda st: st.get("networksdialog") == "1" and
+               st.get("netselected") == "0", 10, "the dialog again")
+        c.windows()
+        x.run("xdotool", "windowfocus", "--sync", c.dialog("Networks")[0])
+        c.click("netDelete")
+        c.wait(lambda st: st.get("netstatus") == "Deleted Test", 10,
+               "deleted")
+        check("[network Test]" not in open(path).read(), "still in the file")
+        c.click("netClose")
+        c.wait(lambda st: st.get("networksdialog") == "0", 10, "closed")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        gone(eve)
+    finally:
+        x.stop()
+    s.stop()
+
+
+run()
