@@ -31,7 +31,7 @@ struct mline {
 struct room {
 	char		*name;
 	enum room_kind	 kind;
-	int		 joined, wanted, unread, highlight;
+	int		 joined, wanted, unread, highlight, muted;
 	char		*topic;
 	char		 modes[32];
 	struct mline	*lines;		/* [start, start + nlines) of cap */
@@ -201,6 +201,7 @@ model_view(const struct model *m, int i, struct room_view *v)
 	v->joined = r->joined;
 	v->wanted = r->wanted;
 	v->unread = r->unread;
+	v->muted = r->muted;
 	v->highlight = r->highlight;
 	v->nusers = r->nusers;
 	v->topic = r->topic;
@@ -257,6 +258,13 @@ void
 model_set_wanted(struct model *m, int i, int wanted)
 {
 	m->rooms[i]->wanted = wanted;
+}
+
+void
+model_set_muted(struct model *m, int i, int on)
+{
+	if (i >= 0 && i < m->nrooms)
+		m->rooms[i]->muted = on;
 }
 
 void
@@ -335,7 +343,7 @@ model_next_activity(const struct model *m, int from)
 		for (k = 1; k < m->nrooms; k++) {
 			i = (from + k) % m->nrooms;
 			if (pass == 0 ? m->rooms[i]->highlight :
-			    m->rooms[i]->unread > 0)
+			    m->rooms[i]->unread > 0 && !m->rooms[i]->muted)
 				return i;
 		}
 	return -1;

@@ -58,6 +58,7 @@ struct room_view {			/* what the UI may read of a room */
 					 * and not left): rejoined on connect */
 	int		 unread;	/* messages after the read marker */
 	int		 highlight;	/* an unread message mentions us */
+	int		 muted;		/* unread lines do not mark its tab */
 	size_t		 nusers;
 	const char	*topic;
 	const char	*modes;		/* the room's modes, "+nt", or "" */
@@ -81,6 +82,9 @@ void		 model_view(const struct model *m, int i, struct room_view *v);
 void		 model_set_server_name(struct model *m, const char *name);
 void		 model_set_joined(struct model *m, int i, int joined);
 void		 model_set_wanted(struct model *m, int i, int wanted);
+/* Muted: its unread messages do not mark its tab nor count for Alt+A
+ * (a mention still does). */
+void		 model_set_muted(struct model *m, int i, int on);
 void		 model_set_topic(struct model *m, int i, const char *topic);
 /* The room's modes as a server says them (324), or a letter set or
  * cleared (MODE): on 1 adds c, 0 takes it away. */

@@ -128,6 +128,14 @@ struct session {
 	}		 typers[TYPERS_MAX];
 	int		 ntypers;
 	int		 send_typing;	/* tell others when we type */
+	/* away: what we asked for ("" back), whether the server says so,
+	 * and auto-away after idle minutes */
+	char		 away_text[AWAY_MAX + 1];
+	int		 away;		/* 306 seen, 305 not since */
+	int		 away_auto;	/* it was auto-away that set it */
+	int64_t		 auto_away_ms;	/* 0: off */
+	char		 auto_away_text[AWAY_MAX + 1];
+	int64_t		 active_ms;	/* the user typed last */
 	char		 typed_in[CHAN_MAX + 1];	/* where we said "active" */
 	int64_t		 typed_ms;
 	char		 waitq[WAITQ_MAX][NICK_MAX + 1];	/* TARGETS */
@@ -1105,6 +1113,8 @@ void
 session_connected(struct session *s)
 {
 	s->last_rx_ms = s->h.now_ms(s->ud);
+	s->active_ms = s->last_rx_ms;	/* idle counts from the link */
+	s->away = 0;
 	s->ping_ms = 0;
 	set_state(s, SS_REGISTERING);
 	sendf(s, "CAP LS 302");
@@ -1186,6 +1196,16 @@ session_tick(struct session *s)
 		return;
 	for (i = 1; i < model_count(s->m); i++)
 		mark_flush(s, i);
+	if (s->state == SS_CONNECTED && s->auto_away_ms > 0 &&
+	    s->away_text[0] == '\0' && s->active_ms != 0 &&
+	    now - s->active_ms >= s->auto_away_ms) {
+		snprintf(s->away_text, sizeof(s->away_text), "%s",
+		    s->auto_away_text);
+		s->away_auto = 1;
+		line(s, 0, -1, "Idle for %lld minutes: marked away (typing "
+		    "anything ends it)", (long long)(s->auto_away_ms / 60000));
+		sendf(s, "AWAY :%s", s->away_text);
+	}
 	for (i = 0; i < s->ntypers; i++)
 		if (s->typers[i].until_ms <= now) {
 			s->typers[i--] = s->typers[--s->ntypers];
@@ -1475,6 +1495,8 @@ on_isupport(struct session *s, struct in *in)
 
 /* Logged in with history: which conversations have lines we have not
  * read (messages that waited for us)?  Their markers answer. */
+static void user_active(struct session *s);
+
 static void
 ask_targets(struct session *s)
 {
@@ -1505,6 +1527,8 @@ end_of_motd(struct session *s)
 		return;
 	ask_targets(s);
 	s->joined_room_once = 1;
+	if (s->away_text[0] != '\0')	/* still away, on the new link too */
+		sendf(s, "AWAY :%s", s->away_text);
 	list[0] = '\0';
 	if (s->room[0] != '\0' && ((r = model_find(s->m, s->room)) <= 0 ||
 	    !model_roster_has(s->m, r, s->nick))) {
@@ -1869,7 +1893,9 @@ on_numeric(struct session *s, struct in *in, int num)
 		line(s, act, in->when, "%s is away: %s", m->params[1], last(m));
 		return;
 	case 305: case 306:
+		s->away = num == 306;
 		line(s, act, in->when, "%s", last(m));
+		emit(s, SEV_STATE, -1, NULL);
 		return;
 	case 311:
 		if (m->nparams >= 6)
@@ -2294,6 +2320,8 @@ session_typed(struct session *s, int room, const char *text)
 	int64_t now = s->h.now_ms(s->ud);
 	int typing = text[0] != '\0' && text[0] != '/';
 
+	if (text[0] != '\0')
+		user_active(s);
 	if (!s->cap_tags || !s->send_typing || s->state != SS_CONNECTED ||
 	    room <= 0 || room >= model_count(s->m))
 		return;
@@ -2744,10 +2772,55 @@ c_whois(struct cmdctx *c)
 static void
 c_away(struct cmdctx *c)
 {
-	if (*c->rest == '\0')
-		sendf(c->s, "AWAY");
+	session_set_away(c->s, c->rest);
+}
+
+void
+session_set_away(struct session *s, const char *text)
+{
+	size_t n = utf8_prefix(text, strlen(text), AWAY_MAX);
+
+	memcpy(s->away_text, text, n);
+	s->away_text[n] = '\0';
+	s->away_auto = 0;
+	if (s->state != SS_CONNECTED) {
+		line(s, 0, -1, s->away_text[0] ? "You will be away when "
+		    "connected: %s" : "You will not be away when connected%s",
+		    s->away_text);
+		s->away = 0;
+		emit(s, SEV_STATE, -1, NULL);
+		return;
+	}
+	if (s->away_text[0] == '\0')
+		sendf(s, "AWAY");
 	else
-		sendf(c->s, "AWAY :%s", c->rest);
+		sendf(s, "AWAY :%s", s->away_text);
+}
+
+int
+session_away(const struct session *s)
+{
+	return s->away_text[0] != '\0';
+}
+
+void
+session_set_auto_away(struct session *s, int minutes, const char *text)
+{
+	s->auto_away_ms = minutes > 0 ? (int64_t)minutes * 60000 : 0;
+	snprintf(s->auto_away_text, sizeof(s->auto_away_text), "%s",
+	    text != NULL && text[0] != '\0' ? text : "Away from the keyboard");
+}
+
+/* The user did something: auto-away, if it set away, ends. */
+static void
+user_active(struct session *s)
+{
+	s->active_ms = s->h.now_ms(s->ud);
+	if (s->away_auto && s->state == SS_CONNECTED) {
+		s->away_auto = 0;
+		s->away_text[0] = '\0';
+		sendf(s, "AWAY");
+	}
 }
 
 static void
@@ -2802,6 +2875,20 @@ c_quote(struct cmdctx *c)
 }
 
 static void
+c_mute(struct cmdctx *c)
+{
+	int on = tolower((unsigned char)c->name[0]) == 'm';
+	struct room_view v;
+
+	model_view(c->s->m, c->room, &v);
+	model_set_muted(c->s->m, c->room, on);
+	line(c->s, c->room, -1, on ? "%s is muted: its messages do not mark "
+	    "its tab (mentions still do); /unmute to hear it again" :
+	    "%s is no longer muted", c->room == 0 ? "The server tab" : v.name);
+	emit(c->s, SEV_ROOMS, c->room, NULL);
+}
+
+static void
 c_quit(struct cmdctx *c)
 {
 	sendf(c->s, "QUIT :%s", *c->rest ? c->rest : "Leaving");
@@ -2819,8 +2906,10 @@ static const struct command_def commands[] = {
 	{ "topic", "[text]", "show or set this room's topic", 1, 1, c_topic },
 	{ "names", "[#room]", "list who is in this room", 1, 0, c_names },
 	{ "whois", "NICK", "show who someone is", 1, 0, c_whois },
-	{ "away", "[text]", "mark yourself away (no text: back)", 1, 0,
+	{ "away", "[text]", "mark yourself away (no text: back)", 0, 0,
 	  c_away },
+	{ "mute|unmute", "", "quiet this tab: its messages do not mark it "
+	  "(mentions still do)", 0, 0, c_mute },
 	{ "query", "NICK", "open a private tab", 0, 0, c_query },
 	{ "op|deop|voice|devoice", "NICK ...", "give or take operator or "
 	  "voice status in this room", 1, 1, c_status },
@@ -2987,6 +3076,7 @@ session_command(struct session *s, int room, const char *text)
 
 	if (room < 0 || room >= model_count(s->m))
 		room = 0;
+	user_active(s);
 	if (*text == '\0')
 		return;
 	model_history_add(s->m, room, text);

@@ -158,6 +158,15 @@ int		 session_typing_text(struct session *s, int room, char *out,
 		    size_t outsz);
 void		 session_set_send_typing(struct session *s, int on);
 
+/* Away (AWAY): text, or "" to be back; kept across reconnects.  Also the
+ * /away command.  session_away: we asked to be away. */
+void		 session_set_away(struct session *s, const char *text);
+int		 session_away(const struct session *s);
+/* Auto-away: after minutes (0: never) without the user typing, away with
+ * text; typing anything ends it (an away the user set stays). */
+void		 session_set_auto_away(struct session *s, int minutes,
+		    const char *text);
+
 /* The help text for /help and the Help menu (static). */
 const char	*session_help(void);
 

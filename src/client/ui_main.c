@@ -54,6 +54,10 @@ static XtResource resources[] = {
 	  OFF(send_typing), XmRImmediate, (XtPointer)True },
 	{ "scrollback", "Scrollback", XmRInt, sizeof(int), OFF(scrollback),
 	  XmRImmediate, (XtPointer)MODEL_SCROLLBACK },
+	{ "autoAway", "AutoAway", XmRInt, sizeof(int), OFF(auto_away),
+	  XmRImmediate, (XtPointer)0 },
+	{ "awayMessage", "AwayMessage", XmRString, sizeof(String),
+	  OFF(away_message), XmRString, "Away from the keyboard" },
 };
 
 /* Use the user's locale, but make sure text is UTF-8 even under LANG=C. */
@@ -115,6 +119,7 @@ ui_create(int *argc, char **argv)
 	ui_net_init();
 	cv_set_font(U.res.chat_font);
 	session_set_send_typing(U.sess, U.res.send_typing);
+	session_set_auto_away(U.sess, U.res.auto_away, U.res.away_message);
 	model_set_scrollback(session_model(U.sess), U.res.scrollback > 0 ?
 	    (size_t)U.res.scrollback : 0);
 	cv_set_max_lines(model_scrollback(session_model(U.sess)));

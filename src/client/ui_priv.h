@@ -36,6 +36,8 @@ struct ui_resources {
 	String		 chat_font;	/* the chat view's font (fontconfig) */
 	Boolean		 send_typing;	/* +typing to others */
 	int		 scrollback;	/* lines kept per tab */
+	int		 auto_away;	/* minutes idle, 0: never */
+	String		 away_message;
 };
 
 struct ui {
@@ -44,7 +46,7 @@ struct ui {
 	Widget		 server, user, password, connect, notebook, users_label;
 	Widget		 roster, cert_dialog;
 	Widget		 entry, status;
-	Widget		 m_connect, m_disconnect, m_save;
+	Widget		 m_connect, m_disconnect, m_save, m_away;
 	Widget		 help_dialog, about_dialog, save_dialog;
 	Widget		 search_dialog, search_field, search_list, search_status;
 	Widget		 paste_dialog, link_dialog;

@@ -41,6 +41,7 @@
 #include <Xm/SeparatoG.h>
 #include <Xm/Text.h>
 #include <Xm/TextF.h>
+#include <Xm/ToggleB.h>
 
 #include "chatview.h"
 #include "ui_priv.h"
@@ -115,11 +116,13 @@ tab_label(int i)
 			;
 	snprintf(name, sizeof(name), "%.*s%s", (int)k, v.name,
 	    v.name[k] != '\0' ? "\u2026" : "");
-	if (v.unread > 0)
-		snprintf(buf, sizeof(buf), "%s%s (%d)", v.highlight ? "! " : "",
-		    name, v.unread);
+	/* a muted tab: its name in parentheses, marked only by mentions */
+	if (v.unread > 0 && (!v.muted || v.highlight))
+		snprintf(buf, sizeof(buf), "%s%s%s%s (%d)", v.highlight ? "! " :
+		    "", v.muted ? "(" : "", name, v.muted ? ")" : "", v.unread);
 	else
-		snprintf(buf, sizeof(buf), "%s", name);
+		snprintf(buf, sizeof(buf), "%s%s%s", v.muted ? "(" : "", name,
+		    v.muted ? ")" : "");
 	ui_set_label(U.tabs[i].tab, buf);
 }
 
@@ -672,8 +675,11 @@ ui_update_state(void)
 		    "Not connected (reconnecting soon)" : "Not connected");
 		break;
 	}
+	if (session_away(U.sess) && strlen(status) + 12 < sizeof(status))
+		strcat(status, " \xc2\xb7 away");
 	set_title(title);
 	ui_set_label(U.status, status);
+	XmToggleButtonSetState(U.m_away, session_away(U.sess), False);
 	ui_set_label(U.connect, st == SS_DISCONNECTED || U.nick_rejected ?
 	    "Connect" : "Disconnect");
 	XtSetSensitive(U.m_connect, st == SS_DISCONNECTED || U.nick_rejected);
@@ -1389,6 +1395,19 @@ search_show(void)
 
 /* --- building --------------------------------------------------------------------- */
 
+/* Connection -> Away: away with the awayMessage resource, or back. */
+static void
+away_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	XmToggleButtonCallbackStruct *t = call;
+
+	(void)w;
+	(void)cd;
+	session_set_away(U.sess, t->set ? (U.res.away_message != NULL &&
+	    U.res.away_message[0] ? U.res.away_message : "Away") : "");
+	ui_flush();
+}
+
 static void
 networks_cb(Widget w, XtPointer cd, XtPointer call)
 {
@@ -1421,6 +1440,9 @@ build_menus(void)
 	U.m_connect = menu_item(conn, "connectItem", connect_cb);
 	U.m_disconnect = menu_item(conn, "disconnectItem", disconnect_cb);
 	menu_item(conn, "networksItem", networks_cb);
+	U.m_away = XtVaCreateManagedWidget("awayItem",
+	    xmToggleButtonWidgetClass, conn, NULL);
+	XtAddCallback(U.m_away, XmNvalueChangedCallback, away_cb, NULL);
 	U.m_save = menu_item(conn, "saveItem", save_cb);
 	menu_item(conn, "searchItem", search_cb);
 	XtVaCreateManagedWidget("sep", xmSeparatorGadgetClass, conn, NULL);

@@ -1,9 +1,11 @@
-"""Saved networks, against a real keochatd: a network marked "connect at
+"""Saved networks and being away, against a real keochatd: a network marked "connect at
 start" connects when the window opens, under an alternate nick when its
 own is taken, and joins all its rooms, while a damaged line of the file
 is named in the server tab; the Networks dialog refuses an unsound
 network with the reason, saves a sound one atomically with mode 0600,
-connects to it and deletes it."""
+connects to it and deletes it.  Connection -> Away marks you away (the
+others see it with away-notify) and back; a muted tab is not marked by
+chatter, only by a mention."""
 import os
 import re
 import stat
@@ -118,6 +120,54 @@ def the_networks_dialog_saves_connects_and_deletes():
         c.wait(lambda st: st.get("networksdialog") == "0", 10, "closed")
         check(c.quit() == 0, "keochat did not exit cleanly")
         gone(eve)
+    finally:
+        x.stop()
+    s.stop()
+
+
+@case
+def away_from_the_menu_and_a_muted_tab():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice", caps=["away-notify"])
+        alice.send("JOIN #quiet")
+        alice.expect(r"366 alice #quiet")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect", "-xrm", "*awayMessage: gone fishing"])
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        c.mnemonic("c")
+        c.key("a")
+        alice.expect(r":bob!\S+ AWAY :gone fishing$")
+        c.wait(lambda st: st.get("status", "").endswith("\u00b7 away"), 10,
+               "away in the status line")
+        c.mnemonic("c")
+        c.key("a")
+        alice.expect(r":bob!\S+ AWAY$")
+        c.wait(lambda st: not st.get("status", "").endswith("away"), 10,
+               "back")
+        # /mute in #quiet, then look at #lobby: chatter leaves the tab
+        # alone, a mention marks it
+        c.type_into("entry", "/join #quiet")
+        c.key("Return")
+        alice.expect(r":bob!\S+ JOIN #quiet")
+        c.wait_text(r"You joined #quiet")
+        c.type_into("entry", "/mute")
+        c.key("Return")
+        c.wait(lambda st: "|(#quiet)" in st.get("tabs", ""), 10,
+               "the muted tab's label")
+        c.key("alt+2")
+        c.wait(lambda st: st.get("active") == "1", 10, "#lobby in view")
+        alice.send("PRIVMSG #quiet :chatter")
+        c.wait_text(r"<alice> chatter")
+        st = c.state()
+        check("|(#quiet)" in st["tabs"], "marked: %s" % st["tabs"])
+        alice.send("PRIVMSG #quiet :bob: look")
+        c.wait(lambda st: "|! (#quiet) (2)" in st.get("tabs", ""), 10,
+               "a mention marks it")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        gone(alice)
     finally:
         x.stop()
     s.stop()

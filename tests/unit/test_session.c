@@ -388,6 +388,87 @@ alternates_and_rooms_of_a_network(void **state)
 	session_free(s);
 }
 
+/* Away by hand is kept across a reconnect; auto-away comes after the
+ * idle minutes and ends with typing, never ending an away set by hand. */
+static void
+away_and_auto_away(void **state)
+{
+	struct session *s = registered();
+
+	(void)state;
+	session_set_auto_away(s, 10, NULL);
+	session_command(s, 1, "/away lunch");
+	expect_sent("AWAY :lunch\r\n");
+	assert_true(session_away(s));
+	feed(s, ":vm 306 bob :You have been marked as being away\r\n");
+	/* a new link: away again at once */
+	session_closed(s, 0, "Connection reset by peer");
+	session_connecting(s, "localhost:6667", "bob", "#lobby");
+	session_connected(s);
+	feed(s, keochatd_burst);
+	clear_sent();
+	feed(s, ":vm 001 bob :hi\r\n:vm 376 bob :End of MOTD\r\n");
+	assert_non_null(strstr(H.sent, "AWAY :lunch\r\n"));
+	/* idle: nothing more while away by hand */
+	clear_sent();
+	H.now += 11 * 60000;
+	session_tick(s);
+	assert_null(strstr(H.sent, "AWAY"));
+	clear_sent();
+	session_command(s, 1, "/away");
+	expect_sent("AWAY\r\n");
+	assert_false(session_away(s));
+	feed(s, ":vm 305 bob :You are no longer marked as being away\r\n");
+	/* ten idle minutes: auto-away; typing: back */
+	H.now += 9 * 60000;
+	session_tick(s);
+	assert_null(strstr(H.sent, "AWAY"));
+	clear_sent();
+	H.now += 61000;
+	feed(s, ":vm PONG vm :x\r\n");	/* no keepalive in the way */
+	session_tick(s);
+	expect_sent("AWAY :Away from the keyboard\r\n");
+	assert_true(session_away(s));
+	assert_line(s, 0, "[03:25:06] Idle for 10 minutes: marked away (typing "
+	    "anything ends it)");
+	session_tick(s);
+	expect_sent("");
+	session_typed(s, 1, "h");
+	assert_non_null(strstr(H.sent, "AWAY\r\n"));
+	assert_false(session_away(s));
+	session_free(s);
+}
+
+/* A muted tab: its messages are unread but do not count for Alt+A; a
+ * mention still does. */
+static void
+muted_tab(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	struct room_view v;
+	int dev;
+
+	(void)state;
+	feed(s, ":bob!~bob@h JOIN #dev\r\n");
+	dev = model_find(m, "#dev");
+	session_select(s, 1);
+	session_command(s, dev, "/mute");
+	assert_line(s, dev, "[03:04:05] #dev is muted: its messages do not "
+	    "mark its tab (mentions still do); /unmute to hear it again");
+	feed(s, ":alice!~a@h PRIVMSG #dev :chatter\r\n");
+	model_view(m, dev, &v);
+	assert_true(v.muted);
+	assert_int_equal(v.unread, 1);
+	assert_int_equal(model_next_activity(m, 1), -1);
+	feed(s, ":alice!~a@h PRIVMSG #dev :bob: look\r\n");
+	assert_int_equal(model_next_activity(m, 1), dev);
+	session_command(s, dev, "/unmute");
+	model_view(m, dev, &v);
+	assert_false(v.muted);
+	session_free(s);
+}
+
 static void
 password_and_error(void **state)
 {
@@ -1503,6 +1584,8 @@ main(void)
 		cmocka_unit_test(ctcp_and_ping),
 		cmocka_unit_test(nick_in_use_while_registering),
 		cmocka_unit_test(alternates_and_rooms_of_a_network),
+		cmocka_unit_test(away_and_auto_away),
+		cmocka_unit_test(muted_tab),
 		cmocka_unit_test(password_and_error),
 		cmocka_unit_test(error_numerics_are_shown),
 		cmocka_unit_test(commands_send_the_right_bytes),
