@@ -97,7 +97,10 @@ class Keochat:
         self.x = x
         self.dir = tempfile.mkdtemp(prefix="kc-client-")
         self.dump = os.path.join(self.dir, "state")
-        e = dict(x.env, KEOCHAT_DUMP=self.dump)
+        # the user's own settings (saved networks, accepted certificates)
+        # never reach a test: a config home per X server unless given
+        e = dict(x.env, KEOCHAT_DUMP=self.dump,
+                 XDG_CONFIG_HOME=os.path.join(x.dir, "config"))
         if SANITIZED:   # the toolkit's own leaks, by function name
             e["ASAN_OPTIONS"] = "fast_unwind_on_malloc=0"
             e["LSAN_OPTIONS"] = "suppressions=%s/tests/lsan.supp" % TOP_SRC
