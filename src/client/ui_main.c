@@ -17,6 +17,7 @@
 #include <Xm/Xm.h>
 
 #include "chatview.h"
+#include "notify.h"
 #include "ui_priv.h"
 
 struct ui U;
@@ -54,6 +55,8 @@ static XtResource resources[] = {
 	  OFF(send_typing), XmRImmediate, (XtPointer)True },
 	{ "scrollback", "Scrollback", XmRInt, sizeof(int), OFF(scrollback),
 	  XmRImmediate, (XtPointer)MODEL_SCROLLBACK },
+	{ "notifications", "Notifications", XmRBoolean, sizeof(Boolean),
+	  OFF(notifications), XmRImmediate, (XtPointer)True },
 	{ "autoAway", "AutoAway", XmRInt, sizeof(int), OFF(auto_away),
 	  XmRImmediate, (XtPointer)0 },
 	{ "awayMessage", "AwayMessage", XmRString, sizeof(String),
@@ -124,6 +127,12 @@ ui_create(int *argc, char **argv)
 	    (size_t)U.res.scrollback : 0);
 	cv_set_max_lines(model_scrollback(session_model(U.sess)));
 	ui_build();
+	if (U.res.notifications) {
+		char why[300];
+		if (notify_open(why, sizeof(why)) == -1)
+			session_note(U.sess, 0, "No desktop notifications: %s",
+			    why);
+	}
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
 		session_note(U.sess, 0, "Cannot open the log file %s",
 		    U.res.log_file);
@@ -154,6 +163,7 @@ void
 ui_destroy(void)
 {
 	ui_net_shutdown();
+	notify_close();
 	if (U.log != NULL)
 		fclose(U.log);
 	free(U.paste_text);

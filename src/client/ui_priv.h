@@ -37,6 +37,7 @@ struct ui_resources {
 	Boolean		 send_typing;	/* +typing to others */
 	int		 scrollback;	/* lines kept per tab */
 	int		 auto_away;	/* minutes idle, 0: never */
+	Boolean		 notifications;	/* desktop notifications (D-Bus) */
 	String		 away_message;
 };
 

@@ -44,6 +44,7 @@
 #include <Xm/ToggleB.h>
 
 #include "chatview.h"
+#include "notify.h"
 #include "ui_priv.h"
 #include "valid.h"
 
@@ -513,6 +514,26 @@ attention(void)
 	XFree(h);
 }
 
+/* A desktop notification for a mention or a private message, unless the
+ * user is looking at that very tab in the focused window. */
+static void
+notify_line(int room, const char *text)
+{
+	struct model *m = session_model(U.sess);
+	struct room_view v;
+	const char *body = text;
+
+	if (!U.res.notifications || text == NULL || (U.focused &&
+	    room == model_active(m)))
+		return;
+	if (body[0] == '[' && (body = strstr(body, "] ")) != NULL)
+		body += 2;	/* the time: the notification has its own */
+	else
+		body = text;
+	model_view(m, room, &v);
+	(void)notify_send(v.name, body);
+}
+
 static void
 focus_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
 {
@@ -558,6 +579,7 @@ ui_event(const struct session_event *ev)
 		break;
 	case SEV_HIGHLIGHT:
 		attention();
+		notify_line(ev->room, ev->text);
 		break;
 	case SEV_ROSTER:
 		if (ev->room == model_active(m)) {

@@ -99,8 +99,11 @@ class Keochat:
         self.dump = os.path.join(self.dir, "state")
         # the user's own settings (saved networks, accepted certificates)
         # never reach a test: a config home per X server unless given
+        # nor do its notifications reach the user's desktop: no session
+        # bus unless the test brings its own
         e = dict(x.env, KEOCHAT_DUMP=self.dump,
-                 XDG_CONFIG_HOME=os.path.join(x.dir, "config"))
+                 XDG_CONFIG_HOME=os.path.join(x.dir, "config"),
+                 DBUS_SESSION_BUS_ADDRESS="", XDG_RUNTIME_DIR=x.dir)
         if SANITIZED:   # the toolkit's own leaks, by function name
             e["ASAN_OPTIONS"] = "fast_unwind_on_malloc=0"
             e["LSAN_OPTIONS"] = "suppressions=%s/tests/lsan.supp" % TOP_SRC
