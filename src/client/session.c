@@ -67,6 +67,15 @@ struct hit {
 	char		*text;
 };
 
+/* A room the server listed (LIST). */
+struct listed {
+	char		 name[CHAN_MAX + 1];
+	unsigned	 users;
+	char		*topic;
+};
+
+#define LISTED_MAX	10000	/* rooms kept of one LIST */
+
 struct session {
 	struct session_host h;
 	void		*ud;
@@ -110,6 +119,10 @@ struct session {
 	const char	*cur_msgid;	/* its msgid tag */
 	struct hit	*hits;
 	size_t		 nhits;
+	struct listed	*listed;	/* the last LIST, sorted at its end */
+	size_t		 nlisted, listed_over;
+	int		 listing;	/* LIST sent, 323 not seen */
+	char		 list_status[160];
 	int		 searching;
 	char		 search_status[400];
 	struct pasteq {			/* pasted lines, sent paced */
@@ -169,6 +182,18 @@ session_new(const struct session_host *h, void *ud)
 	return s;
 }
 
+static void
+listed_clear(struct session *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->nlisted; k++)
+		free(s->listed[k].topic);
+	free(s->listed);
+	s->listed = NULL;
+	s->nlisted = s->listed_over = 0;
+}
+
 void
 session_free(struct session *s)
 {
@@ -180,6 +205,7 @@ session_free(struct session *s)
 	for (k = 0; k < s->nhits; k++)
 		free(s->hits[k].text);
 	free(s->hits);
+	listed_clear(s);
 	paste_clear(s);
 	free(s);
 }
@@ -1495,6 +1521,9 @@ on_isupport(struct session *s, struct in *in)
 
 /* Logged in with history: which conversations have lines we have not
  * read (messages that waited for us)?  Their markers answer. */
+static void list_add(struct session *s, const char *name,
+    const char *users, const char *topic);
+static void list_end(struct session *s);
 static void user_active(struct session *s);
 
 static void
@@ -1915,7 +1944,11 @@ on_numeric(struct session *s, struct in *in, int num)
 	case 319:
 		line(s, act, in->when, "%s is on %s", m->params[1], last(m));
 		return;
-	case 318: case 315: case 369: case 321: case 323:
+	case 318: case 315: case 369: case 321:
+		return;
+	case 323:
+		if (s->listing)
+			list_end(s);
 		return;
 	case 331:
 		line(s, act, in->when, "%s: no topic is set", mid);
@@ -1933,7 +1966,11 @@ on_numeric(struct session *s, struct in *in, int num)
 		    *mid ? " " : "", last(m));
 		return;
 	case 322:
-		line(s, act, in->when, "%s: %s", mid, last(m));
+		if (s->listing && m->nparams >= 3)
+			list_add(s, m->params[1], m->params[2], m->nparams >= 4 ?
+			    last(m) : "");
+		else
+			line(s, act, in->when, "%s: %s", mid, last(m));
 		return;
 	case 432: case 433: case 436: case 437:
 		if (s->state == SS_REGISTERING && num != 432 &&
@@ -2594,6 +2631,114 @@ c_query(struct cmdctx *c)
 		activate(c->s, room_of(c->s, c->rest, ROOM_QUERY, 1));
 }
 
+/* --- the server's rooms (LIST) ------------------------------------------------ */
+
+void
+session_list(struct session *s)
+{
+	if (s->state != SS_CONNECTED) {
+		snprintf(s->list_status, sizeof(s->list_status), "Not "
+		    "connected: connect first, then ask for the rooms");
+		emit(s, SEV_LIST, -1, NULL);
+		return;
+	}
+	listed_clear(s);
+	s->listing = 1;
+	snprintf(s->list_status, sizeof(s->list_status), "Asking %.100s for its "
+	    "rooms ...", s->server);
+	sendf(s, "LIST");
+	emit(s, SEV_LIST, -1, NULL);
+}
+
+static void
+list_add(struct session *s, const char *name, const char *users,
+    const char *topic)
+{
+	char clean[IRC_LINE_MAX];
+	struct listed *l;
+	unsigned long u;
+	char *end;
+
+	if (chan_check(name) != NAME_OK)
+		return;		/* "*" for a secret room, or junk */
+	if (s->nlisted >= LISTED_MAX) {
+		s->listed_over++;
+		return;
+	}
+	if (s->nlisted % 256 == 0) {
+		l = realloc(s->listed, (s->nlisted + 256) * sizeof(*l));
+		if (l == NULL) {
+			s->listed_over++;
+			return;
+		}
+		s->listed = l;
+	}
+	l = &s->listed[s->nlisted];
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	u = strtoul(users, &end, 10);
+	l->users = *end == '\0' && u < 1000000000UL ? (unsigned)u : 0;
+	clean_text(clean, sizeof(clean), topic);
+	if ((l->topic = strdup(clean)) == NULL)
+		return;
+	s->nlisted++;
+}
+
+static int
+listed_cmp(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+
+	if (x->users != y->users)
+		return x->users < y->users ? 1 : -1;	/* busiest first */
+	return irc_casecmp(x->name, y->name);
+}
+
+static void
+list_end(struct session *s)
+{
+	s->listing = 0;
+	if (s->nlisted > 1)
+		qsort(s->listed, s->nlisted, sizeof(*s->listed), listed_cmp);
+	if (s->listed_over > 0)
+		snprintf(s->list_status, sizeof(s->list_status), "%zu rooms "
+		    "(the busiest of %zu are kept)", s->nlisted, s->nlisted +
+		    s->listed_over);
+	else
+		snprintf(s->list_status, sizeof(s->list_status), "%zu room%s",
+		    s->nlisted, s->nlisted == 1 ? "" : "s");
+	emit(s, SEV_LIST, -1, NULL);
+}
+
+size_t
+session_listed(const struct session *s)
+{
+	return s->listing ? 0 : s->nlisted;
+}
+
+int
+session_listed_room(const struct session *s, size_t k, const char **name,
+    unsigned *users, const char **topic)
+{
+	if (s->listing || k >= s->nlisted)
+		return 0;
+	*name = s->listed[k].name;
+	*users = s->listed[k].users;
+	*topic = s->listed[k].topic;
+	return 1;
+}
+
+const char *
+session_list_status(const struct session *s)
+{
+	return s->list_status;
+}
+
+static void
+c_list(struct cmdctx *c)
+{
+	session_list(c->s);
+}
+
 static void
 c_search(struct cmdctx *c)
 {
@@ -2921,6 +3066,8 @@ static const struct command_def commands[] = {
 	  c_mode },
 	{ "ignore|unignore", "[NICK|MASK]", "hide (or show again) someone's "
 	  "messages; alone: the list", 0, 0, c_ignore },
+	{ "list", "", "the server's rooms, in a dialog to join from", 1, 0,
+	  c_list },
 	{ "search", "words", "search the server's history (in:#room "
 	  "from:nick after:YYYY-MM-DD before:YYYY-MM-DD)", 0, 0, c_search },
 	{ "close", "", "close this tab (leaving the room)", 0, 0, c_close },

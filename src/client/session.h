@@ -36,6 +36,7 @@ enum session_event_type {
 				 * added above the oldest: keep the view */
 	SEV_JUMP,		/* show room's line `line` (a search result) */
 	SEV_SEARCH,		/* search results (or its failure) are in */
+	SEV_LIST,		/* the server's rooms: asked, or all in */
 };
 
 struct session_event {
@@ -166,6 +167,15 @@ int		 session_away(const struct session *s);
  * text; typing anything ends it (an away the user set stays). */
 void		 session_set_auto_away(struct session *s, int minutes,
 		    const char *text);
+
+/* The server's rooms (LIST, also /list): SEV_LIST when asked and when
+ * they are all in; then session_listed of them, busiest first (up to
+ * 10 000), and a status line ("12 rooms", "Not connected ..."). */
+void		 session_list(struct session *s);
+size_t		 session_listed(const struct session *s);
+int		 session_listed_room(const struct session *s, size_t k,
+		    const char **name, unsigned *users, const char **topic);
+const char	*session_list_status(const struct session *s);
 
 /* The help text for /help and the Help menu (static). */
 const char	*session_help(void);

@@ -164,6 +164,7 @@ ui_destroy(void)
 {
 	ui_net_shutdown();
 	notify_close();
+	ui_rooms_shutdown();
 	if (U.log != NULL)
 		fclose(U.log);
 	free(U.paste_text);

@@ -503,9 +503,8 @@ ui_networks_at_start(void)
 void
 ui_networks_dump(FILE *f, int windows)
 {
-	XmString *items;
-	int i, count;
 	char *s;
+	int i;
 
 	if (N.dialog == NULL || !XtIsManaged(N.dialog)) {
 		if (!windows)
@@ -526,21 +525,9 @@ ui_networks_dump(FILE *f, int windows)
 		return;
 	}
 	fprintf(f, "networksdialog=1\nnetworks=");
-	XtVaGetValues(N.list, XmNitemCount, &count, XmNitems, &items, NULL);
-	for (i = 0; i < count; i++) {
-		s = XmStringUnparse(items[i], NULL, XmCHARSET_TEXT,
-		    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "%s%s", i ? "|" : "", s);
-		XtFree(s);
-	}
+	ui_put_items(f, N.list, "|");
 	fprintf(f, "\nnetselected=%d\nnetstatus=", N.selected);
-	{
-		XmString xs;
-		XtVaGetValues(N.status, XmNlabelString, &xs, NULL);
-		s = XmStringUnparse(xs, NULL, XmCHARSET_TEXT, XmCHARSET_TEXT,
-		    NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "%s\n", s);
-		XtFree(s);
-		XmStringFree(xs);
-	}
+	s = ui_label_text(N.status);
+	fprintf(f, "%s\n", s);
+	XtFree(s);
 }

@@ -115,6 +115,16 @@ void	ui_drop_controls(XmTextVerifyCallbackStruct *v);
 void	ui_set_label(Widget w, const char *text);
 void	ui_edit_keys(Widget w);	/* Ctrl+A/C/X/V, Shift+Insert in a field */
 void	ui_secret_modify_cb(Widget w, XtPointer cd, XtPointer call);
+/* A list's items into f, sep between them. */
+void	ui_put_items(FILE *f, Widget list, const char *sep);
+/* The text of a label (XtMalloc'd: XtFree it). */
+char	*ui_label_text(Widget w);
+/* ui_rooms.c */
+void	ui_rooms_show(void);
+void	ui_rooms_open(void);
+void	ui_join_open(void);
+void	ui_rooms_dump(FILE *f, int windows);
+void	ui_rooms_shutdown(void);
 /* ui_networks.c */
 void	ui_networks_open(void);
 void	ui_networks_at_start(void);	/* connect-at-start, errors noted */

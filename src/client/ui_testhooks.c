@@ -103,6 +103,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		    XtWindow(U.search_field), XtWindow(U.search_list));
 	fprintf(f, "password=%lu\n", XtWindow(U.password));
 	ui_networks_dump(f, 1);
+	ui_rooms_dump(f, 1);
 	if (U.cert_dialog != NULL && XtIsManaged(U.cert_dialog))
 		fprintf(f, "certok=%lu\ncertcancel=%lu\n", XtWindow(
 		    XmMessageBoxGetChild(U.cert_dialog, XmDIALOG_OK_BUTTON)),
@@ -130,12 +131,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 			fprintf(f, "%s%d", n > 1 ? "," : "", ry + rh / 2);
 	}
 	fprintf(f, "\nroster=");
-	for (n = 0; n < items; n++) {
-		char *s = XmStringUnparse(list[n], NULL, XmCHARSET_TEXT,
-		    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
-		fprintf(f, "%s%s", n ? "," : "", s);
-		XtFree(s);
-	}
+	ui_put_items(f, U.roster, ",");
 	text = XmTextFieldGetString(U.entry);
 	fprintf(f, "\nentry=%s\n", text);
 	XtFree(text);
@@ -144,6 +140,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	XtFree(text);
 	put_string(f, "status=", U.status, XmNlabelString, "\n");
 	ui_networks_dump(f, 0);
+	ui_rooms_dump(f, 0);
 	text = XmTextFieldGetString(U.topic);
 	fprintf(f, "topicfield=%s\n", text);
 	XtFree(text);
@@ -195,14 +192,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	if (U.search_dialog != NULL) {
 		put_string(f, "searchstatus=", U.search_status,
 		    XmNlabelString, "\nresults=");
-		XtVaGetValues(U.search_list, XmNitemCount, &items, XmNitems,
-		    &list, NULL);
-		for (n = 0; n < items; n++) {
-			char *r = XmStringUnparse(list[n], NULL, XmCHARSET_TEXT,
-			    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
-			fprintf(f, "%s%s", n ? "|" : "", r);
-			XtFree(r);
-		}
+		ui_put_items(f, U.search_list, "|");
 		fprintf(f, "\n");
 	}
 	for (i = 0; i < U.ntabs; i++) {

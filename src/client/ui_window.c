@@ -60,6 +60,35 @@ static void topic_cb(Widget, XtPointer, XtPointer);
 /* --- small helpers ------------------------------------------------------------ */
 
 void
+ui_put_items(FILE *f, Widget list, const char *sep)
+{
+	XmString *items;
+	int i, count;
+	char *s;
+
+	XtVaGetValues(list, XmNitemCount, &count, XmNitems, &items, NULL);
+	for (i = 0; i < count; i++) {
+		s = XmStringUnparse(items[i], NULL, XmCHARSET_TEXT,
+		    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
+		fprintf(f, "%s%s", i ? sep : "", s != NULL ? s : "");
+		XtFree(s);
+	}
+}
+
+char *
+ui_label_text(Widget w)
+{
+	XmString xs = NULL;
+	char *s;
+
+	XtVaGetValues(w, XmNlabelString, &xs, NULL);
+	s = xs != NULL ? XmStringUnparse(xs, NULL, XmCHARSET_TEXT,
+	    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL) : NULL;
+	XmStringFree(xs);
+	return s != NULL ? s : XtNewString("");
+}
+
+void
 ui_set_label(Widget w, const char *text)
 {
 	XmString xs = XmStringCreateLocalized((char *)text);
@@ -623,6 +652,9 @@ ui_event(const struct session_event *ev)
 		break;
 	case SEV_SEARCH:
 		search_show();
+		break;
+	case SEV_LIST:
+		ui_rooms_show();
 		break;
 	case SEV_STATE: {
 		static enum session_state was = SS_DISCONNECTED;
@@ -1431,6 +1463,24 @@ away_cb(Widget w, XtPointer cd, XtPointer call)
 }
 
 static void
+join_item_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	ui_join_open();
+}
+
+static void
+rooms_item_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	ui_rooms_open();
+}
+
+static void
 networks_cb(Widget w, XtPointer cd, XtPointer call)
 {
 	(void)w;
@@ -1462,6 +1512,8 @@ build_menus(void)
 	U.m_connect = menu_item(conn, "connectItem", connect_cb);
 	U.m_disconnect = menu_item(conn, "disconnectItem", disconnect_cb);
 	menu_item(conn, "networksItem", networks_cb);
+	menu_item(conn, "joinItem", join_item_cb);
+	menu_item(conn, "roomsItem", rooms_item_cb);
 	U.m_away = XtVaCreateManagedWidget("awayItem",
 	    xmToggleButtonWidgetClass, conn, NULL);
 	XtAddCallback(U.m_away, XmNvalueChangedCallback, away_cb, NULL);

@@ -469,6 +469,48 @@ muted_tab(void **state)
 	session_free(s);
 }
 
+/* /list: the server's rooms kept whole (not as lines), busiest first,
+ * a secret "*" left out; not connected, it says so. */
+static void
+list_of_rooms(void **state)
+{
+	struct session *s = fresh();
+	const char *name, *topic;
+	unsigned users;
+
+	(void)state;
+	session_list(s);
+	assert_string_equal(session_list_status(s), "Not connected: connect "
+	    "first, then ask for the rooms");
+	session_free(s);
+	s = registered();
+	session_command(s, 1, "/list");
+	expect_sent("LIST\r\n");
+	assert_int_equal(H.events[SEV_LIST], 1);
+	feed(s, ":vm 321 bob Channel :Users  Name\r\n"
+	    ":vm 322 bob #small 2 :a \x02" "bold\x02 topic\r\n"
+	    ":vm 322 bob * 9 :secret\r\n"
+	    ":vm 322 bob #big 40 :\r\n"
+	    ":vm 322 bob #also 2 :x\r\n");
+	assert_int_equal(session_listed(s), 0);	/* not all in yet */
+	feed(s, ":vm 323 bob :End of /LIST\r\n");
+	assert_int_equal(H.events[SEV_LIST], 2);
+	assert_int_equal(session_listed(s), 3);
+	assert_string_equal(session_list_status(s), "3 rooms");
+	assert_true(session_listed_room(s, 0, &name, &users, &topic));
+	assert_string_equal(name, "#big");
+	assert_int_equal(users, 40);
+	assert_true(session_listed_room(s, 1, &name, &users, &topic));
+	assert_string_equal(name, "#also");
+	assert_true(session_listed_room(s, 2, &name, &users, &topic));
+	assert_string_equal(name, "#small");
+	assert_string_equal(topic, "a bold topic");
+	assert_false(session_listed_room(s, 3, &name, &users, &topic));
+	/* none of it went into a tab */
+	assert_false(has_line(s, 1, "#big"));
+	session_free(s);
+}
+
 static void
 password_and_error(void **state)
 {
@@ -1585,6 +1627,7 @@ main(void)
 		cmocka_unit_test(nick_in_use_while_registering),
 		cmocka_unit_test(alternates_and_rooms_of_a_network),
 		cmocka_unit_test(away_and_auto_away),
+		cmocka_unit_test(list_of_rooms),
 		cmocka_unit_test(muted_tab),
 		cmocka_unit_test(password_and_error),
 		cmocka_unit_test(error_numerics_are_shown),
