@@ -1,10 +1,10 @@
 /*
  * fuzz_session.c -- bytes from "the server" into keochat's session core
  * (session.c and model.c): registration, batches, history, read markers,
- * search results, FAIL lines, CTCP, numerics.  Between reads the user's
- * side moves too: a tick, a tab picked, the top of a tab reached, a
- * search result shown, so the requests that depend on what came are
- * made.  Everything is freed at the end for LeakSanitizer.
+ * search results, FAIL lines, CTCP, numerics, LIST.  Between reads the
+ * user's side moves too: a tick, a tab picked, the top of a tab reached, a
+ * search result shown, the rooms asked for, away, a tab muted, so the
+ * requests that depend on what came are made.  Everything is freed at the end for LeakSanitizer.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rooms;
 
 	session_set_login(s, "me", "pw", 0);
+	session_set_auto_away(s, 1, NULL);
+	session_set_alternates(s, "me_ 9bad other");
 	session_connecting(s, "vm:6667", "me", "#lobby");
 	session_connected(s);
 	for (off = 0; off < size; off += n) {
@@ -80,6 +82,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			session_search(s, "needle in:#lobby after:2026-01-01");
+			break;
+		case 5:
+			session_list(s);
+			(void)session_listed(s);
+			break;
+		case 6:
+			session_set_away(s, data[off] & 8 ? "gone" : "");
+			session_typed(s, data[off] % rooms, "x");
+			break;
+		case 7:
+			session_command(s, data[off] % rooms, data[off] & 8 ?
+			    "/mute" : "/unmute");
 			break;
 		}
 		if (session_state(s) == SS_DISCONNECTED)

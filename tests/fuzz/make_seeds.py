@@ -161,6 +161,21 @@ def main():
         b"@batch=b1;msgid=" + b"z" * 80 + b" :a!b@c PRIVMSG #c :x\r\n"
         b":vm MARKREAD #lobby timestamp=9999-99-99T99:99:99Z\r\n"
         b":vm CHATHISTORY TARGETS\r\n:vm FAIL\r\n:vm FAIL X Y\r\n")
+    # LIST replies, colour codes that never end, thousands of nicks
+    put("session", hello + b":vm 321 me Channel :Users Name\r\n" +
+        b"".join(b":vm 322 me #r%d %d :topic \x0304,12red\r\n" % (i, i * 7)
+                 for i in range(300)) +
+        b":vm 322 me * 3 :secret\r\n:vm 322 me #x 99999999999 :\r\n"
+        b":vm 322 me #y\r\n:vm 323 me :End\r\n")
+    put("session", hello + b":bob!u@h PRIVMSG #lobby :" + b"\x03" * 300 +
+        b"\x0399,99\x03,\x02\x1d\x1f\x16\x0f\x11\x04ff00ff,00ff00" * 20 +
+        b"\r\n:bob!u@h TOPIC #lobby :\x03" + b"1," * 150 + b"\r\n")
+    put("session", hello + b"".join(
+        b":vm 353 me = #lobby :" + b" ".join(b"@n%d" % (k * 60 + i)
+                                              for i in range(60)) + b"\r\n"
+        for k in range(50)) + b":vm 366 me #lobby :End\r\n" + b"".join(
+        b":j%d!u@h JOIN #lobby\r\n" % i for i in range(2000)) +
+        b":vm 433 * me :taken\r\n:vm 306 me :away\r\n:vm 305 me :back\r\n")
     reg = b"NICK fuzzer\r\nUSER f 0 * :Fuzz\r\n"
     put("client", reg + b"\r\n".join(LINES) + b"\r\n")
     put("client", b"CAP LS 302\r\nCAP REQ :server-time echo-message message-tags\r\n"
