@@ -482,6 +482,10 @@ def main():
             med(hist["yes"], "cpu_us_per_delivery"),
             med(hist["no"], "cpu_us_per_delivery")))
         history_store_bench()
+    # the window: start-up, a busy room (bench/client-bench.py)
+    r = subprocess.run([sys.executable, os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "client-bench.py")])
+    failures += r.returncode != 0
     if ref_failures:
         print("\nreference runs that failed (a run that printed no result is "
               "left out of the median): "

@@ -25,6 +25,7 @@ struct tabw {
 	Widget		 tab;		/* the major tab button */
 	int		 dirty;		/* lines appended, not drawn yet */
 	int		 stick;		/* it showed its end before them */
+	char		 label[128];	/* what its tab says now */
 };
 
 struct ui_resources {

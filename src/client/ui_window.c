@@ -153,6 +153,11 @@ tab_label(int i)
 	else
 		snprintf(buf, sizeof(buf), "%s%s%s", v.muted ? "(" : "", name,
 		    v.muted ? ")" : "");
+	/* only when it changes: every new label is a redraw of the tab, and
+	 * a busy room would queue one per line */
+	if (strcmp(U.tabs[i].label, buf) == 0)
+		return;
+	snprintf(U.tabs[i].label, sizeof(U.tabs[i].label), "%s", buf);
 	ui_set_label(U.tabs[i].tab, buf);
 }
 
@@ -287,6 +292,7 @@ tab_add(void)
 	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
 	    XmNtraversalOn, False, NULL);
 	t->dirty = 0;
+	t->label[0] = '\0';
 	U.ntabs++;
 	XtVaSetValues(U.notebook, XmNlastPageNumber, U.ntabs, NULL);
 }
