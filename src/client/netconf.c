@@ -20,6 +20,10 @@
 
 static void
 err_add(struct netconf_errs *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+err_add(struct netconf_errs *e, const char *fmt, ...)
 {
 	va_list ap;
 
