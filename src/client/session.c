@@ -141,6 +141,7 @@ struct session {
 	}		 typers[TYPERS_MAX];
 	int		 ntypers;
 	int		 send_typing;	/* tell others when we type */
+	int		 hide_joins;	/* others' joins, parts, quits unshown */
 	/* away: what we asked for ("" back), whether the server says so,
 	 * and auto-away after idle minutes */
 	char		 away_text[AWAY_MAX + 1];
@@ -1627,7 +1628,9 @@ on_join(struct session *s, struct in *in)
 		sendf(s, "MODE %s", chan);	/* for the topic bar, quietly */
 	} else {
 		model_roster_add(s->m, r, in->nick);
-		if (irc_casecmp(chan, s->room) == 0)
+		if (s->hide_joins)
+			;	/* the list says it */
+		else if (irc_casecmp(chan, s->room) == 0)
 			line(s, r, in->when, "%s connected", in->nick);
 		else
 			line(s, r, in->when, "%s joined %s", in->nick, chan);
@@ -1651,8 +1654,9 @@ on_part(struct session *s, struct in *in)
 		line(s, r, in->when, "You left %s", chan);
 	} else {
 		model_roster_remove(s->m, r, in->nick);
-		line(s, r, in->when, "%s left %s%s%s%s", in->nick, chan,
-		    *why ? " (" : "", why, *why ? ")" : "");
+		if (!s->hide_joins)
+			line(s, r, in->when, "%s left %s%s%s%s", in->nick, chan,
+			    *why ? " (" : "", why, *why ? ")" : "");
 	}
 	emit(s, SEV_ROSTER, r, NULL);
 }
@@ -1669,8 +1673,9 @@ on_quit(struct session *s, struct in *in)
 		struct room_view v;
 		model_view(s->m, i, &v);
 		if (model_roster_remove(s->m, i, in->nick)) {
-			line(s, i, in->when, "%s disconnected (%s)", in->nick,
-			    *why ? why : "quit");
+			if (!s->hide_joins)
+				line(s, i, in->when, "%s disconnected (%s)",
+				    in->nick, *why ? why : "quit");
 			emit(s, SEV_ROSTER, i, NULL);
 		} else if (v.kind == ROOM_QUERY &&
 		    irc_casecmp(v.name, in->nick) == 0)
@@ -2342,6 +2347,12 @@ session_typing_text(struct session *s, int room, char *out, size_t outsz)
 	else if (n > 2)
 		snprintf(out, outsz, "several people are typing\u2026");
 	return n;
+}
+
+void
+session_set_show_joins(struct session *s, int on)
+{
+	s->hide_joins = !on;
 }
 
 void

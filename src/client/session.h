@@ -158,6 +158,10 @@ void		 session_typed(struct session *s, int room, const char *text);
 int		 session_typing_text(struct session *s, int room, char *out,
 		    size_t outsz);
 void		 session_set_send_typing(struct session *s, int on);
+/* Others' joins, parts and quits as lines in the rooms (on, the default),
+ * or only in the user list (off).  A private tab still says its other
+ * end quit. */
+void		 session_set_show_joins(struct session *s, int on);
 
 /* Away (AWAY): text, or "" to be back; kept across reconnects.  Also the
  * /away command.  session_away: we asked to be away. */

@@ -55,6 +55,8 @@ static XtResource resources[] = {
 	  OFF(send_typing), XmRImmediate, (XtPointer)True },
 	{ "scrollback", "Scrollback", XmRInt, sizeof(int), OFF(scrollback),
 	  XmRImmediate, (XtPointer)MODEL_SCROLLBACK },
+	{ "showJoins", "ShowJoins", XmRBoolean, sizeof(Boolean),
+	  OFF(show_joins), XmRImmediate, (XtPointer)True },
 	{ "notifications", "Notifications", XmRBoolean, sizeof(Boolean),
 	  OFF(notifications), XmRImmediate, (XtPointer)True },
 	{ "autoAway", "AutoAway", XmRInt, sizeof(int), OFF(auto_away),
@@ -122,6 +124,7 @@ ui_create(int *argc, char **argv)
 	ui_net_init();
 	cv_set_font(U.res.chat_font);
 	session_set_send_typing(U.sess, U.res.send_typing);
+	session_set_show_joins(U.sess, U.res.show_joins);
 	session_set_auto_away(U.sess, U.res.auto_away, U.res.away_message);
 	model_set_scrollback(session_model(U.sess), U.res.scrollback > 0 ?
 	    (size_t)U.res.scrollback : 0);

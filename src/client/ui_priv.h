@@ -39,6 +39,7 @@ struct ui_resources {
 	int		 scrollback;	/* lines kept per tab */
 	int		 auto_away;	/* minutes idle, 0: never */
 	Boolean		 notifications;	/* desktop notifications (D-Bus) */
+	Boolean		 show_joins;	/* others' joins and parts as lines */
 	String		 away_message;
 };
 

@@ -511,6 +511,31 @@ list_of_rooms(void **state)
 	session_free(s);
 }
 
+/* showJoins off: others come and go in the list only; a message still
+ * shows, and a private tab still says its other end quit. */
+static void
+joins_hidden(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	size_t before;
+
+	(void)state;
+	session_set_show_joins(s, 0);
+	feed(s, ":carol!~c@h PRIVMSG bob :hi\r\n");
+	before = model_lines(m, 1);
+	feed(s, ":dave!~d@h JOIN #lobby\r\n:dave!~d@h PART #lobby :bye\r\n"
+	    ":carol!~c@h JOIN #lobby\r\n:carol!~c@h QUIT :gone\r\n");
+	assert_int_equal(model_lines(m, 1), before);
+	assert_false(model_roster_has(m, 1, "dave"));
+	assert_false(model_roster_has(m, 1, "carol"));
+	assert_line(s, model_find(m, "carol"), "[03:04:05] carol disconnected "
+	    "(gone)");
+	feed(s, ":alice!~a@h PRIVMSG #lobby :still here\r\n");
+	assert_int_equal(model_lines(m, 1), before + 1);
+	session_free(s);
+}
+
 static void
 password_and_error(void **state)
 {
@@ -1628,6 +1653,7 @@ main(void)
 		cmocka_unit_test(alternates_and_rooms_of_a_network),
 		cmocka_unit_test(away_and_auto_away),
 		cmocka_unit_test(list_of_rooms),
+		cmocka_unit_test(joins_hidden),
 		cmocka_unit_test(muted_tab),
 		cmocka_unit_test(password_and_error),
 		cmocka_unit_test(error_numerics_are_shown),
