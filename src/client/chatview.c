@@ -31,6 +31,7 @@
 #define FONTS_MAX	16
 #define MARGIN		4	/* pixels left and right of the text */
 #define NO_FONT		255
+#define ITALIC_FONT	254	/* the first font, slanted (\035) */
 #define WHEEL_ROWS	3
 #define URLS_MAX	8	/* links drawn as links in one line */
 
@@ -43,7 +44,12 @@ static const char *const colour_names[] = {
 	/* nicks: dark enough to read on white, far enough apart */
 	"#1f5fa8", "#b03a2e", "#1e7b34", "#7d3c98", "#a04000", "#117a65",
 	"#9c2a6b", "#5d6d1e", "#2e4053", "#b7791f",
+	/* the 16 mIRC colours (\003NN), as mIRC draws them */
+	"#ffffff", "#000000", "#00007f", "#009300", "#ff0000", "#7f0000",
+	"#9c009c", "#fc7f00", "#ffff00", "#00fc00", "#009393", "#00ffff",
+	"#0000fc", "#ff00ff", "#7f7f7f", "#d2d2d2",
 };
+#define C_MIRC0		(C_NICK0 + NICK_COLOURS)
 #define NCOLOURS	(sizeof(colour_names) / sizeof(colour_names[0]))
 
 static struct {
@@ -53,6 +59,7 @@ static struct {
 	FcPattern	*pat;
 	FcFontSet	*set;
 	XftFont		*font[FONTS_MAX];
+	XftFont		*italic;		/* font[0] slanted, or NULL */
 	int		 from[FONTS_MAX];	/* index in set, -1: the first */
 	int		 nfont;
 	unsigned char	*bmp;			/* code point < 65536 -> font+1 */
@@ -69,6 +76,7 @@ static struct {
 struct cvl {
 	char		*text;
 	uint32_t	*u;
+	uint16_t	*fa;			/* FMT_* per char, or NULL */
 	int		 n;
 	unsigned	 flags;
 	int		 prefix;		/* chars of "[HH:MM:SS] " */
@@ -150,6 +158,11 @@ fonts_init(Display *dpy, Widget w)
 		return -1;
 	F.from[0] = -1;
 	F.nfont = 1;
+	{	/* italics: the same font, slanted (none: drawn upright) */
+		char it[300];
+		snprintf(it, sizeof(it), "%s:slant=italic", F.name);
+		F.italic = XftFontOpenName(dpy, DefaultScreen(dpy), it);
+	}
 	F.ascent = F.font[0]->ascent;
 	F.height = F.font[0]->ascent + F.font[0]->descent + 1;
 	for (k = 0; k < NCOLOURS; k++)
@@ -208,6 +221,8 @@ font_for(uint32_t c)
 static XftFont *
 font_of(int k)
 {
+	if (k == ITALIC_FONT)
+		return F.italic != NULL ? F.italic : F.font[0];
 	return k == NO_FONT || k >= F.nfont ? F.font[0] : F.font[k];
 }
 
@@ -229,14 +244,18 @@ advance(uint32_t c)
 /* --- lines ------------------------------------------------------------------ */
 
 /* UTF-8 to UCS-4 (bad bytes become U+FFFD); returns the count. */
+/* The characters of s (at most max) into out; with pos, where each one
+ * starts in s. */
 static int
-decode(const char *s, uint32_t *out, int max)
+decode(const char *s, uint32_t *out, int max, int *pos)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int n = 0, len, k;
 	uint32_t c;
 
 	while (*p != '\0' && n < max) {
+		if (pos != NULL)
+			pos[n] = (int)(p - (const unsigned char *)s);
 		if (*p < 0x80) {
 			c = *p;
 			len = 1;
@@ -351,6 +370,7 @@ line_free(struct cvl *l)
 {
 	free(l->text);
 	free(l->u);
+	free(l->fa);
 	free(l->brk);
 	memset(l, 0, sizeof(*l));
 }
@@ -537,7 +557,7 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 	struct cvl *l = &v->l[k];
 	int start = l->brk[r], end = r + 1 < l->rows ? l->brk[r + 1] : l->n;
 	int x = MARGIN + (r > 0 ? indent_of(l) : 0), i, run = start;
-	int runx = x, runf = -1, fi;
+	int runx = x, runf = -1, fi, runb = 0;
 	unsigned runc = C_TEXT, ci, nickc = C_TEXT;
 	FcChar32 *u = (FcChar32 *)l->u;
 
@@ -566,8 +586,9 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 		    l->nick0 + 1, l->nick1 - l->nick0 - 2 > 0 ? l->nick1 -
 		    l->nick0 - 2 : l->nick1 - l->nick0);
 	for (i = start; i <= end; i++) {
-		int a = 0;
+		int a = 0, b = 0;
 		if (i < end) {
+			unsigned f = l->fa != NULL ? l->fa[i] : 0;
 			fi = font_for(l->u[i]);
 			if (fi == NO_FONT && l->u[i] != ' ')
 				v->missing++;
@@ -576,6 +597,30 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 			ci = i < l->prefix ? C_TIME : i >= l->nick0 && i <
 			    l->nick1 ? nickc : C_TEXT;
 			a = advance(l->u[i]);
+			if (f != 0) {	/* mIRC codes: colours and styles */
+				int fg = (f & FMT_FG) ? (int)(C_MIRC0 +
+				    FMT_FG_OF(f)) : (int)ci;
+				int bg = (f & FMT_BG) ? (int)(C_MIRC0 +
+				    FMT_BG_OF(f)) : -1;
+				if (f & FMT_REVERSE) {
+					int t = bg >= 0 ? bg : C_BG;
+					bg = fg;
+					fg = t;
+				}
+				ci = (unsigned)fg;
+				if (bg >= 0)
+					XftDrawRect(v->draw, &F.col[bg], x, y, a,
+					    F.height);
+				if (f & FMT_UNDERLINE)
+					XftDrawRect(v->draw, &F.col[fg], x, y +
+					    F.ascent + 2, a, 1);
+				if (f & FMT_STRIKE)
+					XftDrawRect(v->draw, &F.col[fg], x, y +
+					    F.ascent * 2 / 3, a, 1);
+				if ((f & FMT_ITALIC) && fi == 0)
+					fi = ITALIC_FONT;
+				b = (f & FMT_BOLD) != 0;
+			}
 			if (url_at(l, i) >= 0) {
 				ci = C_LINK;
 				XftDrawRect(v->draw, &F.col[C_LINK], x, y +
@@ -595,15 +640,20 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 			fi = -2;
 			ci = C_TEXT;
 		}
-		if (i > run && (fi != runf || ci != runc)) {
+		if (i > run && (fi != runf || ci != runc || b != runb)) {
 			XftDrawString32(v->draw, &F.col[runc], font_of(runf),
 			    runx, y + F.ascent, u + run, i - run);
+			if (runb)	/* bold: drawn again a pixel right */
+				XftDrawString32(v->draw, &F.col[runc],
+				    font_of(runf), runx + 1, y + F.ascent,
+				    u + run, i - run);
 			run = i;
 			runx = x;
 		}
 		if (i == run) {
 			runf = fi;
 			runc = ci;
+			runb = b;
 		}
 		x += a;
 	}
@@ -1072,7 +1122,8 @@ cv_clear(struct chatview *v)
 }
 
 void
-cv_append(struct chatview *v, const char *text, unsigned flags)
+cv_append(struct chatview *v, const char *text, unsigned flags,
+    const uint16_t *fmt)
 {
 	struct cvl *l;
 	size_t len = strlen(text);
@@ -1113,7 +1164,18 @@ cv_append(struct chatview *v, const char *text, unsigned flags)
 		free(l->text);
 		return;
 	}
-	l->n = decode(text, l->u, (int)len + 1);
+	if (fmt != NULL) {
+		int *pos = malloc((len + 1) * sizeof(*pos)), k;
+		if (pos != NULL && (l->fa = malloc((len + 1) *
+		    sizeof(*l->fa))) != NULL) {
+			l->n = decode(text, l->u, (int)len + 1, pos);
+			for (k = 0; k < l->n; k++)
+				l->fa[k] = fmt[pos[k]];
+		} else
+			l->n = decode(text, l->u, (int)len + 1, NULL);
+		free(pos);
+	} else
+		l->n = decode(text, l->u, (int)len + 1, NULL);
 	l->flags = flags;
 	spans(l);
 	links(l);
@@ -1293,6 +1355,9 @@ cv_shutdown(void)
 		return;
 	for (k = 0; k < F.nfont; k++)
 		XftFontClose(F.dpy, F.font[k]);
+	if (F.italic != NULL)
+		XftFontClose(F.dpy, F.italic);
+	F.italic = NULL;
 	for (k = 0; k < (int)NCOLOURS; k++)
 		XftColorFree(F.dpy, F.visual, F.cmap, &F.col[k]);
 	if (F.set != NULL)

@@ -11,6 +11,8 @@
 #ifndef KEO_CHATVIEW_H
 #define KEO_CHATVIEW_H
 
+#include <stdint.h>
+
 #include <X11/Intrinsic.h>
 
 struct chatview;
@@ -41,7 +43,10 @@ void		 cv_on_change(struct chatview *v, cv_top_fn fn, void *ud);
  * keeps at most max lines (the oldest go).  Nothing is drawn until
  * cv_flush, once per burst. */
 void		 cv_clear(struct chatview *v);
-void		 cv_append(struct chatview *v, const char *text, unsigned flags);
+/* A line at the end; fmt: an FMT_* word (model.h) per byte of text, the
+ * mIRC colours and styles to draw, or NULL. */
+void		 cv_append(struct chatview *v, const char *text, unsigned flags,
+		    const uint16_t *fmt);
 void		 cv_flush(struct chatview *v);
 size_t		 cv_count(const struct chatview *v);
 

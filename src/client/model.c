@@ -23,6 +23,7 @@
 
 struct mline {
 	char		*text;
+	uint16_t	*fmt;		/* FMT_* per byte of text, or NULL */
 	char		*msgid;		/* NULL when none */
 	int64_t		 time_ms;
 	unsigned	 flags;
@@ -73,15 +74,15 @@ xstrdup(const char *s)
 	return p;
 }
 
+static void line_free(struct mline *l);
+
 static void
 room_free(struct room *r)
 {
 	size_t k;
 
-	for (k = 0; k < r->nlines; k++) {
-		free(r->lines[r->start + k].text);
-		free(r->lines[r->start + k].msgid);
-	}
+	for (k = 0; k < r->nlines; k++)
+		line_free(&r->lines[r->start + k]);
 	for (k = 0; k < r->nusers; k++)
 		free(r->users[k]);
 	for (k = 0; k < r->nrecent; k++)
@@ -375,6 +376,7 @@ static void
 line_free(struct mline *l)
 {
 	free(l->text);
+	free(l->fmt);
 	free(l->msgid);
 	memset(l, 0, sizeof(*l));
 }
@@ -457,6 +459,14 @@ put(struct model *m, int i, size_t pos, const char *line,
 	memmove(l + 1, l, (r->nlines - pos) * sizeof(*l));
 	r->nlines++;
 	l->text = xstrdup(line);
+	l->fmt = NULL;
+	if (meta->fmt != NULL) {
+		size_t len = strlen(line);
+		if ((l->fmt = malloc((len + 1) * sizeof(*l->fmt))) == NULL)
+			abort();
+		memcpy(l->fmt, meta->fmt, len * sizeof(*l->fmt));
+		l->fmt[len] = 0;
+	}
 	l->msgid = meta->msgid != NULL && *meta->msgid != '\0' ?
 	    xstrdup(meta->msgid) : NULL;
 	l->time_ms = meta->time_ms;
@@ -546,6 +556,7 @@ model_line_meta(const struct model *m, int i, size_t k,
 	meta->time_ms = l->time_ms;
 	meta->msgid = l->msgid != NULL ? l->msgid : "";
 	meta->flags = l->flags;
+	meta->fmt = l->fmt;
 	return 1;
 }
 

@@ -29,10 +29,24 @@ struct model;
 #define ML_HISTORY	0x10	/* it came from the server's history */
 #define ML_DAY		0x20	/* "--- Wednesday, 2 December 2026 ---" */
 
+/* How a byte of a line is drawn (mIRC codes): FMT_FG with the colour in
+ * the low 4 bits, FMT_BG with it in bits 5-8, and the styles. */
+#define FMT_FG		0x0010
+#define FMT_BG		0x0200
+#define FMT_BOLD	0x0400
+#define FMT_ITALIC	0x0800
+#define FMT_UNDERLINE	0x1000
+#define FMT_REVERSE	0x2000
+#define FMT_STRIKE	0x4000
+#define FMT_FG_OF(f)	((f) & 0xf)
+#define FMT_BG_OF(f)	(((f) >> 5) & 0xf)
+
 struct line_meta {
 	int64_t		 time_ms;	/* when it was said (server time) */
 	const char	*msgid;		/* the server's msgid, or NULL */
 	unsigned	 flags;		/* ML_* */
+	const uint16_t	*fmt;		/* a FMT_* word per byte of the line,
+					 * or NULL: all plain */
 };
 
 /* The history of a room as the session fetches it (CHATHISTORY). */

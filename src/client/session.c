@@ -337,32 +337,92 @@ sendf(struct session *s, const char *fmt, ...)
 	s->h.send(s->ud, buf, (size_t)n);
 }
 
-/* Copy text, dropping mIRC formatting codes and other control bytes. */
-static void
-clean_text(char *out, size_t outsz, const char *in)
+/* Two digits at most of a colour number; -1 when there is none. */
+static int
+colour_num(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	int v;
+
+	if (p[1] < '0' || p[1] > '9')
+		return -1;
+	v = p[1] - '0';
+	p++;
+	if (p[1] >= '0' && p[1] <= '9') {
+		v = v * 10 + (p[1] - '0');
+		p++;
+	}
+	*pp = p;
+	return v;
+}
+
+/* Six hex digits (\004's colours); 1 when they are there (skipped). */
+static int
+hex_colour(const unsigned char **pp)
+{
+	const unsigned char *p = *pp;
+	int k;
+
+	for (k = 1; k <= 6; k++)
+		if (!isxdigit(p[k]))
+			return 0;
+	*pp = p + 6;
+	return 1;
+}
+
+/* Copy text, dropping mIRC formatting codes and other control bytes; with
+ * fmt, what they said goes there, an FMT_* word for each byte of out.
+ * Returns 1 when some byte is formatted. */
+static int
+clean_text_fmt(char *out, uint16_t *fmt, size_t outsz, const char *in)
 {
 	size_t n = 0;
 	const unsigned char *p = (const unsigned char *)in;
+	uint16_t cur = 0;
+	int any = 0, fg, bg;
 
 	for (; *p != '\0' && n + 1 < outsz; p++) {
-		if (*p == 0x03) {	/* colour: \003[fg[,bg]] */
-			if (p[1] >= '0' && p[1] <= '9') {
+		switch (*p) {
+		case 0x03:	/* colour: \003[fg[,bg]], alone: none */
+			if ((fg = colour_num(&p)) < 0) {
+				cur &= (uint16_t)~(FMT_FG | FMT_BG | 0x3ff);
+				continue;
+			}
+			cur &= (uint16_t)~(FMT_FG | 0xf);
+			if (fg < 16)
+				cur |= (uint16_t)(FMT_FG | fg);
+			if (p[1] == ',' && p[2] >= '0' && p[2] <= '9') {
 				p++;
-				if (p[1] >= '0' && p[1] <= '9')
-					p++;
-				if (p[1] == ',' && p[2] >= '0' && p[2] <= '9') {
-					p += 2;
-					if (p[1] >= '0' && p[1] <= '9')
-						p++;
-				}
+				bg = colour_num(&p);
+				cur &= (uint16_t)~(FMT_BG | 0x1e0);
+				if (bg >= 0 && bg < 16)
+					cur |= (uint16_t)(FMT_BG | bg << 5);
+			}
+			continue;
+		case 0x04:	/* hex colours: not drawn, not shown */
+			if (hex_colour(&p) && p[1] == ',')
+				(void)(p++, hex_colour(&p) || (p--, 0));
+			continue;
+		case 0x02: cur ^= FMT_BOLD; continue;
+		case 0x1d: cur ^= FMT_ITALIC; continue;
+		case 0x1f: cur ^= FMT_UNDERLINE; continue;
+		case 0x1e: cur ^= FMT_STRIKE; continue;
+		case 0x16: cur ^= FMT_REVERSE; continue;
+		case 0x0f: cur = 0; continue;
+		default:
+			break;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			if (*p == '\t') {
+				if (fmt != NULL)
+					fmt[n] = cur;
+				out[n++] = ' ';
 			}
 			continue;
 		}
-		if (*p < 0x20 || *p == 0x7f) {
-			if (*p == '\t')
-				out[n++] = ' ';
-			continue;
-		}
+		if (fmt != NULL)
+			fmt[n] = cur;
+		any |= cur != 0;
 		out[n++] = (char)*p;
 	}
 	out[n] = '\0';
@@ -372,6 +432,13 @@ clean_text(char *out, size_t outsz, const char *in)
 			if ((unsigned char)out[k] >= 0x80)
 				out[k] = '?';
 	}
+	return any;
+}
+
+static void
+clean_text(char *out, size_t outsz, const char *in)
+{
+	(void)clean_text_fmt(out, NULL, outsz, in);
 }
 
 static int64_t
@@ -400,7 +467,7 @@ static void batch_place(struct session *, struct batch *, int);
 static void
 day_change(struct session *s, int room, const struct tm *tm)
 {
-	struct line_meta last, day = { 0, NULL, ML_DAY };
+	struct line_meta last, day = { 0, NULL, ML_DAY, NULL };
 	size_t n = model_lines(s->m, room);
 	struct tm was;
 	time_t t;
@@ -461,8 +528,10 @@ vline(struct session *s, int room, int64_t when_ms, unsigned flags,
     const char *fmt, va_list ap)
 {
 	char text[IRC_WIRE_MAX], clean[IRC_WIRE_MAX], out[IRC_WIRE_MAX + 40];
+	uint16_t cfmt[IRC_WIRE_MAX], ofmt[IRC_WIRE_MAX + 40];
 	char stamp[32];
 	struct line_meta meta;
+	int formatted;
 	int64_t now = s->h.now_ms(s->ud);
 	time_t t, tn = (time_t)(now / 1000);
 	struct tm tm, today;
@@ -476,7 +545,7 @@ vline(struct session *s, int room, int64_t when_ms, unsigned flags,
 		when_ms = now;
 	t = (time_t)(when_ms / 1000);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	clean_text(clean, sizeof(clean), text);
+	formatted = clean_text_fmt(clean, cfmt, sizeof(clean), text);
 	if (localtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	if (localtime_r(&tn, &today) == NULL)
@@ -489,6 +558,13 @@ vline(struct session *s, int room, int64_t when_ms, unsigned flags,
 	meta.time_ms = when_ms;
 	meta.msgid = (flags & ML_MSG) ? s->cur_msgid : NULL;
 	meta.flags = flags;
+	meta.fmt = NULL;
+	if (formatted) {	/* the stamp and its space are plain */
+		size_t off = strlen(stamp) + 1, len = strlen(out), k;
+		for (k = 0; k < len; k++)
+			ofmt[k] = k < off ? 0 : cfmt[k - off];
+		meta.fmt = ofmt;
+	}
 	if (b != NULL) {
 		meta.flags |= ML_HISTORY;
 		b->lines++;
@@ -807,7 +883,7 @@ static void
 place_marker(struct session *s, int r)
 {
 	struct room_hist *h = model_hist(s->m, r);
-	struct line_meta meta, mk = { 0, NULL, ML_MARKER };
+	struct line_meta meta, mk = { 0, NULL, ML_MARKER, NULL };
 	size_t k, n = model_lines(s->m, r);
 	char out[128];
 

@@ -55,6 +55,8 @@ static XtResource resources[] = {
 	  OFF(send_typing), XmRImmediate, (XtPointer)True },
 	{ "scrollback", "Scrollback", XmRInt, sizeof(int), OFF(scrollback),
 	  XmRImmediate, (XtPointer)MODEL_SCROLLBACK },
+	{ "showColours", "ShowColours", XmRBoolean, sizeof(Boolean),
+	  OFF(show_colours), XmRImmediate, (XtPointer)True },
 	{ "showJoins", "ShowJoins", XmRBoolean, sizeof(Boolean),
 	  OFF(show_joins), XmRImmediate, (XtPointer)True },
 	{ "notifications", "Notifications", XmRBoolean, sizeof(Boolean),

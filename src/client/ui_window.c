@@ -418,9 +418,12 @@ retext_keep(int i, long above)
 
 	cv_clear(t->cv);
 	for (k = 0; k < n; k++) {
-		if (!model_line_meta(m, i, k, &meta))
+		if (!model_line_meta(m, i, k, &meta)) {
 			meta.flags = 0;
-		cv_append(t->cv, model_line(m, i, k), meta.flags);
+			meta.fmt = NULL;
+		}
+		cv_append(t->cv, model_line(m, i, k), meta.flags,
+		    U.res.show_colours ? meta.fmt : NULL);
 	}
 	t->dirty = 0;
 	if (above < 0)
@@ -487,12 +490,18 @@ pend_add(int i, const char *text)
 	struct line_meta meta;
 	size_t n = model_lines(m, i);
 
-	if (n == 0 || !model_line_meta(m, i, n - 1, &meta))
+	if (n == 0 || !model_line_meta(m, i, n - 1, &meta)) {
 		meta.flags = 0;
+		meta.fmt = NULL;
+	}
+	/* the formatting is the model's line's: only for that very text */
+	if (n == 0 || strcmp(model_line(m, i, n - 1), text) != 0)
+		meta.fmt = NULL;
 	if (!t->dirty)
 		t->stick = cv_at_bottom(t->cv);
 	t->dirty = 1;
-	cv_append(t->cv, text, meta.flags);
+	cv_append(t->cv, text, meta.flags, U.res.show_colours ? meta.fmt :
+	    NULL);
 }
 
 static void

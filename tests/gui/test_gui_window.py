@@ -492,4 +492,61 @@ def a_small_window_keeps_its_layout():
     s.stop()
 
 
+def colour_count(x, wid, rgb):
+    """Pixels of exactly rgb ("#RRGGBB") in window wid."""
+    d = tempfile.mkdtemp(prefix="kc-shot-")
+    path = os.path.join(d, "w.png")
+    try:
+        x.run("import", "-window", str(wid), path, timeout=20)
+        out = subprocess.run(["convert", path, "-format", "%c",
+                              "histogram:info:-"], capture_output=True,
+                             text=True, timeout=60).stdout
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    n = 0
+    for line in out.splitlines():
+        m = re.match(r"\s*(\d+):.*(#[0-9A-Fa-f]{6})", line)
+        if m and m.group(2).lower() == rgb.lower():
+            n += int(m.group(1))
+    return n
+
+
+@case
+def mirc_colours_are_drawn_unless_turned_off():
+    require_gui()
+    if shutil.which("import") is None or shutil.which("convert") is None:
+        raise Skip("ImageMagick is not installed (apt-get install imagemagick)")
+    s = Server(workers=1, opts={"history": "no"})
+    for colours in (True, False):
+        x = Xvfb()
+        try:
+            alice = s.connect("alice")
+            args = ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                    "-connect"]
+            if not colours:
+                args += ["-xrm", "*showColours: False"]
+            c = Keochat(x, args)
+            c.wait_text(r"You joined #lobby")
+            alice.expect(r":bob!\S+ JOIN #lobby")
+            # red on yellow (mIRC 4 and 8), then bold and underlined
+            alice.send("PRIVMSG #lobby :\x0304,08RED ON YELLOW RED ON "
+                       "YELLOW\x03 \x02\x1fstrong\x0f plain")
+            c.wait_text(r"<alice> RED ON YELLOW RED ON YELLOW strong plain")
+            yellow = colour_count(x, c.top, "#ffff00")
+            red = colour_count(x, c.top, "#ff0000")
+            diag("showColours %s: %d yellow, %d red pixels" %
+                 (colours, yellow, red))
+            if colours:
+                check(yellow > 300, "no yellow background drawn")
+                check(red > 20, "no red text drawn")
+                c.screenshot("window-colours")
+            else:
+                check(yellow == 0 and red == 0, "colours drawn when off")
+            check(c.quit() == 0, "keochat did not exit cleanly")
+            gone(alice)
+        finally:
+            x.stop()
+    s.stop()
+
+
 run()

@@ -536,6 +536,50 @@ joins_hidden(void **state)
 	session_free(s);
 }
 
+/* mIRC codes: the text is plain, and what they said is kept per byte
+ * for the view (the time and nick are never formatted). */
+static void
+formatting_kept_for_the_view(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	struct line_meta meta;
+	const char *t;
+	size_t n, at;
+
+	(void)state;
+	feed(s, ":alice!~a@h PRIVMSG #lobby :\x03" "04,12red\x03 \x02" "bold"
+	    "\x02 \x1d" "it\x0f \x16rev\x16 \x03" "99,99x\x03" "5\x1fu\x0f"
+	    " \x04" "ff00aa,00ff00hex end\r\n");
+	n = model_lines(m, 1);
+	t = model_line(m, 1, n - 1);
+	assert_string_equal(t, "[03:04:05] <alice> red bold it rev xu hex end");
+	assert_true(model_line_meta(m, 1, n - 1, &meta));
+	assert_non_null(meta.fmt);
+	at = (size_t)(strstr(t, "red") - t);
+	assert_int_equal(meta.fmt[0], 0);
+	assert_int_equal(meta.fmt[at - 2], 0);		/* the nick */
+	assert_int_equal(meta.fmt[at], FMT_FG | 4 | FMT_BG | 12 << 5);
+	assert_int_equal(meta.fmt[at + 3], 0);		/* \003 alone ends it */
+	at = (size_t)(strstr(t, "bold") - t);
+	assert_int_equal(meta.fmt[at], FMT_BOLD);
+	assert_int_equal(meta.fmt[at + 4], 0);
+	at = (size_t)(strstr(t, "it") - t);
+	assert_int_equal(meta.fmt[at], FMT_ITALIC);
+	at = (size_t)(strstr(t, "rev") - t);
+	assert_int_equal(meta.fmt[at], FMT_REVERSE);
+	at = (size_t)(strstr(t, " xu ") - t) + 1;
+	assert_int_equal(meta.fmt[at], 0);		/* 99: the default */
+	assert_int_equal(meta.fmt[at + 1], FMT_FG | 5 | FMT_UNDERLINE);
+	at = (size_t)(strstr(t, "hex") - t);
+	assert_int_equal(meta.fmt[at], 0);		/* \004: not drawn */
+	/* a plain line has none */
+	feed(s, ":alice!~a@h PRIVMSG #lobby :plain\r\n");
+	assert_true(model_line_meta(m, 1, model_lines(m, 1) - 1, &meta));
+	assert_null(meta.fmt);
+	session_free(s);
+}
+
 static void
 password_and_error(void **state)
 {
@@ -1170,7 +1214,7 @@ model_history_and_unread(void **state)
 	assert_string_equal(model_history_step(m, r, 1), "");
 	assert_string_equal(model_history_step(m, 0, -1), "elsewhere");
 	model_insert(m, r, "x", &(struct line_meta){ 10, NULL,
-	    ML_MSG | ML_HIGHLIGHT }, MI_LIVE);
+	    ML_MSG | ML_HIGHLIGHT, NULL }, MI_LIVE);
 	model_view(m, r, &v);
 	assert_int_equal(v.unread, 1);
 	assert_int_equal(v.highlight, 1);
@@ -1184,7 +1228,7 @@ static void
 scrollback_is_bounded(void **state)
 {
 	struct model *m = model_new();
-	struct line_meta lm = { 0, NULL, 0 };
+	struct line_meta lm = { 0, NULL, 0, NULL };
 	char buf[32];
 	int i;
 
@@ -1226,15 +1270,15 @@ model_history_order_and_markers(void **state)
 
 	(void)state;
 	assert_int_equal(model_insert(m, r, "a", &(struct line_meta){ 100,
-	    "m1", ML_MSG }, MI_LIVE), 0);
+	    "m1", ML_MSG, NULL }, MI_LIVE), 0);
 	assert_int_equal(model_insert(m, r, "c", &(struct line_meta){ 300,
-	    "m3", ML_MSG | ML_HIGHLIGHT }, MI_LIVE), 1);
+	    "m3", ML_MSG | ML_HIGHLIGHT, NULL }, MI_LIVE), 1);
 	assert_int_equal(model_insert(m, r, "b", &(struct line_meta){ 200,
-	    "m2", ML_MSG }, MI_HISTORY), 1);
+	    "m2", ML_MSG, NULL }, MI_HISTORY), 1);
 	assert_int_equal(model_insert(m, r, "b", &(struct line_meta){ 200,
-	    "m2", ML_MSG }, MI_HISTORY), -1);		/* a duplicate */
+	    "m2", ML_MSG, NULL }, MI_HISTORY), -1);		/* a duplicate */
 	assert_int_equal(model_insert(m, r, "0", &(struct line_meta){ 50,
-	    "m0", ML_MSG | ML_OWN }, MI_HISTORY), 0);
+	    "m0", ML_MSG | ML_OWN, NULL }, MI_HISTORY), 0);
 	assert_string_equal(model_line(m, r, 0), "0");
 	assert_string_equal(model_line(m, r, 2), "b");
 	assert_int_equal(model_find_msgid(m, r, "m3"), 3);
@@ -1256,10 +1300,10 @@ model_history_order_and_markers(void **state)
 		int a = model_open(m, "#a", ROOM_CHANNEL);
 		int b = model_open(m, "#b", ROOM_CHANNEL);
 		assert_int_equal(model_next_activity(m, 0), -1);
-		model_insert(m, a, "x", &(struct line_meta){ 500, NULL, ML_MSG },
+		model_insert(m, a, "x", &(struct line_meta){ 500, NULL, ML_MSG, NULL },
 		    MI_LIVE);
 		model_insert(m, b, "y", &(struct line_meta){ 500, NULL,
-		    ML_MSG | ML_HIGHLIGHT }, MI_LIVE);
+		    ML_MSG | ML_HIGHLIGHT, NULL }, MI_LIVE);
 		assert_int_equal(model_next_activity(m, 0), b);
 		model_set_active(m, b);
 		assert_int_equal(model_next_activity(m, b), a);
@@ -1270,7 +1314,7 @@ model_history_order_and_markers(void **state)
 	}
 	/* the marker line goes by its time and comes out again */
 	assert_int_equal(model_insert(m, r, "--", &(struct line_meta){ 150,
-	    NULL, ML_MARKER }, MI_HISTORY), 2);
+	    NULL, ML_MARKER, NULL }, MI_HISTORY), 2);
 	assert_int_equal(model_line_meta(m, r, 2, &lm), 1);
 	assert_int_equal(lm.flags, ML_MARKER);
 	assert_string_equal(lm.msgid, "");
@@ -1279,7 +1323,7 @@ model_history_order_and_markers(void **state)
 	assert_int_equal(model_lines(m, r), 4);
 	/* the active room reads what comes */
 	model_set_active(m, r);
-	model_insert(m, r, "d", &(struct line_meta){ 400, "m4", ML_MSG },
+	model_insert(m, r, "d", &(struct line_meta){ 400, "m4", ML_MSG, NULL },
 	    MI_LIVE);
 	assert_int_equal(model_read_ms(m, r), 400);
 	assert_int_equal(model_line_meta(m, r, 9, &lm), 0);
@@ -1654,6 +1698,7 @@ main(void)
 		cmocka_unit_test(away_and_auto_away),
 		cmocka_unit_test(list_of_rooms),
 		cmocka_unit_test(joins_hidden),
+		cmocka_unit_test(formatting_kept_for_the_view),
 		cmocka_unit_test(muted_tab),
 		cmocka_unit_test(password_and_error),
 		cmocka_unit_test(error_numerics_are_shown),
