@@ -1121,12 +1121,57 @@ cv_clear(struct chatview *v)
 	v->dirty = 1;
 }
 
+/* l (freed, or new) made from text, flags and fmt; 0 or -1. */
+static int
+line_set(struct cvl *l, const char *text, unsigned flags, const uint16_t *fmt)
+{
+	size_t len = strlen(text);
+
+	memset(l, 0, sizeof(*l));
+	if ((l->text = strdup(text)) == NULL ||
+	    (l->u = malloc((len + 1) * sizeof(*l->u))) == NULL) {
+		free(l->text);
+		l->text = NULL;
+		return -1;
+	}
+	if (fmt != NULL) {
+		int *pos = malloc((len + 1) * sizeof(*pos)), k;
+		if (pos != NULL && (l->fa = malloc((len + 1) *
+		    sizeof(*l->fa))) != NULL) {
+			l->n = decode(text, l->u, (int)len + 1, pos);
+			for (k = 0; k < l->n; k++)
+				l->fa[k] = fmt[pos[k]];
+		} else
+			l->n = decode(text, l->u, (int)len + 1, NULL);
+		free(pos);
+	} else
+		l->n = decode(text, l->u, (int)len + 1, NULL);
+	l->flags = flags;
+	spans(l);
+	links(l);
+	return 0;
+}
+
+void
+cv_replace_last(struct chatview *v, const char *text)
+{
+	struct cvl *l, nl;
+
+	if (v->n == 0)
+		return;
+	l = &v->l[v->n - 1];
+	if (line_set(&nl, text, l->flags, NULL) == -1)
+		return;
+	line_free(l);
+	*l = nl;
+	v->dirty = 1;
+}
+
 void
 cv_append(struct chatview *v, const char *text, unsigned flags,
     const uint16_t *fmt)
 {
 	struct cvl *l;
-	size_t len = strlen(text);
 
 	if (v->n >= cv_max_lines) {
 		/* the oldest tenth goes at once: one memmove per many lines */
@@ -1158,27 +1203,8 @@ cv_append(struct chatview *v, const char *text, unsigned flags,
 		v->cap = ncap;
 	}
 	l = &v->l[v->n];
-	memset(l, 0, sizeof(*l));
-	if ((l->text = strdup(text)) == NULL ||
-	    (l->u = malloc((len + 1) * sizeof(*l->u))) == NULL) {
-		free(l->text);
+	if (line_set(l, text, flags, fmt) == -1)
 		return;
-	}
-	if (fmt != NULL) {
-		int *pos = malloc((len + 1) * sizeof(*pos)), k;
-		if (pos != NULL && (l->fa = malloc((len + 1) *
-		    sizeof(*l->fa))) != NULL) {
-			l->n = decode(text, l->u, (int)len + 1, pos);
-			for (k = 0; k < l->n; k++)
-				l->fa[k] = fmt[pos[k]];
-		} else
-			l->n = decode(text, l->u, (int)len + 1, NULL);
-		free(pos);
-	} else
-		l->n = decode(text, l->u, (int)len + 1, NULL);
-	l->flags = flags;
-	spans(l);
-	links(l);
 	v->n++;
 	v->dirty = 1;
 }

@@ -47,6 +47,8 @@ void		 cv_clear(struct chatview *v);
  * mIRC colours and styles to draw, or NULL. */
 void		 cv_append(struct chatview *v, const char *text, unsigned flags,
 		    const uint16_t *fmt);
+/* The newest line's text again (it grew), plain. */
+void		 cv_replace_last(struct chatview *v, const char *text);
 void		 cv_flush(struct chatview *v);
 size_t		 cv_count(const struct chatview *v);
 

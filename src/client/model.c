@@ -261,6 +261,22 @@ model_set_wanted(struct model *m, int i, int wanted)
 	m->rooms[i]->wanted = wanted;
 }
 
+int
+model_replace_last(struct model *m, int i, const char *text)
+{
+	struct room *r;
+	struct mline *l;
+
+	if (i < 0 || i >= m->nrooms || (r = m->rooms[i])->nlines == 0)
+		return -1;
+	l = &r->lines[r->start + r->nlines - 1];
+	free(l->text);
+	free(l->fmt);
+	l->fmt = NULL;
+	l->text = xstrdup(text);
+	return 0;
+}
+
 void
 model_set_muted(struct model *m, int i, int on)
 {

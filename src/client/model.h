@@ -28,6 +28,7 @@ struct model;
 #define ML_MARKER	0x08	/* the "new since you were here" line */
 #define ML_HISTORY	0x10	/* it came from the server's history */
 #define ML_DAY		0x20	/* "--- Wednesday, 2 December 2026 ---" */
+#define ML_EVENT	0x40	/* joins, parts and quits (folded) */
 
 /* How a byte of a line is drawn (mIRC codes): FMT_FG with the colour in
  * the low 4 bits, FMT_BG with it in bits 5-8, and the styles. */
@@ -96,6 +97,9 @@ void		 model_view(const struct model *m, int i, struct room_view *v);
 void		 model_set_server_name(struct model *m, const char *name);
 void		 model_set_joined(struct model *m, int i, int joined);
 void		 model_set_wanted(struct model *m, int i, int wanted);
+/* Replace the text of room i's newest line (a fold of events grows);
+ * its formatting goes.  0, or -1 when it has none. */
+int		 model_replace_last(struct model *m, int i, const char *text);
 /* Muted: its unread messages do not mark its tab nor count for Alt+A
  * (a mention still does). */
 void		 model_set_muted(struct model *m, int i, int on);

@@ -142,6 +142,7 @@ struct session {
 	int		 ntypers;
 	int		 send_typing;	/* tell others when we type */
 	int		 hide_joins;	/* others' joins, parts, quits unshown */
+	int		 no_fold;	/* each of them a line of its own */
 	/* away: what we asked for ("" back), whether the server says so,
 	 * and auto-away after idle minutes */
 	char		 away_text[AWAY_MAX + 1];
@@ -1601,6 +1602,10 @@ on_isupport(struct session *s, struct in *in)
 static void list_add(struct session *s, const char *name,
     const char *users, const char *topic);
 static void list_end(struct session *s);
+static void
+event_line(struct session *s, int r, int64_t when, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static void user_active(struct session *s);
 
 static void
@@ -1704,12 +1709,11 @@ on_join(struct session *s, struct in *in)
 		sendf(s, "MODE %s", chan);	/* for the topic bar, quietly */
 	} else {
 		model_roster_add(s->m, r, in->nick);
-		if (s->hide_joins)
-			;	/* the list says it */
-		else if (irc_casecmp(chan, s->room) == 0)
-			line(s, r, in->when, "%s connected", in->nick);
+		if (irc_casecmp(chan, s->room) == 0)
+			event_line(s, r, in->when, "%s connected", in->nick);
 		else
-			line(s, r, in->when, "%s joined %s", in->nick, chan);
+			event_line(s, r, in->when, "%s joined %s", in->nick,
+			    chan);
 	}
 	emit(s, SEV_ROSTER, r, NULL);
 }
@@ -1730,9 +1734,8 @@ on_part(struct session *s, struct in *in)
 		line(s, r, in->when, "You left %s", chan);
 	} else {
 		model_roster_remove(s->m, r, in->nick);
-		if (!s->hide_joins)
-			line(s, r, in->when, "%s left %s%s%s%s", in->nick, chan,
-			    *why ? " (" : "", why, *why ? ")" : "");
+		event_line(s, r, in->when, "%s left %s%s%s%s", in->nick, chan,
+		    *why ? " (" : "", why, *why ? ")" : "");
 	}
 	emit(s, SEV_ROSTER, r, NULL);
 }
@@ -1749,9 +1752,8 @@ on_quit(struct session *s, struct in *in)
 		struct room_view v;
 		model_view(s->m, i, &v);
 		if (model_roster_remove(s->m, i, in->nick)) {
-			if (!s->hide_joins)
-				line(s, i, in->when, "%s disconnected (%s)",
-				    in->nick, *why ? why : "quit");
+			event_line(s, i, in->when, "%s disconnected (%s)",
+			    in->nick, *why ? why : "quit");
 			emit(s, SEV_ROSTER, i, NULL);
 		} else if (v.kind == ROOM_QUERY &&
 		    irc_casecmp(v.name, in->nick) == 0)
@@ -2429,6 +2431,57 @@ void
 session_set_show_joins(struct session *s, int on)
 {
 	s->hide_joins = !on;
+}
+
+void
+session_set_fold_joins(struct session *s, int on)
+{
+	s->no_fold = !on;
+}
+
+#define FOLD_MAX	20	/* events in one folded line */
+#define FOLD_SEP	" \xc2\xb7 "
+
+/* Someone else joined, left or quit room r: a line, or a part of the
+ * room's newest line when that is one too (folded). */
+static void
+event_line(struct session *s, int r, int64_t when, const char *fmt, ...)
+{
+	char phrase[IRC_LINE_MAX], clean[IRC_LINE_MAX];
+	char grown[IRC_LINE_MAX * 2];
+	struct line_meta meta;
+	size_t n = model_lines(s->m, r);
+	const char *last, *p;
+	va_list ap;
+	int count;
+
+	if (s->hide_joins)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(phrase, sizeof(phrase), fmt, ap);
+	va_end(ap);
+	if (!s->no_fold && s->cur == NULL && n > 0 &&
+	    model_line_meta(s->m, r, n - 1, &meta) &&
+	    (meta.flags & ML_EVENT) && (when < 0 || when - meta.time_ms <
+	    600000)) {
+		last = model_line(s->m, r, n - 1);
+		for (count = 1, p = last; (p = strstr(p, FOLD_SEP)) != NULL;
+		    p += strlen(FOLD_SEP))
+			count++;
+		clean_text(clean, sizeof(clean), phrase);
+		if (count < FOLD_MAX && strlen(last) + strlen(FOLD_SEP) +
+		    strlen(clean) < IRC_LINE_MAX) {
+			snprintf(grown, sizeof(grown), "%s%s%s", last, FOLD_SEP,
+			    clean);
+			(void)model_replace_last(s->m, r, grown);
+			/* for a log: the phrase as a line of its own */
+			snprintf(grown, sizeof(grown), "%.*s%s",
+			    (int)strcspn(last, "]") + 2, last, clean);
+			emit(s, SEV_LINE_CHANGED, r, grown);
+			return;
+		}
+	}
+	mline(s, r, when, ML_EVENT, "%s", phrase);
 }
 
 void

@@ -37,6 +37,9 @@ enum session_event_type {
 	SEV_JUMP,		/* show room's line `line` (a search result) */
 	SEV_SEARCH,		/* search results (or its failure) are in */
 	SEV_LIST,		/* the server's rooms: asked, or all in */
+	SEV_LINE_CHANGED,	/* room's newest line grew (a fold of joins
+				 * and parts); text: what was added, as a
+				 * line of its own (for a log) */
 };
 
 struct session_event {
@@ -162,6 +165,9 @@ void		 session_set_send_typing(struct session *s, int on);
  * or only in the user list (off).  A private tab still says its other
  * end quit. */
 void		 session_set_show_joins(struct session *s, int on);
+/* Joins, parts and quits that follow each other fold into one line
+ * ("alice joined #c · bob left #c"), up to 20 (on, the default). */
+void		 session_set_fold_joins(struct session *s, int on);
 
 /* Away (AWAY): text, or "" to be back; kept across reconnects.  Also the
  * /away command.  session_away: we asked to be away. */

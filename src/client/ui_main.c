@@ -57,6 +57,8 @@ static XtResource resources[] = {
 	  XmRImmediate, (XtPointer)MODEL_SCROLLBACK },
 	{ "showColours", "ShowColours", XmRBoolean, sizeof(Boolean),
 	  OFF(show_colours), XmRImmediate, (XtPointer)True },
+	{ "foldJoins", "FoldJoins", XmRBoolean, sizeof(Boolean),
+	  OFF(fold_joins), XmRImmediate, (XtPointer)True },
 	{ "showJoins", "ShowJoins", XmRBoolean, sizeof(Boolean),
 	  OFF(show_joins), XmRImmediate, (XtPointer)True },
 	{ "notifications", "Notifications", XmRBoolean, sizeof(Boolean),
@@ -127,6 +129,7 @@ ui_create(int *argc, char **argv)
 	cv_set_font(U.res.chat_font);
 	session_set_send_typing(U.sess, U.res.send_typing);
 	session_set_show_joins(U.sess, U.res.show_joins);
+	session_set_fold_joins(U.sess, U.res.fold_joins);
 	session_set_auto_away(U.sess, U.res.auto_away, U.res.away_message);
 	model_set_scrollback(session_model(U.sess), U.res.scrollback > 0 ?
 	    (size_t)U.res.scrollback : 0);

@@ -40,6 +40,7 @@ struct ui_resources {
 	int		 auto_away;	/* minutes idle, 0: never */
 	Boolean		 notifications;	/* desktop notifications (D-Bus) */
 	Boolean		 show_joins;	/* others' joins and parts as lines */
+	Boolean		 fold_joins;	/* ... folded into one while they come */
 	Boolean		 show_colours;	/* mIRC colours drawn (else plain) */
 	String		 away_message;
 };

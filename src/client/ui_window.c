@@ -671,6 +671,18 @@ ui_event(const struct session_event *ev)
 	case SEV_LIST:
 		ui_rooms_show();
 		break;
+	case SEV_LINE_CHANGED:
+		if (ev->room >= 0 && ev->room < U.ntabs &&
+		    model_lines(m, ev->room) > 0) {
+			struct tabw *t = &U.tabs[ev->room];
+			if (!t->dirty)
+				t->stick = cv_at_bottom(t->cv);
+			t->dirty = 1;
+			cv_replace_last(t->cv, model_line(m, ev->room,
+			    model_lines(m, ev->room) - 1));
+			log_line(ev->room, ev->text);
+		}
+		break;
 	case SEV_STATE: {
 		static enum session_state was = SS_DISCONNECTED;
 		enum session_state now = session_state(U.sess);

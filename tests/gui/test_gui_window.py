@@ -549,4 +549,27 @@ def mirc_colours_are_drawn_unless_turned_off():
     s.stop()
 
 
+@case
+def joins_fold_into_one_line():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        people = [s.connect("j%d" % i) for i in range(3)]
+        people[0].send("QUIT :off")
+        st = c.wait_text(r"j0 connected \u00b7 j1 connected \u00b7 "
+                         r"j2 connected \u00b7 j0 disconnected \(.*off.*\)$")
+        check(len(re.findall(r"connected", st["alltext"])) == 5,
+              "one line: %r" % st["alltext"])
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        for p in people[1:]:
+            gone(p)
+    finally:
+        x.stop()
+    s.stop()
+
+
 run()

@@ -251,8 +251,9 @@ joins_parts_quits_nicks(void **state)
 	feed(s, ":caroline!~c@h PART #lobby :bye now\r\n");
 	assert_line(s, 1, "[03:04:05] caroline left #lobby (bye now)");
 	feed(s, ":alice!~a@h QUIT :Ping timeout: 60 seconds\r\n");
-	assert_line(s, 1, "[03:04:05] alice disconnected (Ping timeout: 60 "
-	    "seconds)");
+	/* events that follow each other fold into one line */
+	assert_line(s, 1, "[03:04:05] caroline left #lobby (bye now) \xc2\xb7 "
+	    "alice disconnected (Ping timeout: 60 seconds)");
 	assert_int_equal(model_roster_count(m, 1), 1);
 	feed(s, ":bob!~bob@h NICK :robert\r\n");
 	assert_string_equal(session_nick(s), "robert");
@@ -577,6 +578,40 @@ formatting_kept_for_the_view(void **state)
 	feed(s, ":alice!~a@h PRIVMSG #lobby :plain\r\n");
 	assert_true(model_line_meta(m, 1, model_lines(m, 1) - 1, &meta));
 	assert_null(meta.fmt);
+	session_free(s);
+}
+
+/* Joins and parts that follow each other are one line, up to 20; a
+ * message, or the setting, keeps them apart; a log gets each alone. */
+static void
+joins_fold(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	size_t n0 = model_lines(m, 1);
+	int i;
+
+	(void)state;
+	feed(s, ":a1!~a@h JOIN #lobby\r\n:a2!~a@h JOIN #lobby\r\n"
+	    ":a1!~a@h PART #lobby\r\n");
+	assert_int_equal(model_lines(m, 1), n0 + 1);
+	assert_string_equal(model_line(m, 1, n0), "[03:04:05] a1 connected "
+	    "\xc2\xb7 a2 connected \xc2\xb7 a1 left #lobby");
+	assert_int_equal(H.events[SEV_LINE_CHANGED], 2);
+	feed(s, ":a2!~a@h PRIVMSG #lobby :hello\r\n:a3!~a@h JOIN #lobby\r\n");
+	assert_int_equal(model_lines(m, 1), n0 + 3);
+	assert_string_equal(model_line(m, 1, n0 + 2), "[03:04:05] a3 connected");
+	for (i = 0; i < 25; i++) {
+		char l[64];
+		snprintf(l, sizeof(l), ":x%d!~x@h JOIN #lobby\r\n", i);
+		feed(s, l);
+	}
+	/* 20 to a line: a3 and 19 more, then the other 6 */
+	assert_int_equal(model_lines(m, 1), n0 + 4);
+	session_set_fold_joins(s, 0);
+	feed(s, ":y!~y@h JOIN #lobby\r\n:z!~z@h JOIN #lobby\r\n");
+	assert_int_equal(model_lines(m, 1), n0 + 6);
+	assert_string_equal(model_line(m, 1, n0 + 5), "[03:04:05] z connected");
 	session_free(s);
 }
 
@@ -1698,6 +1733,7 @@ main(void)
 		cmocka_unit_test(away_and_auto_away),
 		cmocka_unit_test(list_of_rooms),
 		cmocka_unit_test(joins_hidden),
+		cmocka_unit_test(joins_fold),
 		cmocka_unit_test(formatting_kept_for_the_view),
 		cmocka_unit_test(muted_tab),
 		cmocka_unit_test(password_and_error),
