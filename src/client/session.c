@@ -2448,7 +2448,7 @@ static void
 event_line(struct session *s, int r, int64_t when, const char *fmt, ...)
 {
 	char phrase[IRC_LINE_MAX], clean[IRC_LINE_MAX];
-	char grown[IRC_LINE_MAX * 2];
+	char grown[IRC_LINE_MAX * 2], alone[IRC_LINE_MAX * 2];
 	struct line_meta meta;
 	size_t n = model_lines(s->m, r);
 	const char *last, *p;
@@ -2471,13 +2471,14 @@ event_line(struct session *s, int r, int64_t when, const char *fmt, ...)
 		clean_text(clean, sizeof(clean), phrase);
 		if (count < FOLD_MAX && strlen(last) + strlen(FOLD_SEP) +
 		    strlen(clean) < IRC_LINE_MAX) {
+			/* for a log: the phrase as a line of its own, with
+			 * the fold's time (made before last goes) */
+			snprintf(alone, sizeof(alone), "%.*s%s",
+			    (int)strcspn(last, "]") + 2, last, clean);
 			snprintf(grown, sizeof(grown), "%s%s%s", last, FOLD_SEP,
 			    clean);
 			(void)model_replace_last(s->m, r, grown);
-			/* for a log: the phrase as a line of its own */
-			snprintf(grown, sizeof(grown), "%.*s%s",
-			    (int)strcspn(last, "]") + 2, last, clean);
-			emit(s, SEV_LINE_CHANGED, r, grown);
+			emit(s, SEV_LINE_CHANGED, r, alone);
 			return;
 		}
 	}
