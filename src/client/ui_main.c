@@ -136,10 +136,10 @@ ui_create(int *argc, char **argv)
 	cv_set_max_lines(model_scrollback(session_model(U.sess)));
 	ui_build();
 	if (U.res.notifications) {
+		/* no bus, no notifications: quietly (the bell and the urgency
+		 * hint still ask for attention) */
 		char why[300];
-		if (notify_open(why, sizeof(why)) == -1)
-			session_note(U.sess, 0, "No desktop notifications: %s",
-			    why);
+		(void)notify_open(why, sizeof(why));
 	}
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
 		session_note(U.sess, 0, "Cannot open the log file %s",
