@@ -84,10 +84,6 @@ struct session {
 	char		 server[256];
 	char		 nick[NICK_MAX + 1];
 	char		 room[CHAN_MAX + 1];
-	char		 more_rooms[IRC_LINE_MAX];	/* joined with room */
-	char		 alternates[128];	/* names to try when taken */
-	char		 nick_first[NICK_MAX + 1];	/* the one asked for */
-	size_t		 alt_at;	/* where the next alternate starts */
 	char		 password[128];
 	struct linebuf	 in;
 	int		 cap_time, cap_echo, cap_ended;
@@ -119,10 +115,7 @@ struct session {
 	const char	*cur_msgid;	/* its msgid tag */
 	struct hit	*hits;
 	size_t		 nhits;
-	struct listed	*listed;	/* the last LIST, sorted at its end */
-	size_t		 nlisted, listed_over;
-	int		 listing;	/* LIST sent, 323 not seen */
-	char		 list_status[160];
+
 	int		 searching;
 	char		 search_status[400];
 	struct pasteq {			/* pasted lines, sent paced */
@@ -141,21 +134,31 @@ struct session {
 	}		 typers[TYPERS_MAX];
 	int		 ntypers;
 	int		 send_typing;	/* tell others when we type */
-	int		 hide_joins;	/* others' joins, parts, quits unshown */
-	int		 no_fold;	/* each of them a line of its own */
-	/* away: what we asked for ("" back), whether the server says so,
-	 * and auto-away after idle minutes */
-	char		 away_text[AWAY_MAX + 1];
-	int		 away;		/* 306 seen, 305 not since */
-	int		 away_auto;	/* it was auto-away that set it */
-	int64_t		 auto_away_ms;	/* 0: off */
-	char		 auto_away_text[AWAY_MAX + 1];
-	int64_t		 active_ms;	/* the user typed last */
+
+
 	char		 typed_in[CHAN_MAX + 1];	/* where we said "active" */
 	int64_t		 typed_ms;
 	char		 waitq[WAITQ_MAX][NICK_MAX + 1];	/* TARGETS */
 	int64_t		 waitq_ms[WAITQ_MAX];
 	int		 nwaitq;
+	/* added for saved networks, away, LIST and folding: the 8-byte
+	 * ones first, then the ints, then the strings (no padding) */
+	struct listed	*listed;	/* the last LIST, sorted at its end */
+	size_t		 nlisted, listed_over;
+	size_t		 alt_at;	/* where the next alternate starts */
+	int64_t		 auto_away_ms;	/* auto-away after this idle, 0 off */
+	int64_t		 active_ms;	/* the user typed last */
+	int		 away;		/* 306 seen, 305 not since */
+	int		 away_auto;	/* it was auto-away that set it */
+	int		 listing;	/* LIST sent, 323 not seen */
+	int		 hide_joins;	/* others' joins, parts, quits unshown */
+	int		 no_fold;	/* each of them a line of its own */
+	char		 away_text[AWAY_MAX + 1];	/* "" back */
+	char		 auto_away_text[AWAY_MAX + 1];
+	char		 list_status[160];
+	char		 more_rooms[IRC_LINE_MAX];	/* joined with room */
+	char		 alternates[128];	/* names to try when taken */
+	char		 nick_first[NICK_MAX + 1];	/* the one asked for */
 };
 
 static void handle_line(struct session *s, char *line, size_t len);

@@ -182,8 +182,8 @@ read_fields(struct netconf_net *n)
 	snprintf(n->password, sizeof(n->password), "%s", N.pw);
 	get_text(F_CERT, n->client_cert, sizeof(n->client_cert));
 	get_text(F_ROOMS, n->rooms, sizeof(n->rooms));
-	n->tls = XmToggleButtonGetState(N.tls);
-	n->connect_at_start = XmToggleButtonGetState(N.at_start);
+	n->tls = XmToggleButtonGetState(N.tls) != False;
+	n->connect_at_start = XmToggleButtonGetState(N.at_start) != False;
 	if (port[0] != '\0') {
 		p = strtoul(port, &end, 10);
 		if (*end != '\0' || p == 0 || p > 65535) {

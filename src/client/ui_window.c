@@ -756,8 +756,10 @@ ui_update_state(void)
 		    "Not connected (reconnecting soon)" : "Not connected");
 		break;
 	}
-	if (session_away(U.sess) && strlen(status) + 12 < sizeof(status))
-		strcat(status, " \xc2\xb7 away");
+	if (session_away(U.sess)) {
+		size_t n = strlen(status);
+		snprintf(status + n, sizeof(status) - n, " \xc2\xb7 away");
+	}
 	set_title(title);
 	ui_set_label(U.status, status);
 	XmToggleButtonSetState(U.m_away, session_away(U.sess), False);
