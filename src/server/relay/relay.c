@@ -513,6 +513,11 @@ log_pull(void *arg, struct iovec *iov, size_t max)
 	size_t n = 0, len;
 	int rc = 0;
 
+	/* whatever leaves is in the history first: a link that turns
+	 * writable in mid-turn would otherwise send frames whose rows the
+	 * turn's end commits, and a reader could ask before they are there
+	 * (a no-op when the turn's commit ran) */
+	history_turn(NULL);
 	if (max > PULL_MAX)
 		max = PULL_MAX;
 	R.pulling = l;
