@@ -506,11 +506,17 @@ def healthy(server, timeout=2.0, cpu_check=True):
     a.close()
     b.close()
     if cpu_check:
-        t1 = server.cpu_ticks()
-        time.sleep(0.5)
-        used = server.cpu_ticks() - t1
-        # 50 ticks = 0.5 s of CPU: a busy loop in any process shows up
-        check(used < 15, "keochatd used %d ticks of CPU in 0.5s idle" % used)
+        # 50 ticks = 0.5 s of CPU: a busy loop in any process shows up in
+        # every window; the tail of a catch-up (slow under the sanitizers,
+        # seen once in CI) is over by the next one
+        for _ in range(3):
+            t1 = server.cpu_ticks()
+            time.sleep(0.5)
+            used = server.cpu_ticks() - t1
+            if used < 15:
+                break
+        check(used < 15, "keochatd used %d ticks of CPU in each of three "
+              "0.5s idle windows" % used)
 
 
 # --- certificates, made at test time ------------------------------------------
