@@ -362,18 +362,6 @@ close_cb(Widget w, XtPointer cd, XtPointer call)
 	ui_dump_soon();
 }
 
-static Widget
-button(const char *name, Widget left, XtCallbackProc cb)
-{
-	Widget b = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
-	    N.dialog, XmNbottomAttachment, XmATTACH_FORM, XmNbottomOffset, 8,
-	    XmNleftAttachment, left ? XmATTACH_WIDGET : XmATTACH_FORM,
-	    XmNleftWidget, left, XmNleftOffset, left ? 6 : 8, NULL);
-
-	XtAddCallback(b, XmNactivateCallback, cb, NULL);
-	return b;
-}
-
 /* [list] | Name   [          ]
  *        | Host   [          ]
  *        | ...
@@ -392,11 +380,16 @@ build(void)
 	N.dialog = XmCreateFormDialog(U.top, "networksDialog", NULL, 0);
 	XtVaSetValues(XtParent(N.dialog), XmNtitle, "Networks", NULL);
 	XtVaSetValues(N.dialog, XmNautoUnmanage, False, NULL);
-	N.b_new = button("netNew", NULL, new_cb);
-	N.b_save = button("netSave", N.b_new, save_cb);
-	N.b_delete = button("netDelete", N.b_save, delete_cb);
-	N.b_connect = button("netConnect", N.b_delete, connect_cb);
-	N.b_close = button("netClose", N.b_connect, close_cb);
+	N.b_new = ui_form_button(N.dialog, "netNew", NULL, 0, 8, 6,
+	    new_cb);
+	N.b_save = ui_form_button(N.dialog, "netSave", N.b_new, 0, 8, 6,
+	    save_cb);
+	N.b_delete = ui_form_button(N.dialog, "netDelete", N.b_save, 0, 8, 6,
+	    delete_cb);
+	N.b_connect = ui_form_button(N.dialog, "netConnect", N.b_delete, 0, 8, 6,
+	    connect_cb);
+	N.b_close = ui_form_button(N.dialog, "netClose", N.b_connect, 0, 8, 6,
+	    close_cb);
 	N.status = XtVaCreateManagedWidget("netStatus", xmLabelWidgetClass,
 	    N.dialog, XmNalignment, XmALIGNMENT_BEGINNING,
 	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 8,

@@ -119,6 +119,9 @@ void	ui_drop_controls(XmTextVerifyCallbackStruct *v);
 void	ui_set_label(Widget w, const char *text);
 void	ui_edit_keys(Widget w);	/* Ctrl+A/C/X/V, Shift+Insert in a field */
 void	ui_secret_modify_cb(Widget w, XtPointer cd, XtPointer call);
+/* A button on form's bottom row (ui_window.c). */
+Widget	ui_form_button(Widget form, const char *name, Widget neighbour,
+	    int right, int edge, int gap, XtCallbackProc cb);
 /* A list's items into f, sep between them. */
 void	ui_put_items(FILE *f, Widget list, const char *sep);
 /* The text of a label (XtMalloc'd: XtFree it). */

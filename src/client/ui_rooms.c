@@ -145,18 +145,6 @@ close_cb(Widget w, XtPointer cd, XtPointer call)
 	ui_dump_soon();
 }
 
-static Widget
-button(const char *name, Widget right, XtCallbackProc cb)
-{
-	Widget b = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
-	    R.dialog, XmNbottomAttachment, XmATTACH_FORM, XmNbottomOffset, 8,
-	    XmNrightAttachment, right ? XmATTACH_WIDGET : XmATTACH_FORM,
-	    XmNrightWidget, right, XmNrightOffset, 8, NULL);
-
-	XtAddCallback(b, XmNactivateCallback, cb, NULL);
-	return b;
-}
-
 /* Filter: [          ] [Refresh]
  * status
  * [#room (users) — topic          ]
@@ -196,8 +184,8 @@ build(void)
 	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 8,
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, R.filter,
 	    XmNtopOffset, 4, NULL);
-	close = button("roomsClose", NULL, close_cb);
-	join = button("roomsJoin", close, join_cb);
+	close = ui_form_button(R.dialog, "roomsClose", NULL, 1, 8, 8, close_cb);
+	join = ui_form_button(R.dialog, "roomsJoin", close, 1, 8, 8, join_cb);
 	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;
 	XtSetArg(args[n], XmNvisibleItemCount, 16); n++;
 	XtSetArg(args[n], XmNscrollBarDisplayPolicy, XmAS_NEEDED); n++;

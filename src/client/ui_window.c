@@ -1354,14 +1354,21 @@ search_close_cb(Widget w, XtPointer cd, XtPointer call)
 	ui_dump_soon();
 }
 
-static Widget
-search_button(const char *name, Widget right, XtCallbackProc cb)
+/* A button on the bottom row of form, edge pixels above its bottom and
+ * from its side (the right, or the left), or gap pixels from neighbour
+ * on that side. */
+Widget
+ui_form_button(Widget form, const char *name, Widget neighbour, int right,
+    int edge, int gap, XtCallbackProc cb)
 {
-	Widget b = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
-	    U.search_dialog, XmNbottomAttachment, XmATTACH_FORM,
-	    XmNbottomOffset, 6, XmNrightAttachment, right ? XmATTACH_WIDGET :
-	    XmATTACH_FORM, XmNrightWidget, right, XmNrightOffset, 6, NULL);
+	Widget b = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass, form,
+	    XmNbottomAttachment, XmATTACH_FORM, XmNbottomOffset, edge, NULL);
 
+	XtVaSetValues(b, right ? XmNrightAttachment : XmNleftAttachment,
+	    neighbour ? XmATTACH_WIDGET : XmATTACH_FORM,
+	    right ? XmNrightWidget : XmNleftWidget, neighbour,
+	    right ? XmNrightOffset : XmNleftOffset, neighbour ? gap : edge,
+	    NULL);
 	XtAddCallback(b, XmNactivateCallback, cb, NULL);
 	return b;
 }
@@ -1407,8 +1414,10 @@ search_build(void)
 	    XmNtopOffset, 4, NULL);
 	ui_set_label(U.search_status, "Words, and in:#room from:nick "
 	    "after:YYYY-MM-DD before:YYYY-MM-DD");
-	close = search_button("searchClose", NULL, search_close_cb);
-	show = search_button("searchShow", close, search_jump_cb);
+	close = ui_form_button(U.search_dialog, "searchClose", NULL, 1, 6, 6,
+	    search_close_cb);
+	show = ui_form_button(U.search_dialog, "searchShow", close, 1, 6, 6,
+	    search_jump_cb);
 	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;
 	XtSetArg(args[n], XmNvisibleItemCount, 12); n++;
 	XtSetArg(args[n], XmNscrollBarDisplayPolicy, XmAS_NEEDED); n++;
