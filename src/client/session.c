@@ -733,8 +733,19 @@ batch_place(struct session *s, struct batch *b, int r)
 	b->cursor = -1;
 	if (h->req == HR_BEFORE || h->req == HR_JUMP)
 		b->cursor = model_oldest_msgid(s->m, r);
-	else if (h->req == HR_CONTEXT && h->anchored)
-		b->cursor = model_find_msgid(s->m, r, h->jump);
+	else if (h->req == HR_CONTEXT && h->anchored) {
+		/* before the message, and before the lines of its very
+		 * millisecond the BETWEEN already brought (its bound is the
+		 * message's time less 1 ms): the lines above go above them */
+		struct line_meta at, prev;
+		long k = model_find_msgid(s->m, r, h->jump);
+
+		if (k > 0 && model_line_meta(s->m, r, (size_t)k, &at))
+			while (k > 0 && model_line_meta(s->m, r, (size_t)k - 1,
+			    &prev) && prev.time_ms >= at.time_ms)
+				k--;
+		b->cursor = k;
+	}
 }
 
 static int
