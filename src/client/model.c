@@ -52,6 +52,7 @@ struct model {
 	struct room	*rooms[MODEL_ROOMS_MAX];
 	int		 nrooms;
 	int		 active;
+	int		 hidden;	/* none of its tabs is in view */
 
 	char		 complete_word[64];
 	size_t		 complete_next;
@@ -348,7 +349,16 @@ model_set_active(struct model *m, int i)
 	if (i < 0 || i >= m->nrooms)
 		return;
 	m->active = i;
-	model_set_read(m, i, newest_msg(m->rooms[i]));
+	if (!m->hidden)
+		model_set_read(m, i, newest_msg(m->rooms[i]));
+}
+
+void
+model_set_hidden(struct model *m, int hidden)
+{
+	m->hidden = hidden != 0;
+	if (!m->hidden)
+		model_set_active(m, m->active);
 }
 
 int
@@ -487,7 +497,7 @@ put(struct model *m, int i, size_t pos, const char *line,
 	    xstrdup(meta->msgid) : NULL;
 	l->time_ms = meta->time_ms;
 	l->flags = meta->flags;
-	if (i == m->active && (l->flags & ML_MSG)) {
+	if (i == m->active && !m->hidden && (l->flags & ML_MSG)) {
 		if (l->time_ms > r->read_ms)
 			r->read_ms = l->time_ms;	/* seen as it came */
 		recount(r);

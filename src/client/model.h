@@ -115,6 +115,9 @@ int		 model_active(const struct model *m);
  * with unread messages; -1 when none has any (Alt+A). */
 int		 model_next_activity(const struct model *m, int from);
 void		 model_set_active(struct model *m, int i);
+/* Another server's tabs are in view, not this model's: the lines of its
+ * active room are unread too (0 again: the active room is read). */
+void		 model_set_hidden(struct model *m, int hidden);
 
 /*
  * Put a finished line (with its timestamp) into room i's scrollback.  A

@@ -832,6 +832,14 @@ session_select(struct session *s, int r)
 	mark_flush(s, r);
 }
 
+void
+session_set_hidden(struct session *s, int hidden)
+{
+	model_set_hidden(s->m, hidden);
+	if (!hidden)
+		mark_flush(s, model_active(s->m));
+}
+
 /* "timestamp=2026-...Z" (or "*") -> ms; -1 for none, -2 for garbage. */
 static int64_t
 ref_time(const char *v)

@@ -119,6 +119,9 @@ void		 session_set_secure(struct session *s, int on);
 /* The user looks at room now (a tab was picked): it becomes active, its
  * messages are read, and the read marker goes to the server. */
 void		 session_select(struct session *s, int room);
+/* None of this session's tabs is in view (the window shows another
+ * server's): its active room's lines count as unread. */
+void		 session_set_hidden(struct session *s, int hidden);
 /* The user scrolled to the top of room: fetch older lines from the
  * server's history (CHATHISTORY BEFORE), once at a time. */
 void		 session_fetch_older(struct session *s, int room);

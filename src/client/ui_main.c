@@ -92,14 +92,28 @@ on_signal(int sig)
 	XtNoticeSignal(U.sig);
 }
 
+/* Quit: every server hears QUIT, as Disconnect says it, then the loop
+ * ends (the menu, the window's close box, SIGTERM, SIGINT). */
+void
+ui_quit(void)
+{
+	int k;
+
+	for (k = 0; k < U.nlinks; k++) {
+		U.L = U.links[k];
+		if (session_state(U.L->sess) != SS_DISCONNECTED)
+			ui_disconnect(1, NULL);
+	}
+	U.L = U.shown;
+	XtAppSetExitFlag(U.app);
+}
+
 static void
 quit_cb(XtPointer cd, XtSignalId *id)
 {
 	(void)cd;
 	(void)id;
-	if (session_state(U.sess) != SS_DISCONNECTED)
-		ui_disconnect(1, NULL);	/* say QUIT, as the menu does */
-	XtAppSetExitFlag(U.app);
+	ui_quit();
 }
 
 Widget
@@ -127,13 +141,7 @@ ui_create(int *argc, char **argv)
 		setvbuf(U.log, NULL, _IOLBF, 0);
 	ui_net_init();
 	cv_set_font(U.res.chat_font);
-	session_set_send_typing(U.sess, U.res.send_typing);
-	session_set_show_joins(U.sess, U.res.show_joins);
-	session_set_fold_joins(U.sess, U.res.fold_joins);
-	session_set_auto_away(U.sess, U.res.auto_away, U.res.away_message);
-	model_set_scrollback(session_model(U.sess), U.res.scrollback > 0 ?
-	    (size_t)U.res.scrollback : 0);
-	cv_set_max_lines(model_scrollback(session_model(U.sess)));
+	cv_set_max_lines(model_scrollback(session_model(U.L->sess)));
 	ui_build();
 	if (U.res.notifications) {
 		/* no bus, no notifications: quietly (the bell and the urgency
@@ -142,7 +150,7 @@ ui_create(int *argc, char **argv)
 		(void)notify_open(why, sizeof(why));
 	}
 	if (U.res.log_file != NULL && *U.res.log_file != '\0' && U.log == NULL)
-		session_note(U.sess, 0, "Cannot open the log file %s",
+		session_note(U.L->sess, 0, "Cannot open the log file %s",
 		    U.res.log_file);
 	XtRealizeWidget(U.top);
 	ui_min_size();

@@ -62,13 +62,13 @@ remember_cert(const char *hostport, const char *fp)
 
 	if (netconf_path("known-certs", 1, path, sizeof(path)) == -1 ||
 	    (fh = fopen(path, "a")) == NULL) {
-		session_note(U.sess, 0, "Cannot remember the certificate: %s",
+		session_note(U.L->sess, 0, "Cannot remember the certificate: %s",
 		    strerror(errno));
 		return;
 	}
 	fprintf(fh, "%s %s\n", hostport, fp);
 	if (fclose(fh) != 0)
-		session_note(U.sess, 0, "Cannot remember the certificate: %s",
+		session_note(U.L->sess, 0, "Cannot remember the certificate: %s",
 		    strerror(errno));
 }
 
@@ -124,36 +124,63 @@ sts_keep(const char *host, unsigned port, long duration)
 static void
 want_output(void)
 {
-	if (U.out_id == 0 && net_state(U.net) == NET_UP)
-		U.out_id = XtAppAddInput(U.app, net_fd(U.net),
-		    (XtPointer)XtInputWriteMask, output_cb, NULL);
+	if (U.L->out_id == 0 && net_state(U.L->net) == NET_UP)
+		U.L->out_id = XtAppAddInput(U.app, net_fd(U.L->net),
+		    (XtPointer)XtInputWriteMask, output_cb, U.L);
+}
+
+/*
+ * U.L is the link being served: a callback of a link's own (its socket,
+ * its timers, its session) makes it U.L for as long as it runs; outside
+ * them U.L is the link shown.
+ */
+static struct link *
+serve(void *l)
+{
+	struct link *was = U.L;
+
+	U.L = l;
+	return was;
+}
+
+/* The end of an Xt callback of a link: back to the link shown (which the
+ * callback may have changed). */
+static void
+served(void)
+{
+	U.L = U.shown;
 }
 
 static void
 host_send(void *ud, const char *p, size_t n)
 {
-	(void)ud;
-	if (net_state(U.net) != NET_UP)
-		return;
-	if (net_queue(U.net, p, n) == -1) {
-		ui_disconnect(0, "too much unsent output");
-		return;
+	struct link *was = serve(ud);
+
+	if (net_state(U.L->net) == NET_UP) {
+		if (net_queue(U.L->net, p, n) == -1)
+			ui_disconnect(0, "too much unsent output");
+		else
+			want_output();
 	}
-	want_output();
+	U.L = was;
 }
 
 static void
 host_event(void *ud, const struct session_event *ev)
 {
-	(void)ud;
+	struct link *was = serve(ud);
+
 	ui_event(ev);
+	U.L = was;
 }
 
 static void
 host_close(void *ud, const char *why)
 {
-	(void)ud;
+	struct link *was = serve(ud);
+
 	ui_disconnect(why == NULL, why);
+	U.L = was;
 }
 
 static int64_t
@@ -175,41 +202,87 @@ static const struct session_host host = {
 static void
 tick_cb(XtPointer cd, XtIntervalId *id)
 {
-	(void)cd;
 	(void)id;
-	U.tick_timer = XtAppAddTimeOut(U.app, 1000, tick_cb, NULL);
-	session_tick(U.sess);
+	serve(cd);
+	U.L->tick_timer = XtAppAddTimeOut(U.app, 1000, tick_cb, U.L);
+	session_tick(U.L->sess);
 	ui_flush();
+	served();
+}
+
+/* A new link, idle, with the window's settings; NULL when there are as
+ * many as keochat holds, or no memory. */
+struct link *
+ui_link_new(void)
+{
+	struct link *l;
+
+	if (U.nlinks >= UI_LINKS_MAX || (l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if ((l->sess = session_new(&host, l)) == NULL ||
+	    (l->net = net_new()) == NULL) {
+		session_free(l->sess);
+		free(l);
+		return NULL;
+	}
+	session_set_hidden(l->sess, U.nlinks > 0);	/* the first is shown */
+	session_set_send_typing(l->sess, U.res.send_typing);
+	session_set_show_joins(l->sess, U.res.show_joins);
+	session_set_fold_joins(l->sess, U.res.fold_joins);
+	session_set_auto_away(l->sess, U.res.auto_away, U.res.away_message);
+	model_set_scrollback(session_model(l->sess), U.res.scrollback > 0 ?
+	    (size_t)U.res.scrollback : 0);
+	U.links[U.nlinks++] = l;
+	return l;
+}
+
+/* Everything of l but its tabs' widgets (ui_window.c's business). */
+void
+ui_link_free(struct link *l)
+{
+	XtIntervalId *t[] = { &l->tick_timer, &l->reconnect_timer,
+	    &l->resolve_timer, &l->sts_timer, &l->pump_timer };
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(t) / sizeof(t[0]); k++)
+		if (*t[k])
+			XtRemoveTimeOut(*t[k]);
+	if (l->in_id)
+		XtRemoveInput(l->in_id);
+	if (l->out_id)
+		XtRemoveInput(l->out_id);
+	net_free(l->net);
+	session_free(l->sess);
+	for (i = 0; i < U.nlinks; i++)
+		if (U.links[i] == l) {
+			memmove(&U.links[i], &U.links[i + 1],
+			    (size_t)(U.nlinks - i - 1) * sizeof(U.links[0]));
+			U.nlinks--;
+			break;
+		}
+	if (U.paste_link == l)
+		U.paste_link = NULL;
+	free(l);
 }
 
 void
 ui_net_init(void)
 {
-	U.sess = session_new(&host, NULL);
-	U.net = net_new();
+	U.L = U.shown = ui_link_new();
+	if (U.L == NULL)
+		abort();	/* no memory at start: nothing to go on with */
 }
 
 void
 ui_net_shutdown(void)
 {
-	if (U.tick_timer)
-		XtRemoveTimeOut(U.tick_timer);
-	if (U.reconnect_timer)
-		XtRemoveTimeOut(U.reconnect_timer);
-	if (U.resolve_timer)
-		XtRemoveTimeOut(U.resolve_timer);
 	if (U.dump_timer)
 		XtRemoveTimeOut(U.dump_timer);
-	U.tick_timer = U.reconnect_timer = U.resolve_timer = U.dump_timer = 0;
-	if (U.in_id)
-		XtRemoveInput(U.in_id);
-	if (U.out_id)
-		XtRemoveInput(U.out_id);
-	U.in_id = U.out_id = 0;
-	net_free(U.net);
-	session_free(U.sess);
-	U.net = NULL;
-	U.sess = NULL;
+	U.dump_timer = 0;
+	while (U.nlinks > 0)
+		ui_link_free(U.links[U.nlinks - 1]);
+	U.L = U.shown = NULL;
 }
 
 /* --- connecting ------------------------------------------------------------------ */
@@ -217,17 +290,17 @@ ui_net_shutdown(void)
 static void
 stop_io(void)
 {
-	if (U.in_id)
-		XtRemoveInput(U.in_id);
-	if (U.out_id)
-		XtRemoveInput(U.out_id);
-	U.in_id = U.out_id = 0;
-	if (U.resolve_timer)
-		XtRemoveTimeOut(U.resolve_timer);
-	U.resolve_timer = 0;
-	if (U.tick_timer)
-		XtRemoveTimeOut(U.tick_timer);
-	U.tick_timer = 0;
+	if (U.L->in_id)
+		XtRemoveInput(U.L->in_id);
+	if (U.L->out_id)
+		XtRemoveInput(U.L->out_id);
+	U.L->in_id = U.L->out_id = 0;
+	if (U.L->resolve_timer)
+		XtRemoveTimeOut(U.L->resolve_timer);
+	U.L->resolve_timer = 0;
+	if (U.L->tick_timer)
+		XtRemoveTimeOut(U.L->tick_timer);
+	U.L->tick_timer = 0;
 }
 
 static void reconnect_cb(XtPointer, XtIntervalId *);
@@ -235,15 +308,15 @@ static void reconnect_cb(XtPointer, XtIntervalId *);
 static void
 schedule_reconnect(void)
 {
-	int d = session_reconnect_delay(U.sess);
+	int d = session_reconnect_delay(U.L->sess);
 
 	if (d < 0)
 		return;
-	session_note(U.sess, model_active(session_model(U.sess)),
-	    "Reconnecting to %s in %d s ...", session_server(U.sess),
+	session_note(U.L->sess, model_active(session_model(U.L->sess)),
+	    "Reconnecting to %s in %d s ...", session_server(U.L->sess),
 	    d / 1000);
-	U.reconnect_timer = XtAppAddTimeOut(U.app, (unsigned long)d,
-	    reconnect_cb, NULL);
+	U.L->reconnect_timer = XtAppAddTimeOut(U.app, (unsigned long)d,
+	    reconnect_cb, U.L);
 	ui_update_state();
 }
 
@@ -251,8 +324,8 @@ static void
 connect_failed(const char *why)
 {
 	stop_io();
-	net_close(U.net);
-	session_connect_failed(U.sess, why);
+	net_close(U.L->net);
+	session_connect_failed(U.L->sess, why);
 	schedule_reconnect();
 	ui_flush();
 }
@@ -260,8 +333,8 @@ connect_failed(const char *why)
 static void
 start_watching(void)
 {
-	U.in_id = XtAppAddInput(U.app, net_fd(U.net),
-	    (XtPointer)XtInputWriteMask, connect_done_cb, NULL);
+	U.L->in_id = XtAppAddInput(U.app, net_fd(U.L->net),
+	    (XtPointer)XtInputWriteMask, connect_done_cb, U.L);
 }
 
 static void
@@ -270,20 +343,18 @@ resolve_cb(XtPointer cd, XtIntervalId *id)
 	char err[256];
 	int rc;
 
-	(void)cd;
 	(void)id;
-	U.resolve_timer = 0;
-	rc = net_resolve_poll(U.net, err, sizeof(err));
-	if (rc == 0) {
-		U.resolve_timer = XtAppAddTimeOut(U.app, RESOLVE_POLL_MS,
-		    resolve_cb, NULL);
-		return;
-	}
-	if (rc == -1) {
+	serve(cd);
+	U.L->resolve_timer = 0;
+	rc = net_resolve_poll(U.L->net, err, sizeof(err));
+	if (rc == 0)
+		U.L->resolve_timer = XtAppAddTimeOut(U.app, RESOLVE_POLL_MS,
+		    resolve_cb, U.L);
+	else if (rc == -1)
 		connect_failed(err);
-		return;
-	}
-	start_watching();
+	else
+		start_watching();
+	served();
 }
 
 static void
@@ -292,45 +363,39 @@ connect_done_cb(XtPointer cd, int *source, XtInputId *id)
 	char err[256];
 	int rc;
 
-	(void)cd;
 	(void)source;
+	serve(cd);
 	/* XtRemoveInput frees the record *source points into: read first */
 	XtRemoveInput(*id);
-	U.in_id = 0;
-	rc = net_connect_done(U.net, err, sizeof(err));
-	if (rc == 0) {			/* next address */
+	U.L->in_id = 0;
+	rc = net_connect_done(U.L->net, err, sizeof(err));
+	if (rc == 0)			/* next address */
 		start_watching();
-		return;
-	}
-	if (rc == -1) {
+	else if (rc == -1)
 		connect_failed(err);
-		return;
-	}
-	if (U.tls) {
-		if (net_tls_begin(U.net, client_cert(), err,
-		    sizeof(err)) == -1) {
-			connect_failed(err);
-			return;
-		}
-		handshake_cb(NULL, NULL, NULL);
-		return;
-	}
-	link_up();
+	else if (!U.L->tls)
+		link_up();
+	else if (net_tls_begin(U.L->net, client_cert(), err,
+	    sizeof(err)) == -1)
+		connect_failed(err);
+	else
+		handshake_cb(U.L, NULL, NULL);
+	served();
 }
 
 /* The link carries IRC now: read it, tick, register. */
 static void
 link_up(void)
 {
-	const char *v = net_tls_describe(U.net);
+	const char *v = net_tls_describe(U.L->net);
 
-	U.in_id = XtAppAddInput(U.app, net_fd(U.net),
-	    (XtPointer)XtInputReadMask, input_cb, NULL);
-	U.tick_timer = XtAppAddTimeOut(U.app, 1000, tick_cb, NULL);
-	session_set_secure(U.sess, v != NULL);
+	U.L->in_id = XtAppAddInput(U.app, net_fd(U.L->net),
+	    (XtPointer)XtInputReadMask, input_cb, U.L);
+	U.L->tick_timer = XtAppAddTimeOut(U.app, 1000, tick_cb, U.L);
+	session_set_secure(U.L->sess, v != NULL);
 	if (v != NULL)
-		session_note(U.sess, 0, "Encrypted with %s", v);
-	session_connected(U.sess);
+		session_note(U.L->sess, 0, "Encrypted with %s", v);
+	session_connected(U.L->sess);
 	ui_flush();
 }
 
@@ -340,28 +405,28 @@ tls_check(void)
 {
 	char fp[65], why[256], hostport[300];
 
-	snprintf(hostport, sizeof(hostport), "%s:%s", U.host, U.port);
-	if (net_tls_peer(U.net, fp, why, sizeof(why)) == 1 ||
-	    (!U.sts_strict && known_cert(hostport, fp))) {
+	snprintf(hostport, sizeof(hostport), "%s:%s", U.L->host, U.L->port);
+	if (net_tls_peer(U.L->net, fp, why, sizeof(why)) == 1 ||
+	    (!U.L->sts_strict && known_cert(hostport, fp))) {
 		link_up();
 		return;
 	}
 	stop_io();
-	net_close(U.net);
-	if (U.sts_strict) {
+	net_close(U.L->net);
+	if (U.L->sts_strict) {
 		/* sts: a certificate that does not verify is never asked */
-		session_closed(U.sess, 1, "");
-		session_note(U.sess, 0, "%s asks for TLS (sts), but its "
+		session_closed(U.L->sess, 1, "");
+		session_note(U.L->sess, 0, "%s asks for TLS (sts), but its "
 		    "certificate is not valid: %s. Not connecting.", hostport,
 		    why);
 		ui_update_state();
 		ui_flush();
 		return;
 	}
-	session_closed(U.sess, 1, "");
-	session_note(U.sess, 0, "The certificate of %s is not trusted (%s); "
+	session_closed(U.L->sess, 1, "");
+	session_note(U.L->sess, 0, "The certificate of %s is not trusted (%s); "
 	    "its SHA-256 fingerprint is %s", hostport, why, fp);
-	snprintf(U.cert_fp, sizeof(U.cert_fp), "%s", fp);
+	snprintf(U.L->cert_fp, sizeof(U.L->cert_fp), "%s", fp);
 	ui_update_state();
 	ui_flush();
 	ui_ask_certificate(hostport, why, fp);
@@ -373,23 +438,22 @@ handshake_cb(XtPointer cd, int *source, XtInputId *id)
 	char err[256];
 	int rc, ww;
 
-	(void)cd;
 	(void)source;
+	serve(cd);
 	if (id != NULL) {
 		XtRemoveInput(*id);
-		U.in_id = 0;
+		U.L->in_id = 0;
 	}
-	rc = net_tls_handshake(U.net, &ww, err, sizeof(err));
-	if (rc == 0) {
-		U.in_id = XtAppAddInput(U.app, net_fd(U.net), (XtPointer)(ww ?
-		    XtInputWriteMask : XtInputReadMask), handshake_cb, NULL);
-		return;
-	}
-	if (rc == -1) {
+	rc = net_tls_handshake(U.L->net, &ww, err, sizeof(err));
+	if (rc == 0)
+		U.L->in_id = XtAppAddInput(U.app, net_fd(U.L->net),
+		    (XtPointer)(ww ? XtInputWriteMask : XtInputReadMask),
+		    handshake_cb, U.L);
+	else if (rc == -1)
 		connect_failed(err);
-		return;
-	}
-	tls_check();
+	else
+		tls_check();
+	served();
 }
 
 void
@@ -397,19 +461,19 @@ ui_certificate_answer(int accept)
 {
 	char hostport[300], server[320], nick[NICK_MAX + 1];
 
-	snprintf(hostport, sizeof(hostport), "%s:%s", U.host, U.port);
-	if (!accept || U.cert_fp[0] == '\0') {
-		session_note(U.sess, 0, "Not connected: the certificate of %s "
+	snprintf(hostport, sizeof(hostport), "%s:%s", U.L->host, U.L->port);
+	if (!accept || U.L->cert_fp[0] == '\0') {
+		session_note(U.L->sess, 0, "Not connected: the certificate of %s "
 		    "was not accepted.", hostport);
 		ui_flush();
 		return;
 	}
-	remember_cert(hostport, U.cert_fp);
-	session_note(U.sess, 0, "The certificate %s is remembered for %s.",
-	    U.cert_fp, hostport);
-	U.cert_fp[0] = '\0';
-	snprintf(server, sizeof(server), "%s", session_server(U.sess));
-	snprintf(nick, sizeof(nick), "%s", session_nick(U.sess));
+	remember_cert(hostport, U.L->cert_fp);
+	session_note(U.L->sess, 0, "The certificate %s is remembered for %s.",
+	    U.L->cert_fp, hostport);
+	U.L->cert_fp[0] = '\0';
+	snprintf(server, sizeof(server), "%s", session_server(U.L->sess));
+	snprintf(nick, sizeof(nick), "%s", session_nick(U.L->sess));
 	ui_connect_to(server, nick);
 }
 
@@ -420,15 +484,16 @@ sts_cb(XtPointer cd, XtIntervalId *id)
 {
 	char server[320], nick[NICK_MAX + 1];
 
-	(void)cd;
 	(void)id;
-	U.sts_timer = 0;
-	snprintf(server, sizeof(server), "%s", session_server(U.sess));
-	snprintf(nick, sizeof(nick), "%s", session_nick(U.sess));
+	serve(cd);
+	U.L->sts_timer = 0;
+	snprintf(server, sizeof(server), "%s", session_server(U.L->sess));
+	snprintf(nick, sizeof(nick), "%s", session_nick(U.L->sess));
 	stop_io();
-	net_close(U.net);
-	session_closed(U.sess, 1, "");
+	net_close(U.L->net);
+	session_closed(U.L->sess, 1, "");
 	ui_connect_to(server, nick);
+	served();
 }
 
 void
@@ -438,18 +503,18 @@ ui_sts(const char *policy)
 
 	if (sscanf(policy, "%ld %ld", &port, &duration) < 1)
 		return;
-	if (U.tls) {
+	if (U.L->tls) {
 		if (duration >= 0)
-			sts_keep(U.host, (unsigned)atoi(U.port), duration);
+			sts_keep(U.L->host, (unsigned)atoi(U.L->port), duration);
 		return;
 	}
-	if (port <= 0 || port > 65535 || U.sts_timer)
+	if (port <= 0 || port > 65535 || U.L->sts_timer)
 		return;
-	session_note(U.sess, 0, "%s asks for TLS on port %ld (sts): "
-	    "reconnecting there.", U.host, port);
-	U.sts_port = (unsigned)port;
+	session_note(U.L->sess, 0, "%s asks for TLS on port %ld (sts): "
+	    "reconnecting there.", U.L->host, port);
+	U.L->sts_port = (unsigned)port;
 	/* not from inside the session's input: from the loop */
-	U.sts_timer = XtAppAddTimeOut(U.app, 0, sts_cb, NULL);
+	U.L->sts_timer = XtAppAddTimeOut(U.app, 0, sts_cb, U.L);
 }
 
 /* The client certificate of this connection (a saved network's, or the
@@ -457,8 +522,8 @@ ui_sts(const char *policy)
 static const char *
 client_cert(void)
 {
-	if (U.net_on)
-		return U.net_cert;
+	if (U.L->net_on)
+		return U.L->net_cert;
 	return U.res.client_cert != NULL ? U.res.client_cert : "";
 }
 
@@ -471,8 +536,8 @@ have_cert(void)
 static const char *
 account(void)
 {
-	if (U.net_on)
-		return U.net_account;
+	if (U.L->net_on)
+		return U.L->net_account;
 	return U.res.account != NULL ? U.res.account : "";
 }
 
@@ -483,53 +548,58 @@ ui_connect_to(const char *server, const char *nick)
 	const char *hostpart = server;
 	unsigned sts = 0;
 
-	if (U.reconnect_timer)
-		XtRemoveTimeOut(U.reconnect_timer);
-	U.reconnect_timer = 0;
+	if (U.L->reconnect_timer)
+		XtRemoveTimeOut(U.L->reconnect_timer);
+	U.L->reconnect_timer = 0;
 	stop_io();
-	net_close(U.net);
-	U.nick_rejected = 0;
-	session_set_alternates(U.sess, U.net_on ? U.net_alternates : "");
-	session_connecting(U.sess, server, nick, U.net_on && U.net_rooms[0] ?
-	    U.net_rooms : U.res.room ? U.res.room : "#lobby");
+	net_close(U.L->net);
+	U.L->nick_rejected = 0;
+	session_set_alternates(U.L->sess, U.L->net_on ? U.L->net_alternates : "");
+	session_connecting(U.L->sess, server, nick, U.L->net_on && U.L->net_rooms[0] ?
+	    U.L->net_rooms : U.res.room ? U.res.room : "#lobby");
 	/* ircs://host[:port] is TLS (6697 by default); irc:// plain text */
-	U.tls = 0;
+	U.L->tls = 0;
 	if (strncasecmp(server, "ircs://", 7) == 0) {
-		U.tls = 1;
+		U.L->tls = 1;
 		hostpart = server + 7;
 	} else if (strncasecmp(server, "irc://", 6) == 0)
 		hostpart = server + 6;
-	if (net_split(hostpart, U.host, sizeof(U.host), U.port,
-	    sizeof(U.port), err, sizeof(err)) == -1) {
-		session_connect_failed(U.sess, err);
+	if (net_split(hostpart, U.L->host, sizeof(U.L->host), U.L->port,
+	    sizeof(U.L->port), err, sizeof(err)) == -1) {
+		session_connect_failed(U.L->sess, err);
 		ui_flush();
 		return;
 	}
 	if (strchr(hostpart, ':') == NULL || (hostpart[0] == '[' &&
 	    strstr(hostpart, "]:") == NULL))
-		snprintf(U.port, sizeof(U.port), "%s", U.tls ? "6697" : "6667");
+		snprintf(U.L->port, sizeof(U.L->port), "%s", U.L->tls ? "6697" : "6667");
 	/* an sts upgrade now, or a policy kept from an earlier visit */
-	U.sts_strict = 0;
-	if (U.sts_port != 0 || (!U.tls && (sts = sts_policy(U.host)) != 0)) {
-		if (U.sts_port == 0 && !U.tls)
-			session_note(U.sess, 0, "%s wants TLS (sts): connecting "
-			    "to port %u with TLS.", U.host, sts);
-		snprintf(U.port, sizeof(U.port), "%u", U.sts_port ? U.sts_port :
+	U.L->sts_strict = 0;
+	if (U.L->sts_port != 0 || (!U.L->tls && (sts = sts_policy(U.L->host)) != 0)) {
+		if (U.L->sts_port == 0 && !U.L->tls)
+			session_note(U.L->sess, 0, "%s wants TLS (sts): connecting "
+			    "to port %u with TLS.", U.L->host, sts);
+		snprintf(U.L->port, sizeof(U.L->port), "%u", U.L->sts_port ? U.L->sts_port :
 		    sts);
-		U.tls = U.sts_strict = 1;
+		U.L->tls = U.L->sts_strict = 1;
 	}
-	U.sts_port = 0;
-	snprintf(spec, sizeof(spec), strchr(U.host, ':') ? "[%s]:%s" :
-	    "%s:%s", U.host, U.port);
-	session_set_login(U.sess, !U.pw[0] && !have_cert() ? "" :
-	    account()[0] != '\0' ? account() : nick, U.pw, have_cert());
-	if (net_start(U.net, spec, err, sizeof(err)) == -1) {
-		session_connect_failed(U.sess, err);
+	U.L->sts_port = 0;
+	snprintf(spec, sizeof(spec), strchr(U.L->host, ':') ? "[%s]:%s" :
+	    "%s:%s", U.L->host, U.L->port);
+	/* a saved network's server tab says its name when there are
+	 * several (else the server's, as the session names it) */
+	snprintf(U.L->name, sizeof(U.L->name), "%s", U.L->net_on ?
+	    U.L->net_name : "");
+	ui_link_named();
+	session_set_login(U.L->sess, !U.L->pw[0] && !have_cert() ? "" :
+	    account()[0] != '\0' ? account() : nick, U.L->pw, have_cert());
+	if (net_start(U.L->net, spec, err, sizeof(err)) == -1) {
+		session_connect_failed(U.L->sess, err);
 		ui_flush();
 		return;
 	}
-	U.resolve_timer = XtAppAddTimeOut(U.app, RESOLVE_POLL_MS, resolve_cb,
-	    NULL);
+	U.L->resolve_timer = XtAppAddTimeOut(U.app, RESOLVE_POLL_MS, resolve_cb,
+	    U.L);
 	ui_flush();
 }
 
@@ -538,12 +608,13 @@ reconnect_cb(XtPointer cd, XtIntervalId *id)
 {
 	char server[256], nick[NICK_MAX + 1];
 
-	(void)cd;
 	(void)id;
-	U.reconnect_timer = 0;
-	snprintf(server, sizeof(server), "%s", session_server(U.sess));
-	snprintf(nick, sizeof(nick), "%s", session_nick(U.sess));
+	serve(cd);
+	U.L->reconnect_timer = 0;
+	snprintf(server, sizeof(server), "%s", session_server(U.L->sess));
+	snprintf(nick, sizeof(nick), "%s", session_nick(U.L->sess));
 	ui_connect_to(server, nick);
+	served();
 }
 
 void
@@ -551,29 +622,29 @@ ui_disconnect(int by_user, const char *why)
 {
 	char err[128];
 
-	if (U.reconnect_timer) {
-		XtRemoveTimeOut(U.reconnect_timer);
-		U.reconnect_timer = 0;
-		if (session_state(U.sess) == SS_DISCONNECTED) {
-			session_note(U.sess, model_active(session_model(
-			    U.sess)), "Reconnecting cancelled");
+	if (U.L->reconnect_timer) {
+		XtRemoveTimeOut(U.L->reconnect_timer);
+		U.L->reconnect_timer = 0;
+		if (session_state(U.L->sess) == SS_DISCONNECTED) {
+			session_note(U.L->sess, model_active(session_model(
+			    U.L->sess)), "Reconnecting cancelled");
 			ui_update_state();
 			ui_flush();
 			return;
 		}
 	}
-	if (session_state(U.sess) == SS_DISCONNECTED)
+	if (session_state(U.L->sess) == SS_DISCONNECTED)
 		return;
-	if (by_user && net_state(U.net) == NET_UP) {
+	if (by_user && net_state(U.L->net) == NET_UP) {
 		/* say goodbye if the socket takes it right away */
-		if (!net_pending(U.net))
-			net_queue(U.net, "QUIT :Leaving\r\n", 15);
-		(void)net_flush(U.net, err, sizeof(err));
+		if (!net_pending(U.L->net))
+			net_queue(U.L->net, "QUIT :Leaving\r\n", 15);
+		(void)net_flush(U.L->net, err, sizeof(err));
 	}
 	stop_io();
-	net_close(U.net);
-	U.nick_rejected = 0;
-	session_closed(U.sess, by_user, why ? why : "closed");
+	net_close(U.L->net);
+	U.L->nick_rejected = 0;
+	session_closed(U.L->sess, by_user, why ? why : "closed");
 	if (!by_user)
 		schedule_reconnect();
 	ui_update_state();
@@ -589,22 +660,19 @@ input_cb(XtPointer cd, int *source, XtInputId *id)
 	char err[256];
 	ssize_t n;
 
-	(void)cd;
 	(void)source;
 	(void)id;
-	n = net_read(U.net, buf, sizeof(buf), err, sizeof(err));
-	if (n == -2)
-		return;
-	if (n == 0) {
+	serve(cd);
+	n = net_read(U.L->net, buf, sizeof(buf), err, sizeof(err));
+	if (n == 0)
 		ui_disconnect(0, "the server closed the connection");
-		return;
-	}
-	if (n < 0) {
+	else if (n < 0 && n != -2)
 		ui_disconnect(0, err);
-		return;
+	else if (n > 0) {
+		session_input(U.L->sess, buf, (size_t)n);
+		ui_flush();
 	}
-	session_input(U.sess, buf, (size_t)n);
-	ui_flush();
+	served();
 }
 
 static void
@@ -613,15 +681,16 @@ output_cb(XtPointer cd, int *source, XtInputId *id)
 	char err[256];
 	int rc;
 
-	(void)cd;
 	(void)source;
-	rc = net_flush(U.net, err, sizeof(err));
-	if (rc == 1)
-		return;
-	XtRemoveInput(*id);
-	U.out_id = 0;
-	if (rc == -1)
-		ui_disconnect(0, err);
+	serve(cd);
+	rc = net_flush(U.L->net, err, sizeof(err));
+	if (rc != 1) {
+		XtRemoveInput(*id);
+		U.L->out_id = 0;
+		if (rc == -1)
+			ui_disconnect(0, err);
+	}
+	served();
 }
 
 /* --- what the window asks for ----------------------------------------------------- */
@@ -632,20 +701,20 @@ ui_connect_clicked(void)
 	char *server, *nick;
 
 	nick = XmTextFieldGetString(U.user);
-	if (U.nick_rejected && session_state(U.sess) == SS_REGISTERING) {
+	if (U.L->nick_rejected && session_state(U.L->sess) == SS_REGISTERING) {
 		if (nick_check(nick, NICK_MAX) != NAME_OK)
-			session_note(U.sess, 0, "'%s' is not a valid name: %s",
+			session_note(U.L->sess, 0, "'%s' is not a valid name: %s",
 			    nick, name_strerror(nick_check(nick, NICK_MAX)));
 		else {
-			U.nick_rejected = 0;
-			session_retry_nick(U.sess, nick);
+			U.L->nick_rejected = 0;
+			session_retry_nick(U.L->sess, nick);
 			ui_update_state();
 		}
 		XtFree(nick);
 		ui_flush();
 		return;
 	}
-	if (session_state(U.sess) != SS_DISCONNECTED || U.reconnect_timer) {
+	if (session_state(U.L->sess) != SS_DISCONNECTED || U.L->reconnect_timer) {
 		XtFree(nick);
 		ui_disconnect(1, NULL);
 		return;
@@ -653,15 +722,17 @@ ui_connect_clicked(void)
 	server = XmTextFieldGetString(U.server);
 	/* the quick path: a saved network's extras hold only while the
 	 * Server field still names it */
-	if (U.net_on && strcmp(server, U.net_server) != 0)
-		U.net_on = 0;
+	if (U.L->net_on && strcmp(server, U.L->net_server) != 0)
+		U.L->net_on = 0;
 	if (nick_check(nick, NICK_MAX) != NAME_OK)
-		session_note(U.sess, model_active(session_model(U.sess)),
+		session_note(U.L->sess, model_active(session_model(U.L->sess)),
 		    "Type a username first: %s%s%s", *nick ? "'" : "", nick,
 		    *nick ? "' is not valid (letters, digits and []\\`_^{|}- "
 		    "only, not starting with a digit)" : "the field is empty");
-	else
+	else {
+		snprintf(U.L->pw, sizeof(U.L->pw), "%s", U.pw);
 		ui_connect_to(server, nick);
+	}
 	XtFree(server);
 	XtFree(nick);
 	ui_flush();
@@ -670,8 +741,8 @@ ui_connect_clicked(void)
 void
 ui_entry_activated(const char *text)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 
-	session_command(U.sess, model_active(m), text);
+	session_command(U.L->sess, model_active(m), text);
 	ui_flush();
 }

@@ -72,20 +72,20 @@ load(int note)
 	if (netconf_path("networks", 0, N.path, sizeof(N.path)) == -1) {
 		N.nc.n = 0;
 		if (note)
-			session_note(U.sess, 0, "No place for saved networks: "
+			session_note(U.L->sess, 0, "No place for saved networks: "
 			    "neither XDG_CONFIG_HOME nor HOME is set");
 		return -1;
 	}
 	rc = netconf_load(&N.nc, N.path, &e);
 	N.loaded = rc != -1;
 	for (i = 0; note && i < e.n; i++)
-		session_note(U.sess, 0, "%s%s%s", rc == -1 ? "" : N.path,
+		session_note(U.L->sess, 0, "%s%s%s", rc == -1 ? "" : N.path,
 		    rc == -1 ? "" : ", ", e.msg[i]);
 	if (note && e.total > e.n)
-		session_note(U.sess, 0, "%s: %d more errors", N.path,
+		session_note(U.L->sess, 0, "%s: %d more errors", N.path,
 		    e.total - e.n);
 	if (note && rc > 0)
-		session_note(U.sess, 0, "%s: what these lines said is left at "
+		session_note(U.L->sess, 0, "%s: what these lines said is left at "
 		    "its default; saving from the Networks dialog writes the "
 		    "file anew", N.path);
 	return rc;
@@ -306,26 +306,57 @@ pick_cb(Widget w, XtPointer cd, XtPointer call)
 	ui_dump_soon();
 }
 
-/* Connect to n: the top row shows it, the rest is kept for the link. */
+/* Is link l free for another server: not connected nor about to be,
+ * and no room tabs of its own? */
+static int
+idle(const struct link *l)
+{
+	return session_state(l->sess) == SS_DISCONNECTED &&
+	    l->reconnect_timer == 0 && model_count(session_model(l->sess)) <= 1;
+}
+
+/*
+ * Connect to n, on the link already on n (connecting it anew), or on the
+ * link shown when it is idle, or on a new one: several networks at once,
+ * each with its own tabs.  The top row shows it; the rest is kept for
+ * the link.
+ */
 static int
 connect_net(const struct netconf_net *n)
 {
-	if (session_state(U.sess) != SS_DISCONNECTED || U.reconnect_timer)
+	struct link *l = NULL;
+	int k;
+
+	for (k = 0; k < U.nlinks && l == NULL; k++)
+		if (U.links[k]->net_on && strcmp(U.links[k]->net_name,
+		    n->name) == 0)
+			l = U.links[k];
+	if (l == NULL && idle(U.shown))
+		l = U.shown;
+	if (l == NULL && (l = ui_link_open()) == NULL)
+		return -1;
+	if (l != U.shown) {
+		U.L = l;
+		ui_select_room(model_active(session_model(l->sess)));
+	}
+	if (session_state(U.L->sess) != SS_DISCONNECTED || U.L->reconnect_timer)
 		ui_disconnect(1, NULL);
-	netconf_server(n, U.net_server, sizeof(U.net_server));
-	snprintf(U.net_rooms, sizeof(U.net_rooms), "%s", n->rooms);
-	snprintf(U.net_alternates, sizeof(U.net_alternates), "%s",
+	snprintf(U.L->net_name, sizeof(U.L->net_name), "%s", n->name);
+	netconf_server(n, U.L->net_server, sizeof(U.L->net_server));
+	snprintf(U.L->net_rooms, sizeof(U.L->net_rooms), "%s", n->rooms);
+	snprintf(U.L->net_alternates, sizeof(U.L->net_alternates), "%s",
 	    n->alternates);
-	snprintf(U.net_account, sizeof(U.net_account), "%s", n->account);
-	snprintf(U.net_cert, sizeof(U.net_cert), "%s", n->client_cert);
-	U.net_on = 1;
-	XmTextFieldSetString(U.server, U.net_server);
+	snprintf(U.L->net_account, sizeof(U.L->net_account), "%s", n->account);
+	snprintf(U.L->net_cert, sizeof(U.L->net_cert), "%s", n->client_cert);
+	U.L->net_on = 1;
+	XmTextFieldSetString(U.server, U.L->net_server);
 	XmTextFieldSetString(U.user, (char *)n->nick);
 	XmTextFieldSetString(U.password, "");
 	U.pw[0] = '\0';
 	XmTextFieldSetString(U.password, (char *)n->password);
-	session_note(U.sess, 0, "Network %s", n->name);
-	ui_connect_to(U.net_server, n->nick);
+	snprintf(U.L->pw, sizeof(U.L->pw), "%s", n->password);
+	session_note(U.L->sess, 0, "Network %s", n->name);
+	ui_connect_to(U.L->net_server, n->nick);
 	return 0;
 }
 
@@ -482,15 +513,21 @@ ui_networks_open(void)
 void
 ui_networks_at_start(void)
 {
+	struct link *first = NULL;
 	int k;
 
 	if (load(1) < 0 || U.res.auto_connect)
 		return;		/* -connect: the command line's server */
+
+	/* every network marked so, each on its own link; the first shown */
 	for (k = 0; k < N.nc.n; k++)
-		if (N.nc.net[k].connect_at_start) {
-			ui_network_connect(k);
-			return;
-		}
+		if (N.nc.net[k].connect_at_start &&
+		    ui_network_connect(k) == 0 && first == NULL)
+			first = U.shown;
+	if (first != NULL && first != U.shown) {
+		U.L = first;
+		ui_select_room(0);
+	}
 }
 
 void

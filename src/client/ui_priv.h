@@ -23,6 +23,7 @@ struct tabw {
 	Widget		 page;		/* the XmNotebook page (the view's form) */
 	struct chatview	*cv;		/* its chat view (chatview.h) */
 	Widget		 tab;		/* the major tab button */
+	int		 page_no;	/* its page in the notebook */
 	int		 dirty;		/* lines appended, not drawn yet */
 	int		 stick;		/* it showed its end before them */
 	char		 label[128];	/* what its tab says now */
@@ -45,6 +46,45 @@ struct ui_resources {
 	String		 away_message;
 };
 
+/*
+ * A link: one server connection with its session, socket, timers and
+ * tabs.  keochat holds several at once (a saved network each, or one
+ * opened with New Server Tab); their tabs sit in the one notebook,
+ * grouped: a link's server tab, then its rooms.
+ */
+#define UI_LINKS_MAX	8
+
+struct link {
+	struct session	*sess;
+	struct net	*net;
+	XtInputId	 in_id, out_id;
+	XtIntervalId	 resolve_timer, tick_timer, reconnect_timer;
+	XtIntervalId	 sts_timer, pump_timer;
+	unsigned	 sts_port;
+	int		 nick_rejected;	/* 433 while registering */
+	int		 was;		/* the session state last seen */
+	char		 last_nick[65];	/* the name the Username field shows */
+	char		 name[64];	/* its server tab's label (networks) */
+	char		 pw[UI_SECRET_MAX];	/* the password it logs in with */
+	/* a saved network being connected (Networks dialog, or at start):
+	 * what the top row has no field for */
+	int		 net_on;
+	char		 net_name[64];
+	char		 net_server[300];	/* its Server field text */
+	char		 net_rooms[512];
+	char		 net_alternates[128];
+	char		 net_account[NICK_MAX + 1];
+	char		 net_cert[512];
+	/* TLS of the link being made */
+	int		 tls;		/* this link is TLS */
+	int		 sts_strict;	/* an sts upgrade: the certificate must
+					 * verify, no question asked */
+	char		 host[256], port[16];	/* where it goes */
+	char		 cert_fp[65];	/* the certificate asked about */
+	struct tabw	 tabs[MODEL_ROOMS_MAX];
+	int		 ntabs;
+};
+
 struct ui {
 	XtAppContext	 app;
 	Widget		 top, mainw, form, menubar;
@@ -65,18 +105,9 @@ struct ui {
 	char		*paste_text;	/* a paste waiting for its answer */
 	int		 paste_room;
 	int		 formatting;	/* format_action is inserting a code */
-	XtIntervalId	 pump_timer;	/* pasted lines, paced */
-	struct tabw	 tabs[MODEL_ROOMS_MAX];
-	int		 ntabs;
 	int		 selecting;	/* we are changing the page ourselves */
-	struct session	*sess;
-	struct net	*net;
-	XtInputId	 in_id, out_id;
-	XtIntervalId	 resolve_timer, tick_timer, reconnect_timer;
 	XtIntervalId	 dump_timer;	/* ui_testhooks.c */
 	XtSignalId	 sig;
-	int		 nick_rejected;	/* 433 while registering */
-	char		 last_nick[65];	/* the name the Username field shows */
 	int		 focused;
 	struct ui_resources res;
 	FILE		*log;
@@ -85,28 +116,23 @@ struct ui {
 	int		 completing;
 	int		 exit_status;
 	char		 pw[UI_SECRET_MAX];	/* the password field's text */
-	/* a saved network being connected (Networks dialog, or at start):
-	 * what the top row has no field for */
-	int		 net_on;
-	char		 net_server[300];	/* its Server field text */
-	char		 net_rooms[512];
-	char		 net_alternates[128];
-	char		 net_account[NICK_MAX + 1];
-	char		 net_cert[512];
-	/* TLS of the link being made */
-	int		 tls;		/* this link is TLS */
-	int		 sts_strict;	/* an sts upgrade: the certificate must
-					 * verify, no question asked */
-	char		 host[256], port[16];	/* where it goes */
-	char		 cert_fp[65];	/* the certificate asked about */
-	XtIntervalId	 sts_timer;
-	unsigned	 sts_port;
+	/* the links: U.L is the one being served (its callback runs), else
+	 * the one shown (whose tab is selected) */
+	struct link	*links[UI_LINKS_MAX];
+	int		 nlinks;
+	struct link	*L, *shown;
+	struct link	*paste_link;	/* where a waiting paste goes */
 };
 
 extern struct ui U;
 
+/* ui_main.c */
+void	ui_quit(void);			/* QUIT to every server, then exit */
 /* ui_window.c */
 void	ui_build(void);
+void	ui_link_named(void);		/* U.L's name changed */
+struct link *ui_link_open(void);	/* a new link's server tab, shown */
+void	ui_link_close(struct link *l);	/* its tabs and all */
 void	ui_event(const struct session_event *ev);
 void	ui_flush(void);
 void	ui_update_state(void);
@@ -138,6 +164,8 @@ void	ui_networks_at_start(void);	/* connect-at-start, errors noted */
 void	ui_networks_dump(FILE *f, int windows);
 int	ui_network_connect(int k);	/* saved network k: 0, -1 */
 /* ui_net.c */
+struct link *ui_link_new(void);
+void	ui_link_free(struct link *l);
 void	ui_disconnect(int by_user, const char *why);
 void	ui_connect_to(const char *server, const char *nick);
 void	ui_sts(const char *policy);

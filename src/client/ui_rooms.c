@@ -51,7 +51,7 @@ matches(const char *name, const char *topic, const char *filter)
 static void
 fill(void)
 {
-	size_t n = session_listed(U.sess), k;
+	size_t n = session_listed(U.L->sess), k;
 	const char *name, *topic;
 	XmString *items = NULL;
 	unsigned users;
@@ -68,7 +68,7 @@ fill(void)
 		return;
 	}
 	for (k = 0; k < n; k++) {
-		if (!session_listed_room(U.sess, k, &name, &users, &topic) ||
+		if (!session_listed_room(U.L->sess, k, &name, &users, &topic) ||
 		    !matches(name, topic, filter))
 			continue;
 		snprintf(buf, sizeof(buf), "%s (%u)%s%s", name, users,
@@ -84,9 +84,9 @@ fill(void)
 		free(items);
 	if (filter[0] != '\0' && n > 0)
 		snprintf(st, sizeof(st), "%s; %zu match \"%.40s\"",
-		    session_list_status(U.sess), R.nshown, filter);
+		    session_list_status(U.L->sess), R.nshown, filter);
 	else
-		snprintf(st, sizeof(st), "%s", session_list_status(U.sess));
+		snprintf(st, sizeof(st), "%s", session_list_status(U.L->sess));
 	ui_set_label(R.status, st);
 	XtFree(filter);
 	ui_dump_soon();
@@ -107,7 +107,7 @@ refresh_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)w;
 	(void)cd;
 	(void)call;
-	session_list(U.sess);
+	session_list(U.L->sess);
 	ui_flush();
 }
 
@@ -125,10 +125,10 @@ join_cb(Widget w, XtPointer cd, XtPointer call)
 	if (!XmListGetSelectedPos(R.list, &pos, &npos))
 		return;
 	if (npos > 0 && pos[0] >= 1 && (size_t)pos[0] <= R.nshown &&
-	    session_listed_room(U.sess, R.shown[pos[0] - 1], &name, &users,
+	    session_listed_room(U.L->sess, R.shown[pos[0] - 1], &name, &users,
 	    &topic)) {
 		snprintf(cmd, sizeof(cmd), "/join %s", name);
-		session_command(U.sess, model_active(session_model(U.sess)),
+		session_command(U.L->sess, model_active(session_model(U.L->sess)),
 		    cmd);
 		ui_flush();
 	}
@@ -220,7 +220,7 @@ ui_rooms_open(void)
 	if (R.dialog == NULL)
 		build();
 	XtManageChild(R.dialog);
-	session_list(U.sess);		/* SEV_LIST fills it */
+	session_list(U.L->sess);		/* SEV_LIST fills it */
 	ui_flush();
 }
 
@@ -240,7 +240,7 @@ join_ok_cb(Widget w, XtPointer cd, XtPointer call)
 		/* "dev" means #dev; the session checks the rest */
 		snprintf(cmd, sizeof(cmd), "/join %s%s", strchr("#&", *p) ?
 		    "" : "#", p);
-		session_command(U.sess, model_active(session_model(U.sess)),
+		session_command(U.L->sess, model_active(session_model(U.L->sess)),
 		    cmd);
 		ui_flush();
 	}

@@ -56,20 +56,42 @@ write_atomic(const char *path, const char *data, size_t n)
 		rename(tmp, path);
 }
 
+/* All servers' tabs in the notebook's order (the dump numbers them so). */
+static struct tabw *T[UI_LINKS_MAX * MODEL_ROOMS_MAX];
+static int NT;
+
+static void
+gather(void)
+{
+	int k, i;
+
+	NT = 0;
+	for (k = 0; k < U.nlinks; k++)
+		for (i = 0; i < U.links[k]->ntabs; i++)
+			T[NT++] = &U.links[k]->tabs[i];
+}
+
 static void
 dump_now(XtPointer cd, XtIntervalId *id)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.shown->sess);
 	char *buf = NULL, path[4096], *text, *title;
 	size_t len = 0;
 	FILE *f;
-	int i, n, items;
+	int i, n, items, active = 0, shown = 0;
 	XmStringTable list;
 
 	(void)cd;
 	(void)id;
 	U.dump_timer = 0;
 	ui_flush();
+	gather();
+	for (i = 0; i < U.nlinks; i++)
+		if (U.links[i] == U.shown)
+			shown = i;
+	for (i = 0; i < NT; i++)
+		if (T[i] == &U.shown->tabs[model_active(m)])
+			active = i;
 	/*
 	 * Window ids for xdotool: widgets and the current tab buttons.
 	 * Written before the state file, so a reader that sees a new tab in
@@ -83,12 +105,11 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	    XtWindow(U.top), XtWindow(U.server), XtWindow(U.user),
 	    XtWindow(U.connect), XtWindow(U.entry), XtWindow(U.roster),
 	    XtWindow(U.notebook), XtWindow(U.menubar));
-	for (i = 0; i < U.ntabs; i++)
+	for (i = 0; i < NT; i++)
 		fprintf(f, "tab%d=%lu\nchat%d=%lu\nsb%d=%lu\n", i,
-		    XtWindow(U.tabs[i].tab), i,
-		    XtWindow(cv_area(U.tabs[i].cv)), i,
-		    XtIsRealized(cv_scrollbar(U.tabs[i].cv)) ?
-		    XtWindow(cv_scrollbar(U.tabs[i].cv)) : 0UL);
+		    XtWindow(T[i]->tab), i, XtWindow(cv_area(T[i]->cv)), i,
+		    XtIsRealized(cv_scrollbar(T[i]->cv)) ?
+		    XtWindow(cv_scrollbar(T[i]->cv)) : 0UL);
 	if (U.roster_menu != NULL && XtIsManaged(U.roster_menu)) {
 		static const char *const names[] = { "query", "whois", "op",
 		    "deop", "voice", "devoice", "kick", "ban", "ignore" };
@@ -116,12 +137,17 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return;
 	XtVaGetValues(U.top, XmNtitle, &title, NULL);
-	fprintf(f, "title=%s\nstate=%d\nactive=%d\nfocused=%d\nconnect=",
-	    title, (int)session_state(U.sess), model_active(m), U.focused);
+	fprintf(f, "title=%s\nstate=%d\nactive=%d\nfocused=%d\nlinks=%d\n"
+	    "link=%d\nlinkstates=", title, (int)session_state(U.shown->sess),
+	    active, U.focused, U.nlinks, shown);
+	for (i = 0; i < U.nlinks; i++)
+		fprintf(f, "%s%d", i ? "," : "", (int)session_state(
+		    U.links[i]->sess));
+	fprintf(f, "\nconnect=");
 	put_string(f, "", U.connect, XmNlabelString, "\n");
 	fprintf(f, "tabs=");
-	for (i = 0; i < U.ntabs; i++)
-		put_string(f, i ? "|" : "", U.tabs[i].tab, XmNlabelString, "");
+	for (i = 0; i < NT; i++)
+		put_string(f, i ? "|" : "", T[i]->tab, XmNlabelString, "");
 	XtVaGetValues(U.roster, XmNitemCount, &items, XmNitems, &list, NULL);
 	fprintf(f, "\nrosterrows=");
 	for (n = 1; n <= items; n++) {	/* where each row is, for clicks */
@@ -195,19 +221,19 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		ui_put_items(f, U.search_list, "|");
 		fprintf(f, "\n");
 	}
-	for (i = 0; i < U.ntabs; i++) {
+	for (i = 0; i < NT; i++) {
 		char fonts[256];
 		int missing;
-		cv_font_report(U.tabs[i].cv, fonts, sizeof(fonts), &missing);
+		cv_font_report(T[i]->cv, fonts, sizeof(fonts), &missing);
 		int lx, ly, lw;
 		fprintf(f, "top%d=%ld\nsel%d=%s\nfonts%d=%s\nmissing%d=%d\n", i,
-		    cv_top_char(U.tabs[i].cv), i, cv_selection(U.tabs[i].cv),
+		    cv_top_char(T[i]->cv), i, cv_selection(T[i]->cv),
 		    i, fonts, i, missing);
-		if (cv_last_link(U.tabs[i].cv, &lx, &ly, &lw))
+		if (cv_last_link(T[i]->cv, &lx, &ly, &lw))
 			fprintf(f, "link%d=%d,%d,%d\n", i, lx, ly, lw);
 	}
-	for (i = 0; i < U.ntabs; i++) {
-		text = cv_text(U.tabs[i].cv);
+	for (i = 0; i < NT; i++) {
+		text = cv_text(T[i]->cv);
 		fprintf(f, "--- tab %d\n%s\n", i, text != NULL ? text : "");
 		free(text);
 	}

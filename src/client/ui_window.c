@@ -139,7 +139,10 @@ tab_label(int i)
 	size_t k = 0;
 	int c = 0;
 
-	model_view(session_model(U.sess), i, &v);
+	model_view(session_model(U.L->sess), i, &v);
+	/* several servers: each server tab says which */
+	if (i == 0 && U.nlinks > 1 && U.L->name[0] != '\0')
+		v.name = U.L->name;
 	/* all tabs are as wide as the widest: cut long names */
 	while (v.name[k] != '\0' && c < TAB_CHARS)
 		for (c++, k++; ((unsigned char)v.name[k] & 0xc0) == 0x80; k++)
@@ -155,22 +158,24 @@ tab_label(int i)
 		    v.muted ? ")" : "");
 	/* only when it changes: every new label is a redraw of the tab, and
 	 * a busy room would queue one per line */
-	if (strcmp(U.tabs[i].label, buf) == 0)
+	if (strcmp(U.L->tabs[i].label, buf) == 0)
 		return;
-	snprintf(U.tabs[i].label, sizeof(U.tabs[i].label), "%s", buf);
-	ui_set_label(U.tabs[i].tab, buf);
+	snprintf(U.L->tabs[i].label, sizeof(U.L->tabs[i].label), "%s", buf);
+	ui_set_label(U.L->tabs[i].tab, buf);
 }
 
 /* The user scrolled a tab's view to its top: older lines, please. */
 static void
 top_reached(struct chatview *cv, void *ud)
 {
+	struct link *was = U.L;
 	int i;
 
-	(void)ud;
-	for (i = 0; i < U.ntabs; i++)
-		if (U.tabs[i].cv == cv)
-			session_fetch_older(U.sess, i);
+	U.L = ud;
+	for (i = 0; i < U.L->ntabs; i++)
+		if (U.L->tabs[i].cv == cv)
+			session_fetch_older(U.L->sess, i);
+	U.L = was;
 }
 
 /* A question with OK and Cancel (no Help); cb gets 1 for OK, NULL for
@@ -206,7 +211,7 @@ open_link(const char *url)
 	snprintf(link, sizeof(link), "%s%s", strncasecmp(url, "www.", 4) == 0 ?
 	    "http://" : "", url);
 	if ((pid = fork()) == -1) {
-		session_note(U.sess, model_active(session_model(U.sess)),
+		session_note(U.L->sess, model_active(session_model(U.L->sess)),
 		    "Cannot open %s: %s", link, strerror(errno));
 		return;
 	}
@@ -219,7 +224,7 @@ open_link(const char *url)
 	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	session_note(U.sess, model_active(session_model(U.sess)), "Opening %s",
+	session_note(U.L->sess, model_active(session_model(U.L->sess)), "Opening %s",
 	    link);
 	ui_flush();
 }
@@ -270,65 +275,210 @@ view_changed(struct chatview *cv, void *ud)
 	ui_dump_soon();
 }
 
+/* The page of tab i of link l: the links' tabs follow one another in
+ * the notebook, each link's server tab first. */
+static int
+page_of(const struct link *l, int i)
+{
+	int k, n = 0;
+
+	for (k = 0; k < U.nlinks && U.links[k] != l; k++)
+		n += U.links[k]->ntabs;
+	return n + i + 1;
+}
+
+/* The link, and its tab *i, on a page; NULL for none. */
+static struct link *
+link_of_page(int page, int *i)
+{
+	int k, n = page - 1;
+
+	for (k = 0; k < U.nlinks && n >= 0; k++) {
+		if (n < U.links[k]->ntabs) {
+			*i = n;
+			return U.links[k];
+		}
+		n -= U.links[k]->ntabs;
+	}
+	return NULL;
+}
+
+/* The tabs in all: the notebook's pages. */
+static int
+tab_total(void)
+{
+	int k, n = 0;
+
+	for (k = 0; k < U.nlinks; k++)
+		n += U.links[k]->ntabs;
+	return n;
+}
+
+/* Every tab on its page (a link's tabs came or went, so the ones after
+ * them moved), and the tab in view shown again. */
+static void
+renumber(void)
+{
+	int k, i, page = 1, total = tab_total(), a;
+	struct tabw *t;
+
+	XtVaSetValues(U.notebook, XmNlastPageNumber, total > 0 ? total : 1,
+	    NULL);
+	for (k = 0; k < U.nlinks; k++)
+		for (i = 0; i < U.links[k]->ntabs; i++, page++) {
+			t = &U.links[k]->tabs[i];
+			if (t->page_no == page)
+				continue;
+			t->page_no = page;
+			XtVaSetValues(t->page, XmNpageNumber, page, NULL);
+			XtVaSetValues(t->tab, XmNpageNumber, page, NULL);
+		}
+	if (U.shown == NULL || U.shown->ntabs == 0)
+		return;
+	a = model_active(session_model(U.shown->sess));
+	U.selecting = 1;
+	XtVaSetValues(U.notebook, XmNcurrentPageNumber, page_of(U.shown,
+	    a >= 0 && a < U.shown->ntabs ? a : 0), NULL);
+	U.selecting = 0;
+}
+
 static void
 tab_add(void)
 {
-	struct tabw *t = &U.tabs[U.ntabs];
+	struct tabw *t = &U.L->tabs[U.L->ntabs];
 	char name[16];
-	int page = U.ntabs + 1;
+	int page = tab_total() + 1;
 	Arg args[2];
 
-	snprintf(name, sizeof(name), "tab%d", U.ntabs);
+	snprintf(name, sizeof(name), "tab%d", page - 1);
 	XtSetArg(args[0], XmNchildType, XmPAGE);
 	XtSetArg(args[1], XmNpageNumber, page);
 	t->cv = cv_create(U.notebook, "chat", args, 2);
 	if (t->cv == NULL)
 		abort();	/* no memory for a tab: nothing to go on with */
 	t->page = cv_widget(t->cv);
-	cv_on_top(t->cv, top_reached, NULL);
+	cv_on_top(t->cv, top_reached, U.L);
 	cv_on_change(t->cv, view_changed, NULL);
 	cv_on_url(t->cv, link_clicked, NULL);
 	t->tab = XtVaCreateManagedWidget(name, xmPushButtonWidgetClass,
 	    U.notebook, XmNchildType, XmMAJOR_TAB, XmNpageNumber, page,
 	    XmNtraversalOn, False, NULL);
+	t->page_no = page;
 	t->dirty = 0;
 	t->label[0] = '\0';
-	U.ntabs++;
-	XtVaSetValues(U.notebook, XmNlastPageNumber, U.ntabs, NULL);
+	U.L->ntabs++;
 }
 
 static void
 tab_remove(int i)
 {
-	struct tabw *t = &U.tabs[i];
-	int j;
+	struct tabw *t = &U.L->tabs[i];
 
 	cv_destroy(t->cv);
 	XtDestroyWidget(t->tab);
-	memmove(&U.tabs[i], &U.tabs[i + 1],
-	    (size_t)(U.ntabs - i - 1) * sizeof(U.tabs[0]));
-	U.ntabs--;
-	memset(&U.tabs[U.ntabs], 0, sizeof(U.tabs[0]));
-	for (j = i; j < U.ntabs; j++) {
-		XtVaSetValues(U.tabs[j].page, XmNpageNumber, j + 1, NULL);
-		XtVaSetValues(U.tabs[j].tab, XmNpageNumber, j + 1, NULL);
-	}
-	XtVaSetValues(U.notebook, XmNlastPageNumber, U.ntabs, NULL);
+	memmove(&U.L->tabs[i], &U.L->tabs[i + 1],
+	    (size_t)(U.L->ntabs - i - 1) * sizeof(U.L->tabs[0]));
+	U.L->ntabs--;
+	memset(&U.L->tabs[U.L->ntabs], 0, sizeof(U.L->tabs[0]));
 }
 
 /* Make the widgets match the model's rooms (opened, closed, renamed). */
 static void
 tabs_sync(void)
 {
-	struct model *m = session_model(U.sess);
-	int n = model_count(m), i;
+	struct model *m = session_model(U.L->sess);
+	int n = model_count(m), i, moved = 0;
 
-	while (U.ntabs > n)
-		tab_remove(U.ntabs - 1);	/* closes are rare: redo texts */
-	while (U.ntabs < n)
+	while (U.L->ntabs > n) {
+		tab_remove(U.L->ntabs - 1);	/* closes are rare: redo texts */
+		moved = 1;
+	}
+	while (U.L->ntabs < n) {
 		tab_add();
+		moved = 1;
+	}
+	if (moved)
+		renumber();
 	for (i = 0; i < n; i++)
 		tab_label(i);
+}
+
+/* The server tabs say which server when there are several. */
+void
+ui_link_named(void)
+{
+	struct link *was = U.L;
+	int k;
+
+	for (k = 0; k < U.nlinks; k++) {
+		U.L = U.links[k];
+		if (U.L->ntabs > 0)
+			tab_label(0);
+	}
+	U.L = was;
+}
+
+/* Show the top row of the link shown: its server, name and password. */
+static void
+top_row_sync(void)
+{
+	const char *srv = U.L->net_on ? U.L->net_server :
+	    session_server(U.L->sess);
+	const char *nick = U.L->last_nick[0] ? U.L->last_nick :
+	    session_nick(U.L->sess);
+
+	XmTextFieldSetString(U.server, (char *)srv);
+	if (nick[0] != '\0')
+		XmTextFieldSetString(U.user, (char *)nick);
+	XmTextFieldSetString(U.password, "");
+	U.pw[0] = '\0';
+	XmTextFieldSetString(U.password, U.L->pw);
+}
+
+/* A new link (Connection > New Server Tab, a second saved network): its
+ * server tab, in view.  NULL when keochat holds as many as it can. */
+struct link *
+ui_link_open(void)
+{
+	struct link *l = ui_link_new();
+
+	if (l == NULL) {
+		session_note(U.L->sess, model_active(session_model(U.L->sess)),
+		    "Cannot open another server tab: %d are open (close one "
+		    "with Ctrl+W on its server tab)", U.nlinks);
+		ui_flush();
+		return NULL;
+	}
+	ui_flush();
+	U.L = l;
+	tabs_sync();
+	ui_link_named();
+	ui_select_room(0);
+	return l;
+}
+
+/* Close link l (its server tab's Ctrl+W, when there are others): QUIT,
+ * its tabs go, the tab before it comes into view. */
+void
+ui_link_close(struct link *l)
+{
+	int k, at = 0;
+
+	if (U.nlinks < 2)
+		return;
+	for (k = 0; k < U.nlinks; k++)
+		if (U.links[k] == l)
+			at = k;
+	U.L = l;
+	ui_disconnect(1, NULL);
+	while (l->ntabs > 0)
+		tab_remove(l->ntabs - 1);
+	ui_link_free(l);
+	U.L = U.links[at > 0 ? at - 1 : 0];
+	U.shown = NULL;		/* so ui_select_room brings U.L into view */
+	renumber();
+	ui_link_named();
+	ui_select_room(model_active(session_model(U.L->sess)));
 }
 
 static int order_room;
@@ -337,7 +487,7 @@ static int order_room;
 static int
 by_rank(const void *a, const void *b)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 	const char *px = model_roster_prefix(m, order_room, x);
 	const char *py = model_roster_prefix(m, order_room, y);
@@ -354,7 +504,7 @@ by_rank(const void *a, const void *b)
 static void
 render_roster(void)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	int a = model_active(m);
 	size_t k, n = model_roster_count(m, a);
 	XmString *items = NULL;
@@ -366,7 +516,7 @@ render_roster(void)
 	if (v.kind == ROOM_QUERY) {	/* the two of you */
 		XmString two[2];
 		two[0] = XmStringCreateLocalized((char *)v.name);
-		two[1] = XmStringCreateLocalized((char *)session_nick(U.sess));
+		two[1] = XmStringCreateLocalized((char *)session_nick(U.L->sess));
 		XmListAddItemsUnselected(U.roster, two, 2, 0);
 		XmStringFree(two[0]);
 		XmStringFree(two[1]);
@@ -411,8 +561,8 @@ render_roster(void)
 static void
 retext_keep(int i, long above)
 {
-	struct model *m = session_model(U.sess);
-	struct tabw *t = &U.tabs[i];
+	struct model *m = session_model(U.L->sess);
+	struct tabw *t = &U.L->tabs[i];
 	size_t k, n = model_lines(m, i), top = cv_top_line(t->cv);
 	struct line_meta meta;
 
@@ -442,21 +592,29 @@ retext(int i)
 static void
 show_line(int i, long k)
 {
-	struct tabw *t = &U.tabs[i];
+	struct tabw *t = &U.L->tabs[i];
 
 	if (k >= 0)
 		cv_show_line(t->cv, (size_t)k, XtLastTimestampProcessed(
 		    XtDisplay(U.top)));
 }
 
+/* Show tab i of U.L (the link comes into view with it). */
 void
 ui_select_room(int i)
 {
-	if (i < 0 || i >= U.ntabs)
+	if (i < 0 || i >= U.L->ntabs)
 		return;
-	session_select(U.sess, i);
+	if (U.shown != U.L) {	/* another server's tabs */
+		if (U.shown != NULL)
+			session_set_hidden(U.shown->sess, 1);
+		session_set_hidden(U.L->sess, 0);
+		U.shown = U.L;
+		top_row_sync();
+	}
+	session_select(U.L->sess, i);
 	U.selecting = 1;
-	XtVaSetValues(U.notebook, XmNcurrentPageNumber, i + 1, NULL);
+	XtVaSetValues(U.notebook, XmNcurrentPageNumber, page_of(U.L, i), NULL);
 	U.selecting = 0;
 	tab_label(i);
 	render_roster();
@@ -469,12 +627,16 @@ static void
 page_changed_cb(Widget w, XtPointer cd, XtPointer call)
 {
 	XmNotebookCallbackStruct *cbs = call;
+	struct link *l;
+	int i;
 
 	(void)w;
 	(void)cd;
-	if (U.selecting || cbs == NULL)
+	if (U.selecting || cbs == NULL ||
+	    (l = link_of_page(cbs->page_number, &i)) == NULL)
 		return;
-	ui_select_room(cbs->page_number - 1);
+	U.L = l;
+	ui_select_room(i);
 	XmProcessTraversal(U.entry, XmTRAVERSE_CURRENT);
 }
 
@@ -485,8 +647,8 @@ page_changed_cb(Widget w, XtPointer cd, XtPointer call)
 static void
 pend_add(int i, const char *text)
 {
-	struct model *m = session_model(U.sess);
-	struct tabw *t = &U.tabs[i];
+	struct model *m = session_model(U.L->sess);
+	struct tabw *t = &U.L->tabs[i];
 	struct line_meta meta;
 	size_t n = model_lines(m, i);
 
@@ -519,10 +681,11 @@ flush_tab(struct tabw *t)
 void
 ui_flush(void)
 {
-	int i;
+	int i, k;
 
-	for (i = 0; i < U.ntabs; i++)
-		flush_tab(&U.tabs[i]);
+	for (k = 0; k < U.nlinks; k++)
+		for (i = 0; i < U.links[k]->ntabs; i++)
+			flush_tab(&U.links[k]->tabs[i]);
 }
 
 static void
@@ -532,7 +695,7 @@ log_line(int room, const char *text)
 
 	if (U.log == NULL)
 		return;
-	model_view(session_model(U.sess), room, &v);
+	model_view(session_model(U.L->sess), room, &v);
 	if (strcmp(U.log_room, v.name) != 0) {
 		fprintf(U.log, "--- %s ---\n", v.name);
 		snprintf(U.log_room, sizeof(U.log_room), "%s", v.name);
@@ -563,12 +726,12 @@ attention(void)
 static void
 notify_line(int room, const char *text)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	struct room_view v;
 	const char *body = text;
 
 	if (!U.res.notifications || text == NULL || (U.focused &&
-	    room == model_active(m)))
+	    U.L == U.shown && room == model_active(m)))
 		return;
 	if (body[0] == '[' && (body = strstr(body, "] ")) != NULL)
 		body += 2;	/* the time: the notification has its own */
@@ -607,12 +770,12 @@ focus_handler(Widget w, XtPointer cd, XEvent *ev, Boolean *cont)
 void
 ui_event(const struct session_event *ev)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 
 	switch (ev->type) {
 	case SEV_LINE:
 		tabs_sync();
-		if (ev->room >= 0 && ev->room < U.ntabs) {
+		if (ev->room >= 0 && ev->room < U.L->ntabs) {
 			pend_add(ev->room, ev->text);
 			log_line(ev->room, ev->text);
 			tab_label(ev->room);
@@ -626,41 +789,45 @@ ui_event(const struct session_event *ev)
 		notify_line(ev->room, ev->text);
 		break;
 	case SEV_ROSTER:
-		if (ev->room == model_active(m)) {
+		if (U.L == U.shown && ev->room == model_active(m)) {
 			render_roster();
 			ui_update_state();	/* the status line counts users */
 		}
 		break;
 	case SEV_ROOMS: {
-		int before = U.ntabs, i;
+		int before = U.L->ntabs, i;
 		ui_flush();
 		tabs_sync();
 		ui_topic_sync();
-		if (U.ntabs < before) {	/* a tab closed: texts moved */
-			for (i = 0; i < U.ntabs; i++)
+		if (U.L->ntabs < before) {	/* a tab closed: texts moved */
+			for (i = 0; i < U.L->ntabs; i++)
 				retext(i);
-			ui_select_room(model_active(m));
+			if (U.L == U.shown)
+				ui_select_room(model_active(m));
 		}
 		break;
 	}
 	case SEV_ACTIVE:
+		/* another server's tab comes into view only when asked for
+		 * there (the session has selected it in its model) */
 		tabs_sync();
 		ui_flush();
-		ui_select_room(ev->room);
+		if (U.L == U.shown)
+			ui_select_room(ev->room);
 		break;
 	case SEV_RELOAD:
 		tabs_sync();
-		if (ev->room >= 0 && ev->room < U.ntabs) {
-			flush_tab(&U.tabs[ev->room]);
+		if (ev->room >= 0 && ev->room < U.L->ntabs) {
+			flush_tab(&U.L->tabs[ev->room]);
 			retext_keep(ev->room, ev->line);
 			tab_label(ev->room);
 		}
 		break;
 	case SEV_JUMP:
 		tabs_sync();
-		if (ev->room >= 0 && ev->room < U.ntabs) {
-			flush_tab(&U.tabs[ev->room]);
-			if (model_active(m) != ev->room)
+		if (ev->room >= 0 && ev->room < U.L->ntabs) {
+			flush_tab(&U.L->tabs[ev->room]);
+			if (model_active(m) != ev->room || U.L != U.shown)
 				ui_select_room(ev->room);
 			show_line(ev->room, ev->line);
 		}
@@ -672,9 +839,9 @@ ui_event(const struct session_event *ev)
 		ui_rooms_show();
 		break;
 	case SEV_LINE_CHANGED:
-		if (ev->room >= 0 && ev->room < U.ntabs &&
+		if (ev->room >= 0 && ev->room < U.L->ntabs &&
 		    model_lines(m, ev->room) > 0) {
-			struct tabw *t = &U.tabs[ev->room];
+			struct tabw *t = &U.L->tabs[ev->room];
 			if (!t->dirty)
 				t->stick = cv_at_bottom(t->cv);
 			t->dirty = 1;
@@ -684,27 +851,29 @@ ui_event(const struct session_event *ev)
 		}
 		break;
 	case SEV_STATE: {
-		static enum session_state was = SS_DISCONNECTED;
-		enum session_state now = session_state(U.sess);
+		enum session_state now = session_state(U.L->sess);
 		ui_update_state();
 		/* the Username field shows the name we have (name_ after a
 		 * taken one, a /nick), so the next Connect asks for it */
-		if (now == SS_CONNECTED && strcmp(U.last_nick,
-		    session_nick(U.sess)) != 0) {
-			snprintf(U.last_nick, sizeof(U.last_nick), "%s",
-			    session_nick(U.sess));
-			XmTextFieldSetString(U.user, U.last_nick);
+		if (now == SS_CONNECTED && strcmp(U.L->last_nick,
+		    session_nick(U.L->sess)) != 0) {
+			snprintf(U.L->last_nick, sizeof(U.L->last_nick), "%s",
+			    session_nick(U.L->sess));
+			if (U.L == U.shown)
+				XmTextFieldSetString(U.user, U.L->last_nick);
 		}
 		/* once connected, the keyboard belongs to the entry box */
-		if (now == SS_CONNECTED && was != SS_CONNECTED)
+		if (now == SS_CONNECTED && U.L->was != SS_CONNECTED &&
+		    U.L == U.shown)
 			XmProcessTraversal(U.entry, XmTRAVERSE_CURRENT);
-		was = now;
+		U.L->was = (int)now;
 		break;
 	}
 	case SEV_NICK_REJECTED:
-		U.nick_rejected = 1;
+		U.L->nick_rejected = 1;
 		ui_update_state();
-		XmProcessTraversal(U.user, XmTRAVERSE_CURRENT);
+		if (U.L == U.shown)
+			XmProcessTraversal(U.user, XmTRAVERSE_CURRENT);
 		break;
 	}
 	ui_dump_soon();
@@ -712,11 +881,25 @@ ui_event(const struct session_event *ev)
 
 /* --- state: title, button, status line ------------------------------------------ */
 
+static void update_state(void);
+
+/* The title, the status line and the buttons say how the link shown
+ * is, whichever link changed. */
 void
 ui_update_state(void)
 {
-	struct model *m = session_model(U.sess);
-	enum session_state st = session_state(U.sess);
+	struct link *was = U.L;
+
+	U.L = U.shown;
+	update_state();
+	U.L = was;
+}
+
+static void
+update_state(void)
+{
+	struct model *m = session_model(U.L->sess);
+	enum session_state st = session_state(U.L->sess);
 	struct room_view v;
 	char title[256], status[256];
 
@@ -724,19 +907,19 @@ ui_update_state(void)
 	switch (st) {
 	case SS_CONNECTED:
 		snprintf(title, sizeof(title), "KEO Chat \xe2\x80\x94 %s @ %s",
-		    session_nick(U.sess), session_server(U.sess));
+		    session_nick(U.L->sess), session_server(U.L->sess));
 		if (v.kind == ROOM_CHANNEL)
 			snprintf(status, sizeof(status), "Connected to %s as "
 			    "%s \xe2\x80\x94 %zu %s in %s",
-			    session_server(U.sess), session_nick(U.sess),
+			    session_server(U.L->sess), session_nick(U.L->sess),
 			    v.nusers, v.nusers == 1 ? "user" : "users", v.name);
 		else
 			snprintf(status, sizeof(status), "Connected to %s as %s",
-			    session_server(U.sess), session_nick(U.sess));
+			    session_server(U.L->sess), session_nick(U.L->sess));
 		{	/* who is typing in the room in view */
 			char typing[160];
 			size_t n = strlen(status);
-			if (session_typing_text(U.sess, model_active(m), typing,
+			if (session_typing_text(U.L->sess, model_active(m), typing,
 			    sizeof(typing)) > 0 && n < sizeof(status))
 				snprintf(status + n, sizeof(status) - n,
 				    " \xc2\xb7 %s", typing);
@@ -745,29 +928,29 @@ ui_update_state(void)
 	case SS_CONNECTING:
 	case SS_REGISTERING:
 		snprintf(title, sizeof(title), "KEO Chat \xe2\x80\x94 connecting "
-		    "to %s", session_server(U.sess));
-		snprintf(status, sizeof(status), "%s %s ...", U.nick_rejected ?
+		    "to %s", session_server(U.L->sess));
+		snprintf(status, sizeof(status), "%s %s ...", U.L->nick_rejected ?
 		    "Choose another name for" : "Connecting to",
-		    session_server(U.sess));
+		    session_server(U.L->sess));
 		break;
 	default:
 		snprintf(title, sizeof(title), "KEO Chat");
-		snprintf(status, sizeof(status), "%s", U.reconnect_timer ?
+		snprintf(status, sizeof(status), "%s", U.L->reconnect_timer ?
 		    "Not connected (reconnecting soon)" : "Not connected");
 		break;
 	}
-	if (session_away(U.sess)) {
+	if (session_away(U.L->sess)) {
 		size_t n = strlen(status);
 		snprintf(status + n, sizeof(status) - n, " \xc2\xb7 away");
 	}
 	set_title(title);
 	ui_set_label(U.status, status);
-	XmToggleButtonSetState(U.m_away, session_away(U.sess), False);
-	ui_set_label(U.connect, st == SS_DISCONNECTED || U.nick_rejected ?
+	XmToggleButtonSetState(U.m_away, session_away(U.L->sess), False);
+	ui_set_label(U.connect, st == SS_DISCONNECTED || U.L->nick_rejected ?
 	    "Connect" : "Disconnect");
-	XtSetSensitive(U.m_connect, st == SS_DISCONNECTED || U.nick_rejected);
+	XtSetSensitive(U.m_connect, st == SS_DISCONNECTED || U.L->nick_rejected);
 	XtSetSensitive(U.m_disconnect, st != SS_DISCONNECTED ||
-	    U.reconnect_timer != 0);
+	    U.L->reconnect_timer != 0);
 	ui_dump_soon();
 }
 
@@ -811,7 +994,7 @@ entry_cb(Widget w, XtPointer cd, XtPointer call)
 static void
 history_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	const char *s = model_history_step(m, model_active(m),
 	    *np > 0 && strcmp(params[0], "prev") == 0 ? -1 : 1);
 
@@ -825,7 +1008,7 @@ history_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 static void
 complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	char *text = XmTextFieldGetString(w), buf[1024];
 	XmTextPosition cur = XmTextFieldGetInsertionPosition(w);
 	size_t bytes = 0, newcur, k;
@@ -859,7 +1042,7 @@ static void
 copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
 	Time t = event_time(w, ev);
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	int a = model_active(m);
 	char *sel;
 
@@ -872,39 +1055,68 @@ copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 			XmTextFieldRemove(w);
 		return;
 	}
-	if (a >= 0 && a < U.ntabs)
-		cv_copy(U.tabs[a].cv, t);
+	if (a >= 0 && a < U.L->ntabs)
+		cv_copy(U.L->tabs[a].cv, t);
+}
+
+/* The next tab after page p (of all servers' tabs) with activity,
+ * mentions first; 0 for none. */
+static int
+next_activity(int p)
+{
+	int total = tab_total(), k, g, i, best = 0, want;
+	struct link *l;
+	struct room_view v;
+
+	for (want = 1; want >= 0 && best == 0; want--)
+		for (k = 1; k < total && best == 0; k++) {
+			g = (p - 1 + k) % total + 1;
+			if ((l = link_of_page(g, &i)) == NULL)
+				continue;
+			model_view(session_model(l->sess), i, &v);
+			if (v.unread > 0 && (v.highlight || (!want && !v.muted)))
+				best = g;
+		}
+	return best;
 }
 
 /* Alt+1..9, Ctrl+PgUp/PgDn, Alt+A, Ctrl+W: go to a tab, the one before
- * or after, the next with activity (mentions first), close this one. */
+ * or after, the next with activity (mentions first), close this one.
+ * With several servers, all their tabs count, in the notebook's order;
+ * Ctrl+W on a server tab closes that server's link. */
 static void
 tab_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
-	struct model *m = session_model(U.sess);
-	int a = model_active(m), n = model_count(m), to = -1;
+	struct model *m = session_model(U.L->sess);
+	int a = model_active(m), n = tab_total(), p = page_of(U.L, a);
+	int to = -1, i;
+	struct link *l;
 
 	(void)w;
 	(void)ev;
 	if (*np < 1)
 		return;
 	if (params[0][0] >= '1' && params[0][0] <= '9')
-		to = params[0][0] - '1';
+		to = params[0][0] - '0';
 	else if (strcmp(params[0], "prev") == 0)
-		to = (a + n - 1) % n;
+		to = (p + n - 2) % n + 1;
 	else if (strcmp(params[0], "next") == 0)
-		to = (a + 1) % n;
+		to = p % n + 1;
 	else if (strcmp(params[0], "activity") == 0)
-		to = model_next_activity(m, a);
+		to = next_activity(p);
 	else if (strcmp(params[0], "close") == 0) {
-		session_command(U.sess, a, "/close");
+		if (a == 0 && U.nlinks > 1)
+			ui_link_close(U.L);
+		else
+			session_command(U.L->sess, a, "/close");
 		ui_flush();
 		return;
 	}
-	if (to >= 0 && to < n && to != a) {
+	if (to >= 1 && to != p && (l = link_of_page(to, &i)) != NULL) {
 		ui_flush();
-		ui_select_room(to);
-	} else if (to < 0 || to >= n)
+		U.L = l;
+		ui_select_room(i);
+	} else if (to < 1 || to > n)
 		XBell(XtDisplay(U.top), 0);
 }
 
@@ -1001,21 +1213,22 @@ ui_drop_controls(XmTextVerifyCallbackStruct *v)
 static void
 pump_cb(XtPointer cd, XtIntervalId *id)
 {
-	(void)cd;
 	(void)id;
-	U.pump_timer = 0;
+	U.L = cd;
+	U.L->pump_timer = 0;
 	ui_pump();
+	U.L = U.shown;
 }
 
 /* Send what the pace allows of pasted lines, and come back for more. */
 void
 ui_pump(void)
 {
-	int ms = session_pump(U.sess);
+	int ms = session_pump(U.L->sess);
 
-	if (ms >= 0 && U.pump_timer == 0)
-		U.pump_timer = XtAppAddTimeOut(U.app, (unsigned long)ms, pump_cb,
-		    NULL);
+	if (ms >= 0 && U.L->pump_timer == 0)
+		U.L->pump_timer = XtAppAddTimeOut(U.app, (unsigned long)ms, pump_cb,
+		    U.L);
 	ui_flush();
 }
 
@@ -1024,9 +1237,13 @@ paste_answer_cb(Widget w, XtPointer cd, XtPointer call)
 {
 	(void)w;
 	(void)call;
-	if (cd != NULL && U.paste_text != NULL &&
-	    session_paste(U.sess, U.paste_room, U.paste_text, 1) == 0)
-		ui_pump();
+	/* the paste goes where it was pasted, if that server is still here */
+	if (cd != NULL && U.paste_text != NULL && U.paste_link != NULL) {
+		U.L = U.paste_link;
+		if (session_paste(U.L->sess, U.paste_room, U.paste_text, 1) == 0)
+			ui_pump();
+		U.L = U.shown;
+	}
 	free(U.paste_text);
 	U.paste_text = NULL;
 	ui_flush();
@@ -1046,8 +1263,9 @@ paste_lines(XtPointer cd, XtIntervalId *id)
 	if (U.paste_text == NULL)
 		return;
 	XmTextFieldSetString(U.entry, "");
-	U.paste_room = model_active(session_model(U.sess));
-	n = session_paste(U.sess, U.paste_room, U.paste_text, 0);
+	U.paste_room = model_active(session_model(U.L->sess));
+	U.paste_link = U.L;
+	n = session_paste(U.L->sess, U.paste_room, U.paste_text, 0);
 	if (n <= 0) {
 		if (n == 0)
 			ui_pump();
@@ -1060,7 +1278,7 @@ paste_lines(XtPointer cd, XtIntervalId *id)
 		U.paste_dialog = question_dialog("pasteDialog", paste_answer_cb);
 	{
 		struct room_view v;
-		model_view(session_model(U.sess), U.paste_room, &v);
+		model_view(session_model(U.L->sess), U.paste_room, &v);
 		snprintf(q, sizeof(q), "Send these %d lines to %s, one "
 		    "message each?", n, v.name);
 	}
@@ -1177,7 +1395,7 @@ entry_modified_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)cd;
 	(void)call;
 	U.completing = 0;
-	session_typed(U.sess, model_active(session_model(U.sess)), text);
+	session_typed(U.L->sess, model_active(session_model(U.L->sess)), text);
 	XtFree(text);
 	ui_flush();
 	ui_dump_soon();
@@ -1207,9 +1425,7 @@ quit_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)w;
 	(void)cd;
 	(void)call;
-	if (session_state(U.sess) != SS_DISCONNECTED)
-		ui_disconnect(1, NULL);
-	XtAppSetExitFlag(U.app);
+	ui_quit();
 }
 
 /* --- dialogs -------------------------------------------------------------------- */
@@ -1259,7 +1475,7 @@ static void
 save_ok_cb(Widget w, XtPointer cd, XtPointer call)
 {
 	XmFileSelectionBoxCallbackStruct *cbs = call;
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	int a = model_active(m);
 	size_t k, n = model_lines(m, a);
 	char *path = NULL;
@@ -1272,16 +1488,16 @@ save_ok_cb(Widget w, XtPointer cd, XtPointer call)
 	path = XmStringUnparse(cbs->value, NULL, XmCHARSET_TEXT,
 	    XmCHARSET_TEXT, NULL, 0, XmOUTPUT_ALL);
 	if ((f = fopen(path, "w")) == NULL) {
-		session_note(U.sess, a, "Cannot save the transcript to %s: %s",
+		session_note(U.L->sess, a, "Cannot save the transcript to %s: %s",
 		    path, strerror(errno));
 	} else {
 		for (k = 0; k < n; k++)
 			fprintf(f, "%s\n", model_line(m, a, k));
 		if (fclose(f) == 0)
-			session_note(U.sess, a, "Transcript saved to %s (%zu "
+			session_note(U.L->sess, a, "Transcript saved to %s (%zu "
 			    "lines)", path, n);
 		else
-			session_note(U.sess, a, "Cannot save the transcript "
+			session_note(U.L->sess, a, "Cannot save the transcript "
 			    "to %s: %s", path, strerror(errno));
 	}
 	XtFree(path);
@@ -1326,7 +1542,7 @@ search_go_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)w;
 	(void)cd;
 	(void)call;
-	session_search(U.sess, q);
+	session_search(U.L->sess, q);
 	XtFree(q);
 }
 
@@ -1340,7 +1556,7 @@ search_jump_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)call;
 	if (!XmListGetSelectedPos(U.search_list, &pos, &npos) || npos < 1)
 		return;
-	session_jump(U.sess, (size_t)(pos[0] - 1));
+	session_jump(U.L->sess, (size_t)(pos[0] - 1));
 	XtFree((char *)pos);
 }
 
@@ -1454,7 +1670,7 @@ search_cb(Widget w, XtPointer cd, XtPointer call)
 static void
 search_show(void)
 {
-	size_t k, n = session_hits(U.sess);
+	size_t k, n = session_hits(U.L->sess);
 	struct search_hit h;
 	XmString *items;
 	char buf[1024];
@@ -1463,12 +1679,12 @@ search_show(void)
 
 	if (U.search_dialog == NULL || !XtIsManaged(U.search_dialog))
 		search_cb(NULL, NULL, NULL);
-	ui_set_label(U.search_status, session_search_status(U.sess)[0] ?
-	    session_search_status(U.sess) : " ");
+	ui_set_label(U.search_status, session_search_status(U.L->sess)[0] ?
+	    session_search_status(U.L->sess) : " ");
 	XmListDeleteAllItems(U.search_list);
 	if (n == 0 || (items = calloc(n, sizeof(*items))) == NULL)
 		return;
-	for (k = 0; k < n && session_hit(U.sess, k, &h); k++) {
+	for (k = 0; k < n && session_hit(U.L->sess, k, &h); k++) {
 		t = (time_t)(h.time_ms / 1000);
 		if (localtime_r(&t, &tm) == NULL)
 			memset(&tm, 0, sizeof(tm));
@@ -1495,7 +1711,7 @@ away_cb(Widget w, XtPointer cd, XtPointer call)
 
 	(void)w;
 	(void)cd;
-	session_set_away(U.sess, t->set ? (U.res.away_message != NULL &&
+	session_set_away(U.L->sess, t->set ? (U.res.away_message != NULL &&
 	    U.res.away_message[0] ? U.res.away_message : "Away") : "");
 	ui_flush();
 }
@@ -1528,6 +1744,23 @@ networks_cb(Widget w, XtPointer cd, XtPointer call)
 	ui_dump_soon();
 }
 
+/* Connection > New Server Tab: another server at once, typed into the
+ * top row (which now belongs to it). */
+static void
+new_server_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)w;
+	(void)cd;
+	(void)call;
+	if (ui_link_open() == NULL)
+		return;
+	XmTextFieldSetString(U.server, "");
+	XmProcessTraversal(U.server, XmTRAVERSE_CURRENT);
+	session_note(U.L->sess, 0, "A new server tab: type a server and a "
+	    "username above, and Connect (Ctrl+W here closes it)");
+	ui_flush();
+}
+
 static Widget
 menu_item(Widget menu, const char *name, XtCallbackProc cb)
 {
@@ -1550,6 +1783,7 @@ build_menus(void)
 	U.m_connect = menu_item(conn, "connectItem", connect_cb);
 	U.m_disconnect = menu_item(conn, "disconnectItem", disconnect_cb);
 	menu_item(conn, "networksItem", networks_cb);
+	menu_item(conn, "newServerItem", new_server_cb);
 	menu_item(conn, "joinItem", join_item_cb);
 	menu_item(conn, "roomsItem", rooms_item_cb);
 	U.m_away = XtVaCreateManagedWidget("awayItem",
@@ -1742,11 +1976,13 @@ build_bottom(void)
 void
 ui_topic_sync(void)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	struct room_view v;
 	char label[48];
 	char *now;
 
+	if (U.L != U.shown)	/* the bar is the shown room's */
+		return;
 	if (U.topic == NULL)
 		return;
 	model_view(m, model_active(m), &v);
@@ -1770,7 +2006,7 @@ ui_topic_sync(void)
 static void
 topic_cb(Widget w, XtPointer cd, XtPointer call)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	struct room_view v;
 	char *text = XmTextFieldGetString(w), cmd[512];
 
@@ -1780,7 +2016,7 @@ topic_cb(Widget w, XtPointer cd, XtPointer call)
 	if (v.kind == ROOM_CHANNEL && strcmp(text, v.topic) != 0 &&
 	    text[0] != '\0') {
 		snprintf(cmd, sizeof(cmd), "/topic %s", text);
-		session_command(U.sess, model_active(m), cmd);
+		session_command(U.L->sess, model_active(m), cmd);
 	}
 	XtFree(text);
 	ui_topic_sync();
@@ -1800,7 +2036,7 @@ static const char *const roster_actions[][2] = {
 static void
 roster_action_cb(Widget w, XtPointer cd, XtPointer call)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	const char *cmd = cd;
 	char line[128];
 
@@ -1809,7 +2045,7 @@ roster_action_cb(Widget w, XtPointer cd, XtPointer call)
 	if (U.menu_nick[0] == '\0')
 		return;
 	snprintf(line, sizeof(line), "%s %s", cmd, U.menu_nick);
-	session_command(U.sess, model_active(m), line);
+	session_command(U.L->sess, model_active(m), line);
 	ui_flush();
 }
 
@@ -1817,7 +2053,7 @@ roster_action_cb(Widget w, XtPointer cd, XtPointer call)
 static int
 roster_pick(int pos)
 {
-	struct model *m = session_model(U.sess);
+	struct model *m = session_model(U.L->sess);
 	struct room_view v;
 
 	U.menu_nick[0] = '\0';
@@ -1863,7 +2099,7 @@ roster_open_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)w;
 	(void)cd;
 	if (cbs != NULL && roster_pick(cbs->item_position) &&
-	    strcmp(U.menu_nick, session_nick(U.sess)) != 0)
+	    strcmp(U.menu_nick, session_nick(U.L->sess)) != 0)
 		roster_action_cb(NULL, (XtPointer)"/query", NULL);
 }
 

@@ -150,10 +150,20 @@ class Keochat:
 
     def wait(self, pred, timeout=10, what="client state"):
         """Poll the dump until pred(state) holds; return that state."""
+        seen = {}
+
         def ok():
             st = self.state()
+            if st:
+                seen["last"] = st
             return st if st and pred(st) else None
-        return wait_for(ok, timeout, what)
+        try:
+            return wait_for(ok, timeout, what)
+        except AssertionError as e:
+            last = seen.get("last", {})
+            raise AssertionError("%s; the window's last state: %s" % (e, {
+                k: last[k] for k in ("tabs", "active", "state", "links",
+                                     "link", "status") if k in last}))
 
     def wait_text(self, pattern, timeout=10, tab=None):
         rx = re.compile(pattern, re.M)

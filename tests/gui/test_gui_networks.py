@@ -3,7 +3,10 @@ start" connects when the window opens, under an alternate nick when its
 own is taken, and joins all its rooms, while a damaged line of the file
 is named in the server tab; the Networks dialog refuses an unsound
 network with the reason, saves a sound one atomically with mode 0600,
-connects to it and deletes it.  Connection -> Away marks you away (the
+connects to it and deletes it.  Two saved networks connect at
+start at once, each with its own group of tabs: lines go to the server
+of the tab they are typed in, Ctrl+W on a server tab closes that
+network, and New Server Tab opens another by hand.  Connection -> Away marks you away (the
 others see it with away-notify) and back; a muted tab is not marked by
 chatter, only by a mention."""
 import os
@@ -123,6 +126,93 @@ def the_networks_dialog_saves_connects_and_deletes():
     finally:
         x.stop()
     s.stop()
+
+
+@case
+def two_networks_at_once_each_with_its_tabs():
+    require_gui()
+    s1 = Server(workers=1, opts={"history": "no", "autojoin": ""})
+    s2 = Server(workers=1, opts={"history": "no", "autojoin": ""})
+    x = Xvfb()
+    xdg = config_home()
+    os.makedirs(os.path.join(xdg, "keochat"))
+    with open(os.path.join(xdg, "keochat", "networks"), "w") as f:
+        f.write("[network Alpha]\nhost = 127.0.0.1\nport = %d\n"
+                "nick = dave\nrooms = #a\nconnect-at-start = yes\n\n"
+                "[network Beta]\nhost = 127.0.0.1\nport = %d\n"
+                "nick = dave\nrooms = #b\nconnect-at-start = yes\n"
+                % (s1.port, s2.port))
+    try:
+        ann = s1.connect("ann")
+        ann.send("JOIN #a")
+        ann.expect(r"366 ann #a")
+        bea = s2.connect("bea")
+        bea.send("JOIN #b")
+        bea.expect(r"366 bea #b")
+        bea.send("JOIN #lobby")
+        bea.expect(r"366 bea #lobby")
+        c = Keochat(x, [], env={"XDG_CONFIG_HOME": xdg})
+        ann.expect(r":dave!\S+ JOIN #a")
+        bea.expect(r":dave!\S+ JOIN #b")
+        st = c.wait(lambda st: st.get("tabs") == "Alpha|#a|Beta|#b" and
+                    st.get("linkstates") == "3,3", 10,
+                    "both networks connected, their tabs grouped")
+        check(st.get("links") == "2", "links: %r" % st.get("links"))
+        # the first network is in view; Beta's room is marked by a line
+        bea.send("PRIVMSG #b :hello from beta")
+        c.wait_text(r"<bea> hello from beta", 10, tab=3)
+        c.wait(lambda st: st.get("tabs") == "Alpha|#a|Beta|#b (1)" and
+               st.get("link") == "0", 10, "Beta's room marked, Alpha shown")
+        # its tab brings Beta into view, with its server in the top row
+        c.click("tab3")
+        st = c.wait(lambda st: st.get("link") == "1" and
+                    st.get("active") == "3", 10, "Beta's room in view")
+        check(st.get("serverfield") == "127.0.0.1:%d" % s2.port,
+              "server field: %r" % st.get("serverfield"))
+        c.type_into("entry", "to beta")
+        c.key("Return")
+        bea.expect(r":dave!\S+ PRIVMSG #b :to beta")
+        # back to Alpha's room with Ctrl+PgUp twice: a line goes there
+        c.key("ctrl+Prior")
+        c.wait(lambda st: st.get("active") == "2", 10, "Beta's server tab")
+        c.key("ctrl+Prior")
+        st = c.wait(lambda st: st.get("active") == "1" and
+                    st.get("link") == "0", 10, "Alpha's room")
+        check(st.get("serverfield") == "127.0.0.1:%d" % s1.port,
+              "server field: %r" % st.get("serverfield"))
+        c.type_into("entry", "to alpha")
+        c.key("Return")
+        ann.expect(r":dave!\S+ PRIVMSG #a :to alpha")
+        c.screenshot("two-networks")
+        # Ctrl+W on Beta's server tab closes Beta, and only Beta
+        c.click("tab2")
+        c.wait(lambda st: st.get("active") == "2", 10, "Beta's server tab")
+        c.key("ctrl+w")
+        bea.expect(r":dave!\S+ QUIT")
+        c.wait(lambda st: st.get("tabs") == "127.0.0.1:%d|#a" % s1.port and
+               st.get("links") == "1", 10, "Beta closed")
+        ann.send("PRIVMSG #a :still here")
+        c.wait_text(r"<ann> still here", 10, tab=1)
+        # New Server Tab, by hand: the top row is the new link's
+        c.click("entry")
+        c.key("ctrl+shift+t")
+        c.wait(lambda st: st.get("links") == "2" and
+               st.get("active") == "2", 10, "a new server tab")
+        c.type_into("server", "127.0.0.1:%d" % s2.port)
+        c.type_into("user", "erin")
+        c.click("connect")
+        bea.expect(r":erin!\S+ JOIN #lobby")
+        c.wait(lambda st: st.get("tabs") == "Alpha|#a|127.0.0.1:%d|#lobby" % s2.port,
+               10,
+               "the new link's tabs")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+        ann.expect(r":dave!\S+ QUIT")
+        gone(ann)
+        gone(bea)
+    finally:
+        x.stop()
+    s1.stop()
+    s2.stop()
 
 
 @case

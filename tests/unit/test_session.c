@@ -1344,6 +1344,19 @@ model_history_order_and_markers(void **state)
 		assert_int_equal(model_next_activity(m, b), a);
 		model_set_active(m, a);
 		assert_int_equal(model_next_activity(m, a), -1);
+		/* another server's tabs in view: the active room's lines
+		 * are unread too, until its tabs are back in view */
+		model_set_hidden(m, 1);
+		model_insert(m, a, "z", &(struct line_meta){ 600, NULL, ML_MSG,
+		    NULL }, MI_LIVE);
+		model_set_active(m, a);		/* selected there, not seen */
+		model_view(m, a, &v);
+		assert_int_equal(v.unread, 1);
+		assert_int_equal(model_next_activity(m, b), a);
+		model_set_hidden(m, 0);
+		model_view(m, a, &v);
+		assert_int_equal(v.unread, 0);
+		assert_int_equal(model_read_ms(m, a), 600);
 		model_close(m, b);
 		model_close(m, a);
 	}
