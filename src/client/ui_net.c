@@ -263,6 +263,10 @@ ui_link_free(struct link *l)
 		}
 	if (U.paste_link == l)
 		U.paste_link = NULL;
+	if (U.search_link == l)
+		U.search_link = NULL;
+	if (U.list_link == l)
+		U.list_link = NULL;
 	free(l);
 }
 

@@ -122,6 +122,8 @@ struct ui {
 	int		 nlinks;
 	struct link	*L, *shown;
 	struct link	*paste_link;	/* where a waiting paste goes */
+	struct link	*search_link;	/* the search dialog's server */
+	struct link	*list_link;	/* the Rooms dialog's server */
 };
 
 extern struct ui U;

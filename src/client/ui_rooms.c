@@ -51,7 +51,9 @@ matches(const char *name, const char *topic, const char *filter)
 static void
 fill(void)
 {
-	size_t n = session_listed(U.L->sess), k;
+	/* the list of the server asked (gone: an empty list) */
+	struct session *sn = U.list_link != NULL ? U.list_link->sess : NULL;
+	size_t n = sn != NULL ? session_listed(sn) : 0, k;
 	const char *name, *topic;
 	XmString *items = NULL;
 	unsigned users;
@@ -68,7 +70,7 @@ fill(void)
 		return;
 	}
 	for (k = 0; k < n; k++) {
-		if (!session_listed_room(U.L->sess, k, &name, &users, &topic) ||
+		if (!session_listed_room(sn, k, &name, &users, &topic) ||
 		    !matches(name, topic, filter))
 			continue;
 		snprintf(buf, sizeof(buf), "%s (%u)%s%s", name, users,
@@ -84,9 +86,10 @@ fill(void)
 		free(items);
 	if (filter[0] != '\0' && n > 0)
 		snprintf(st, sizeof(st), "%s; %zu match \"%.40s\"",
-		    session_list_status(U.L->sess), R.nshown, filter);
+		    session_list_status(sn), R.nshown, filter);
 	else
-		snprintf(st, sizeof(st), "%s", session_list_status(U.L->sess));
+		snprintf(st, sizeof(st), "%s", sn != NULL ?
+		    session_list_status(sn) : "");
 	ui_set_label(R.status, st);
 	XtFree(filter);
 	ui_dump_soon();
@@ -107,6 +110,7 @@ refresh_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)w;
 	(void)cd;
 	(void)call;
+	U.list_link = U.L;
 	session_list(U.L->sess);
 	ui_flush();
 }
@@ -124,12 +128,15 @@ join_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)call;
 	if (!XmListGetSelectedPos(R.list, &pos, &npos))
 		return;
+	/* on the server listed, which may not be the one in view now */
 	if (npos > 0 && pos[0] >= 1 && (size_t)pos[0] <= R.nshown &&
-	    session_listed_room(U.L->sess, R.shown[pos[0] - 1], &name, &users,
-	    &topic)) {
+	    U.list_link != NULL && session_listed_room(U.list_link->sess,
+	    R.shown[pos[0] - 1], &name, &users, &topic)) {
 		snprintf(cmd, sizeof(cmd), "/join %s", name);
+		U.L = U.list_link;
 		session_command(U.L->sess, model_active(session_model(U.L->sess)),
 		    cmd);
+		U.L = U.shown;
 		ui_flush();
 	}
 	XtFree((char *)pos);
@@ -206,6 +213,10 @@ build(void)
 void
 ui_rooms_show(void)
 {
+	if (U.L == U.shown)	/* a /list in view, or the dialog's */
+		U.list_link = U.L;
+	if (U.L != U.list_link)	/* another server's list, not asked */
+		return;
 	if (R.dialog == NULL)
 		build();
 	if (!XtIsManaged(R.dialog))
@@ -220,6 +231,7 @@ ui_rooms_open(void)
 	if (R.dialog == NULL)
 		build();
 	XtManageChild(R.dialog);
+	U.list_link = U.L;		/* the server in view is asked */
 	session_list(U.L->sess);		/* SEV_LIST fills it */
 	ui_flush();
 }

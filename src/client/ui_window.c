@@ -832,8 +832,11 @@ ui_event(const struct session_event *ev)
 			show_line(ev->room, ev->line);
 		}
 		break;
-	case SEV_SEARCH:
-		search_show();
+	case SEV_SEARCH:	/* a /search in view, or the dialog's */
+		if (U.L == U.shown)
+			U.search_link = U.L;
+		if (U.L == U.search_link)
+			search_show();
 		break;
 	case SEV_LIST:
 		ui_rooms_show();
@@ -1542,6 +1545,7 @@ search_go_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)w;
 	(void)cd;
 	(void)call;
+	U.search_link = U.L;	/* the server in view is asked */
 	session_search(U.L->sess, q);
 	XtFree(q);
 }
@@ -1556,7 +1560,11 @@ search_jump_cb(Widget w, XtPointer cd, XtPointer call)
 	(void)call;
 	if (!XmListGetSelectedPos(U.search_list, &pos, &npos) || npos < 1)
 		return;
-	session_jump(U.L->sess, (size_t)(pos[0] - 1));
+	if (U.search_link != NULL) {	/* in the server that was asked */
+		U.L = U.search_link;
+		session_jump(U.L->sess, (size_t)(pos[0] - 1));
+		U.L = U.shown;
+	}
 	XtFree((char *)pos);
 }
 
