@@ -32,7 +32,7 @@ struct mline {
 struct room {
 	char		*name;
 	enum room_kind	 kind;
-	int		 joined, wanted, unread, highlight, muted;
+	int		 joined, wanted, unread, highlight, muted, quiet;
 	char		*topic;
 	char		 modes[32];
 	struct mline	*lines;		/* [start, start + nlines) of cap */
@@ -204,6 +204,7 @@ model_view(const struct model *m, int i, struct room_view *v)
 	v->wanted = r->wanted;
 	v->unread = r->unread;
 	v->muted = r->muted;
+	v->quiet = r->quiet;
 	v->highlight = r->highlight;
 	v->nusers = r->nusers;
 	v->topic = r->topic;
@@ -283,6 +284,13 @@ model_set_muted(struct model *m, int i, int on)
 {
 	if (i >= 0 && i < m->nrooms)
 		m->rooms[i]->muted = on;
+}
+
+void
+model_set_quiet(struct model *m, int i, int on)
+{
+	if (i >= 0 && i < m->nrooms)
+		m->rooms[i]->quiet = on;
 }
 
 void

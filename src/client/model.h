@@ -74,6 +74,7 @@ struct room_view {			/* what the UI may read of a room */
 	int		 unread;	/* messages after the read marker */
 	int		 highlight;	/* an unread message mentions us */
 	int		 muted;		/* unread lines do not mark its tab */
+	int		 quiet;		/* its mentions never notify */
 	size_t		 nusers;
 	const char	*topic;
 	const char	*modes;		/* the room's modes, "+nt", or "" */
@@ -103,6 +104,7 @@ int		 model_replace_last(struct model *m, int i, const char *text);
 /* Muted: its unread messages do not mark its tab nor count for Alt+A
  * (a mention still does). */
 void		 model_set_muted(struct model *m, int i, int on);
+void		 model_set_quiet(struct model *m, int i, int on);
 void		 model_set_topic(struct model *m, int i, const char *topic);
 /* The room's modes as a server says them (324), or a letter set or
  * cleared (MODE): on 1 adds c, 0 takes it away. */

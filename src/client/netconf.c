@@ -76,12 +76,15 @@ static const struct setting {
 	TEXT("rooms", rooms),
 	{ "connect-at-start", K_BOOL,
 	    offsetof(struct netconf_net, connect_at_start), 0 },
+	{ "quiet", K_BOOL, offsetof(struct netconf_net, quiet), 0 },
+	TEXT("quiet-tabs", quiet_tabs),
 #undef TEXT
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 static const char setting_names[] = "host, port, tls, nick, alternates, "
-    "account, password, client-cert, rooms, connect-at-start";
+    "account, password, client-cert, rooms, connect-at-start, quiet, "
+    "quiet-tabs";
 
 /* A value as written: unquoted to its end, or in quotes with \" and \\;
  * into out.  0, or -1 with why. */
@@ -551,7 +554,9 @@ each_word(const char *list, const char *what, int chan, char *why,
 		}
 		memcpy(w, s, n);
 		w[n] = '\0';
-		ne = chan ? chan_check(w) : nick_check(w, NICK_MAX);
+		/* chan 2: a room or a nick, as its first byte says */
+		ne = chan == 1 || (chan == 2 && strchr("#&", w[0]) != NULL) ?
+		    chan_check(w) : nick_check(w, NICK_MAX);
 		if (ne != NAME_OK) {
 			snprintf(why, whysz, "%s: '%s' %s", what, w,
 			    name_strerror(ne));
@@ -594,7 +599,8 @@ netconf_check(const struct netconf_net *n, char *why, size_t whysz)
 		return -1;
 	}
 	if (each_word(n->alternates, "Alternate nicks", 0, why, whysz) == -1 ||
-	    each_word(n->rooms, "Rooms", 1, why, whysz) == -1)
+	    each_word(n->rooms, "Rooms", 1, why, whysz) == -1 ||
+	    each_word(n->quiet_tabs, "Quiet tabs", 2, why, whysz) == -1)
 		return -1;
 	if (strpbrk(n->password, "\r\n") != NULL || strpbrk(n->account,
 	    "\r\n ") != NULL || strpbrk(n->client_cert, "\r\n") != NULL) {

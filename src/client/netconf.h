@@ -19,6 +19,8 @@
  *	client-cert = /home/alice/.config/keochat/alice.pem
  *	rooms = #lobby #dev
  *	connect-at-start = yes
+ *	quiet = no
+ *	quiet-tabs = #random bob
  *
  * A value runs to the end of its line; one in double quotes may hold
  * leading or trailing spaces, \" and \\.
@@ -48,6 +50,9 @@ struct netconf_net {
 	char		 client_cert[512];	/* a PEM file: SASL EXTERNAL */
 	char		 rooms[512];		/* space separated */
 	int		 connect_at_start;
+	int		 quiet;			/* no desktop notifications */
+	char		 quiet_tabs[512];	/* rooms and nicks that never
+						 * notify, space separated */
 };
 
 struct netconf {

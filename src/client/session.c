@@ -159,6 +159,9 @@ struct session {
 	char		 more_rooms[IRC_LINE_MAX];	/* joined with room */
 	char		 alternates[128];	/* names to try when taken */
 	char		 nick_first[NICK_MAX + 1];	/* the one asked for */
+	int		 notify_off;	/* no desktop notifications at all */
+	char		 show_join[CHAN_MAX + 2];	/* /join'ed: show it */
+	char		 quiet_tabs[512];	/* tabs that start quiet */
 };
 
 static void handle_line(struct session *s, char *line, size_t len);
@@ -244,6 +247,52 @@ session_set_alternates(struct session *s, const char *list)
 {
 	snprintf(s->alternates, sizeof(s->alternates), "%s", list);
 	s->alt_at = 0;
+}
+
+/* Is name one of list's words (space or comma separated, IRC case)? */
+static int
+word_in(const char *list, const char *name)
+{
+	char one[CHAN_MAX + NICK_MAX + 2];
+	size_t n;
+
+	while (*list != '\0') {
+		list += strspn(list, " ,");
+		n = strcspn(list, " ,");
+		if (n > 0 && n < sizeof(one)) {
+			memcpy(one, list, n);
+			one[n] = '\0';
+			if (irc_casecmp(one, name) == 0)
+				return 1;
+		}
+		list += n;
+	}
+	return 0;
+}
+
+void
+session_set_notify(struct session *s, int on, const char *quiet_tabs)
+{
+	int i, n = model_count(s->m);
+	struct room_view v;
+
+	s->notify_off = !on;
+	snprintf(s->quiet_tabs, sizeof(s->quiet_tabs), "%s", quiet_tabs);
+	for (i = 1; i < n; i++) {	/* tabs open already follow it too */
+		model_view(s->m, i, &v);
+		model_set_quiet(s->m, i, word_in(s->quiet_tabs, v.name));
+	}
+}
+
+int
+session_notifies(struct session *s, int room)
+{
+	struct room_view v;
+
+	if (s->notify_off || room < 0 || room >= model_count(s->m))
+		return 0;
+	model_view(s->m, room, &v);
+	return !v.quiet;
 }
 
 /* The name taken: the next valid alternate into s->nick (1), or none left
@@ -681,6 +730,7 @@ room_of(struct session *s, const char *name, enum room_kind k, int create)
 		return 0;
 	}
 	s->fresh[i] = 0;
+	model_set_quiet(s->m, i, word_in(s->quiet_tabs, name));
 	emit(s, SEV_ROOMS, i, NULL);
 	if (k == ROOM_QUERY && s->logged_in && s->cur == NULL)
 		fetch_latest(s, i);	/* the conversation so far */
@@ -1711,10 +1761,11 @@ static void
 on_join(struct session *s, struct in *in)
 {
 	const char *chan = in->m.nparams > 0 ? in->m.params[0] : "";
-	int r;
+	int r, fresh;
 
 	if (!is_channel(chan))
 		return;
+	fresh = model_find(s->m, chan) <= 0;
 	r = room_of(s, chan, ROOM_CHANNEL, in->me);
 	if (r <= 0)
 		return;
@@ -1726,7 +1777,14 @@ on_join(struct session *s, struct in *in)
 		s->fresh[r] = 1;
 		model_hist(s->m, r)->seen_ms = -1;
 		line(s, r, in->when, "You joined %s", chan);
-		activate(s, r);
+		/* shown: a room the user just asked for, or the first room
+		 * of the first connect; the other rooms of a network, and
+		 * rejoins after a reconnect, leave the view alone */
+		if (irc_casecmp(chan, s->show_join) == 0 || (fresh &&
+		    irc_casecmp(chan, s->room) == 0)) {
+			s->show_join[0] = '\0';
+			activate(s, r);
+		}
 		fetch_latest(s, r);
 		sendf(s, "MODE %s", chan);	/* for the topic bar, quietly */
 	} else {
@@ -2957,8 +3015,13 @@ c_join(struct cmdctx *c)
 	word(c->rest, chan, sizeof(chan));
 	if (chan[0] == '\0')
 		line(c->s, c->room, -1, "Usage: /join #room");
-	else
+	else {
 		sendf(c->s, "JOIN %s%s", is_channel(chan) ? "" : "#", chan);
+		/* the first of them comes into view when it is joined */
+		snprintf(c->s->show_join, sizeof(c->s->show_join), "%s%.*s",
+		    is_channel(chan) ? "" : "#", (int)strcspn(chan, ","),
+		    chan);
+	}
 }
 
 static void
@@ -3196,6 +3259,29 @@ c_mute(struct cmdctx *c)
 	emit(c->s, SEV_ROOMS, c->room, NULL);
 }
 
+/* /notify [on|off]: this tab's desktop notifications. */
+static void
+c_notify(struct cmdctx *c)
+{
+	struct room_view v;
+	int on;
+
+	model_view(c->s->m, c->room, &v);
+	if (strcasecmp(c->rest, "on") == 0 || strcasecmp(c->rest, "off") == 0)
+		model_set_quiet(c->s->m, c->room, strcasecmp(c->rest, "off") ==
+		    0);
+	else if (*c->rest != '\0') {
+		line(c->s, c->room, -1, "Usage: /notify [on|off]");
+		return;
+	}
+	on = session_notifies(c->s, c->room);
+	model_view(c->s->m, c->room, &v);
+	line(c->s, c->room, -1, "Desktop notifications for %s: %s%s",
+	    c->room == 0 ? "the server tab" : v.name, on ? "on" : "off",
+	    c->s->notify_off ? " (off for this whole network: the Networks "
+	    "dialog's Quiet)" : v.quiet ? " (/notify on for them again)" : "");
+}
+
 static void
 c_quit(struct cmdctx *c)
 {
@@ -3218,6 +3304,8 @@ static const struct command_def commands[] = {
 	  c_away },
 	{ "mute|unmute", "", "quiet this tab: its messages do not mark it "
 	  "(mentions still do)", 0, 0, c_mute },
+	{ "notify", "[on|off]", "desktop notifications for this tab's "
+	  "mentions and messages", 0, 0, c_notify },
 	{ "query", "NICK", "open a private tab", 0, 0, c_query },
 	{ "op|deop|voice|devoice", "NICK ...", "give or take operator or "
 	  "voice status in this room", 1, 1, c_status },

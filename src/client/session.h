@@ -106,6 +106,13 @@ void		 session_note(struct session *s, int room, const char *fmt, ...)
  * (space separated; "" none), before name_, name__, name___.  Kept
  * across connections; session_connecting starts the list again. */
 void		 session_set_alternates(struct session *s, const char *list);
+/* Desktop notifications from this connection (a saved network's
+ * setting): on or off, and the rooms and nicks (space separated) whose
+ * tabs start quiet.  /notify on|off changes a tab. */
+void		 session_set_notify(struct session *s, int on,
+		    const char *quiet_tabs);
+/* Should a mention or private message in room notify the desktop? */
+int		 session_notifies(struct session *s, int room);
 /* Password for the next registration (PASS), "" for none. */
 void		 session_set_password(struct session *s, const char *pw);
 /* Log in with SASL as account (password, or with have_cert the client

@@ -559,6 +559,8 @@ ui_connect_to(const char *server, const char *nick)
 	net_close(U.L->net);
 	U.L->nick_rejected = 0;
 	session_set_alternates(U.L->sess, U.L->net_on ? U.L->net_alternates : "");
+	session_set_notify(U.L->sess, !(U.L->net_on && U.L->net_quiet),
+	    U.L->net_on ? U.L->net_quiet_tabs : "");
 	session_connecting(U.L->sess, server, nick, U.L->net_on && U.L->net_rooms[0] ?
 	    U.L->net_rooms : U.res.room ? U.res.room : "#lobby");
 	/* ircs://host[:port] is TLS (6697 by default); irc:// plain text */

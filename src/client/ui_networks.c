@@ -22,18 +22,18 @@
 
 enum field {
 	F_NAME, F_HOST, F_PORT, F_NICK, F_ALTERNATES, F_ACCOUNT, F_PASSWORD,
-	F_CERT, F_ROOMS, F_COUNT
+	F_CERT, F_ROOMS, F_QUIET_TABS, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"netName", "netHost", "netPort", "netNick", "netAlternates",
-	"netAccount", "netPassword", "netCert", "netRooms",
+	"netAccount", "netPassword", "netCert", "netRooms", "netQuietTabs",
 };
 
 static struct {
 	Widget		 dialog, list, status;
 	Widget		 field[F_COUNT];
-	Widget		 tls, at_start;
+	Widget		 tls, at_start, quiet;
 	Widget		 b_new, b_save, b_delete, b_connect, b_close;
 	struct netconf	 nc;
 	int		 loaded;
@@ -141,7 +141,9 @@ show(int k)
 	set_field(F_PASSWORD, n->password);
 	set_field(F_CERT, n->client_cert);
 	set_field(F_ROOMS, n->rooms);
+	set_field(F_QUIET_TABS, n->quiet_tabs);
 	XmToggleButtonSetState(N.tls, n->tls, False);
+	XmToggleButtonSetState(N.quiet, n->quiet, False);
 	XmToggleButtonSetState(N.at_start, n->connect_at_start, False);
 	XtSetSensitive(N.b_delete, k >= 0);
 	if (k >= 0)
@@ -182,7 +184,9 @@ read_fields(struct netconf_net *n)
 	snprintf(n->password, sizeof(n->password), "%s", N.pw);
 	get_text(F_CERT, n->client_cert, sizeof(n->client_cert));
 	get_text(F_ROOMS, n->rooms, sizeof(n->rooms));
+	get_text(F_QUIET_TABS, n->quiet_tabs, sizeof(n->quiet_tabs));
 	n->tls = XmToggleButtonGetState(N.tls) != False;
+	n->quiet = XmToggleButtonGetState(N.quiet) != False;
 	n->connect_at_start = XmToggleButtonGetState(N.at_start) != False;
 	if (port[0] != '\0') {
 		p = strtoul(port, &end, 10);
@@ -348,6 +352,9 @@ connect_net(const struct netconf_net *n)
 	    n->alternates);
 	snprintf(U.L->net_account, sizeof(U.L->net_account), "%s", n->account);
 	snprintf(U.L->net_cert, sizeof(U.L->net_cert), "%s", n->client_cert);
+	U.L->net_quiet = n->quiet;
+	snprintf(U.L->net_quiet_tabs, sizeof(U.L->net_quiet_tabs), "%s",
+	    n->quiet_tabs);
 	U.L->net_on = 1;
 	XmTextFieldSetString(U.server, U.L->net_server);
 	XmTextFieldSetString(U.user, (char *)n->nick);
@@ -480,6 +487,11 @@ build(void)
 	    XmATTACH_WIDGET, XmNleftWidget, N.tls, XmNleftOffset, 12,
 	    XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET, XmNtopWidget, N.tls,
 	    NULL);
+	N.quiet = XtVaCreateManagedWidget("netQuiet",
+	    xmToggleButtonWidgetClass, N.dialog, XmNleftAttachment,
+	    XmATTACH_WIDGET, XmNleftWidget, N.at_start, XmNleftOffset, 12,
+	    XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET, XmNtopWidget, N.tls,
+	    NULL);
 	/* the column of fields sets the dialog's height */
 	XtVaSetValues(N.tls, XmNbottomAttachment, XmATTACH_WIDGET,
 	    XmNbottomWidget, N.status, XmNbottomOffset, 6, NULL);
@@ -547,11 +559,12 @@ ui_networks_dump(FILE *f, int windows)
 			    XtWindow(N.field[i]));
 		fprintf(f, "netTls=%lu\nnetAtStart=%lu\nnetNew=%lu\n"
 		    "netSave=%lu\nnetDelete=%lu\nnetConnect=%lu\n"
-		    "netClose=%lu\nnetworksList=%lu\n", XtWindow(N.tls),
+		    "netClose=%lu\nnetworksList=%lu\nnetQuiet=%lu\n",
+		    XtWindow(N.tls),
 		    XtWindow(N.at_start), XtWindow(N.b_new),
 		    XtWindow(N.b_save), XtWindow(N.b_delete),
 		    XtWindow(N.b_connect), XtWindow(N.b_close),
-		    XtWindow(N.list));
+		    XtWindow(N.list), XtWindow(N.quiet));
 		return;
 	}
 	fprintf(f, "networksdialog=1\nnetworks=");

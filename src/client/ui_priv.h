@@ -75,6 +75,8 @@ struct link {
 	char		 net_alternates[128];
 	char		 net_account[NICK_MAX + 1];
 	char		 net_cert[512];
+	int		 net_quiet;		/* no desktop notifications */
+	char		 net_quiet_tabs[512];	/* tabs that start quiet */
 	/* TLS of the link being made */
 	int		 tls;		/* this link is TLS */
 	int		 sts_strict;	/* an sts upgrade: the certificate must

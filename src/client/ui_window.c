@@ -731,7 +731,8 @@ notify_line(int room, const char *text)
 	const char *body = text;
 
 	if (!U.res.notifications || text == NULL || (U.focused &&
-	    U.L == U.shown && room == model_active(m)))
+	    U.L == U.shown && room == model_active(m)) ||
+	    !session_notifies(U.L->sess, room))
 		return;
 	if (body[0] == '[' && (body = strstr(body, "] ")) != NULL)
 		body += 2;	/* the time: the notification has its own */

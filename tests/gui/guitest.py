@@ -22,6 +22,16 @@ SHOTS = os.path.join(TOP_BUILD, "tests", "gui", "screenshots")
 NEED = ["Xvfb", "xdotool", "xmodmap"]
 
 
+def tab_of(st, name):
+    """The index of the tab named name in a dump's state, whatever marks
+    its label carries ("! ", " (3)"); -1 for none.  Tabs open in the
+    order the servers' answers come: find them by name."""
+    for i, label in enumerate(st.get("tabs", "").split("|")):
+        if re.sub(r"^! ", "", label).split(" (")[0] == name:
+            return i
+    return -1
+
+
 def require_gui():
     missing = [t for t in NEED if shutil.which(t) is None]
     if missing:

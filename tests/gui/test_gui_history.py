@@ -34,15 +34,6 @@ def seed(s, n, needle_at):
     return a, times
 
 
-def tab_of(st, name):
-    """The index of the tab named name (tabs open in the order the server's
-    answers come: a conversation that waited may open before a room)."""
-    for i, label in enumerate(st.get("tabs", "").split("|")):
-        if re.sub(r"^! ", "", label).split(" (")[0] == name:
-            return i
-    return -1
-
-
 def waitfor(c, pred, timeout, what):
     """c.wait, telling what the window showed when it timed out."""
     try:

@@ -43,7 +43,8 @@ reads_a_whole_network(void **state)
 	    "alternates = alice_ alicia\naccount = alice\n"
 	    "password = \"  two spaces, a \\\"quote\\\" and \\\\ \"\r\n"
 	    "client-cert = /home/a/c.pem\nrooms = #lobby #dev\n"
-	    "connect-at-start = on\n[network  Other ]\nhost = ::1\n", &e), 0);
+	    "connect-at-start = on\nquiet = yes\nquiet-tabs = #dev bob\n"
+	    "[network  Other ]\nhost = ::1\n", &e), 0);
 	assert_int_equal(nc.n, 2);
 	assert_string_equal(nc.net[0].name, "Example");
 	assert_string_equal(nc.net[0].host, "irc.example.org");
@@ -55,8 +56,11 @@ reads_a_whole_network(void **state)
 	    "  two spaces, a \"quote\" and \\ ");
 	assert_string_equal(nc.net[0].rooms, "#lobby #dev");
 	assert_int_equal(nc.net[0].connect_at_start, 1);
+	assert_int_equal(nc.net[0].quiet, 1);
+	assert_string_equal(nc.net[0].quiet_tabs, "#dev bob");
 	assert_string_equal(nc.net[1].name, "Other");
 	assert_int_equal(nc.net[1].tls, 0);
+	assert_int_equal(nc.net[1].quiet, 0);
 	netconf_server(&nc.net[0], server, sizeof(server));
 	assert_string_equal(server, "ircs://irc.example.org:7000");
 	netconf_server(&nc.net[1], server, sizeof(server));
@@ -222,6 +226,11 @@ check_says_what_is_wrong(void **state)
 	assert_int_equal(netconf_check(&n, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "Alternate nicks: 'al!ce'"));
 	n.alternates[0] = '\0';
+	/* quiet tabs: rooms and nicks alike, each sound */
+	snprintf(n.quiet_tabs, sizeof(n.quiet_tabs), "#ok bob 9x");
+	assert_int_equal(netconf_check(&n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "Quiet tabs: '9x'"));
+	snprintf(n.quiet_tabs, sizeof(n.quiet_tabs), "#ok bob #other");
 	assert_int_equal(netconf_check(&n, why, sizeof(why)), 0);
 	snprintf(n.host, sizeof(n.host), "[::1]");
 	assert_int_equal(netconf_check(&n, why, sizeof(why)), 0);
