@@ -100,6 +100,7 @@ struct ui {
 	Widget		 topic, modes_label;	/* the topic bar */
 	Widget		 roster_menu;	/* right click on a name */
 	Widget		 roster_items[9];
+	Widget		 menu_armed;	/* the item under the pointer */
 	char		 menu_nick[65];	/* whom the menu is about */
 	size_t		*order;		/* roster rows -> model roster index */
 	size_t		 norder;

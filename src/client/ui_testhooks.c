@@ -114,9 +114,14 @@ dump_now(XtPointer cd, XtIntervalId *id)
 		static const char *const names[] = { "query", "whois", "op",
 		    "deop", "voice", "devoice", "kick", "ban", "ignore" };
 		size_t k;
-		for (k = 0; k < 9; k++)
+		for (k = 0; k < 9; k++) {
 			fprintf(f, "rmenu_%s=%lu\n", names[k],
 			    XtWindow(U.roster_items[k]));
+			/* the item under the pointer: a release picks it */
+			if (U.menu_armed == U.roster_items[k])
+				fprintf(f, "rmenu_armed=%lu\n",
+				    XtWindow(U.roster_items[k]));
+		}
 	}
 
 	if (U.search_dialog != NULL && XtIsManaged(U.search_dialog))

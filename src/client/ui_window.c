@@ -2112,6 +2112,19 @@ roster_open_cb(Widget w, XtPointer cd, XtPointer call)
 		roster_action_cb(NULL, (XtPointer)"/query", NULL);
 }
 
+/* A roster menu item armed (under the pointer, cd 1) or not (NULL):
+ * kept for the test dump, which says which item a release would pick. */
+static void
+arm_cb(Widget w, XtPointer cd, XtPointer call)
+{
+	(void)call;
+	if (cd != NULL)
+		U.menu_armed = w;
+	else if (U.menu_armed == w)
+		U.menu_armed = NULL;
+	ui_dump_soon();
+}
+
 static void
 build_roster_menu(void)
 {
@@ -2125,6 +2138,8 @@ build_roster_menu(void)
 		    xmPushButtonWidgetClass, U.roster_menu, NULL);
 		XtAddCallback(b, XmNactivateCallback, roster_action_cb,
 		    (XtPointer)roster_actions[k][1]);
+		XtAddCallback(b, XmNarmCallback, arm_cb, (XtPointer)1);
+		XtAddCallback(b, XmNdisarmCallback, arm_cb, NULL);
 		U.roster_items[k] = b;
 	}
 	XtVaSetValues(U.roster_menu, XmNpopupEnabled, XmPOPUP_AUTOMATIC, NULL);

@@ -285,12 +285,9 @@ def the_roster_ranks_greys_and_acts():
                     "the roster")
         c.screenshot("window-roster")
         rows = [int(v) for v in st["rosterrows"].split(",")]
-        # right click on zed: the menu; "Make operator" ops zed
-        # right click on zed posts the menu for zed (its rows are there);
-        # picking an item is not driven here: xdotool's clicks do not
-        # reach the items of a Motif popup under its grab, and keys race
-        # the grab (a CI run lost 8 tries in a row).  The item runs
-        # "/op zed", the command sent here from the entry.
+        # a right click on zed posts the menu for zed and stays up (a
+        # click); Escape takes it down.  Its items are driven with the
+        # pointer in the_roster_menu_ops_voices_bans_and_kicks.
         x.run("xdotool", "mousemove", "--window",
               str(c.windows()["roster"]), "20", str(rows[2]), "click", "3")
         wid = wait_for(lambda: c.windows().get("rmenu_op"), 10, "the menu")
@@ -314,6 +311,72 @@ def the_roster_ranks_greys_and_acts():
               "1")
         c.wait(lambda st: st.get("tabs", "").endswith("|alice"), 10,
                "alice's tab")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
+def roster_menu_pick(c, x, nick, item):
+    """Pick item (rmenu_op, rmenu_kick, ...) of the roster's popup menu
+    for nick, with the pointer as a person does: press button 3 on the
+    name, move onto the item, wait until it is armed, release."""
+    st = c.state()
+    names = [n.lstrip("~&@%+") for n in st["roster"].split(",")]
+    rows = [int(v) for v in st["rosterrows"].split(",")]
+    x.run("xdotool", "mousemove", "--window", str(c.windows()["roster"]),
+          "20", str(rows[names.index(nick)]))
+    x.run("xdotool", "mousedown", "3")
+    wid = wait_for(lambda: c.windows().get(item), 10, "the menu")
+    wait_for(lambda: "IsViewable" in x.run(
+        "xwininfo", "-id", str(wid), check_rc=False), 10,
+        "the menu on the screen")
+    x.run("xdotool", "mousemove", "--window", str(wid), "10", "5")
+    wait_for(lambda: c.windows().get("rmenu_armed") == wid, 10,
+             "%s under the pointer" % item)
+    x.run("xdotool", "mouseup", "3")
+    wait_for(lambda: "IsViewable" not in x.run(
+        "xwininfo", "-id", str(wid), check_rc=False), 10, "the menu gone")
+
+
+@case
+def the_roster_menu_ops_voices_bans_and_kicks():
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        # a short multi-click time: a release soon after the press is the
+        # end of a drag onto an item, not a click that leaves the menu up
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-room", "#ops", "-connect",
+                        "-xrm", "*multiClickTime: 1"])
+        c.wait_text(r"You joined #ops")
+        alice = s.connect("alice", autojoin=False)
+        alice.send("JOIN #ops")
+        alice.expect(r" 366 ")
+        zed = s.connect("zed", autojoin=False)
+        zed.send("JOIN #ops")
+        zed.expect(r" 366 ")
+        c.wait(lambda st: st.get("roster") == "@bob,alice,zed", 10,
+               "the roster")
+        roster_menu_pick(c, x, "zed", "rmenu_op")
+        alice.expect(r":bob!\S+ MODE #ops \+o zed$")
+        c.wait(lambda st: st.get("roster") == "@bob,@zed,alice", 10,
+               "zed an operator")
+        roster_menu_pick(c, x, "alice", "rmenu_voice")
+        alice.expect(r":bob!\S+ MODE #ops \+v alice$")
+        c.wait(lambda st: st.get("roster") == "@bob,@zed,+alice", 10,
+               "alice voiced")
+        roster_menu_pick(c, x, "zed", "rmenu_ban")
+        alice.expect(r":bob!\S+ MODE #ops \+b zed!\*@\*$")
+        roster_menu_pick(c, x, "zed", "rmenu_kick")
+        alice.expect(r":bob!\S+ KICK #ops zed")
+        zed.expect(r"KICK #ops zed")
+        c.wait(lambda st: st.get("roster") == "@bob,+alice", 10,
+               "zed gone from the roster")
+        # the ban holds on the server: zed cannot come back
+        zed.send("JOIN #ops")
+        zed.expect(r" 474 zed #ops ")
         check(c.quit() == 0, "keochat did not exit cleanly")
     finally:
         x.stop()
