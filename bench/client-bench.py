@@ -11,7 +11,10 @@ private keochatd on loopback:
                resident memory after (the tab keeps its 10 000 lines);
   flat out     the same 100 000 lines as fast as the client takes them
                (the sender stays at most 20 000 lines ahead of what the
-               client has logged): lines a second.
+               client has logged): lines a second;
+  a chatty room  1 000 lines at 200 a second, each on its own (a flush
+               per line: the view draws only the row that is new): the
+               client's CPU per line.
 
 Run by "make bench" after the server's workloads; alone:
 KEO_TOP_BUILDDIR=. python3 bench/client-bench.py.  Environment:
@@ -215,40 +218,44 @@ def line(i):
         b"dog, a line of a busy room\r\n" % i
 
 
-def busy(x, port, d, paced):
-    log = os.path.join(d, "busy%d.log" % paced)
+def busy(x, port, d, paced, lines=None, rate=None, batch=None):
+    lines = lines or LINES
+    rate = rate or RATE
+    log = os.path.join(d, "busy%d-%d.log" % (paced, rate))
     w = Window(x, port, log)
     w.mapped()
     wait_for(lambda: b"You joined #bench" in w.logged(), 20, "the join")
     snd = Sender(port, "sender%d" % paced)
     c0 = cpu_s(w.proc.pid)
+    x0 = cpu_s(x.proc.pid)
     t0 = time.monotonic()
     i = 0
-    batch = max(1, RATE // 100)
-    while i < LINES:
-        n = min(batch, LINES - i)
+    batch = batch or max(1, rate // 100)
+    while i < lines:
+        n = min(batch, lines - i)
         snd.send(b"".join(line(k) for k in range(i, i + n)))
         i += n
         if paced:           # 100 batches a second
-            ahead = t0 + i / RATE - time.monotonic()
+            ahead = t0 + i / rate - time.monotonic()
             if ahead > 0:
                 time.sleep(ahead)
         else:               # stay at most 20 000 lines ahead
             while i - w.count() > 20000:
                 time.sleep(0.005)
     t_sent = time.monotonic()
-    wait_for(lambda: w.count() >= LINES, 120, "every line in the log")
+    wait_for(lambda: w.count() >= lines, 120, "every line in the log")
     t_end = time.monotonic()
     cpu = cpu_s(w.proc.pid) - c0
-    order = check_order(w.logged())
+    xcpu = cpu_s(x.proc.pid) - x0
+    order = check_order(w.logged(), lines)
     rss = rss_kb(w.proc.pid)
     w.stop()
     snd.s.close()
     return {"elapsed": t_end - t0, "lag": t_end - t_sent, "cpu": cpu,
-            "rss": rss, "order": order}
+            "xcpu": xcpu, "rss": rss, "order": order}
 
 
-def check_order(data):
+def check_order(data, lines):
     """Every L###### once, in order: (lost, out of order)."""
     want, bad = 0, 0
     pos = data.find(b"> L")
@@ -258,7 +265,7 @@ def check_order(data):
             bad += 1
         want = n + 1
         pos = data.find(b"> L", pos + 9)
-    return LINES - want, bad
+    return lines - want, bad
 
 
 def main():
@@ -276,6 +283,7 @@ def main():
         st = startup(x, s.port, d)
         paced = busy(x, s.port, d, 1)
         flat = busy(x, s.port, d, 0)
+        chatty = busy(x, s.port, d, 1, lines=1000, rate=200, batch=1)
     finally:
         x.stop()
         s.stop()
@@ -297,10 +305,16 @@ def main():
           (LINES / flat["elapsed"], RATE))
     print("| flat out: CPU per line | %.1f us | |" %
           (flat["cpu"] * 1e6 / LINES))
+    print("| %d lines/s paced: the X server's CPU per line | %.1f us | |" %
+          (RATE, paced["xcpu"] * 1e6 / LINES))
+    print("| a chatty room (200 lines/s, a flush per line): CPU per line "
+          "| %.0f us | |" % (chatty["cpu"] * 1e6 / 1000))
+    print("| a chatty room: the X server's CPU per line | %.0f us | |" %
+          (chatty["xcpu"] * 1e6 / 1000))
     print("| resident memory after (10 000 lines kept a tab) | %.1f MiB | |"
           % (max(paced["rss"], flat["rss"]) / 1024))
-    lost = paced["order"][0] + flat["order"][0]
-    bad = paced["order"][1] + flat["order"][1]
+    lost = paced["order"][0] + flat["order"][0] + chatty["order"][0]
+    bad = paced["order"][1] + flat["order"][1] + chatty["order"][1]
     print("| lines lost / out of order | %d / %d | 0 / 0 |" % (lost, bad))
     ok = lost == 0 and bad == 0
     return 0 if ok else 1

@@ -99,6 +99,14 @@ struct chatview {
 	int		 pmw, pmh;
 	XftDraw		*draw;
 	int		 dirty;
+	/* what the pixmap shows: from (drawn_top, drawn_toprow), drawn_rows
+	 * rows, down to the area's end or not (drawn_filled); full: more
+	 * than appends changed since, so all of it is drawn again */
+	size_t		 drawn_top;
+	int		 drawn_toprow, drawn_rows, drawn_filled, full;
+	/* the rows of all lines at width total_w (-1: count again) */
+	long		 total;
+	int		 total_w;
 	int		 sel, dragging;
 	size_t		 sa, sb_;		/* selection: lines ... */
 	int		 sac, sbc;		/* ... and characters */
@@ -451,46 +459,77 @@ total_rows(struct chatview *v)
 	long t = 0;
 	size_t k;
 
+	/* kept up as lines come: counted only when the width changed */
+	if (v->total_w == v->w && v->total >= 0)
+		return v->total;
 	for (k = 0; k < v->n; k++) {
 		wrap(&v->l[k], v->w);
 		t += v->l[k].rows;
 	}
+	v->total = t;
+	v->total_w = v->w;
 	return t;
+}
+
+/* The rows of lines k.. to the end. */
+static long
+rows_below(struct chatview *v, size_t k)
+{
+	long r = 0;
+
+	for (; k < v->n; k++) {
+		wrap(&v->l[k], v->w);
+		r += v->l[k].rows;
+	}
+	return r;
 }
 
 static long
 abs_row(struct chatview *v)
 {
-	long r = 0;
-	size_t k;
-
-	for (k = 0; k < v->top && k < v->n; k++) {
-		wrap(&v->l[k], v->w);
-		r += v->l[k].rows;
-	}
-	return r + v->toprow;
+	/* from the end: a view at its end (the usual) is near it */
+	if (v->top >= v->n)
+		return total_rows(v) + v->toprow;
+	return total_rows(v) - rows_below(v, v->top) + v->toprow;
 }
 
 static void
 set_abs_row(struct chatview *v, long row)
 {
+	long total = total_rows(v), below;
 	size_t k;
 
 	if (row < 0)
 		row = 0;
-	for (k = 0; k < v->n; k++) {
-		wrap(&v->l[k], v->w);
-		if (row < v->l[k].rows)
-			break;
-		row -= v->l[k].rows;
-	}
-	if (k >= v->n) {
+	if (row >= total) {
 		v->top = v->n > 0 ? v->n - 1 : 0;
 		v->toprow = v->n > 0 ? v->l[v->top].rows - 1 : 0;
 		return;
 	}
-	v->top = k;
-	v->toprow = (int)row;
+	if (row < total / 2) {
+		for (k = 0; k < v->n; k++) {
+			wrap(&v->l[k], v->w);
+			if (row < v->l[k].rows)
+				break;
+			row -= v->l[k].rows;
+		}
+		v->top = k;
+		v->toprow = (int)row;
+		return;
+	}
+	/* in the second half: from the end, rows from row to the end */
+	below = total - row;
+	for (k = v->n; k-- > 0;) {
+		wrap(&v->l[k], v->w);
+		if (below <= v->l[k].rows) {
+			v->top = k;
+			v->toprow = (int)(v->l[k].rows - below);
+			return;
+		}
+		below -= v->l[k].rows;
+	}
+	v->top = 0;
+	v->toprow = 0;
 }
 
 static long
@@ -659,16 +698,12 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 	}
 }
 
-static void
-redraw(struct chatview *v)
+/* Make sure the pixmap fits the area: 0, or -1 (nothing to draw on). */
+static int
+pixmap(struct chatview *v)
 {
-	Window win;
-	size_t k;
-	int y = 0, r;
+	Window win = XtWindow(v->area);
 
-	if (!XtIsRealized(v->area) || !F.ready || v->w <= 0 || v->h <= 0)
-		return;
-	win = XtWindow(v->area);
 	if (v->pm == None || v->pmw != v->w || v->pmh != v->h) {
 		if (v->draw != NULL)
 			XftDrawDestroy(v->draw);
@@ -680,23 +715,120 @@ redraw(struct chatview *v)
 		v->draw = XftDrawCreate(F.dpy, v->pm, F.visual, F.cmap);
 		v->pmw = v->w;
 		v->pmh = v->h;
+		v->full = 1;
 	}
-	if (v->draw == NULL)
+	return v->draw != NULL ? 0 : -1;
+}
+
+/* Draw the rows from row `first` of the view down (row 0: the top line's
+ * row toprow) into the pixmap, and note what it shows now. */
+static void
+draw_from(struct chatview *v, int first)
+{
+	size_t k;
+	int y = 0, r, i = 0;
+
+	XftDrawRect(v->draw, &F.col[C_BG], 0, first * F.height,
+	    (unsigned)v->w, (unsigned)(v->h - first * F.height));
+	for (k = v->top; k < v->n && y < v->h; k++) {
+		wrap(&v->l[k], v->w);
+		for (r = k == v->top ? v->toprow : 0; r < v->l[k].rows &&
+		    y < v->h; r++, y += F.height, i++)
+			if (i >= first)
+				draw_row(v, k, r, y);
+	}
+	v->drawn_top = v->top;
+	v->drawn_toprow = v->toprow;
+	v->drawn_rows = i;
+	v->drawn_filled = y >= v->h;
+	v->full = 0;
+	v->dirty = 0;
+}
+
+/* All of the view, drawn again. */
+static void
+redraw(struct chatview *v)
+{
+	if (!XtIsRealized(v->area) || !F.ready || v->w <= 0 || v->h <= 0 ||
+	    pixmap(v) == -1)
 		return;
 	v->used = 0;
 	v->missing = 0;
 	v->link_w = 0;
-	XftDrawRect(v->draw, &F.col[C_BG], 0, 0, (unsigned)v->w,
-	    (unsigned)v->h);
-	for (k = v->top; k < v->n && y < v->h; k++) {
-		wrap(&v->l[k], v->w);
-		for (r = k == v->top ? v->toprow : 0; r < v->l[k].rows &&
-		    y < v->h; r++, y += F.height)
-			draw_row(v, k, r, y);
+	draw_from(v, 0);
+	XCopyArea(F.dpy, v->pm, XtWindow(v->area), DefaultGC(F.dpy,
+	    DefaultScreen(F.dpy)), 0, 0, (unsigned)v->w, (unsigned)v->h, 0, 0);
+}
+
+/* Rows from (k0, r0) down to (k1, r1), or -1 when that is up, or more
+ * than lim. */
+static long
+rows_between(struct chatview *v, size_t k0, int r0, size_t k1, int r1,
+    long lim)
+{
+	long d = 0;
+
+	if (k1 < k0 || (k1 == k0 && r1 < r0))
+		return -1;
+	for (; k0 < k1; k0++, r0 = 0) {
+		wrap(&v->l[k0], v->w);
+		d += v->l[k0].rows - r0;
+		if (d > lim)
+			return -1;
 	}
-	XCopyArea(F.dpy, v->pm, win, DefaultGC(F.dpy, DefaultScreen(F.dpy)),
-	    0, 0, (unsigned)v->w, (unsigned)v->h, 0, 0);
-	v->dirty = 0;
+	d += r1 - r0;
+	return d <= lim ? d : -1;
+}
+
+/*
+ * After lines were appended (and the view perhaps followed them down):
+ * what is still on the screen moves up in the pixmap, and only the rows
+ * new on the screen are drawn, and sent.  A view scrolled up to read
+ * draws nothing at all.  Anything else changed: all of it again.
+ */
+static void
+redraw_new(struct chatview *v)
+{
+	int vis, first, d;
+	long dl;
+
+	if (!XtIsRealized(v->area) || !F.ready || v->w <= 0 || v->h <= 0)
+		return;
+	vis = v->h / (F.height > 0 ? F.height : 1);
+	if (pixmap(v) == -1 || v->full || v->drawn_top >= v->n ||
+	    (dl = rows_between(v, v->drawn_top, v->drawn_toprow, v->top,
+	    v->toprow, vis)) < 0) {
+		redraw(v);
+		return;
+	}
+	d = (int)dl;
+	/* the rows drawn whole before, less those that went up and out */
+	first = (v->drawn_filled ? vis : v->drawn_rows) - d;
+	if (first < 0) {
+		redraw(v);
+		return;
+	}
+	if (d == 0 && v->drawn_filled) {	/* the new lines are below */
+		v->dirty = 0;
+		return;
+	}
+	if (d > 0) {
+		XCopyArea(F.dpy, v->pm, v->pm, DefaultGC(F.dpy,
+		    DefaultScreen(F.dpy)), 0, d * F.height, (unsigned)v->w,
+		    (unsigned)(v->h - d * F.height), 0, 0);
+		if (v->link_w > 0 && (v->link_y -= d * F.height) < 0)
+			v->link_w = 0;		/* it went up and out */
+	}
+	draw_from(v, first);
+	if (d == 0)	/* only the rows under the old ones */
+		XCopyArea(F.dpy, v->pm, XtWindow(v->area), DefaultGC(F.dpy,
+		    DefaultScreen(F.dpy)), 0, first * F.height,
+		    (unsigned)v->w, (unsigned)(v->h - first * F.height), 0,
+		    first * F.height);
+	else
+		XCopyArea(F.dpy, v->pm, XtWindow(v->area), DefaultGC(F.dpy,
+		    DefaultScreen(F.dpy)), 0, 0, (unsigned)v->w,
+		    (unsigned)v->h, 0, 0);
 }
 
 /* (x, y) in the area -> line and character; 0 when below the last. */
@@ -965,10 +1097,21 @@ expose_cb(Widget w, XtPointer cd, XtPointer call)
 {
 	struct chatview *v = cd;
 
+	XmDrawingAreaCallbackStruct *cbs = call;
+	XEvent *ev = cbs != NULL ? cbs->event : NULL;
+
 	(void)w;
-	(void)call;
 	if (!F.ready && fonts_init(XtDisplay(v->area), v->area) == -1)
 		return;
+	/* the pixmap holds it all already: only the part uncovered */
+	if (ev != NULL && ev->type == Expose && !v->full && !v->dirty &&
+	    v->pm != None && v->pmw == v->w && v->pmh == v->h) {
+		XCopyArea(F.dpy, v->pm, XtWindow(v->area), DefaultGC(F.dpy,
+		    DefaultScreen(F.dpy)), ev->xexpose.x, ev->xexpose.y,
+		    (unsigned)ev->xexpose.width, (unsigned)ev->xexpose.height,
+		    ev->xexpose.x, ev->xexpose.y);
+		return;
+	}
 	redraw(v);
 }
 
@@ -1018,6 +1161,7 @@ cv_create(Widget parent, const char *name, ArgList args, Cardinal nargs)
 
 	if (v == NULL)
 		return NULL;
+	v->total = -1;
 	if (!F.ready && fonts_init(XtDisplay(parent), parent) == -1) {
 		free(v);
 		return NULL;	/* no font at all: the X server is broken */
@@ -1119,6 +1263,9 @@ cv_clear(struct chatview *v)
 	v->toprow = 0;
 	v->sel = 0;
 	v->dirty = 1;
+	v->full = 1;
+	v->total = 0;
+	v->total_w = v->w;
 }
 
 /* l (freed, or new) made from text, flags and fmt; 0 or -1. */
@@ -1165,6 +1312,8 @@ cv_replace_last(struct chatview *v, const char *text)
 	line_free(l);
 	*l = nl;
 	v->dirty = 1;
+	v->full = 1;
+	v->total = -1;		/* its rows may differ */
 }
 
 void
@@ -1182,6 +1331,8 @@ cv_append(struct chatview *v, const char *text, unsigned flags,
 			line_free(&v->l[k]);
 		memmove(&v->l[0], &v->l[drop], (v->n - drop) * sizeof(v->l[0]));
 		v->n -= drop;
+		v->full = 1;		/* the lines drawn moved */
+		v->total = -1;
 		if (v->top >= drop)
 			v->top -= drop;
 		else {
@@ -1207,6 +1358,10 @@ cv_append(struct chatview *v, const char *text, unsigned flags,
 		return;
 	v->n++;
 	v->dirty = 1;
+	if (v->total >= 0 && v->total_w == v->w) {
+		wrap(l, v->w);
+		v->total += l->rows;
+	}
 }
 
 void
@@ -1215,7 +1370,7 @@ cv_flush(struct chatview *v)
 	if (!v->dirty)
 		return;
 	sync_bar(v);
-	redraw(v);
+	redraw_new(v);
 }
 
 size_t
@@ -1253,7 +1408,7 @@ cv_scroll_end(struct chatview *v)
 {
 	set_abs_row(v, last_top(v));
 	sync_bar(v);
-	redraw(v);
+	redraw_new(v);
 }
 
 void
