@@ -34,6 +34,7 @@
 #define ITALIC_FONT	254	/* the first font, slanted (\035) */
 #define WHEEL_ROWS	3
 #define URLS_MAX	8	/* links drawn as links in one line */
+#define NICK_COL	11	/* the nick column: as wide as this many n */
 
 enum { C_TEXT, C_TIME, C_MARKER, C_MENTION_BG, C_SEL_BG, C_BG, C_OWN,
 	C_LINK, C_NICK0 };
@@ -385,18 +386,44 @@ line_free(struct cvl *l)
 
 /* Rows of line l at width w: break at the last space that fits, else
  * anywhere; rows after the first start under the text, not the time. */
+/*
+ * The layout of l at width w, as HexChat draws it: the time, then the
+ * nick right-aligned in a column (the "*" of an action; a line with no
+ * nick leaves it empty), then the text, all texts starting at one x, and
+ * wrapped rows under the text.  Returns the wrapped rows' indent, with
+ * *pad the pixels put before the column's part so it ends at the
+ * column's edge.  A view too narrow for the column has none: the text
+ * follows the time, and the rows go under the text after it.
+ */
+static int
+layout(const struct cvl *l, int w, int *pad)
+{
+	int tw = 0, cw = 0, i, end, half = (w - 2 * MARGIN) / 2;
+	int col = NICK_COL * advance('n'), sp = advance(' ');
+
+	*pad = 0;
+	for (i = 0; i < l->prefix; i++)
+		tw += advance(l->u[i]);
+	if (l->prefix == 0 || (l->flags & (ML_MARKER | ML_DAY)) ||
+	    tw + col + sp > half)
+		return tw > half ? 0 : tw;
+	end = l->nick0 < 0 ? l->prefix : l->u[l->nick0] == '<' ||
+	    l->u[l->nick0] == '-' ? l->nick1 : l->prefix + 1;
+	for (i = l->prefix; i < end; i++)
+		cw += advance(l->u[i]);
+	*pad = end == l->prefix ? col + sp : cw < col ? col - cw : 0;
+	return tw + col + sp;
+}
+
 static void
 wrap(struct cvl *l, int w)
 {
-	int avail = w - 2 * MARGIN, indent = 0, i, x, start, space, cap = 4;
+	int avail = w - 2 * MARGIN, indent, pad, i, x, start, space, cap = 4;
 	int *brk;
 
 	if (l->wrapw == w && l->brk != NULL)
 		return;
-	for (i = 0; i < l->prefix; i++)
-		indent += advance(l->u[i]);
-	if (indent > avail / 2)
-		indent = 0;
+	indent = layout(l, w, &pad);
 	free(l->brk);
 	if ((l->brk = malloc((size_t)cap * sizeof(int))) == NULL) {
 		l->rows = 1;
@@ -411,6 +438,8 @@ wrap(struct cvl *l, int w)
 	for (i = 0; i < l->n; i++) {
 		int a = advance(l->u[i]);
 		int room = l->rows == 1 ? avail : avail - indent;
+		if (l->rows == 1 && i == l->prefix)
+			x += pad;	/* into the nick column */
 		if (l->u[i] == ' ')
 			space = i;
 		if (x + a > room && i > start) {
@@ -434,13 +463,9 @@ wrap(struct cvl *l, int w)
 }
 
 static int
-indent_of(struct cvl *l)
+indent_of(struct cvl *l, int *pad)
 {
-	int i, x = 0;
-
-	for (i = 0; i < l->prefix; i++)
-		x += advance(l->u[i]);
-	return x > (l->wrapw - 2 * MARGIN) / 2 ? 0 : x;
+	return layout(l, l->wrapw, pad);
 }
 
 /* --- the view ---------------------------------------------------------------- */
@@ -595,8 +620,9 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 {
 	struct cvl *l = &v->l[k];
 	int start = l->brk[r], end = r + 1 < l->rows ? l->brk[r + 1] : l->n;
-	int x = MARGIN + (r > 0 ? indent_of(l) : 0), i, run = start;
-	int runx = x, runf = -1, fi, runb = 0;
+	int pad, indent = indent_of(l, &pad), x = MARGIN + (r > 0 ? indent : 0);
+	int i, run = start, runx = x, runf = -1, fi, runb = 0;
+	int padat = r == 0 && pad > 0 ? l->prefix : -1;
 	unsigned runc = C_TEXT, ci, nickc = C_TEXT;
 	FcChar32 *u = (FcChar32 *)l->u;
 
@@ -626,6 +652,8 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 		    l->nick0 - 2 : l->nick1 - l->nick0);
 	for (i = start; i <= end; i++) {
 		int a = 0, b = 0;
+		if (i == padat)
+			x += pad;	/* the nick column's part, right-aligned */
 		if (i < end) {
 			unsigned f = l->fa != NULL ? l->fa[i] : 0;
 			fi = font_for(l->u[i]);
@@ -679,7 +707,8 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 			fi = -2;
 			ci = C_TEXT;
 		}
-		if (i > run && (fi != runf || ci != runc || b != runb)) {
+		if (i > run && (fi != runf || ci != runc || b != runb ||
+		    i == padat)) {
 			XftDrawString32(v->draw, &F.col[runc], font_of(runf),
 			    runx, y + F.ascent, u + run, i - run);
 			if (runb)	/* bold: drawn again a pixel right */
@@ -838,7 +867,7 @@ hit(struct chatview *v, int x, int y, size_t *line, int *ch)
 	long row = abs_row(v) + (y < 0 ? 0 : y / (F.height > 0 ? F.height :
 	    1));
 	size_t k;
-	int r, i, px, end;
+	int r, i, px, end, indent, pad;
 
 	for (k = 0; k < v->n; k++) {
 		wrap(&v->l[k], v->w);
@@ -854,10 +883,13 @@ hit(struct chatview *v, int x, int y, size_t *line, int *ch)
 		return 1;
 	}
 	r = (int)row;
-	px = MARGIN + (r > 0 ? indent_of(&v->l[k]) : 0);
+	indent = indent_of(&v->l[k], &pad);
+	px = MARGIN + (r > 0 ? indent : 0);
 	end = r + 1 < v->l[k].rows ? v->l[k].brk[r + 1] : v->l[k].n;
 	for (i = v->l[k].brk[r]; i < end; i++) {
 		int a = advance(v->l[k].u[i]);
+		if (r == 0 && i == v->l[k].prefix)
+			px += pad;
 		if (x < px + a / 2)
 			break;
 		px += a;

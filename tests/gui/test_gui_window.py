@@ -384,6 +384,35 @@ def the_roster_menu_ops_voices_bans_and_kicks():
 
 
 @case
+def texts_line_up_after_a_nick_column():
+    """As HexChat draws it: the nicks right-aligned in a column, so every
+    message's text starts at one x, whoever said it; a nick wider than the
+    column pushes only its own line's text."""
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        who = {n: s.connect(n) for n in ("alice", "bo", "averyveryverylongnick")}
+        starts = {}
+        for n, p in who.items():
+            p.send("PRIVMSG #lobby :https://example.org/%s said" % n)
+            st = c.wait(lambda st: "/%s said" % n in st["tabtext"].get(1, "")
+                        and st.get("link1"), 10, "%s's line" % n)
+            starts[n] = int(st["link1"].split(",")[0])
+        diag("texts start at %r" % starts)
+        check(starts["alice"] == starts["bo"], "not aligned: %r" % starts)
+        check(starts["averyveryverylongnick"] > starts["bo"],
+              "a long nick overlaps the text: %r" % starts)
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
+@case
 def the_topic_bar_shows_and_sets():
     require_gui()
     s = Server(workers=1, opts={"history": "no"})
