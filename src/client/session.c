@@ -3331,9 +3331,11 @@ static const struct command_def commands[] = {
 
 static const char help_keys[] =
 	"Keys: Up/Down walk your input history, Tab completes names, "
+	"Shift+Return starts another line, "
 	"Ctrl+C/X/V/A copy, cut, paste and select, Ctrl+B/I/U bold, italics, "
 	"underline; Alt+1..9, Ctrl+PgUp/PgDn and Alt+A (activity) change "
-	"tabs, Ctrl+W closes one; Ctrl+Shift+F searches the history; scroll "
+	"tabs, Ctrl+W closes one (a server tab: that server); Ctrl+Shift+T "
+	"opens another server tab; Ctrl+Shift+F searches the history; scroll "
 	"to the top of a tab for older lines.";
 
 /* "/msg", "/me", ... for Tab: every name of every command, made once. */

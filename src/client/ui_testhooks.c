@@ -163,7 +163,7 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	}
 	fprintf(f, "\nroster=");
 	ui_put_items(f, U.roster, ",");
-	text = XmTextFieldGetString(U.entry);
+	text = XmTextGetString(U.entry);
 	fprintf(f, "\nentry=%s\n", text);
 	XtFree(text);
 	text = XmTextFieldGetString(U.user);

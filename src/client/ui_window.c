@@ -981,30 +981,85 @@ ui_dump_soon(void)
 
 /* --- input -------------------------------------------------------------------- */
 
+static void paste_lines(XtPointer, XtIntervalId *);
+
+#define ENTRY_ROWS_MAX	5	/* the entry grows to this many lines */
+
+/* The entry as tall as its lines (Shift+Return), up to ENTRY_ROWS_MAX. */
+static void
+entry_rows(void)
+{
+	char *text = XmTextGetString(U.entry), *p;
+	short rows = 1, now = 0;
+
+	for (p = text; (p = strchr(p, '\n')) != NULL && rows < ENTRY_ROWS_MAX;
+	    p++)
+		rows++;
+	XtFree(text);
+	XtVaGetValues(U.entry, XmNrows, &now, NULL);
+	if (rows != now)
+		XtVaSetValues(U.entry, XmNrows, rows, NULL);
+}
+
+/* Return: the line typed goes; several (Shift+Return made them) go as
+ * one message each, asked about first when there are many, paced. */
 static void
 entry_cb(Widget w, XtPointer cd, XtPointer call)
 {
-	char *text = XmTextFieldGetString(U.entry);
+	char *text = XmTextGetString(U.entry);
 
 	(void)w;
 	(void)cd;
 	(void)call;
-	XmTextFieldSetString(U.entry, "");
 	U.completing = 0;
+	if (strchr(text, '\n') != NULL) {
+		free(U.paste_text);
+		U.paste_text = strdup(text);
+		XtFree(text);
+		if (U.paste_text != NULL)
+			paste_lines(NULL, NULL);	/* empties the entry */
+		return;
+	}
+	XmTextSetString(U.entry, "");
 	ui_entry_activated(text);
 	XtFree(text);
+}
+
+/* Shift+Return: a new line in the entry, which grows to show it. */
+static void
+newline_action(Widget w, XEvent *ev, String *params, Cardinal *np)
+{
+	XmTextPosition at = XmTextGetInsertionPosition(w);
+
+	(void)ev;
+	(void)params;
+	(void)np;
+	U.formatting = 1;	/* the one control byte typed, let through */
+	XmTextInsert(w, at, "\n");
+	XmTextSetInsertionPosition(w, at + 1);
+	U.formatting = 0;
+	entry_rows();
 }
 
 static void
 history_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
 	struct model *m = session_model(U.L->sess);
-	const char *s = model_history_step(m, model_active(m),
-	    *np > 0 && strcmp(params[0], "prev") == 0 ? -1 : 1);
+	int prev = *np > 0 && strcmp(params[0], "prev") == 0;
+	char *now = XmTextGetString(w);
+	const char *s;
 
-	(void)ev;
-	XmTextFieldSetString(w, (char *)s);
-	XmTextFieldSetInsertionPosition(w, XmTextFieldGetLastPosition(w));
+	/* lines being written (Shift+Return): Up and Down move among them */
+	if (strchr(now, '\n') != NULL) {
+		XtFree(now);
+		XtCallActionProc(w, prev ? "previous-line" : "next-line", ev,
+		    NULL, 0);
+		return;
+	}
+	XtFree(now);
+	s = model_history_step(m, model_active(m), prev ? -1 : 1);
+	XmTextSetString(w, (char *)s);
+	XmTextSetInsertionPosition(w, XmTextGetLastPosition(w));
 }
 
 /* Tab: complete the word before the cursor from the room's roster;
@@ -1013,8 +1068,8 @@ static void
 complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 {
 	struct model *m = session_model(U.L->sess);
-	char *text = XmTextFieldGetString(w), buf[1024];
-	XmTextPosition cur = XmTextFieldGetInsertionPosition(w);
+	char *text = XmTextGetString(w), buf[1024];
+	XmTextPosition cur = XmTextGetInsertionPosition(w);
 	size_t bytes = 0, newcur, k;
 	long chars = 0;
 
@@ -1030,8 +1085,8 @@ complete_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 		U.complete.active = 0;
 	if (model_complete_text(m, model_active(m), &U.complete, text, bytes,
 	    buf, sizeof(buf), &newcur)) {
-		XmTextFieldSetString(w, buf);	/* resets completing */
-		XmTextFieldSetInsertionPosition(w, utf8_chars(buf, newcur));
+		XmTextSetString(w, buf);	/* resets completing */
+		XmTextSetInsertionPosition(w, utf8_chars(buf, newcur));
 		U.completing = 1;
 	} else
 		XBell(XtDisplay(w), 0);
@@ -1050,13 +1105,14 @@ copy_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 	int a = model_active(m);
 	char *sel;
 
-	if (XmIsTextField(w) && (sel = XmTextFieldGetSelection(w)) != NULL) {
+	if ((XmIsTextField(w) || XmIsText(w)) &&
+	    (sel = XmTextGetSelection(w)) != NULL) {
 		/* ours, not XmTextFieldCopy: Motif's clipboard library leaks
 		 * with every program that asks it for the text */
 		cv_own_clipboard(w, w == U.password ? "" : sel, t);
 		XtFree(sel);
 		if (params != NULL && *np > 0 && strcmp(params[0], "cut") == 0)
-			XmTextFieldRemove(w);
+			XmTextRemove(w);
 		return;
 	}
 	if (a >= 0 && a < U.L->ntabs)
@@ -1145,12 +1201,12 @@ paste_got(Widget w, XtPointer cd, Atom *sel, Atom *type, XtPointer value,
 	if ((text = malloc(*length + 1)) != NULL) {
 		memcpy(text, value, *length);
 		text[*length] = '\0';
-		if (XmTextFieldGetSelectionPosition(w, &a, &b) && a != b)
-			XmTextFieldReplace(w, a, b, text);
+		if (XmTextGetSelectionPosition(w, &a, &b) && a != b)
+			XmTextReplace(w, a, b, text);
 		else {
-			at = XmTextFieldGetInsertionPosition(w);
-			XmTextFieldInsert(w, at, text);
-			XmTextFieldSetInsertionPosition(w, at +
+			at = XmTextGetInsertionPosition(w);
+			XmTextInsert(w, at, text);
+			XmTextSetInsertionPosition(w, at +
 			    utf8_chars(text, strlen(text)));
 		}
 		free(text);
@@ -1189,8 +1245,8 @@ format_action(Widget w, XEvent *ev, String *params, Cardinal *np)
 	one[0] = c[1];
 	one[1] = '\0';
 	U.formatting = 1;
-	XmTextFieldInsert(w, XmTextFieldGetInsertionPosition(w), one);
-	XmTextFieldSetInsertionPosition(w, XmTextFieldGetInsertionPosition(w)
+	XmTextInsert(w, XmTextGetInsertionPosition(w), one);
+	XmTextSetInsertionPosition(w, XmTextGetInsertionPosition(w)
 	    + 1);
 	U.formatting = 0;
 }
@@ -1266,7 +1322,7 @@ paste_lines(XtPointer cd, XtIntervalId *id)
 	(void)id;
 	if (U.paste_text == NULL)
 		return;
-	XmTextFieldSetString(U.entry, "");
+	XmTextSetString(U.entry, "");
 	U.paste_room = model_active(session_model(U.L->sess));
 	U.paste_link = U.L;
 	n = session_paste(U.L->sess, U.paste_room, U.paste_text, 0);
@@ -1321,7 +1377,7 @@ entry_verify_cb(Widget w, XtPointer cd, XtPointer call)
 	}
 	/* a paste of several lines: the text around it joins the first and
 	 * the last line, and all of it goes as messages */
-	cur = XmTextFieldGetString(w);
+	cur = XmTextGetString(w);
 	len = strlen(cur);
 	a = char_to_byte(cur, (long)v->startPos);
 	b = char_to_byte(cur, (long)v->endPos);
@@ -1394,11 +1450,12 @@ ui_edit_keys(Widget w)
 static void
 entry_modified_cb(Widget w, XtPointer cd, XtPointer call)
 {
-	char *text = XmTextFieldGetString(w);
+	char *text = XmTextGetString(w);
 
 	(void)cd;
 	(void)call;
 	U.completing = 0;
+	entry_rows();
 	session_typed(U.L->sess, model_active(session_model(U.L->sess)), text);
 	XtFree(text);
 	ui_flush();
@@ -1949,6 +2006,7 @@ build_bottom(void)
 		{ "kc-format", format_action },
 		{ "kc-tab", tab_action },
 		{ "kc-paste", paste_action },
+		{ "kc-newline", newline_action },
 	};
 	static char trans[] =
 	    "<Key>osfUp: kc-history(prev)\n"
@@ -1957,15 +2015,21 @@ build_bottom(void)
 	    "Ctrl<Key>b: kc-format(b)\n"
 	    "Ctrl<Key>i: kc-format(i)\n"
 	    "Ctrl<Key>u: kc-format(u)\n"
-	    "Ctrl<Key>o: kc-format(o)\n";
+	    "Ctrl<Key>o: kc-format(o)\n"
+	    "Shift<Key>Return: kc-newline()\n"
+	    "<Key>Return: activate()\n"
+	    "<Key>KP_Enter: activate()\n";
 
 	U.status = XtVaCreateManagedWidget("status", xmLabelWidgetClass,
 	    U.form, XmNalignment, XmALIGNMENT_BEGINNING,
 	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
 	    XmNrightAttachment, XmATTACH_FORM,
 	    XmNbottomAttachment, XmATTACH_FORM, XmNbottomOffset, 2, NULL);
-	U.entry = XtVaCreateManagedWidget("entry", xmTextFieldWidgetClass,
-	    U.form, XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
+	/* a Text of one line that grows with Shift+Return */
+	U.entry = XtVaCreateManagedWidget("entry", xmTextWidgetClass,
+	    U.form, XmNeditMode, XmMULTI_LINE_EDIT, XmNrows, 1,
+	    XmNwordWrap, False, XmNresizeHeight, False, XmNresizeWidth, False,
+	    XmNleftAttachment, XmATTACH_FORM, XmNleftOffset, 6,
 	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 6,
 	    XmNbottomAttachment, XmATTACH_WIDGET, XmNbottomWidget, U.status,
 	    XmNbottomOffset, 2, NULL);

@@ -413,6 +413,48 @@ def texts_line_up_after_a_nick_column():
 
 
 @case
+def shift_return_writes_several_lines():
+    """Shift+Return starts a new line in the entry, which grows to show
+    it; Up and Down move among those lines; Return sends each line as a
+    message, and the entry is one line again."""
+    require_gui()
+    s = Server(workers=1, opts={"history": "no"})
+    x = Xvfb()
+    try:
+        alice = s.connect("alice")
+        c = Keochat(x, ["-server", "127.0.0.1:%d" % s.port, "-nick", "bob",
+                        "-connect"])
+        c.wait_text(r"You joined #lobby")
+        alice.expect(r":bob!\S+ JOIN #lobby")
+        one = c.state()
+        h1 = int(one["geom_entry"].split(",")[3])
+        c.type_into("entry", "first line")
+        c.key("shift+Return")
+        x.run("xdotool", "type", "--delay", "12", "second")
+        c.key("shift+Return")
+        x.run("xdotool", "type", "--delay", "12", "third")
+        wait_for(lambda: "entry=first line\nsecond\nthird\n" in
+                 open(c.dump).read(), 10, "three lines in the entry")
+        st = c.state()
+        h3 = int(st["geom_entry"].split(",")[3])
+        check(h3 > h1 * 2, "the entry did not grow: %d -> %d" % (h1, h3))
+        # Up goes to the line above (not the input history): typed there
+        c.key("Up", "End")
+        x.run("xdotool", "type", "--delay", "12", " 2")
+        c.key("Return")
+        alice.expect(r":bob!\S+ PRIVMSG #lobby :first line$")
+        alice.expect(r":bob!\S+ PRIVMSG #lobby :second 2$")
+        alice.expect(r":bob!\S+ PRIVMSG #lobby :third$")
+        st = c.wait(lambda st: st.get("entry") == "" and
+                    int(st["geom_entry"].split(",")[3]) == h1, 10,
+                    "the entry one line again")
+        check(c.quit() == 0, "keochat did not exit cleanly")
+    finally:
+        x.stop()
+    s.stop()
+
+
+@case
 def the_topic_bar_shows_and_sets():
     require_gui()
     s = Server(workers=1, opts={"history": "no"})
