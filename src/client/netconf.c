@@ -467,27 +467,18 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int
-netconf_save(const struct netconf *nc, const char *path, char *err,
+/* text to path atomically (a 0600 file beside it, fsync, rename, the
+ * directory synced); 0 or -1 with err. */
+static int
+write_file(const char *path, const char *text, size_t len, char *err,
     size_t errsz)
 {
 	char tmp[1100], dir[1100], *sl;
-	char *text;
-	int len, fd, dfd, saved;
+	int fd, dfd, saved;
 
-	if ((text = malloc(NETCONF_FILE_MAX)) == NULL) {
-		snprintf(err, errsz, "out of memory");
-		return -1;
-	}
-	if ((len = netconf_format(nc, text, NETCONF_FILE_MAX)) < 0) {
-		snprintf(err, errsz, "the networks do not fit in a file");
-		free(text);
-		return -1;
-	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
 	    sizeof(tmp)) {
 		snprintf(err, errsz, "%s: path too long", path);
-		free(text);
 		return -1;
 	}
 	/* mkstemp makes it 0600: a password is never readable by others,
@@ -495,20 +486,17 @@ netconf_save(const struct netconf *nc, const char *path, char *err,
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		snprintf(err, errsz, "cannot write %s: %s", tmp,
 		    strerror(errno));
-		free(text);
 		return -1;
 	}
-	if (fchmod(fd, 0600) == -1 || write_all(fd, text, (size_t)len) == -1 ||
+	if (fchmod(fd, 0600) == -1 || write_all(fd, text, len) == -1 ||
 	    fsync(fd) == -1) {
 		saved = errno;
 		(void)close(fd);
 		(void)unlink(tmp);
 		snprintf(err, errsz, "cannot write %s: %s", tmp,
 		    strerror(saved));
-		free(text);
 		return -1;
 	}
-	free(text);
 	if (close(fd) == -1 || rename(tmp, path) == -1) {
 		saved = errno;
 		(void)unlink(tmp);
@@ -527,6 +515,75 @@ netconf_save(const struct netconf *nc, const char *path, char *err,
 		}
 	}
 	return 0;
+}
+
+int
+netconf_save(const struct netconf *nc, const char *path, char *err,
+    size_t errsz)
+{
+	char *text;
+	int len, rc;
+
+	if ((text = malloc(NETCONF_FILE_MAX)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	if ((len = netconf_format(nc, text, NETCONF_FILE_MAX)) < 0) {
+		snprintf(err, errsz, "the networks do not fit in a file");
+		free(text);
+		return -1;
+	}
+	rc = write_file(path, text, (size_t)len, err, errsz);
+	free(text);
+	return rc;
+}
+
+int
+netconf_recent_load(const char *path, struct netconf_recent *r)
+{
+	char line[NETCONF_LINE_MAX + 2];
+	FILE *f;
+	size_t n;
+
+	r->n = 0;
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (r->n < NETCONF_RECENT_MAX && fgets(line, sizeof(line), f)) {
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		/* a damaged line (a hand edit, a torn file) is skipped */
+		if (n >= sizeof(r->name[0]) || chan_check(line) != NAME_OK)
+			continue;
+		memcpy(r->name[r->n++], line, n + 1);
+	}
+	fclose(f);
+	return r->n;
+}
+
+int
+netconf_recent_add(const char *path, const char *name, char *err,
+    size_t errsz)
+{
+	struct netconf_recent r, out;
+	char text[NETCONF_RECENT_MAX * (CHAN_MAX + 2)];
+	size_t len = 0;
+	int i;
+
+	if (chan_check(name) != NAME_OK) {
+		snprintf(err, errsz, "'%s' is not a room", name);
+		return -1;
+	}
+	(void)netconf_recent_load(path, &r);	/* unreadable: start anew */
+	out.n = 0;
+	snprintf(out.name[out.n++], sizeof(out.name[0]), "%s", name);
+	for (i = 0; i < r.n && out.n < NETCONF_RECENT_MAX; i++)
+		if (strcasecmp(r.name[i], name) != 0)
+			snprintf(out.name[out.n++], sizeof(out.name[0]), "%s",
+			    r.name[i]);
+	for (i = 0; i < out.n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n",
+		    out.name[i]);
+	return write_file(path, text, len, err, errsz);
 }
 
 /* Each space-separated word of list through check; 0, or -1 with why. */

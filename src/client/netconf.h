@@ -92,6 +92,20 @@ int		 netconf_find(const struct netconf *nc, const char *name);
  * (IPv6 in brackets). */
 void		 netconf_server(const struct netconf_net *n, char *out,
 		    size_t outsz);
+/* The rooms joined lately (the Join dialog's list): the file holds one
+ * name a line, the newest first. */
+#define NETCONF_RECENT_MAX	12
+struct netconf_recent {
+	char		 name[NETCONF_RECENT_MAX][CHAN_MAX + 1];
+	int		 n;
+};
+/* Read them (damaged lines skipped): how many, 0 for no file, -1 when it
+ * cannot be read. */
+int		 netconf_recent_load(const char *path, struct netconf_recent *r);
+/* name to the front (once), the oldest beyond the last dropped; written
+ * atomically.  0 or -1 with err. */
+int		 netconf_recent_add(const char *path, const char *name,
+		    char *err, size_t errsz);
 /* $XDG_CONFIG_HOME/keochat/name, or ~/.config/keochat/name; with make,
  * the directories are made (0700).  0 or -1. */
 int		 netconf_path(const char *name, int make, char *out,

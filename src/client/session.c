@@ -1761,7 +1761,7 @@ static void
 on_join(struct session *s, struct in *in)
 {
 	const char *chan = in->m.nparams > 0 ? in->m.params[0] : "";
-	int r, fresh;
+	int r, fresh, asked;
 
 	if (!is_channel(chan))
 		return;
@@ -1780,8 +1780,10 @@ on_join(struct session *s, struct in *in)
 		/* shown: a room the user just asked for, or the first room
 		 * of the first connect; the other rooms of a network, and
 		 * rejoins after a reconnect, leave the view alone */
-		if (irc_casecmp(chan, s->show_join) == 0 || (fresh &&
-		    irc_casecmp(chan, s->room) == 0)) {
+		asked = irc_casecmp(chan, s->show_join) == 0;
+		if (asked || (fresh && irc_casecmp(chan, s->room) == 0)) {
+			if (asked)
+				emit(s, SEV_JOINED, r, chan);
 			s->show_join[0] = '\0';
 			activate(s, r);
 		}

@@ -40,6 +40,8 @@ enum session_event_type {
 	SEV_LINE_CHANGED,	/* room's newest line grew (a fold of joins
 				 * and parts); text: what was added, as a
 				 * line of its own (for a log) */
+	SEV_JOINED,		/* we joined room, as the user asked: text is its
+				 * name (the recent rooms of the Join dialog) */
 };
 
 struct session_event {

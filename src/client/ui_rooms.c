@@ -16,11 +16,13 @@
 #include <Xm/SelectioB.h>
 #include <Xm/Text.h>
 #include <Xm/TextF.h>
+#include <Xm/ToggleB.h>
 
+#include "netconf.h"
 #include "ui_priv.h"
 
 static struct {
-	Widget		 dialog, filter, list, status, join_dialog;
+	Widget		 dialog, filter, list, status, join_dialog, by_name;
 	size_t		*shown;		/* list rows -> session_listed index */
 	size_t		 nshown;
 } R;
@@ -48,6 +50,20 @@ matches(const char *name, const char *topic, const char *filter)
 	return 1;
 }
 
+/* The list by name (the By name toggle), else busiest first. */
+static struct session *sort_by;
+
+static int
+by_name(const void *a, const void *b)
+{
+	const char *na = "", *nb = "", *t;
+	unsigned u;
+
+	(void)session_listed_room(sort_by, *(const size_t *)a, &na, &u, &t);
+	(void)session_listed_room(sort_by, *(const size_t *)b, &nb, &u, &t);
+	return strcasecmp(na, nb);
+}
+
 static void
 fill(void)
 {
@@ -73,10 +89,18 @@ fill(void)
 		if (!session_listed_room(sn, k, &name, &users, &topic) ||
 		    !matches(name, topic, filter))
 			continue;
+		R.shown[R.nshown++] = k;
+	}
+	if (R.by_name != NULL && XmToggleButtonGetState(R.by_name) &&
+	    R.nshown > 1) {
+		sort_by = sn;
+		qsort(R.shown, R.nshown, sizeof(*R.shown), by_name);
+	}
+	for (k = 0; k < R.nshown; k++) {
+		(void)session_listed_room(sn, R.shown[k], &name, &users, &topic);
 		snprintf(buf, sizeof(buf), "%s (%u)%s%s", name, users,
 		    topic[0] ? "  \xe2\x80\x94  " : "", topic);
-		R.shown[R.nshown] = k;
-		items[R.nshown++] = XmStringCreateLocalized(buf);
+		items[k] = XmStringCreateLocalized(buf);
 	}
 	if (R.nshown > 0)
 		XmListAddItemsUnselected(R.list, items, (int)R.nshown, 0);
@@ -192,6 +216,11 @@ build(void)
 	    XmNtopAttachment, XmATTACH_WIDGET, XmNtopWidget, R.filter,
 	    XmNtopOffset, 4, NULL);
 	close = ui_form_button(R.dialog, "roomsClose", NULL, 1, 8, 8, close_cb);
+	R.by_name = XtVaCreateManagedWidget("roomsByName",
+	    xmToggleButtonWidgetClass, R.dialog, XmNleftAttachment,
+	    XmATTACH_FORM, XmNleftOffset, 8, XmNbottomAttachment,
+	    XmATTACH_FORM, XmNbottomOffset, 8, NULL);
+	XtAddCallback(R.by_name, XmNvalueChangedCallback, filter_cb, NULL);
 	join = ui_form_button(R.dialog, "roomsJoin", close, 1, 8, 8, join_cb);
 	XtSetArg(args[n], XmNselectionPolicy, XmBROWSE_SELECT); n++;
 	XtSetArg(args[n], XmNvisibleItemCount, 16); n++;
@@ -263,9 +292,17 @@ join_ok_cb(Widget w, XtPointer cd, XtPointer call)
 void
 ui_join_open(void)
 {
+	struct netconf_recent rec;
+	char path[600];
+	XmString items[NETCONF_RECENT_MAX];
+	int i;
+
 	if (R.join_dialog == NULL) {
-		R.join_dialog = XmCreatePromptDialog(U.top, "joinDialog", NULL,
-		    0);
+		/* a name to type, or one of the rooms joined lately */
+		R.join_dialog = XmCreateSelectionDialog(U.top, "joinDialog",
+		    NULL, 0);
+		XtUnmanageChild(XmSelectionBoxGetChild(R.join_dialog,
+		    XmDIALOG_APPLY_BUTTON));
 		XtVaSetValues(XtParent(R.join_dialog), XmNtitle, "Join a room",
 		    NULL);
 		XtUnmanageChild(XmSelectionBoxGetChild(R.join_dialog,
@@ -274,6 +311,15 @@ ui_join_open(void)
 		ui_edit_keys(XmSelectionBoxGetChild(R.join_dialog,
 		    XmDIALOG_TEXT));
 	}
+	rec.n = 0;
+	if (netconf_path("recent-rooms", 0, path, sizeof(path)) == 0)
+		(void)netconf_recent_load(path, &rec);	/* none: an empty list */
+	for (i = 0; i < rec.n; i++)
+		items[i] = XmStringCreateLocalized(rec.name[i]);
+	XtVaSetValues(R.join_dialog, XmNlistItems, items, XmNlistItemCount,
+	    rec.n, XmNmustMatch, False, NULL);
+	for (i = 0; i < rec.n; i++)
+		XmStringFree(items[i]);
 	XmTextSetString(XmSelectionBoxGetChild(R.join_dialog, XmDIALOG_TEXT),
 	    "");
 	XtManageChild(R.join_dialog);
@@ -288,15 +334,23 @@ ui_rooms_dump(FILE *f, int windows)
 
 	if (windows) {
 		if (R.dialog != NULL && XtIsManaged(R.dialog))
-			fprintf(f, "roomsFilter=%lu\nroomsList=%lu\n",
-			    XtWindow(R.filter), XtWindow(R.list));
+			fprintf(f, "roomsFilter=%lu\nroomsList=%lu\n"
+			    "roomsByName=%lu\n", XtWindow(R.filter),
+			    XtWindow(R.list), XtWindow(R.by_name));
 		if (joining)
-			fprintf(f, "joinText=%lu\n", XtWindow(
+			fprintf(f, "joinText=%lu\njoinList=%lu\n", XtWindow(
 			    XmSelectionBoxGetChild(R.join_dialog,
-			    XmDIALOG_TEXT)));
+			    XmDIALOG_TEXT)), XtWindow(XmSelectionBoxGetChild(
+			    R.join_dialog, XmDIALOG_LIST)));
 		return;
 	}
 	fprintf(f, "joindialog=%d\n", joining);
+	if (joining) {
+		fprintf(f, "recent=");
+		ui_put_items(f, XmSelectionBoxGetChild(R.join_dialog,
+		    XmDIALOG_LIST), "|");
+		fprintf(f, "\n");
+	}
 	if (R.dialog == NULL || !XtIsManaged(R.dialog)) {
 		fprintf(f, "roomsdialog=0\n");
 		return;

@@ -44,6 +44,7 @@
 #include <Xm/ToggleB.h>
 
 #include "chatview.h"
+#include "netconf.h"
 #include "notify.h"
 #include "ui_priv.h"
 #include "valid.h"
@@ -842,6 +843,20 @@ ui_event(const struct session_event *ev)
 	case SEV_LIST:
 		ui_rooms_show();
 		break;
+	case SEV_JOINED: {	/* for the Join dialog's recent rooms */
+		static int said;
+		char path[600], err[300];
+		if (netconf_path("recent-rooms", 1, path, sizeof(path)) == -1)
+			snprintf(err, sizeof(err), "no configuration directory "
+			    "($XDG_CONFIG_HOME or $HOME)");
+		else if (netconf_recent_add(path, ev->text, err,
+		    sizeof(err)) == 0)
+			break;
+		if (!said++)	/* once: every join would say it again */
+			session_note(U.L->sess, 0, "Cannot keep the rooms "
+			    "joined lately: %s", err);
+		break;
+	}
 	case SEV_LINE_CHANGED:
 		if (ev->room >= 0 && ev->room < U.L->ntabs &&
 		    model_lines(m, ev->room) > 0) {

@@ -1,7 +1,8 @@
 """The server's rooms, against a real keochatd: Connection -> Rooms on the
 server... (Ctrl+L) lists what LIST gives, busiest first with their
 topics; the filter narrows it; a double click joins; Connection -> Join a
-room... (Ctrl+J) joins a typed name, with the # added."""
+room... (Ctrl+J) joins a typed name, with the # added, or one of the
+rooms joined lately from its list; By name sorts the rooms list."""
 import os
 import sys
 
@@ -45,6 +46,21 @@ def rooms_dialog_lists_filters_and_joins():
                     "|" not in st.get("rooms", ""), 10, "the filter")
         check('1 match "work"' in st["roomsstatus"], st["roomsstatus"])
         c.screenshot("rooms-dialog")
+        # By name: the same rooms, sorted by their names
+        c.type_into("roomsFilter", "")
+        c.wait(lambda st: st.get("rooms", "").startswith("#lobby"), 10,
+               "all of them again, busiest first")
+        c.click("roomsByName")
+        st = c.wait(lambda st: st.get("rooms", "").startswith("#busy"), 10,
+                    "by name")
+        names = [r.split(" ")[0] for r in st["rooms"].split("|")]
+        check(names == sorted(names, key=str.lower), "%r" % names)
+        c.click("roomsByName")
+        c.wait(lambda st: st.get("rooms", "").startswith("#lobby"), 10,
+               "busiest first again")
+        c.type_into("roomsFilter", "work")
+        c.wait(lambda st: st.get("rooms", "").startswith("#busy") and
+               "|" not in st.get("rooms", ""), 10, "the filter again")
         wid = c.windows()["roomsList"]
         x.run("xdotool", "mousemove", "--window", str(wid), "30", "10",
               "click", "--repeat", "2", "--delay", "80", "1")
@@ -59,6 +75,24 @@ def rooms_dialog_lists_filters_and_joins():
         c.x.run("xdotool", "type", "--delay", "12", "dev")
         c.key("Return")
         c.wait(lambda st: "#dev" in st.get("tabs", ""), 10, "#dev joined")
+        # the rooms joined lately, newest first, in the Join dialog; a
+        # double click on one joins it again
+        c.type_into("entry", "/close")
+        c.key("Return")
+        c.wait(lambda st: "#dev" not in st.get("tabs", ""), 10, "#dev left")
+        c.click("entry")
+        c.key("ctrl+j")
+        st = c.wait(lambda st: st.get("joindialog") == "1", 10, "Join again")
+        check(st.get("recent") == "#dev|#busy", "recent: %r" %
+              st.get("recent"))
+        check(open(os.path.join(x.dir, "config", "keochat",
+                                "recent-rooms")).read() == "#dev\n#busy\n",
+              "the file")
+        x.run("xdotool", "mousemove", "--window",
+              str(c.windows()["joinList"]), "20", "8", "click", "--repeat",
+              "2", "--delay", "80", "1")
+        c.wait(lambda st: "#dev" in st.get("tabs", "") and
+               st.get("joindialog") == "0", 10, "#dev joined from the list")
         check(c.quit() == 0, "keochat did not exit cleanly")
         gone(alice)
         gone(carol)

@@ -239,6 +239,45 @@ check_says_what_is_wrong(void **state)
 }
 
 static void
+recent_rooms_newest_first_once_and_bounded(void **state)
+{
+	char dir[] = "/tmp/netconf-XXXXXX", path[128], err[256], cmd[160];
+	struct netconf_recent r;
+	FILE *f;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/recent-rooms", dir);
+	assert_int_equal(netconf_recent_load(path, &r), 0);	/* none yet */
+	assert_int_equal(netconf_recent_add(path, "#a", err, sizeof(err)), 0);
+	assert_int_equal(netconf_recent_add(path, "#b", err, sizeof(err)), 0);
+	assert_int_equal(netconf_recent_add(path, "#A", err, sizeof(err)), 0);
+	assert_int_equal(netconf_recent_load(path, &r), 2);
+	assert_string_equal(r.name[0], "#A");	/* to the front, once */
+	assert_string_equal(r.name[1], "#b");
+	assert_int_equal(netconf_recent_add(path, "not a room", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a room"));
+	for (i = 0; i < NETCONF_RECENT_MAX + 5; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "#r%d", i);
+		assert_int_equal(netconf_recent_add(path, name, err,
+		    sizeof(err)), 0);
+	}
+	assert_int_equal(netconf_recent_load(path, &r), NETCONF_RECENT_MAX);
+	assert_string_equal(r.name[0], "#r16");
+	/* a damaged file: its bad lines are skipped, the rest read */
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "#ok\nno hash\n#%0300d\n\n#fine\r\n", 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(netconf_recent_load(path, &r), 2);
+	assert_string_equal(r.name[1], "#fine");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
 path_follows_xdg(void **state)
 {
 	char out[600];
@@ -262,6 +301,7 @@ main(void)
 		cmocka_unit_test(damaged_lines_are_errors_with_defaults_kept),
 		cmocka_unit_test(save_is_atomic_and_private),
 		cmocka_unit_test(check_says_what_is_wrong),
+		cmocka_unit_test(recent_rooms_newest_first_once_and_bounded),
 		cmocka_unit_test(path_follows_xdg),
 	};
 

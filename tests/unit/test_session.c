@@ -745,6 +745,33 @@ long_text_is_split(void **state)
 	session_free(s);
 }
 
+/* A room the user asks for comes into view, and into the Join dialog's
+ * recent rooms (SEV_JOINED); a network's other rooms do not. */
+static void
+asked_for_joins_are_shown(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	int active = model_active(m);
+
+	(void)state;
+	H.events[SEV_JOINED] = H.events[SEV_ACTIVE] = 0;
+	feed(s, ":bob!u@h JOIN #other\r\n");	/* not asked: a rejoin, say */
+	assert_int_equal(H.events[SEV_JOINED], 0);
+	assert_int_equal(H.events[SEV_ACTIVE], 0);
+	assert_int_equal(model_active(m), active);
+	expect_sent("MODE #other\r\n");	/* for the topic bar */
+	session_command(s, 1, "/join dev,ops");
+	expect_sent("JOIN #dev,ops\r\n");
+	feed(s, ":bob!u@h JOIN #ops\r\n");
+	assert_int_equal(H.events[SEV_JOINED], 0);
+	feed(s, ":bob!u@h JOIN #dev\r\n");
+	assert_int_equal(H.events[SEV_JOINED], 1);
+	assert_int_equal(H.events[SEV_ACTIVE], 1);
+	assert_int_equal(model_active(m), model_find(m, "#dev"));
+	session_free(s);
+}
+
 static void
 not_connected(void **state)
 {
@@ -1778,6 +1805,7 @@ main(void)
 		cmocka_unit_test(search_syntax_results_and_jump),
 		cmocka_unit_test(history_failures_are_shown),
 		cmocka_unit_test(host_port_parsing),
+		cmocka_unit_test(asked_for_joins_are_shown),
 	};
 
 	setenv("TZ", "UTC", 1);
