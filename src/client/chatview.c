@@ -31,7 +31,7 @@
 #define FONTS_MAX	16
 #define MARGIN		4	/* pixels left and right of the text */
 #define NO_FONT		255
-#define ITALIC_FONT	254	/* the first font, slanted (\035) */
+#define ITALIC_FONT	128	/* + k: font k slanted (\035) */
 #define WHEEL_ROWS	3
 #define URLS_MAX	8	/* links drawn as links in one line */
 #define NICK_COL	11	/* the nick column: as wide as this many n */
@@ -60,7 +60,8 @@ static struct {
 	FcPattern	*pat;
 	FcFontSet	*set;
 	XftFont		*font[FONTS_MAX];
-	XftFont		*italic;		/* font[0] slanted, or NULL */
+	XftFont		*italic[FONTS_MAX];	/* font[k] slanted, or NULL */
+	unsigned	 italic_tried;		/* bits: looked for */
 	int		 from[FONTS_MAX];	/* index in set, -1: the first */
 	int		 nfont;
 	unsigned char	*bmp;			/* code point < 65536 -> font+1 */
@@ -170,7 +171,8 @@ fonts_init(Display *dpy, Widget w)
 	{	/* italics: the same font, slanted (none: drawn upright) */
 		char it[300];
 		snprintf(it, sizeof(it), "%s:slant=italic", F.name);
-		F.italic = XftFontOpenName(dpy, DefaultScreen(dpy), it);
+		F.italic[0] = XftFontOpenName(dpy, DefaultScreen(dpy), it);
+		F.italic_tried = 1;
 	}
 	F.ascent = F.font[0]->ascent;
 	F.height = F.font[0]->ascent + F.font[0]->descent + 1;
@@ -227,11 +229,56 @@ font_for(uint32_t c)
 	return got;
 }
 
+/* Fallback font k slanted: its family asked for in italics (fontconfig
+ * slants an upright face where the family has none); looked for once. */
+static XftFont *
+italic_of(int k)
+{
+	FcPattern *p, *m;
+	FcChar8 *fam;
+	XftResult r;
+	double px;
+
+	if (k < 0 || k >= F.nfont)
+		return NULL;
+	if (!(F.italic_tried & (1u << k))) {
+		F.italic_tried |= 1u << k;
+		if ((p = FcPatternCreate()) == NULL)
+			return NULL;
+		if (FcPatternGetString(F.font[k]->pattern, FC_FAMILY, 0,
+		    &fam) == FcResultMatch)
+			(void)FcPatternAddString(p, FC_FAMILY, fam);
+		if (FcPatternGetDouble(F.font[k]->pattern, FC_PIXEL_SIZE, 0,
+		    &px) == FcResultMatch)
+			(void)FcPatternAddDouble(p, FC_PIXEL_SIZE, px);
+		(void)FcPatternAddInteger(p, FC_SLANT, FC_SLANT_ITALIC);
+		m = XftFontMatch(F.dpy, DefaultScreen(F.dpy), p, &r);
+		FcPatternDestroy(p);
+		if (m != NULL && (F.italic[k] = XftFontOpenPattern(F.dpy,
+		    m)) == NULL)
+			FcPatternDestroy(m);
+	}
+	return F.italic[k];
+}
+
+/* The font to draw c with in italics when font k has it upright: the
+ * slanted one, or k itself when that lacks c. */
+static int
+italic_for(int k, uint32_t c)
+{
+	XftFont *f = italic_of(k);
+
+	return f != NULL && XftCharExists(F.dpy, f, c) ? ITALIC_FONT + k : k;
+}
+
 static XftFont *
 font_of(int k)
 {
-	if (k == ITALIC_FONT)
-		return F.italic != NULL ? F.italic : F.font[0];
+	if (k >= ITALIC_FONT && k < ITALIC_FONT + FONTS_MAX &&
+	    italic_of(k - ITALIC_FONT) != NULL)
+		return F.italic[k - ITALIC_FONT];
+	if (k >= ITALIC_FONT && k < ITALIC_FONT + FONTS_MAX)
+		k -= ITALIC_FONT;
 	return k == NO_FONT || k >= F.nfont ? F.font[0] : F.font[k];
 }
 
@@ -684,8 +731,8 @@ draw_row(struct chatview *v, size_t k, int r, int y)
 				if (f & FMT_STRIKE)
 					XftDrawRect(v->draw, &F.col[fg], x, y +
 					    F.ascent * 2 / 3, a, 1);
-				if ((f & FMT_ITALIC) && fi == 0)
-					fi = ITALIC_FONT;
+				if ((f & FMT_ITALIC) && fi != NO_FONT)
+					fi = italic_for(fi, l->u[i]);
 				b = (f & FMT_BOLD) != 0;
 			}
 			if (url_at(l, i) >= 0) {
@@ -1568,9 +1615,12 @@ cv_shutdown(void)
 		return;
 	for (k = 0; k < F.nfont; k++)
 		XftFontClose(F.dpy, F.font[k]);
-	if (F.italic != NULL)
-		XftFontClose(F.dpy, F.italic);
-	F.italic = NULL;
+	for (k = 0; k < FONTS_MAX; k++) {
+		if (F.italic[k] != NULL)
+			XftFontClose(F.dpy, F.italic[k]);
+		F.italic[k] = NULL;
+	}
+	F.italic_tried = 0;
 	for (k = 0; k < (int)NCOLOURS; k++)
 		XftColorFree(F.dpy, F.visual, F.cmap, &F.col[k]);
 	if (F.set != NULL)

@@ -176,6 +176,14 @@ def main():
         for k in range(50)) + b":vm 366 me #lobby :End\r\n" + b"".join(
         b":j%d!u@h JOIN #lobby\r\n" % i for i in range(2000)) +
         b":vm 433 * me :taken\r\n:vm 306 me :away\r\n:vm 305 me :back\r\n")
+    # a URL of 10 000 bytes, names and rooms with control bytes, a huge
+    # line, a second network's rooms named like the first's
+    put("session", hello + b":bob!u@h PRIVMSG #lobby :see https://x.org/" +
+        b"a" * 10000 + b" ok\r\n:b\x01\x07ob!u@h PRIVMSG #lobby :hi\r\n"
+        b":me!u@h JOIN #a\x07b\r\n:me!u@h JOIN #\x1b[2J\r\n"
+        b":x!u@h PRIVMSG me :\x01ACTION " + b"\x7f" * 600 + b"\x01\r\n"
+        b":vm 332 me #lobby :" + b"www." * 3000 + b"\r\n"
+        b":me!u@h JOIN #LOBBY\r\n:vm 433 me me_ :taken\r\n")
     reg = b"NICK fuzzer\r\nUSER f 0 * :Fuzz\r\n"
     put("client", reg + b"\r\n".join(LINES) + b"\r\n")
     put("client", b"CAP LS 302\r\nCAP REQ :server-time echo-message message-tags\r\n"
