@@ -745,6 +745,45 @@ long_text_is_split(void **state)
 	session_free(s);
 }
 
+/* Which mentions and private messages notify the desktop: the network's
+ * setting, its quiet tabs (rooms and nicks, in IRC case), /notify. */
+static void
+notification_decisions(void **state)
+{
+	struct session *s = registered();
+	struct model *m = session_model(s);
+	int lobby = model_find(m, "#lobby"), dev, bob;
+
+	(void)state;
+	assert_true(session_notifies(s, lobby));
+	session_set_notify(s, 1, "#Dev alice");
+	feed(s, ":bob!u@h JOIN #dev\r\n:alice!u@h PRIVMSG bob :hi\r\n"
+	    ":carol!u@h PRIVMSG bob :hey\r\n");
+	dev = model_find(m, "#dev");
+	assert_true(dev > 0 && model_find(m, "alice") > 0);
+	assert_false(session_notifies(s, dev));		/* quiet, any case */
+	assert_false(session_notifies(s, model_find(m, "alice")));
+	assert_true(session_notifies(s, model_find(m, "carol")));
+	assert_true(session_notifies(s, lobby));
+	/* /notify on a tab; alone, it says how it is */
+	session_command(s, lobby, "/notify off");
+	assert_false(session_notifies(s, lobby));
+	assert_line(s, lobby, "[03:04:05] Desktop notifications for #lobby: off "
+	    "(/notify on for them again)");
+	session_command(s, dev, "/notify on");
+	assert_true(session_notifies(s, dev));
+	session_command(s, dev, "/notify maybe");
+	assert_line(s, dev, "[03:04:05] Usage: /notify [on|off]");
+	/* the network's Quiet: none at all, whatever the tabs say */
+	session_set_notify(s, 0, "");
+	bob = model_find(m, "carol");
+	assert_false(session_notifies(s, bob));
+	assert_false(session_notifies(s, dev));
+	assert_false(session_notifies(s, -1));
+	assert_false(session_notifies(s, 999));
+	session_free(s);
+}
+
 /* A room the user asks for comes into view, and into the Join dialog's
  * recent rooms (SEV_JOINED); a network's other rooms do not. */
 static void
@@ -1806,6 +1845,7 @@ main(void)
 		cmocka_unit_test(history_failures_are_shown),
 		cmocka_unit_test(host_port_parsing),
 		cmocka_unit_test(asked_for_joins_are_shown),
+		cmocka_unit_test(notification_decisions),
 	};
 
 	setenv("TZ", "UTC", 1);
