@@ -264,17 +264,32 @@ raise_nofile(void)
 	struct rlimit rl;
 	rlim_t want = (rlim_t)kd.cfg.max_clients + 64;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit(RLIMIT_NOFILE)");
 		return;
-	if (rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			log_warn("setrlimit(RLIMIT_NOFILE)");
 	}
-	if (rl.rlim_cur < want)
+	if (rl.rlim_cur < want) {
+		/* the hard limit too where we may (started as root, before
+		 * the privileges go); else as far as the hard limit goes */
+		struct rlimit up = { want, rl.rlim_max < want ? want :
+		    rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+		else {
+			rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+				log_warn("setrlimit(RLIMIT_NOFILE)");
+		}
+	}
+	/* a client is a descriptor in one worker: the workers together
+	 * must hold max-clients (each keeps a few for itself) */
+	if (rl.rlim_cur < want && (rl.rlim_cur < 128 ||
+	    (rl.rlim_cur - 64) * kd.nworkers < kd.cfg.max_clients))
 		log_warnx("only %lu file descriptors per process for "
-		    "max-clients %u: raise the limit (LimitNOFILE=)",
-		    (unsigned long)rl.rlim_cur, kd.cfg.max_clients);
+		    "max-clients %u over %u workers: raise the limit "
+		    "(LimitNOFILE=)", (unsigned long)rl.rlim_cur,
+		    kd.cfg.max_clients, kd.nworkers);
 }
 
 /* --- children ------------------------------------------------------------------ */
