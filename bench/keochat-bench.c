@@ -26,8 +26,10 @@
  * disconnect or stall.
  */
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -75,6 +77,9 @@ struct sender {
 static struct {
 	const char	*host, *port, *chan, *prefix;
 	int		 n, s, m, b, w, storm, timeout, bans, tls;
+	int		 nsrc;		/* -A: source addresses 127.0.0.2.. */
+	int		 lo, hi;	/* the clients this process opens */
+	int		 inflight;	/* -i: connections registering at once */
 	SSL_CTX		*ctx;
 	long		 pid;
 	int		 ep;
@@ -412,6 +417,21 @@ open_cl(int i)
 	if (c->fd == -1)
 		die("socket: %s (raise ulimit -n?)", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (B.nsrc > 0) {
+		/* one loopback source address per client in turn, so that
+		 * 100 000 connections do not run out of ephemeral ports; the
+		 * port is picked at connect (IP_BIND_ADDRESS_NO_PORT) */
+		struct sockaddr_in sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(i % B.nsrc));
+		if (setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		    sizeof(one)) == -1 ||
+		    bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+			die("bind 127.0.0.%d: %s", 2 + i % B.nsrc,
+			    strerror(errno));
+	}
 	if (connect(c->fd, target->ai_addr, target->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS)
 		die("connect: %s", strerror(errno));
@@ -600,7 +620,7 @@ pump(int timeout_ms)
 		if (c->st != C_DEAD && (evs[i].events & EPOLLOUT))
 			flush_cl(c);
 	}
-	for (i = 0; i < B.n; i++)	/* replies queued while reading */
+	for (i = B.lo; i < B.hi; i++)	/* replies queued while reading */
 		if (B.cl[i].wlen > 0 && B.cl[i].st != C_DEAD)
 			flush_cl(&B.cl[i]);
 }
@@ -629,7 +649,12 @@ usage(void)
 "usage: keochat-bench [-H host] [-p port] [-n clients] [-s senders]\n"
 "         [-m messages] [-b bytes] [-w window] [-c channel] [-P server-pid]\n"
 "         [-S] [-T] [-t timeout] [-x nick-prefix] [-B bans]\n"
+"         [-A addresses] [-i in-flight]\n"
 "  -S  storm mode: connect, register and join n clients at once\n"
+"      (-c '' registers them and joins nothing)\n"
+"  -A  connect from 127.0.0.2 .. 127.0.0.(1+addresses) in turn\n"
+"  -i  at most that many connections registering at once (default: all\n"
+"      in storm mode, 16 otherwise)\n"
 "  -T  every client over TLS\n"
 "  -B  an operator sets that many bans on the channel first\n");
 	exit(2);
@@ -711,24 +736,143 @@ ban_setter(void)
 	return fd;
 }
 
+/*
+ * More clients than one process may hold descriptors for (a container's
+ * hard limit, no CAP_SYS_RESOURCE to raise it): storm mode forks parts,
+ * each opening its own share of the clients, and this process only
+ * watches.  A part reports through shared memory; it keeps its clients
+ * open and answered until told to stop.
+ */
+struct part {
+	volatile int	 ready, stop;
+	int		 joined, dead;
+	uint64_t	 tjoin, rx_bytes, disconnects;
+	pid_t		 pid;
+};
+static struct part *parts;
+static int nparts;
+
+static void connect_all(int, uint64_t);
+
+static void
+part_run(struct part *me, int batch, uint64_t deadline)
+{
+	/* an epoll set of its own: the inherited one is shared */
+	(void)close(B.ep);
+	if ((B.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		die("epoll_create1: %s", strerror(errno));
+	connect_all(batch, deadline);
+	me->joined = B.njoined;
+	me->dead = B.ndead;
+	me->tjoin = now_ns();
+	__atomic_store_n(&me->ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&parts[0].stop, __ATOMIC_ACQUIRE) &&
+	    getppid() != 1) {
+		pump(50);
+		me->rx_bytes = B.rx_bytes;
+		me->disconnects = B.disconnects;
+	}
+	_exit(0);
+}
+
+/* Fork k parts over the clients; return when every part has joined its
+ * share (tjoin: the last of them). */
+static void
+parts_start(int k, int batch, uint64_t deadline, uint64_t *tjoin)
+{
+	int i, n = B.n;
+
+	parts = mmap(NULL, (size_t)k * sizeof(*parts), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (parts == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	nparts = k;
+	fflush(NULL);
+	for (i = 0; i < k; i++) {
+		pid_t pid = fork();
+
+		if (pid == -1)
+			die("fork: %s", strerror(errno));
+		if (pid == 0) {
+			B.lo = (int)((long)n * i / k);
+			B.hi = (int)((long)n * (i + 1) / k);
+			part_run(&parts[i], batch / k > 0 ? batch / k : 1,
+			    deadline);
+		}
+		parts[i].pid = pid;
+	}
+	*tjoin = 0;
+	for (i = 0; i < k; i++) {
+		int st;
+
+		while (!__atomic_load_n(&parts[i].ready, __ATOMIC_ACQUIRE)) {
+			if (waitpid(parts[i].pid, &st, WNOHANG) == parts[i].pid)
+				die("part %d ended (status %d) before its "
+				    "clients joined", i, st);
+			(void)usleep(20000);
+		}
+		B.njoined += parts[i].joined;
+		B.ndead += parts[i].dead;
+		if (parts[i].tjoin > *tjoin)
+			*tjoin = parts[i].tjoin;
+	}
+}
+
+static void
+parts_stop(void)
+{
+	int i, st;
+
+	__atomic_store_n(&parts[0].stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < nparts; i++) {
+		while (waitpid(parts[i].pid, &st, 0) == -1 && errno == EINTR)
+			;
+		B.disconnects += parts[i].disconnects;
+	}
+}
+
+/* Let the clients' traffic flow for about 20 ms: this process's own
+ * clients, or the parts' (who pump their own). */
+static void
+settle(void)
+{
+	if (nparts == 0)
+		pump(20);
+	else
+		(void)usleep(20000);
+}
+
+static uint64_t
+rx_total(void)
+{
+	uint64_t t = B.rx_bytes;
+	int i;
+
+	for (i = 0; i < nparts; i++)
+		t += parts[i].rx_bytes;
+	return t;
+}
+
 static void
 connect_all(int batch, uint64_t deadline)
 {
-	int opened = 0;
+	int opened = B.lo, want = B.hi - B.lo;
 
-	while (B.njoined + B.ndead < B.n) {
-		while (opened < B.n && opened - (B.njoined + B.ndead) < batch)
+	while (B.njoined + B.ndead < want) {
+		while (opened < B.hi &&
+		    opened - B.lo - (B.njoined + B.ndead) < batch)
 			open_cl(opened++);
 		pump(50);
 		if (now_ns() > deadline)
-			die("stall: %d of %d clients joined", B.njoined, B.n);
+			die("stall: %d of %d clients joined", B.njoined, want);
 	}
 }
 
 int
 main(int argc, char *argv[])
 {
-	unsigned long long rss0 = 0, pss0 = 0, rss1, pss1, cpu0, cpu1;
+	unsigned long long rss0 = 0, pss0 = 0, rss1, pss1, rssj, pssj;
+	unsigned long long cpu0, cpu1;
 	struct addrinfo hints;
 	uint64_t t0, t1, tjoin, last_progress, last_count = 0, want;
 	struct rlimit rl;
@@ -744,7 +888,7 @@ main(int argc, char *argv[])
 	B.b = 100;
 	B.w = 128;
 	B.timeout = 30;
-	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:STt:x:B:")) != -1) {
+	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:STt:x:B:A:i:")) != -1) {
 		switch (ch) {
 		case 'H': B.host = optarg; break;
 		case 'p': B.port = optarg; break;
@@ -760,12 +904,15 @@ main(int argc, char *argv[])
 		case 'x': B.prefix = optarg; break;
 		case 'B': B.bans = atoi(optarg); break;
 		case 'T': B.tls = 1; break;
+		case 'A': B.nsrc = atoi(optarg); break;
+		case 'i': B.inflight = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	if (B.n < 2 || B.s < 0 || B.s > B.n || B.m < 1 || B.w < 1 ||
 	    B.b < 40 || B.b > 450 || B.m > 65535 * 1000 || B.bans < 0 ||
-	    B.bans > 100 || (B.tls && B.bans > 0))
+	    B.bans > 100 || (B.tls && B.bans > 0) || B.nsrc < 0 ||
+	    B.nsrc > 254 || B.inflight < 0)
 		usage();
 	if (B.tls) {
 		if ((B.ctx = SSL_CTX_new(TLS_client_method())) == NULL)
@@ -774,9 +921,30 @@ main(int argc, char *argv[])
 		SSL_CTX_set_mode(B.ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	/* a descriptor per client and a few: raise the soft limit, and the
+	 * hard one where we may (root); where we may not, storm mode
+	 * splits the clients over parts that each fit the limit */
+	B.lo = 0;
+	B.hi = B.n;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)B.n + 64) {
+		struct rlimit up = rl;
+
+		up.rlim_cur = (rlim_t)B.n + 64;
+		if (up.rlim_max < up.rlim_cur)
+			up.rlim_max = up.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &up) == -1) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			if (rl.rlim_max < 1024 ||
+			    (!B.storm && rl.rlim_max < (rlim_t)B.n + 64))
+				die("%d clients need %d descriptors; the hard "
+				    "limit is %lu (ulimit -Hn)", B.n, B.n + 64,
+				    (unsigned long)rl.rlim_max);
+			if (rl.rlim_max < (rlim_t)B.n + 64)
+				nparts = (int)(((rlim_t)B.n + rl.rlim_max -
+				    257) / (rl.rlim_max - 256));
+		}
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -798,8 +966,17 @@ main(int argc, char *argv[])
 	opfd = B.bans > 0 ? ban_setter() : -1;
 	tree_mem_kb(&rss0, &pss0);
 	t0 = now_ns();
-	connect_all(B.storm ? B.n : 16, t0 + (uint64_t)B.timeout * 1000000000ull);
-	tjoin = now_ns();
+	{
+		int batch = B.inflight > 0 ? B.inflight : B.storm ? B.n : 16;
+		uint64_t deadline = t0 + (uint64_t)B.timeout * 1000000000ull;
+
+		if (nparts > 0)
+			parts_start(nparts, batch, deadline, &tjoin);
+		else {
+			connect_all(batch, deadline);
+			tjoin = now_ns();
+		}
+	}
 	if (opfd >= 0) {	/* the bans stay with the channel */
 		send_all_fd(opfd, "QUIT\r\n", 6);
 		(void)close(opfd);
@@ -808,8 +985,10 @@ main(int argc, char *argv[])
 	 * are idle (servers release per-connection buffers after idle time)
 	 * and measure the cost of an idle connection */
 	for (i = 0; i < 10; i++)
-		pump(20);
+		settle();
 	tree_mem_kb(&rss1, &pss1);
+	rssj = rss1;
+	pssj = pss1;
 	if (B.storm) {
 		/* idle: sample every half second until the server has sent
 		 * nothing for 2.5 s (the JOIN echoes of a big storm take a
@@ -817,28 +996,34 @@ main(int argc, char *argv[])
 		 * keochatd does after a whole idle second) and its memory
 		 * has settled; at most 60 s */
 		unsigned long long prev = 0;
-		uint64_t rx_prev = B.rx_bytes;
+		uint64_t rx_prev = rx_total(), rx;
 		int quiet = 0;
 		for (i = 0; i < 120; i++) {
 			int k;
 			for (k = 0; k < 25; k++)
-				pump(20);
+				settle();
 			prev = rss1;
 			tree_mem_kb(&rss1, &pss1);
-			quiet = B.rx_bytes == rx_prev ? quiet + 1 : 0;
-			rx_prev = B.rx_bytes;
+			rx = rx_total();
+			quiet = rx == rx_prev ? quiet + 1 : 0;
+			rx_prev = rx;
 			if (quiet >= 5 &&
 			    (rss1 > prev ? rss1 - prev : prev - rss1) < 64)
 				break;
 		}
 	}
 	if (B.storm) {
+		if (nparts > 0)
+			parts_stop();
 		printf("mode=storm clients=%d joined=%d storm_s=%.3f "
 		    "rss_before_kb=%llu rss_after_kb=%llu rss_per_conn_kb=%.2f "
-		    "pss_per_conn_kb=%.2f disconnects=%llu\n", B.n, B.njoined,
-		    (double)(tjoin - t0) / 1e9, rss0, rss1,
+		    "pss_per_conn_kb=%.2f rss_joined_per_conn_kb=%.2f "
+		    "pss_joined_per_conn_kb=%.2f disconnects=%llu parts=%d\n",
+		    B.n,
+		    B.njoined, (double)(tjoin - t0) / 1e9, rss0, rss1,
 		    per_conn(rss0, rss1), per_conn(pss0, pss1),
-		    (unsigned long long)B.disconnects);
+		    per_conn(rss0, rssj), per_conn(pss0, pssj),
+		    (unsigned long long)B.disconnects, nparts);
 		return B.ndead > 0 ? 1 : 0;
 	}
 	for (i = 0; i < B.s; i++) {
