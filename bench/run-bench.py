@@ -1,23 +1,37 @@
 #!/usr/bin/env python3
-"""make bench: keochatd against Debian's ngircd (when installed), the same
-workloads, interleaved, in one run; a table with ratios.  A benchmark, not
-a test: nothing here asserts a time.
+"""make bench: keochatd against Debian's ngircd and InspIRCd (each when
+installed), the same workloads, interleaved, in one run; a table with
+ratios.  A benchmark, not a test: nothing here asserts a time.
 
 Workloads (the issue's):
   fan-out   200 clients, 10 senders x 2000 messages x 100 bytes, window 128
   big room  1000 clients, 5 senders x 200 messages, window 32
   storm     1000 clients connect, register and join at once
-  fan-out TLS, big room TLS, storm TLS: the same over TLS (ngircd with
-            Debian's GnuTLS, a certificate made here for both servers)
+  fan-out TLS, big room TLS, storm TLS: the same over TLS (ngircd and
+            InspIRCd with Debian's GnuTLS, a certificate made here for all)
 plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, the fan-out
 in a room with 50 bans set against the same without (keochatd only), the
-fan-out with history kept (the default) against history = no, and
-10 000 idle clients on keochatd (when the hard open-files limit allows).
+fan-out with history kept (the default) against history = no, 100 000
+idle clients on keochatd, plain and TLS (registered, in no room, from
+127.0.0.2-127.0.0.17), the store's own figures and the window's
+(bench/client-bench.py).  The comparison is drawn as a chart (gnuplot):
+doc/performance.png.
 Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
 (the sweep's worker counts, default "1 2 4"), BENCH_BASELINE (the path of
 another keochatd binary, say the last release's: it runs interleaved with
 this one on every workload, in its own column, so a change is measured
-before and after in one run)."""
+before and after in one run), BENCH_ONLY (the parts to run, comma
+separated: workload names of the comparison and workers, idle, bans,
+history, client; say "fan-out,storm,idle"; its chart goes to
+./bench-chart.png), BENCH_IDLE (the idle clients, default 100000),
+BENCH_CHART (where the chart goes).
+
+The peers' limits are lifted so that they measure their work, not their
+flood protection: ngircd MaxConnections, MaxConnectionsIP, MaxJoins and
+MaxPenaltyTime 0 (off); InspIRCd's connect class with fakelag off, a
+command rate and threshold no workload reaches, local and global maxima
+and the class limit above the largest workload, and send and receive
+queues a fan-out never fills."""
 import os
 import re
 import resource
@@ -35,20 +49,29 @@ KEOCHATD = os.path.join(BUILD, "src", "server", "keochatd")
 BENCH = os.path.join(BUILD, "bench", "keochat-bench")
 NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd"
                                     if os.path.exists("/usr/sbin/ngircd") else None)
+INSPIRCD = shutil.which("inspircd") or (
+    "/usr/sbin/inspircd" if os.path.exists("/usr/sbin/inspircd") else None)
+ONLY = [w.strip() for w in os.environ.get("BENCH_ONLY", "").split(",")
+        if w.strip()]
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 BASELINE = os.environ.get("BENCH_BASELINE") or None
-IDLE_N = 10000
+IDLE_N = int(os.environ.get("BENCH_IDLE", "100000"))
 WORKERS_SWEEP = [int(w) for w in
                  os.environ.get("BENCH_WORKERS", "1 2 4").split()]
 
+# The delivery workloads join 100 clients at a time (-i): InspIRCd
+# completes a registration on its once-a-second tick, so with 16 in flight
+# its 1000 clients would take a minute to join.  Joining is not measured.
 WORKLOADS = [
-    ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128"]),
-    ("big room", ["-n", "1000", "-s", "5", "-m", "200", "-b", "100", "-w", "32"]),
+    ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128",
+                 "-i", "100"]),
+    ("big room", ["-n", "1000", "-s", "5", "-m", "200", "-b", "100", "-w", "32",
+                  "-i", "100"]),
     ("storm", ["-n", "1000", "-S"]),
     ("fan-out TLS", ["-T", "-n", "200", "-s", "10", "-m", "2000", "-b", "100",
-                     "-w", "128"]),
+                     "-w", "128", "-i", "100"]),
     ("big room TLS", ["-T", "-n", "1000", "-s", "5", "-m", "200", "-b", "100",
-                      "-w", "32"]),
+                      "-w", "32", "-i", "100"]),
     ("storm TLS", ["-T", "-n", "1000", "-S"]),
 ]
 
@@ -192,7 +215,74 @@ Ports = %d
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_one(server, args, tag):
+class Inspircd:
+    name = "inspircd"
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="kc-bench-insp-")
+        cert, key = bench_cert()
+        for _ in range(5):
+            self.port = free_port()
+            self.tls_port = free_port()
+            conf = os.path.join(self.dir, "inspircd.conf")
+            with open(conf, "w") as f:
+                f.write(
+                    '<config format="xml">\n'
+                    '<server name="irc.bench.test" description="InspIRCd '
+                    'for keochat\'s benchmark" network="Bench">\n'
+                    '<admin name="bench" nick="admin" email="a@example.org">\n'
+                    '<bind address="127.0.0.1" port="%d" type="clients">\n'
+                    '<bind address="127.0.0.1" port="%d" type="clients" '
+                    'sslprofile="Clients">\n'
+                    '<module name="ssl_gnutls">\n'
+                    '<sslprofile name="Clients" provider="gnutls" '
+                    'certfile="%s" keyfile="%s" requestclientcert="no">\n'
+                    '<pid file="%s/pid">\n'
+                    # the limits lifted: what is measured is the work
+                    '<connect name="main" allow="*" timeout="120" '
+                    'pingfreq="600" hardsendq="268435456" '
+                    'softsendq="16777216" recvq="16777216" '
+                    'threshold="100000000" commandrate="100000000" '
+                    'fakelag="no" localmax="200000" globalmax="200000" '
+                    'limit="200000" maxchans="100" resolvehostnames="no" '
+                    'useident="no">\n'
+                    '<dns timeout="1">\n'
+                    '<performance softlimit="200000" somaxconn="4096">\n'
+                    '<log method="file" type="* -USERINPUT -USEROUTPUT" '
+                    'level="default" target="%s/log">\n'
+                    '<options defaultmodes="nt">\n'
+                    % (self.port, self.tls_port, cert, key, self.dir,
+                       self.dir))
+            log = open(os.path.join(self.dir, "out"), "w")
+            self.proc = subprocess.Popen(
+                [INSPIRCD, "--nofork", "--config=" + conf] +
+                (["--runasroot"] if os.getuid() == 0 else []),
+                stdout=log, stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
+            end = time.monotonic() + 20
+            while time.monotonic() < end and self.proc.poll() is None and \
+                    "is now running" not in open(log.name).read():
+                time.sleep(0.05)
+            if self.proc.poll() is None and "is now running" in \
+                    open(log.name).read():
+                wait_port(self.port, self.proc)
+                return
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+        raise SystemExit("InspIRCd would not start:\n" +
+                         open(os.path.join(self.dir, "out")).read()[-2000:])
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_one(server, args, tag, timeout=600):
     if "-T" in args and hasattr(server, "tls_capable") and \
             not server.tls_capable():
         return {"exit": "0"}            # a baseline without TLS
@@ -202,7 +292,7 @@ def run_one(server, args, tag):
         r = subprocess.run([BENCH, "-p", str(port), "-P",
                             str(server.proc.pid), "-x", tag, "-t", "60",
                             "-c", "#bench"] + args, capture_output=True,
-                           text=True, timeout=600, preexec_fn=raise_nofile)
+                           text=True, timeout=timeout, preexec_fn=raise_nofile)
     finally:
         server.stop()
     line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
@@ -354,14 +444,83 @@ def history_store_bench(rows=1000000, rooms=10, queries=400):
                                         seed_s))
 
 
+COLOURS = ["#2a7ab0", "#d9822b", "#7a4fa3", "#4c9a4c"]
+CHART = []      # (workload, metric, keochatd, [peers...]) of the table
+# the whole run's chart is kept in doc/ (and shown in doc/PERFORMANCE.md);
+# a BENCH_ONLY run's goes to the current directory unless BENCH_CHART says
+CHART_PNG = os.environ.get("BENCH_CHART") or (
+    "bench-chart.png" if ONLY else
+    os.path.join(os.environ.get("KEO_TOP_SRCDIR", "."), "doc",
+                 "performance.png"))
+
+
+def chart(peers):
+    """The comparison as a picture (gnuplot from Debian): CPU per delivery,
+    p99 latency and memory per connection, one panel each, a bar per
+    server per workload.  Nothing when gnuplot is not installed."""
+    gp = shutil.which("gnuplot")
+    if gp is None:
+        print("chart: gnuplot is not installed (apt-get install gnuplot-nox)")
+        return
+    names = ["keochatd"] + [p.name for p in peers]
+    panels = [("cpu_us_per_delivery", "server CPU per delivery (us)", 1),
+              ("p99_us", "p99 latency (ms)", 1000),
+              ("rss_per_conn_kb", "memory per connection, RSS (KiB)", 1)]
+    d = tempfile.mkdtemp(prefix="kc-chart-")
+    plot = ['set terminal pngcairo size 1500,520 font "DejaVu Sans,10"',
+            'set output "%s"' % CHART_PNG,
+            'set multiplot layout 1,3 title "keochatd, ngircd and InspIRCd '
+            'on %s, %s (make bench)"' % (os.uname().nodename,
+                                         time.strftime("%Y-%m-%d")),
+            "set style data histograms", "set style histogram clustered gap 1",
+            "set style fill solid 0.8 border -1", "set boxwidth 0.9",
+            "set xtics rotate by -30 nomirror", "set grid ytics",
+            "set key top left", "set yrange [0:*]", "set offsets 0, 0, graph 0.06, 0",
+            'set datafile missing "NaN"']
+    for key, title, div in panels:
+        rows = [(wl, a, b) for wl, k, a, b in CHART if k == key]
+        if not rows:
+            continue
+        path = os.path.join(d, key + ".dat")
+        with open(path, "w") as f:
+            for wl, a, b in rows:
+                vals = [a] + b
+                f.write('"%s" %s\n' % (wl, " ".join(
+                    "%g" % (v / div) if v == v else "NaN" for v in vals)))
+        # a server with no figure in a panel (ngircd's storm when it
+        # stalled) is left out of it: gnuplot refuses an empty column;
+        # each server keeps its colour across panels
+        cols = [i for i in range(len(names))
+                if any(([a] + b)[i] == ([a] + b)[i] for _, a, b in rows)]
+        plot.append('set title "%s"' % title)
+        plot.append("plot " + ", ".join(
+            '"%s" using %d:xtic(1) title "%s" lc rgb "%s"' % (
+                path, i + 2, names[i], COLOURS[i % len(COLOURS)])
+            for i in cols))
+    plot.append("unset multiplot")
+    script = os.path.join(d, "chart.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(plot) + "\n")
+    r = subprocess.run([gp, script], capture_output=True, text=True)
+    if r.returncode == 0:
+        print("chart: %s" % CHART_PNG)
+    else:
+        print("chart: gnuplot failed: %s" % r.stderr.strip()[-500:])
+    shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     if not os.path.exists(BENCH):
         sys.exit("build keochat-bench first (make)")
+    peers = ([Ngircd()] if NGIRCD else []) + ([Inspircd()] if INSPIRCD
+                                               else [])
     servers = ([Keochatd()] +
                ([Keochatd(binary=BASELINE, name="before")] if BASELINE else
-                []) + ([Ngircd()] if NGIRCD else []))
+                []) + peers)
     if not NGIRCD:
-        print("ngircd is not installed: keochatd only (apt-get install ngircd)")
+        print("ngircd is not installed (apt-get install ngircd)")
+    if not INSPIRCD:
+        print("InspIRCd is not installed (apt-get install inspircd)")
     ncpu = os.cpu_count()
     print("machine: %s, %d CPUs; keochatd workers: %d (default); %d reps, "
           "median shown" % (os.uname().machine, ncpu, ncpu, REPS))
@@ -369,6 +528,8 @@ def main():
     failures = 0
     ref_failures = []
     for wl, args in WORKLOADS:
+        if not want(wl):
+            continue
         res = {s.name: [] for s in servers}
         for rep in range(REPS):
             for s in servers:          # interleaved
@@ -388,104 +549,43 @@ def main():
                  "disconnects"])
         for k in keys:
             a = med(res["keochatd"], k)
-            b = med(res["ngircd"], k) if "ngircd" in res else float("nan")
             row = [wl, k, fmt(a, k)]
             if BASELINE:
                 p = med(res["before"], k)
                 row += [fmt(p, k), ratio_of(a, p)]
-            row += [fmt(b, k), ratio_of(a, b)]
+            for peer in peers:
+                b = med(res[peer.name], k)
+                row += [fmt(b, k), ratio_of(a, b)]
             table.append(row)
+            CHART.append((wl, k, a, [med(res[p.name], k) for p in peers]))
     print()
+    head = ["workload", "metric", "keochatd"]
     if BASELINE:
         print("before: %s" % BASELINE)
-        print("| workload | metric | keochatd | before | keochatd/before "
-              "| ngircd | keochatd/ngircd |")
-        print("|---|---|---|---|---|---|---|")
-    else:
-        print("| workload | metric | keochatd | ngircd | keochatd/ngircd |")
-        print("|---|---|---|---|---|")
+        head += ["before", "keochatd/before"]
+    for peer in peers:
+        head += [peer.name, "keochatd/" + peer.name]
+    print("| %s |" % " | ".join(head))
+    print("|%s" % ("---|" * len(head)))
     for row in table:
         print("| %s |" % " | ".join(row))
-    print()
-    print("| keochatd --workers | deliveries/s | CPU per delivery | p99 |")
-    print("|---|---|---|---|")
-    for w in WORKERS_SWEEP:
-        rs = [run_one(Keochatd(workers=w), WORKLOADS[0][1], "w%d%d" % (w, i))
-              for i in range(REPS)]
-        failures += sum(r["exit"] != "0" for r in rs)
-        print("| %d | %s | %s | %s |" % (
-            w, fmt(med(rs, "deliveries_per_s"), "deliveries_per_s"),
-            fmt(med(rs, "cpu_us_per_delivery"), "cpu_us_per_delivery"),
-            fmt(med(rs, "p99_us"), "p99_us")))
-    # scale: 10 000 idle clients in one channel (keochatd only: every
-    # JOIN is echoed to everyone already there, n*n/2 lines in all)
-    print()
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    if hard != resource.RLIM_INFINITY and hard < IDLE_N + 200:
-        print("10 000 idle clients: skipped, the hard limit on open files "
-              "is %d (ulimit -Hn; needs %d)" % (hard, IDLE_N + 200))
-    else:
-        print("| %d idle clients | joined | storm | RSS per conn "
-              "| PSS per conn |" % IDLE_N)
-        print("|---|---|---|---|---|")
-        for k in [Keochatd()] + ([Keochatd(binary=BASELINE, name="before")]
-                                 if BASELINE else []):
-            r = run_one(k, ["-n", str(IDLE_N), "-S"], "i")
-            failures += r["exit"] != "0"
-            print("| %s | %s | %s | %s | %s |" % (
-                k.name, r.get("joined", "-"),
-                fmt(float(r.get("storm_s", "nan")), "storm_s"),
-                fmt(float(r.get("rss_per_conn_kb", "nan")), "rss_per_conn_kb"),
-                fmt(float(r.get("pss_per_conn_kb", "nan")), "pss_per_conn_kb")))
-    # bans: the fan-out in a room with 50 bans set, against the same
-    # fan-out without, interleaved (keochatd only: the others here have
-    # no bans or no MODE +b of 13 masks a line)
-    print()
-    print("| keochatd fan-out | deliveries/s | CPU per delivery | p99 |")
-    print("|---|---|---|---|")
-    bans = {0: [], 50: []}
-    for i in range(REPS):
-        for nb in (0, 50):
-            r = run_one(Keochatd(), WORKLOADS[0][1] + ["-B", str(nb)],
-                        "B%d%d" % (nb, i))
-            failures += r["exit"] != "0"
-            bans[nb].append(r)
-    for nb in (0, 50):
-        print("| %s | %s | %s | %s |" % (
-            "no bans" if nb == 0 else "%d bans" % nb,
-            fmt(med(bans[nb], "deliveries_per_s"), "deliveries_per_s"),
-            fmt(med(bans[nb], "cpu_us_per_delivery"), "cpu_us_per_delivery"),
-            fmt(med(bans[nb], "p99_us"), "p99_us")))
-    c0 = med(bans[0], "cpu_us_per_delivery")
-    c50 = med(bans[50], "cpu_us_per_delivery")
-    print("CPU per delivery with 50 bans / without: %s" % ratio_of(c50, c0))
-    # history: the fan-out with the rooms' history kept (the default)
-    # against history = no, interleaved (keochatd only)
-    if Keochatd().tls_capable():
-        print()
-        print("| keochatd fan-out | deliveries/s | CPU per delivery | p99 |")
-        print("|---|---|---|---|")
-        hist = {"yes": [], "no": []}
-        for i in range(REPS):
-            for h in ("yes", "no"):
-                r = run_one(Keochatd(opts=["history=" + h]),
-                            WORKLOADS[0][1], "H%s%d" % (h, i))
-                failures += r["exit"] != "0"
-                hist[h].append(r)
-        for h in ("no", "yes"):
-            print("| history = %s | %s | %s | %s |" % (
-                h, fmt(med(hist[h], "deliveries_per_s"), "deliveries_per_s"),
-                fmt(med(hist[h], "cpu_us_per_delivery"),
-                    "cpu_us_per_delivery"),
-                fmt(med(hist[h], "p99_us"), "p99_us")))
-        print("CPU per delivery with history / without: %s" % ratio_of(
-            med(hist["yes"], "cpu_us_per_delivery"),
-            med(hist["no"], "cpu_us_per_delivery")))
+    extra = []                  # (workload, metric, value) for the chart
+    if want("workers"):
+        failures += workers_sweep()
+    if want("idle"):
+        failures += idle_clients(extra)
+    if want("bans"):
+        failures += bans_pair()
+    if want("history") and Keochatd().tls_capable():
+        failures += history_pair()
         history_store_bench()
-    # the window: start-up, a busy room (bench/client-bench.py)
-    r = subprocess.run([sys.executable, os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "client-bench.py")])
-    failures += r.returncode != 0
+    for wl, k, v in extra:
+        CHART.append((wl, k, v, [float("nan")] * len(peers)))
+    chart(peers)
+    if want("client"):          # the window (bench/client-bench.py)
+        r = subprocess.run([sys.executable, os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "client-bench.py")])
+        failures += r.returncode != 0
     if ref_failures:
         print("\nreference runs that failed (a run that printed no result is "
               "left out of the median): "
@@ -493,6 +593,116 @@ def main():
     if failures:
         print("\n%d keochatd runs reported loss, disconnects or stalls" % failures)
         sys.exit(1)
+
+
+def want(name):
+    """BENCH_ONLY names the parts to run: comparison workloads ("fan-out",
+    "storm TLS", ...) and the others ("workers", "idle", "bans",
+    "history", "client")."""
+    return not ONLY or name in ONLY
+
+
+def pair_rows(title, runs, labels):
+    print()
+    print("| %s | deliveries/s | CPU per delivery | p99 |" % title)
+    print("|---|---|---|---|")
+    for key, label in labels:
+        print("| %s | %s | %s | %s |" % (
+            label, fmt(med(runs[key], "deliveries_per_s"), "deliveries_per_s"),
+            fmt(med(runs[key], "cpu_us_per_delivery"), "cpu_us_per_delivery"),
+            fmt(med(runs[key], "p99_us"), "p99_us")))
+
+
+def workers_sweep():
+    runs, failures = {}, 0
+    for w in WORKERS_SWEEP:
+        runs[w] = [run_one(Keochatd(workers=w), WORKLOADS[0][1],
+                           "w%d%d" % (w, i)) for i in range(REPS)]
+        failures += sum(r["exit"] != "0" for r in runs[w])
+    pair_rows("keochatd --workers", runs, [(w, str(w)) for w in WORKERS_SWEEP])
+    return failures
+
+
+def idle_clients(extra):
+    """IDLE_N clients connect (2 000 registering at a time), register and
+    join nothing, from 127.0.0.2-127.0.0.17 (16 source addresses: one has
+    only about 28 000 ephemeral ports); plain, then TLS.  keochatd gets
+    enough workers that each holds fewer descriptors than the hard
+    limit allows one process (a container may not let even root raise
+    it; the generator splits itself the same way)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    per = (IDLE_N + 100 if hard == resource.RLIM_INFINITY
+           else max(hard - 256, 1024))
+    workers = max(os.cpu_count() or 1, -(-IDLE_N // per) + 2)
+    print()
+    print("| %d idle clients (%d workers) | registered | storm | RSS per conn "
+          "| PSS per conn | RSS / PSS right after |" % (IDLE_N, workers))
+    print("|---|---|---|---|---|---|")
+    failures = 0
+    servers = [Keochatd(workers=workers,
+                        opts=["max-clients=%d" % (IDLE_N + 100)])]
+    if BASELINE:
+        servers.append(Keochatd(workers=workers, binary=BASELINE,
+                                name="before",
+                                opts=["max-clients=%d" % (IDLE_N + 100)]))
+    for tls in (False, True):
+        for k in servers:
+            if tls and not k.tls_capable():
+                continue
+            r = run_one(k, (["-T"] if tls else []) +
+                        ["-n", str(IDLE_N), "-S", "-c", "", "-A", "16",
+                         "-i", "2000", "-t", "900"], "i", timeout=1800)
+            failures += r["exit"] != "0"
+            name = "%s%s" % (k.name, " TLS" if tls else "")
+            print("| %s | %s | %s | %s | %s | %s / %s |" % (
+                name, r.get("joined", "-"),
+                fmt(float(r.get("storm_s", "nan")), "storm_s"),
+                fmt(float(r.get("rss_per_conn_kb", "nan")), "rss_per_conn_kb"),
+                fmt(float(r.get("pss_per_conn_kb", "nan")), "pss_per_conn_kb"),
+                fmt(float(r.get("rss_joined_per_conn_kb", "nan")), "_kb"),
+                fmt(float(r.get("pss_joined_per_conn_kb", "nan")), "_kb")))
+            if k.name == "keochatd":
+                extra.append(("%dk idle%s" % (IDLE_N // 1000,
+                                              " TLS" if tls else ""),
+                              "rss_per_conn_kb",
+                              float(r.get("rss_per_conn_kb", "nan"))))
+    return failures
+
+
+def bans_pair():
+    """The fan-out in a room with 50 bans set, against the same fan-out
+    without, interleaved (keochatd only: the bench sets them with MODE
+    +b, 13 masks a line, which the peers' limits do not all take)."""
+    runs, failures = {0: [], 50: []}, 0
+    for i in range(REPS):
+        for nb in (0, 50):
+            r = run_one(Keochatd(), WORKLOADS[0][1] + ["-B", str(nb)],
+                        "B%d%d" % (nb, i))
+            failures += r["exit"] != "0"
+            runs[nb].append(r)
+    pair_rows("keochatd fan-out", runs, [(0, "no bans"), (50, "50 bans")])
+    print("CPU per delivery with 50 bans / without: %s" % ratio_of(
+        med(runs[50], "cpu_us_per_delivery"),
+        med(runs[0], "cpu_us_per_delivery")))
+    return failures
+
+
+def history_pair():
+    """The fan-out with the rooms' history kept (the default) against
+    history = no, interleaved (keochatd only)."""
+    runs, failures = {"yes": [], "no": []}, 0
+    for i in range(REPS):
+        for h in ("yes", "no"):
+            r = run_one(Keochatd(opts=["history=" + h]), WORKLOADS[0][1],
+                        "H%s%d" % (h, i))
+            failures += r["exit"] != "0"
+            runs[h].append(r)
+    pair_rows("keochatd fan-out", runs, [("no", "history = no"),
+                                         ("yes", "history = yes")])
+    print("CPU per delivery with history / without: %s" % ratio_of(
+        med(runs["yes"], "cpu_us_per_delivery"),
+        med(runs["no"], "cpu_us_per_delivery")))
+    return failures
 
 
 if __name__ == "__main__":
