@@ -735,6 +735,23 @@ model_roster_prefix_of(const struct model *m, int i, const char *nick)
 	return found ? r->upfx[pos] : "";
 }
 
+int
+model_topic_settable(const struct model *m, int i, const char *nick)
+{
+	struct room_view v;
+	size_t n;
+
+	if (i < 0 || i >= model_count(m))
+		return 0;
+	model_view(m, i, &v);
+	if (v.kind != ROOM_CHANNEL || !v.joined)
+		return 0;
+	n = strcspn(v.modes, " ");	/* the letters, not their arguments */
+	if (memchr(v.modes, 't', n) == NULL)
+		return 1;
+	return strpbrk(model_roster_prefix_of(m, i, nick), "~&@%") != NULL;
+}
+
 size_t
 model_roster_count(const struct model *m, int i)
 {

@@ -172,6 +172,11 @@ void		 model_roster_set_prefix(struct model *m, int i,
 const char	*model_roster_prefix(const struct model *m, int i, size_t k);
 const char	*model_roster_prefix_of(const struct model *m, int i,
 		    const char *nick);
+/* Whether nick may set room i's topic as far as we know: in the room,
+ * and the room has no +t or nick holds ~ & @ or % there (the server has
+ * the last word: a 482 is shown). */
+int		 model_topic_settable(const struct model *m, int i,
+		    const char *nick);
 size_t		 model_roster_count(const struct model *m, int i);
 const char	*model_roster_nick(const struct model *m, int i, size_t k);
 

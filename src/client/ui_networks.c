@@ -491,7 +491,7 @@ build(void)
 	    xmToggleButtonWidgetClass, N.dialog, XmNleftAttachment,
 	    XmATTACH_WIDGET, XmNleftWidget, N.at_start, XmNleftOffset, 12,
 	    XmNtopAttachment, XmATTACH_OPPOSITE_WIDGET, XmNtopWidget, N.tls,
-	    NULL);
+	    XmNrightAttachment, XmATTACH_FORM, XmNrightOffset, 8, NULL);
 	/* the column of fields sets the dialog's height */
 	XtVaSetValues(N.tls, XmNbottomAttachment, XmATTACH_WIDGET,
 	    XmNbottomWidget, N.status, XmNbottomOffset, 6, NULL);

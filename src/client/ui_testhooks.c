@@ -173,7 +173,8 @@ dump_now(XtPointer cd, XtIntervalId *id)
 	ui_networks_dump(f, 0);
 	ui_rooms_dump(f, 0);
 	text = XmTextFieldGetString(U.topic);
-	fprintf(f, "topicfield=%s\n", text);
+	fprintf(f, "topicfield=%s\ntopiceditable=%d\n", text,
+	    XmTextFieldGetEditable(U.topic) ? 1 : 0);
 	XtFree(text);
 	put_string(f, "modeslabel=", U.modes_label, XmNlabelString, "\n");
 	text = XmTextFieldGetString(U.server);

@@ -793,6 +793,7 @@ ui_event(const struct session_event *ev)
 	case SEV_ROSTER:
 		if (U.L == U.shown && ev->room == model_active(m)) {
 			render_roster();
+			ui_topic_sync();	/* an op may edit the topic */
 			ui_update_state();	/* the status line counts users */
 		}
 		break;
@@ -2085,8 +2086,8 @@ ui_topic_sync(void)
 		XmTextFieldSetString(U.topic, v.kind == ROOM_CHANNEL ?
 		    (char *)v.topic : "");
 	XtFree(now);
-	XtVaSetValues(U.topic, XmNeditable, v.kind == ROOM_CHANNEL && v.joined,
-	    NULL);
+	XtVaSetValues(U.topic, XmNeditable, model_topic_settable(m,
+	    model_active(m), session_nick(U.L->sess)), NULL);
 }
 
 /* Return in the topic bar: set the room's topic (the server says no when

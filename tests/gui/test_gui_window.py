@@ -483,6 +483,16 @@ def the_topic_bar_shows_and_sets():
         zed.send("TOPIC #plans :moved to one")
         c.wait(lambda st: st.get("topicfield") == "moved to one", 10,
                "zed's topic in the bar")
+        # the bar is editable only where we may set the topic: bob is
+        # the room's operator; deopped in a +t room, he is not
+        check(c.state().get("topiceditable") == "1",
+              "an operator's topic bar is not editable")
+        zed.send("MODE #plans -o bob")
+        c.wait(lambda st: st.get("topiceditable") == "0", 10,
+               "the bar is still editable without @ in a +t room")
+        zed.send("MODE #plans -t")
+        c.wait(lambda st: st.get("topiceditable") == "1", 10,
+               "the bar of a room without +t")
         # another tab, another topic (none)
         c.click("tab0")
         c.wait(lambda st: st.get("topicfield") == "" and

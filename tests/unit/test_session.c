@@ -1029,12 +1029,24 @@ operators_modes_and_kicks(void **state)
 	expect_sent("");
 	feed(s, ":vm 324 bob #lobby +mnt\r\n");
 	assert_line(s, r, "[03:04:05] Modes of #lobby +mnt");
+	/* the topic bar: +t and only a voice, not ours to set */
+	assert_false(model_topic_settable(m, r, "bob"));
+	assert_true(model_topic_settable(m, r, "alicia"));
+	feed(s, ":alicia!a@h MODE #lobby -t\r\n");
+	assert_true(model_topic_settable(m, r, "bob"));
+	feed(s, ":alicia!a@h MODE #lobby +to bob\r\n");
+	assert_true(model_topic_settable(m, r, "bob"));
+	feed(s, ":alicia!a@h MODE #lobby -o bob\r\n");
+	assert_false(model_topic_settable(m, r, "bob"));
+	assert_false(model_topic_settable(m, 0, "bob"));	/* a server */
+	assert_false(model_topic_settable(m, 99, "bob"));
 	feed(s, ":alicia!a@h KICK #lobby dave :flooding\r\n");
 	assert_line(s, r, "[03:04:05] dave was kicked by alicia (flooding)");
 	feed(s, ":alicia!a@h KICK #lobby bob :bye\r\n");
 	assert_line(s, r, "[03:04:05] You were kicked from #lobby by alicia "
 	    "(bye)");
 	assert_int_equal(model_roster_count(m, r), 0);
+	assert_false(model_topic_settable(m, r, "bob"));	/* not in it */
 	/* garbage: no crash, nothing moves */
 	feed(s, ":x MODE\r\n:x MODE #lobby\r\n:x MODE #lobby +oooo a\r\n"
 	    ":vm 005 bob PREFIX=(ov)@ PREFIX=( CHANMODES= :x\r\n");
