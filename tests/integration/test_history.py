@@ -7,7 +7,9 @@ import os
 import re
 import signal
 import sqlite3
+import shutil
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -553,6 +555,57 @@ def search_finds_words_in_what_the_asker_may_read():
         check(isinstance(got, str) and want in got and "sqlite" not in
               got.lower(), "%s: %s" % (q, got))
     s.stop()
+
+
+@case
+def messages_behind_many_events_and_a_store_of_schema_2():
+    """The last lines of a room come back however many joins and parts
+    came after them (history_msgs holds the messages alone; a store made
+    before it gains it when keochatd starts)."""
+    d = tempfile.mkdtemp(prefix="kc-hist-events-")
+    at_exit(lambda: shutil.rmtree(d, ignore_errors=True))
+    s = Server(opts={"state-dir": d, "history-replay-lines": "3"})
+    a = s.connect("alice", caps=["echo-message"])
+    for i in range(4):
+        a.send("PRIVMSG #lobby :before%d" % i)
+    a.expect(r"PRIVMSG #lobby :before3$")
+    b = s.connect("bob", autojoin=False)
+    for i in range(150):
+        b.send("JOIN #lobby")
+        b.send("PART #lobby")
+    b.send("PING :events-done")
+    b.expect(r"PONG .*events-done")
+    a.expect(r":bob!\S+ PART #lobby", 10)
+
+    def replayed_and_latest(tag):
+        p = s.connect("plain" + tag)
+        got = [re.sub(r"^.*PRIVMSG #lobby :\[[^]]*\] ", "",
+                      p.expect(r"PRIVMSG #lobby :")) for _ in range(3)]
+        check(got == ["before1", "before2", "before3"], got)
+        h = s.connect("reader" + tag, caps=HCAPS)
+        got = texts(history(h, "LATEST #lobby * 5"))
+        check(got == ["before0", "before1", "before2", "before3"], got)
+        e = s.connect("events" + tag, caps=HCAPS + ["draft/event-playback"])
+        got = history(e, "LATEST #lobby * 5")
+        check(len(got) == 5 and not texts(got), got)
+        for c in (p, h, e):
+            c.close()
+
+    replayed_and_latest("1")
+    s.stop()
+    db = sqlite3.connect(os.path.join(d, "keochat.db"))
+    db.execute("DROP INDEX history_msgs")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    s = Server(opts={"state-dir": d, "history-replay-lines": "3"})
+    replayed_and_latest("2")
+    s.stop()
+    db = sqlite3.connect(os.path.join(d, "keochat.db"))
+    check(db.execute("PRAGMA user_version").fetchone()[0] >= 3, "version")
+    check(db.execute("SELECT count(*) FROM sqlite_master WHERE name = "
+                     "'history_msgs'").fetchone()[0] == 1, "no history_msgs")
+    db.close()
 
 
 @case

@@ -250,11 +250,20 @@ static const char *const migration[STORE_VERSION] = {
 	"  peer TEXT NOT NULL,"
 	"  PRIMARY KEY (account, time_ms, id)"
 	") WITHOUT ROWID;",
+	/* 2 -> 3: the messages of a target without its events, so that a
+	 * replay on join or a CHATHISTORY without event-playback does not
+	 * walk every JOIN and PART since the last message (a storm into a
+	 * quiet room walked them all on every join) */
+	"CREATE INDEX history_msgs ON history(target, time_ms, id) "
+	"WHERE kind IN (1, 2, 3);",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*q[Q_COUNT];
+	sqlite3_stmt	*range[16];	/* store_history_range's shapes:
+					 * lo 1, hi 2, newest 4, only
+					 * messages 8 */
 };
 
 const char *
@@ -337,6 +346,8 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(s->q[i]);
+	for (i = 0; i < sizeof(s->range) / sizeof(s->range[0]); i++)
+		sqlite3_finalize(s->range[i]);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -1187,20 +1198,37 @@ int
 store_history_range(struct store *s, const struct hist_range *r,
     int (*fn)(const struct hist_row *, void *), void *arg)
 {
-	/* four shapes, by which ends are bounded; the newest first when the
-	 * limit counts from the top (the caller reverses) */
+	/* four shapes, by which ends are bounded, each in two orders (the
+	 * newest first when the limit counts from the top: the caller
+	 * reverses), each for messages only (history_msgs, which skips the
+	 * events) or for any kinds.  Each is prepared once: a join's replay
+	 * asks every time, and preparing cost more than the query. */
+	const uint32_t msgs = 1u << 1 | 1u << 2 | 1u << 3;	/* PRIVMSG,
+						 * NOTICE, TAGMSG (frame.h) */
+	unsigned only = (r->kinds & ~msgs) == 0;
+	unsigned shape = (r->lo != NULL) | (r->hi != NULL) << 1 |
+	    (r->newest != 0) << 2 | only << 3;
 	char sql_text[512];
 	sqlite3_stmt *st;
 	int n, i = 1;
 
-	snprintf(sql_text, sizeof(sql_text), "SELECT id, time_ms, kind, "
-	    "account, tags, line FROM history WHERE target = ?1 AND "
-	    "((?2 >> kind) & 1) = 1%s%s ORDER BY time_ms %s, id %s LIMIT ?7",
-	    r->lo != NULL ? " AND (time_ms, id) > (?3, ?4)" : "",
-	    r->hi != NULL ? " AND (time_ms, id) < (?5, ?6)" : "",
-	    r->newest ? "DESC" : "ASC", r->newest ? "DESC" : "ASC");
-	if (sqlite3_prepare_v2(s->db, sql_text, -1, &st, NULL) != SQLITE_OK)
-		return -1;
+	if (s->range[shape] == NULL) {
+		snprintf(sql_text, sizeof(sql_text), "SELECT id, time_ms, "
+		    "kind, account, tags, line FROM history%s WHERE target = ?1 "
+		    "AND ((?2 >> kind) & 1) = 1%s%s%s ORDER BY time_ms %s, id %s "
+		    "LIMIT ?7", only ? " INDEXED BY history_msgs" : "",
+		    only ? " AND kind IN (1, 2, 3)" : "",
+		    r->lo != NULL ? " AND (time_ms, id) > (?3, ?4)" : "",
+		    r->hi != NULL ? " AND (time_ms, id) < (?5, ?6)" : "",
+		    r->newest ? "DESC" : "ASC", r->newest ? "DESC" : "ASC");
+		if (sqlite3_prepare_v3(s->db, sql_text, -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->range[shape], NULL) !=
+		    SQLITE_OK)
+			return -1;
+	}
+	st = s->range[shape];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	bind_text(st, i++, r->target);
 	(void)sqlite3_bind_int64(st, i++, r->kinds);
 	if (r->lo != NULL) {
@@ -1213,7 +1241,7 @@ store_history_range(struct store *s, const struct hist_range *r,
 	}
 	(void)sqlite3_bind_int(st, 7, (int)r->limit);
 	n = hist_rows(st, r->target, 0, fn, arg);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);	/* ends the read: WAL may be checkpointed */
 	return n;
 }
 

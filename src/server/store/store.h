@@ -19,7 +19,7 @@
 #include "bounds.h"
 
 #define STORE_FILE	"keochat.db"
-#define STORE_VERSION	2		/* PRAGMA user_version of the schema */
+#define STORE_VERSION	3		/* PRAGMA user_version of the schema */
 #define ACCOUNT_MAX	NICK_MAX	/* account names are nicks */
 #define HASH_MAX	159		/* a crypt(3) string */
 #define EMAIL_MAX	254
