@@ -11,6 +11,8 @@ Workloads (the issue's):
             InspIRCd with Debian's GnuTLS, a certificate made here for all)
 plus a --workers sweep (1, 2, 4) of keochatd on the fan-out, the fan-out
 in a room with 50 bans set against the same without (keochatd only), the
+fan-out's CPU split by process role (relay, master, workers) for each
+worker count of the sweep, history kept and not, the
 fan-out with history kept (the default) against history = no, 100 000
 idle clients on keochatd, plain and TLS (registered, in no room, from
 127.0.0.2-127.0.0.17), the store's own figures and the window's
@@ -21,10 +23,12 @@ Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
 another keochatd binary, say the last release's: it runs interleaved with
 this one on every workload, in its own column, so a change is measured
 before and after in one run), BENCH_ONLY (the parts to run, comma
-separated: workload names of the comparison and workers, idle, bans,
-history, client; say "fan-out,storm,idle"; its chart goes to
+separated: workload names of the comparison and workers, split, idle,
+bans, history, client; say "fan-out,storm,idle"; its chart goes to
 ./bench-chart.png), BENCH_IDLE (the idle clients, default 100000),
-BENCH_CHART (where the chart goes).
+BENCH_CHART (where the chart goes), BENCH_SERVER_CPUS and
+BENCH_CLIENT_CPUS (CPU lists such as "8-15": the servers and the generator
+pinned apart, for a machine with cores to spare).
 
 The peers' limits are lifted so that they measure their work, not their
 flood protection: ngircd MaxConnections, MaxConnectionsIP, MaxJoins and
@@ -59,19 +63,19 @@ IDLE_N = int(os.environ.get("BENCH_IDLE", "100000"))
 WORKERS_SWEEP = [int(w) for w in
                  os.environ.get("BENCH_WORKERS", "1 2 4").split()]
 
-# The delivery workloads join 100 clients at a time (-i): InspIRCd
-# completes a registration on its once-a-second tick, so with 16 in flight
-# its 1000 clients would take a minute to join.  Joining is not measured.
+# The delivery workloads join their clients a server's "inflight" at a
+# time (-i): InspIRCd completes a registration on its once-a-second tick,
+# so with the generator's 16 its 1000 clients would take a minute to join;
+# ngircd, with 100, drops SYNs and some clients never join.  Joining is
+# not measured.
 WORKLOADS = [
-    ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128",
-                 "-i", "100"]),
-    ("big room", ["-n", "1000", "-s", "5", "-m", "200", "-b", "100", "-w", "32",
-                  "-i", "100"]),
+    ("fan-out", ["-n", "200", "-s", "10", "-m", "2000", "-b", "100", "-w", "128"]),
+    ("big room", ["-n", "1000", "-s", "5", "-m", "200", "-b", "100", "-w", "32"]),
     ("storm", ["-n", "1000", "-S"]),
     ("fan-out TLS", ["-T", "-n", "200", "-s", "10", "-m", "2000", "-b", "100",
-                     "-w", "128", "-i", "100"]),
+                     "-w", "128"]),
     ("big room TLS", ["-T", "-n", "1000", "-s", "5", "-m", "200", "-b", "100",
-                      "-w", "32", "-i", "100"]),
+                      "-w", "32"]),
     ("storm TLS", ["-T", "-n", "1000", "-S"]),
 ]
 
@@ -93,6 +97,37 @@ def raise_nofile():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, 65536)
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def cpu_list(spec):
+    """ "0-7" or "0,2,4-6" as a set of CPU numbers (empty: no pinning)."""
+    cpus = set()
+    for part in spec.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+SERVER_CPUS = cpu_list(os.environ.get("BENCH_SERVER_CPUS", ""))
+CLIENT_CPUS = cpu_list(os.environ.get("BENCH_CLIENT_CPUS", ""))
+
+
+def server_preexec():
+    """A server's process before exec: the descriptor limit, and its CPUs
+    where BENCH_SERVER_CPUS names them (its children inherit them)."""
+    raise_nofile()
+    if SERVER_CPUS:
+        os.sched_setaffinity(0, SERVER_CPUS)
+
+
+def client_preexec():
+    """The generator's: BENCH_CLIENT_CPUS, so that on a big machine it does
+    not share the server's cores."""
+    raise_nofile()
+    if CLIENT_CPUS:
+        os.sched_setaffinity(0, CLIENT_CPUS)
 
 
 def free_port():
@@ -118,6 +153,7 @@ def wait_port(port, proc, timeout=15):
 
 class Keochatd:
     name = "keochatd"
+    inflight = 100
 
     def __init__(self, workers=None, binary=None, name=None, opts=None):
         self.workers = workers
@@ -145,7 +181,7 @@ class Keochatd:
             cmd += ["-o", o]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                      stderr=open(os.path.join(self.dir, "log"), "w"),
-                                     preexec_fn=raise_nofile)
+                                     preexec_fn=server_preexec)
         wait_port(self.port, self.proc)
         time.sleep(0.2)
 
@@ -165,6 +201,7 @@ class Keochatd:
 
 class Ngircd:
     name = "ngircd"
+    inflight = 16
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="kc-bench-ng-")
@@ -201,7 +238,7 @@ Ports = %d
         self.proc = subprocess.Popen([NGIRCD, "-n", "-f", conf],
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL,
-                                     preexec_fn=raise_nofile)
+                                     preexec_fn=server_preexec)
         wait_port(self.port, self.proc)
         time.sleep(0.2)
 
@@ -217,6 +254,7 @@ Ports = %d
 
 class Inspircd:
     name = "inspircd"
+    inflight = 100
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="kc-bench-insp-")
@@ -257,7 +295,10 @@ class Inspircd:
             self.proc = subprocess.Popen(
                 [INSPIRCD, "--nofork", "--config=" + conf] +
                 (["--runasroot"] if os.getuid() == 0 else []),
-                stdout=log, stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+                preexec_fn=server_preexec)   # Debian 12's InspIRCd 3.15
+            # can crash in InspIRCd::Exit on SIGTERM: its core stays in
+            # its own directory, not in the build tree
             end = time.monotonic() + 20
             while time.monotonic() < end and self.proc.poll() is None and \
                     "is now running" not in open(log.name).read():
@@ -289,10 +330,12 @@ def run_one(server, args, tag, timeout=600):
     server.start()
     try:
         port = server.tls_port if "-T" in args else server.port
+        if "-S" not in args and "-i" not in args:
+            args = args + ["-i", str(server.inflight)]
         r = subprocess.run([BENCH, "-p", str(port), "-P",
                             str(server.proc.pid), "-x", tag, "-t", "60",
                             "-c", "#bench"] + args, capture_output=True,
-                           text=True, timeout=timeout, preexec_fn=raise_nofile)
+                           text=True, timeout=timeout, preexec_fn=client_preexec)
     finally:
         server.stop()
     line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
@@ -574,6 +617,8 @@ def main():
         failures += workers_sweep()
     if want("idle"):
         failures += idle_clients(extra)
+    if want("split"):
+        failures += split_cpu()
     if want("bans"):
         failures += bans_pair()
     if want("history") and Keochatd().tls_capable():
@@ -597,7 +642,7 @@ def main():
 
 def want(name):
     """BENCH_ONLY names the parts to run: comparison workloads ("fan-out",
-    "storm TLS", ...) and the others ("workers", "idle", "bans",
+    "storm TLS", ...) and the others ("workers", "split", "idle", "bans",
     "history", "client")."""
     return not ONLY or name in ONLY
 
@@ -666,6 +711,94 @@ def idle_clients(extra):
                                               " TLS" if tls else ""),
                               "rss_per_conn_kb",
                               float(r.get("rss_per_conn_kb", "nan"))))
+    return failures
+
+
+def role_cpu(pid):
+    """{role: CPU seconds} for the master and its children ("relay",
+    "workers"), every thread of each, from the scheduler's nanoseconds
+    (/proc/PID/task/TID/schedstat; stat's clock ticks are 10 ms, as much
+    as the relay spends on a whole run)."""
+    out = {"master": 0.0, "relay": 0.0, "workers": 0.0}
+    pids = [pid]
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            pids += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            with open("/proc/%d/comm" % p) as f:
+                comm = f.read().strip()
+            ns = 0
+            for tid in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/schedstat" % (p, tid)) as f:
+                    ns += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        role = ("master" if p == pid else "relay" if comm.endswith("relay")
+                else "workers")
+        out[role] += ns / 1e9
+    return out
+
+
+def split_cpu():
+    """Where the fan-out's CPU goes, per role, for each worker count of
+    the sweep, history kept and not: the relay's and the master's cost
+    per message sent (20 000), the workers' per delivery.  Read from
+    /proc before and after the whole run (the 200 joins included, a few
+    thousandths of the work) and the search indexing the master does
+    after it (the idle ticks of those seconds included).  The model of doc/PERFORMANCE.md (what N
+    workers on N cores would do) is built from these."""
+    print()
+    print("| fan-out, CPU by role | relay per message | master per message "
+          "| workers per delivery | all per delivery |")
+    print("|---|---|---|---|---|")
+    failures = 0
+    for hist in ("no", "yes"):
+        for w in WORKERS_SWEEP:
+            rows = []
+            for i in range(REPS):
+                k = Keochatd(workers=w, opts=["history=" + hist])
+                k.start()
+                try:
+                    before = role_cpu(k.proc.pid)
+                    r = subprocess.run(
+                        [BENCH, "-p", str(k.port), "-P", str(k.proc.pid),
+                         "-x", "C%s%d%d" % (hist, w, i), "-t", "60",
+                         "-c", "#bench"] + WORKLOADS[0][1] + ["-i", "100"],
+                        capture_output=True, text=True, timeout=600,
+                        preexec_fn=client_preexec)
+                    # the master indexes the new lines for SEARCH once a
+                    # second, after a fan-out this short has ended: wait
+                    # until it has gone quiet
+                    after = role_cpu(k.proc.pid)
+                    for _ in range(10):
+                        time.sleep(1.1)
+                        now = role_cpu(k.proc.pid)
+                        quiet = now["master"] - after["master"] < 0.001
+                        after = now
+                        if quiet:
+                            break
+                finally:
+                    k.stop()
+                line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() \
+                    else ""
+                kv = dict(x.split("=", 1) for x in line.split() if "=" in x)
+                if r.returncode != 0 or "deliveries" not in kv:
+                    failures += 1
+                    continue
+                msgs = int(kv["senders"]) * int(kv["messages"])
+                dl = int(kv["deliveries"])
+                d = {role: after[role] - before[role] for role in after}
+                rows.append((d["relay"] * 1e6 / msgs, d["master"] * 1e6 / msgs,
+                             d["workers"] * 1e6 / dl,
+                             sum(d.values()) * 1e6 / dl))
+            if not rows:
+                continue
+            m = [statistics.median(c) for c in zip(*rows)]
+            print("| %d workers, history = %s | %.2f us | %.2f us | %.4f us "
+                  "| %.4f us |" % (w, hist, m[0], m[1], m[2], m[3]))
     return failures
 
 
