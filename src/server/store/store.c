@@ -254,8 +254,8 @@ static const char *const migration[STORE_VERSION] = {
 	 * replay on join or a CHATHISTORY without event-playback does not
 	 * walk every JOIN and PART since the last message (a storm into a
 	 * quiet room walked them all on every join) */
-	"CREATE INDEX history_msgs ON history(target, time_ms, id) "
-	"WHERE kind IN (1, 2, 3);",
+	("CREATE INDEX history_msgs ON history(target, time_ms, id) "
+	"WHERE kind IN (1, 2, 3);"),
 };
 
 struct store {
