@@ -153,6 +153,12 @@ static const char *const sql[Q_COUNT] = {
 	[Q_COMMIT] = "COMMIT",
 };
 
+/* The kinds of the messages (PRIVMSG, NOTICE, TAGMSG in frame.h), as
+ * the partial index history_msgs and the queries that walk it name
+ * them: SQLite uses the index only where a query's term is the index's
+ * own. */
+#define HIST_MSG_KINDS	"1, 2, 3"
+
 /* The schema, one step per version: migration[v] takes a store from
  * user_version v to v + 1.  Never edit a step once released: add one. */
 static const char *const migration[STORE_VERSION] = {
@@ -255,7 +261,7 @@ static const char *const migration[STORE_VERSION] = {
 	 * walk every JOIN and PART since the last message (a storm into a
 	 * quiet room walked them all on every join) */
 	("CREATE INDEX history_msgs ON history(target, time_ms, id) "
-	"WHERE kind IN (1, 2, 3);"),
+	"WHERE kind IN (" HIST_MSG_KINDS ");"),
 };
 
 struct store {
@@ -476,15 +482,23 @@ store_backup(const char *state_dir, const char *dest, char *err, size_t errsz)
 
 /* --- statements ------------------------------------------------------------ */
 
+/* The statement in *slot, prepared from text the first time, reset and
+ * its bindings cleared. */
+static sqlite3_stmt *
+cached(struct store *s, sqlite3_stmt **slot, const char *text)
+{
+	if (*slot == NULL && sqlite3_prepare_v3(s->db, text, -1,
+	    SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(*slot);
+	sqlite3_clear_bindings(*slot);
+	return *slot;
+}
+
 static sqlite3_stmt *
 q(struct store *s, enum stmt_id id)
 {
-	if (s->q[id] == NULL && sqlite3_prepare_v3(s->db, sql[id], -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->q[id], NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_reset(s->q[id]);
-	sqlite3_clear_bindings(s->q[id]);
-	return s->q[id];
+	return cached(s, &s->q[id], sql[id]);
 }
 
 static int
@@ -1208,27 +1222,21 @@ store_history_range(struct store *s, const struct hist_range *r,
 	unsigned only = (r->kinds & ~msgs) == 0;
 	unsigned shape = (r->lo != NULL) | (r->hi != NULL) << 1 |
 	    (r->newest != 0) << 2 | only << 3;
-	char sql_text[512];
+	char sql_text[512] = "";
 	sqlite3_stmt *st;
 	int n, i = 1;
 
-	if (s->range[shape] == NULL) {
+	if (s->range[shape] == NULL)	/* the text only to prepare it */
 		snprintf(sql_text, sizeof(sql_text), "SELECT id, time_ms, "
 		    "kind, account, tags, line FROM history%s WHERE target = ?1 "
 		    "AND ((?2 >> kind) & 1) = 1%s%s%s ORDER BY time_ms %s, id %s "
 		    "LIMIT ?7", only ? " INDEXED BY history_msgs" : "",
-		    only ? " AND kind IN (1, 2, 3)" : "",
+		    only ? " AND kind IN (" HIST_MSG_KINDS ")" : "",
 		    r->lo != NULL ? " AND (time_ms, id) > (?3, ?4)" : "",
 		    r->hi != NULL ? " AND (time_ms, id) < (?5, ?6)" : "",
 		    r->newest ? "DESC" : "ASC", r->newest ? "DESC" : "ASC");
-		if (sqlite3_prepare_v3(s->db, sql_text, -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->range[shape], NULL) !=
-		    SQLITE_OK)
-			return -1;
-	}
-	st = s->range[shape];
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	if ((st = cached(s, &s->range[shape], sql_text)) == NULL)
+		return -1;
 	bind_text(st, i++, r->target);
 	(void)sqlite3_bind_int64(st, i++, r->kinds);
 	if (r->lo != NULL) {
