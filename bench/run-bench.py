@@ -199,7 +199,20 @@ class Keochatd:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Ngircd:
+class Peer:
+    """A reference server: one process in a directory of its own."""
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Ngircd(Peer):
     name = "ngircd"
     inflight = 16
 
@@ -242,17 +255,8 @@ Ports = %d
         wait_port(self.port, self.proc)
         time.sleep(0.2)
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
-
-class Inspircd:
+class Inspircd(Peer):
     name = "inspircd"
     inflight = 100
 
@@ -313,17 +317,12 @@ class Inspircd:
         raise SystemExit("InspIRCd would not start:\n" +
                          open(os.path.join(self.dir, "out")).read()[-2000:])
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_one(server, args, tag, timeout=600):
+def run_one(server, args, tag, timeout=600, roles=None):
+    """One run of the generator against a server started for it: its
+    key=value results, with "exit".  roles, a dict, gets keochatd's CPU
+    seconds by role over the run (role_cpu)."""
     if "-T" in args and hasattr(server, "tls_capable") and \
             not server.tls_capable():
         return {"exit": "0"}            # a baseline without TLS
@@ -332,10 +331,24 @@ def run_one(server, args, tag, timeout=600):
         port = server.tls_port if "-T" in args else server.port
         if "-S" not in args and "-i" not in args:
             args = args + ["-i", str(server.inflight)]
+        before = role_cpu(server.proc.pid) if roles is not None else None
         r = subprocess.run([BENCH, "-p", str(port), "-P",
                             str(server.proc.pid), "-x", tag, "-t", "60",
                             "-c", "#bench"] + args, capture_output=True,
                            text=True, timeout=timeout, preexec_fn=client_preexec)
+        if roles is not None:
+            # the master indexes the new lines for SEARCH once a second,
+            # after a fan-out this short has ended: wait until it has
+            # gone quiet
+            after = role_cpu(server.proc.pid)
+            for _ in range(10):
+                time.sleep(1.1)
+                now = role_cpu(server.proc.pid)
+                quiet = now["master"] - after["master"] < 0.001
+                after = now
+                if quiet:
+                    break
+            roles.update({k: after[k] - before[k] for k in after})
     finally:
         server.stop()
     line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
@@ -748,8 +761,9 @@ def split_cpu():
     per message sent (20 000), the workers' per delivery.  Read from
     /proc before and after the whole run (the 200 joins included, a few
     thousandths of the work) and the search indexing the master does
-    after it (the idle ticks of those seconds included).  The model of doc/PERFORMANCE.md (what N
-    workers on N cores would do) is built from these."""
+    after it (the idle ticks of those seconds included).  The model of
+    doc/PERFORMANCE.md (what N workers on N cores would do) is built
+    from these."""
     print()
     print("| fan-out, CPU by role | relay per message | master per message "
           "| workers per delivery | all per delivery |")
@@ -759,38 +773,15 @@ def split_cpu():
         for w in WORKERS_SWEEP:
             rows = []
             for i in range(REPS):
-                k = Keochatd(workers=w, opts=["history=" + hist])
-                k.start()
-                try:
-                    before = role_cpu(k.proc.pid)
-                    r = subprocess.run(
-                        [BENCH, "-p", str(k.port), "-P", str(k.proc.pid),
-                         "-x", "C%s%d%d" % (hist, w, i), "-t", "60",
-                         "-c", "#bench"] + WORKLOADS[0][1] + ["-i", "100"],
-                        capture_output=True, text=True, timeout=600,
-                        preexec_fn=client_preexec)
-                    # the master indexes the new lines for SEARCH once a
-                    # second, after a fan-out this short has ended: wait
-                    # until it has gone quiet
-                    after = role_cpu(k.proc.pid)
-                    for _ in range(10):
-                        time.sleep(1.1)
-                        now = role_cpu(k.proc.pid)
-                        quiet = now["master"] - after["master"] < 0.001
-                        after = now
-                        if quiet:
-                            break
-                finally:
-                    k.stop()
-                line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() \
-                    else ""
-                kv = dict(x.split("=", 1) for x in line.split() if "=" in x)
-                if r.returncode != 0 or "deliveries" not in kv:
+                d = {}
+                kv = run_one(Keochatd(workers=w, opts=["history=" + hist]),
+                             WORKLOADS[0][1], "C%s%d%d" % (hist, w, i),
+                             roles=d)
+                if kv["exit"] != "0" or "deliveries" not in kv or not d:
                     failures += 1
                     continue
                 msgs = int(kv["senders"]) * int(kv["messages"])
                 dl = int(kv["deliveries"])
-                d = {role: after[role] - before[role] for role in after}
                 rows.append((d["relay"] * 1e6 / msgs, d["master"] * 1e6 / msgs,
                              d["workers"] * 1e6 / dl,
                              sum(d.values()) * 1e6 / dl))
