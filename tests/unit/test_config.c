@@ -279,6 +279,47 @@ cross_checks(void **state)
 }
 
 static void
+backbone_urls(void **state)
+{
+	char urls[CONF_BACKBONE_URLS][CONF_ADDR_MAX + 16], err[256];
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_backbone_urls("local", urls,
+	    CONF_BACKBONE_URLS), 0);
+	assert_int_equal(config_backbone_urls("nats://127.0.0.1:4222,"
+	    "tls://[::1]:4223,nats://nats.example:4224", urls,
+	    CONF_BACKBONE_URLS), 3);
+	assert_string_equal(urls[1], "tls://[::1]:4223");
+	assert_string_equal(urls[2], "nats://nats.example:4224");
+	/* refused: no scheme, a password in the URL, no port, empty parts,
+	 * too many */
+	assert_int_equal(config_backbone_urls("127.0.0.1:4222", urls,
+	    CONF_BACKBONE_URLS), -1);
+	assert_int_equal(config_backbone_urls("nats://u:pw@h:4222", urls,
+	    CONF_BACKBONE_URLS), -1);
+	assert_int_equal(config_backbone_urls("nats://h", urls,
+	    CONF_BACKBONE_URLS), -1);
+	assert_int_equal(config_backbone_urls("nats://h:0", urls,
+	    CONF_BACKBONE_URLS), -1);
+	assert_int_equal(config_backbone_urls("nats://h:1,", urls,
+	    CONF_BACKBONE_URLS), -1);
+	assert_int_equal(config_backbone_urls("", urls, CONF_BACKBONE_URLS),
+	    -1);
+	assert_int_equal(config_backbone_urls("nats://a:1,nats://b:2", urls,
+	    1), -1);
+	expect_error("backbone = redis://h:6379\n", "k.conf:1: backbone: "
+	    "must be local or");
+	expect_error("node-name = a b\n", "k.conf:1: node-name:");
+	expect_error("backbone-replicas = 7\n", "k.conf:1: backbone-replicas");
+	assert_int_equal(parse(&c, "backbone = nats://127.0.0.1:4222\n"
+	    "node-name = edge-1\nbackbone-password-file = /etc/pw\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(config_check(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "backbone-user is not"));
+}
+
+static void
 keep_and_differs(void **state)
 {
 	struct config a, b;
@@ -320,6 +361,7 @@ main(void)
 		cmocka_unit_test(every_value_round_trips),
 		cmocka_unit_test(cross_checks),
 		cmocka_unit_test(keep_and_differs),
+		cmocka_unit_test(backbone_urls),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

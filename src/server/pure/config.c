@@ -37,6 +37,7 @@ static int check_listen(const char *, char *, size_t);
 static int check_autojoin(const char *, char *, size_t);
 static int check_path(const char *, char *, size_t);
 static int check_oper(const char *, char *, size_t);
+static int check_backbone(const char *, char *, size_t);
 
 static const char *const tlsver_names[] = { "1.2", "1.3", NULL };
 static const int tlsver_values[] = { CONF_TLS_1_2, CONF_TLS_1_3 };
@@ -206,6 +207,24 @@ static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_HISTORY_REPLAY_LINES] = INT("history-replay-lines", "20", 0, 100,
 	    1, history_replay_lines, "lines of history a client without "
 	    "draft/chathistory gets when it joins; 0: none"),
+	[OPT_BACKBONE] = STR("backbone", "local", 0, backbone, check_backbone,
+	    "local (one host) or nats://HOST:PORT[,nats://HOST:PORT]...: "
+	    "hosts that act as one server over a NATS JetStream cluster "
+	    "(tls:// for TLS to NATS)"),
+	[OPT_NODE_NAME] = STR("node-name", "", 0, node_name, check_name,
+	    "this host's name in the cluster, unique per host; empty: the "
+	    "host name"),
+	[OPT_BACKBONE_USER] = STR("backbone-user", "", 0, backbone_user,
+	    NULL, "user name for the NATS servers; empty: none"),
+	[OPT_BACKBONE_PASSWORD_FILE] = STR("backbone-password-file", "", 0,
+	    backbone_password_file, check_path, "file whose first line is "
+	    "backbone-user's password (kept out of this file and the logs)"),
+	[OPT_BACKBONE_TLS_CA] = STR("backbone-tls-ca", "", 0, backbone_tls_ca,
+	    check_path, "PEM CA that signs the NATS servers' certificates; "
+	    "set: TLS to NATS"),
+	[OPT_BACKBONE_REPLICAS] = INT("backbone-replicas", "3", 1, 5, 0,
+	    backbone_replicas, "copies NATS keeps of the stream and the "
+	    "buckets (at most the NATS servers in the cluster)"),
 };
 
 const struct config_option *
@@ -292,6 +311,62 @@ check_path(const char *v, char *err, size_t errsz)
 {
 	if (*v != '\0' && *v != '/') {
 		snprintf(err, errsz, "must be an absolute path");
+		return -1;
+	}
+	return 0;
+}
+
+/* "local", or a comma list of nats://HOST:PORT or tls://HOST:PORT. */
+int
+config_backbone_urls(const char *v, char urls[][CONF_ADDR_MAX + 16], int max)
+{
+	const char *p = v, *end, *hp;
+	char host[CONF_ADDR_MAX], addr[CONF_ADDR_MAX];
+	unsigned port;
+	size_t n;
+	int count = 0;
+
+	if (strcmp(v, "local") == 0)
+		return 0;
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (strncmp(p, "nats://", 7) == 0)
+			hp = p + 7;
+		else if (strncmp(p, "tls://", 6) == 0)
+			hp = p + 6;
+		else
+			return -1;
+		if (n - (size_t)(hp - p) >= sizeof(addr) || count >= max)
+			return -1;
+		memcpy(addr, hp, n - (size_t)(hp - p));
+		addr[n - (size_t)(hp - p)] = '\0';
+		if (config_split_addr(addr, host, sizeof(host), &port) == -1 ||
+		    host[0] == '\0' || port == 0 ||
+		    strpbrk(host, "@/?#") != NULL)
+			return -1;
+		memcpy(urls[count], p, n);
+		urls[count][n] = '\0';
+		count++;
+		if (end == NULL)
+			break;
+		p = end + 1;
+		if (*p == '\0')
+			return -1;	/* "...," */
+	}
+	return count > 0 ? count : -1;
+}
+
+static int
+check_backbone(const char *v, char *err, size_t errsz)
+{
+	char urls[CONF_BACKBONE_URLS][CONF_ADDR_MAX + 16];
+
+	if (config_backbone_urls(v, urls, CONF_BACKBONE_URLS) == -1) {
+		snprintf(err, errsz, "must be local or up to %d "
+		    "nats://HOST:PORT or tls://HOST:PORT, comma separated "
+		    "(no user or password in them: see backbone-user)",
+		    CONF_BACKBONE_URLS);
 		return -1;
 	}
 	return 0;
@@ -660,6 +735,10 @@ config_check(const struct config *c, char *err, size_t errsz)
 	if (c->tls_key[0] != '\0' && c->tls_cert[0] == '\0')
 		return seterr(err, errsz, "config", 0,
 		    "tls-key is set but tls-cert is not");
+	if (c->backbone_password_file[0] != '\0' &&
+	    c->backbone_user[0] == '\0')
+		return seterr(err, errsz, "config", 0,
+		    "backbone-password-file is set but backbone-user is not");
 	return 0;
 }
 

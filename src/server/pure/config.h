@@ -18,6 +18,8 @@
 #define CONF_FILE_MAX		256	/* state-dir, certificate and key files */
 #define CONF_OPER_MAX		16	/* oper blocks */
 #define CONF_OPER_LEN		384	/* "NAME HASH MASK[,MASK...]" */
+#define CONF_BACKBONE_MAX	512	/* "nats://h:p[,nats://h:p]..." */
+#define CONF_BACKBONE_URLS	8	/* NATS servers in backbone */
 
 enum conf_log { CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 enum conf_tlsver { CONF_TLS_1_2, CONF_TLS_1_3 };
@@ -45,7 +47,9 @@ enum conf_id {
 	OPT_NICK_ENFORCE, OPT_NICK_GRACE, OPT_LOGIN_FAIL_MAX,
 	OPT_LOGIN_FAIL_WINDOW, OPT_PAM_SERVICE, OPT_PAM_CONFDIR,
 	OPT_HISTORY, OPT_HISTORY_MAX_DAYS, OPT_HISTORY_MAX_LINES,
-	OPT_HISTORY_REPLAY_LINES,
+	OPT_HISTORY_REPLAY_LINES, OPT_BACKBONE, OPT_NODE_NAME,
+	OPT_BACKBONE_USER, OPT_BACKBONE_PASSWORD_FILE, OPT_BACKBONE_TLS_CA,
+	OPT_BACKBONE_REPLICAS,
 	OPT_COUNT
 };
 
@@ -105,6 +109,12 @@ struct config {
 	unsigned history_max_days;		/* 0: no age limit */
 	unsigned history_max_lines;		/* per room; 0: no limit */
 	unsigned history_replay_lines;		/* on join, without the cap */
+	char	 backbone[CONF_BACKBONE_MAX];	/* "local" or nats:// URLs */
+	char	 node_name[64];			/* "": the host name */
+	char	 backbone_user[64];		/* NATS user, "" none */
+	char	 backbone_password_file[CONF_FILE_MAX];	/* its password */
+	char	 backbone_tls_ca[CONF_FILE_MAX];	/* TLS to NATS: the CA */
+	unsigned backbone_replicas;		/* of the stream and buckets */
 	unsigned char origin[OPT_COUNT];	/* enum conf_origin */
 	unsigned line[OPT_COUNT];	/* file line that set it, 0: none */
 };
@@ -136,6 +146,10 @@ int		 config_defaults(struct config *c);
 int		 config_set(struct config *c, const char *key, const char *value,
 		    enum conf_origin origin, const char *where, unsigned line,
 		    char *err, size_t errsz);
+
+/* backbone's NATS servers, split: how many (0 for "local"), or -1 */
+int		 config_backbone_urls(const char *v,
+		    char urls[][CONF_ADDR_MAX + 16], int max);
 
 /* Parse a whole file's bytes.  0, or -1 with the first error in err. */
 int		 config_parse(struct config *c, const char *fname,
