@@ -2,6 +2,7 @@
 """Write the seed corpus of every fuzz harness into tests/fuzz/corpus/.
 Run by hand when the seeds should change; the output is committed."""
 import hashlib
+import struct
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,7 +115,36 @@ def put(kind, data):
         f.write(data)
 
 
+def bb_str(b):
+    return struct.pack(">H", len(b)) + b
+
+
+def bb_origin(typ, kind, flags=0, worker=1):
+    return (b"KCB\x01" + bytes([typ]) + bb_str(b"host-1") +
+            struct.pack(">QBIQIIIBBB", 1234, worker, 4242, 7, 0, 3, 1, kind,
+                        flags, 0))
+
+
+def bb_seeds():
+    """Backbone messages as bbmsg.c builds them (big-endian)."""
+    chan = lambda kind, line, room=b"#lobby", flags=0: (
+        bb_origin(1, kind, flags) + bb_str(room) +
+        struct.pack(">II", 0xffffffff, 0) + bb_str(b"") + bb_str(line) +
+        bb_str(b"") + bb_str(b"") + bb_str(b"acct"))
+    yield chan(1, b":a!~a@h PRIVMSG #lobby :hello")
+    yield chan(4, b":a!~a@h JOIN #lobby", flags=1)
+    yield chan(5, b":a!~a@h PART #lobby :bye", flags=2)
+    yield chan(10, b":op!~o@h MODE #lobby +o a")
+    yield chan(1, b":a!~a@h PRIVMSG #lobby :two\r\n:x PRIVMSG #y :z")
+    rooms = bb_str(b"#a") + b"\x02" + bb_str(b"#b") + b"\x00"
+    yield b"KCB\x01\x03" + bb_str(b"edge-1") + struct.pack(">Q", 99)
+    yield (bb_origin(2, 7, worker=255) + struct.pack(">H", 2) + rooms +
+           bb_str(b":a!~a@h QUIT :gone") + bb_str(b""))
+
+
 def main():
+    for b in bb_seeds():
+        put("bbmsg", b)
     for l in LINES:
         put("irc", l)
     put("linebuf", b"\x80" + b"\r\n".join(LINES) + b"\r\n")

@@ -1,0 +1,74 @@
+/*
+ * fuzz_bbmsg.c -- the backbone's message bodies (src/server/pure/bbmsg.c)
+ * on hostile input: what another program could publish on keochat's
+ * subjects.  Properties: no crash; a message that unpacks packs again to
+ * the very same bytes; nothing it yields holds NUL, CR or LF; its room
+ * names are valid and its lines start with ':'.  Every type is read:
+ * BB_CHAN, BB_MULTI and BB_HOST.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bbmsg.h"
+#include "fuzz.h"
+#include "valid.h"
+
+static uint8_t again[BB_MSG_MAX];
+
+static void
+clean(const char *s, size_t n)
+{
+	if (n > 0 && (memchr(s, '\0', n) != NULL || memchr(s, '\r', n) !=
+	    NULL || memchr(s, '\n', n) != NULL))
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct bb_multi mm;
+	struct bb_chan cm;
+	struct bb_host hm;
+	const char *why;
+	unsigned i;
+	int n;
+
+	switch (bbmsg_type(data, size, &why)) {
+	case BB_CHAN:
+		if (bbmsg_unpack_chan(data, size, &cm, &why) == -1)
+			return 0;
+		clean(cm.chan, cm.chanlen);
+		clean(cm.tags, cm.tagslen);
+		clean(cm.line, cm.linelen);
+		clean(cm.ext, cm.extlen);
+		clean(cm.away, cm.awaylen);
+		clean(cm.account, cm.accountlen);
+		if (cm.linelen == 0 || cm.line[0] != ':' || cm.chanlen == 0)
+			abort();
+		n = bbmsg_pack_chan(again, sizeof(again), &cm);
+		break;
+	case BB_MULTI:
+		if (bbmsg_unpack_multi(data, size, &mm, &why) == -1)
+			return 0;
+		for (i = 0; i < mm.n; i++)
+			clean(mm.ch[i].chan, mm.ch[i].chanlen);
+		clean(mm.line, mm.linelen);
+		if (mm.linelen == 0 || mm.line[0] != ':')
+			abort();
+		n = bbmsg_pack_multi(again, sizeof(again), &mm);
+		break;
+	case BB_HOST:
+		if (bbmsg_unpack_host(data, size, &hm, &why) == -1)
+			return 0;
+		clean(hm.node, hm.nodelen);
+		n = bbmsg_pack_host(again, sizeof(again), &hm);
+		break;
+	default:
+		if (why == NULL)
+			abort();	/* a refusal always says why */
+		return 0;
+	}
+	if (n < 0 || (size_t)n != size || memcmp(again, data, size) != 0)
+		abort();
+	return 0;
+}
