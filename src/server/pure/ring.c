@@ -37,6 +37,9 @@ struct ring_hdr {
 	_Atomic uint64_t head;		/* where the next entry goes */
 	_Atomic uint64_t tail;		/* the oldest entry still needed */
 	_Atomic uint64_t next_id;	/* the last message id handed out */
+	uint64_t boot;			/* first_id: this segment's start */
+	_Atomic uint64_t stream_seq;	/* cluster: the last stream message
+					 * logged */
 	struct ring_origin origin[WORKERS_MAX];
 	struct ring_dest dest[WORKERS_MAX];
 };
@@ -109,6 +112,7 @@ ring_init(void *mem, size_t size, unsigned max_chans, size_t logbytes,
 	h->off_log = l.off_log;
 	h->total = l.total;
 	h->next_id = first_id;
+	h->boot = first_id;
 	memset((uint8_t *)mem + l.off_seq, 0, (size_t)max_chans * 8);
 	return 0;
 }
@@ -155,6 +159,48 @@ bump(_Atomic uint64_t *v)
 
 	atomic_store_explicit(v, n, memory_order_release);
 	return n;
+}
+
+uint64_t
+ring_boot(struct ring *r)
+{
+	return r->h->boot;
+}
+
+uint64_t
+ring_stream_seq(struct ring *r)
+{
+	return r->h->stream_seq;
+}
+
+void
+ring_stream_seq_set(struct ring *r, uint64_t seq)
+{
+	r->h->stream_seq = seq;
+}
+
+uint64_t
+ring_next_id_at_least(struct ring *r, uint64_t want)
+{
+	uint64_t last = atomic_load_explicit(&r->h->next_id,
+	    memory_order_relaxed);
+
+	if (want <= last)
+		want = last + 1;
+	atomic_store_explicit(&r->h->next_id, want, memory_order_release);
+	return want;
+}
+
+int
+ring_ids_fresh(struct ring *r)
+{
+	return r->h->next_id == r->h->boot;
+}
+
+void
+ring_ids_restart(struct ring *r, uint64_t last)
+{
+	atomic_store_explicit(&r->h->next_id, last, memory_order_release);
 }
 
 uint64_t

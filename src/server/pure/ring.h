@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #define RING_MAGIC	0x4b454f4cu	/* "KEOL" */
-#define RING_VERSION	1
+#define RING_VERSION	2
 #define RING_ENTRY_HDR	16
 
 struct ring;	/* a process's handle, defined in ring.c */
@@ -50,8 +50,22 @@ int		 ring_init(void *mem, size_t size, unsigned max_chans,
 struct ring	*ring_attach(void *mem, size_t size, char *err, size_t errsz);
 void		 ring_detach(struct ring *r);
 
+/* The segment's first_id: the same for a respawned relay, new when the
+ * server starts again (cluster mode: this host's boot in its messages). */
+uint64_t	 ring_boot(struct ring *r);
+/* Cluster mode: the last stream sequence logged (0: none yet). */
+uint64_t	 ring_stream_seq(struct ring *r);
+void		 ring_stream_seq_set(struct ring *r, uint64_t seq);
+
 /* The next message id (never 0, never repeated). */
 uint64_t	 ring_next_id(struct ring *r);
+/* The next message id, want if it is above the last one (cluster mode:
+ * a stream message's id, the same on every host), else the last + 1. */
+uint64_t	 ring_next_id_at_least(struct ring *r, uint64_t want);
+/* Nonzero while no id has been handed out since ring_init. */
+int		 ring_ids_fresh(struct ring *r);
+/* Count ids on from last (cluster mode, on a fresh segment). */
+void		 ring_ids_restart(struct ring *r, uint64_t last);
 /* The next sequence number of channel slot chan (0 when out of range). */
 uint64_t	 ring_next_seq(struct ring *r, uint32_t chan);
 
