@@ -139,6 +139,39 @@ store_ready(int test, char *err, size_t errsz)
 	return 0;
 }
 
+/* Cluster mode: this build has it, and the files it names can be read
+ * (the password itself is read by the relay and never logged). */
+static int
+backbone_check(int test, char *err, size_t errsz)
+{
+	char urls[CONF_BACKBONE_URLS][CONF_ADDR_MAX + 16];
+	const char *files[2] = { kd.cfg.backbone_password_file,
+	    kd.cfg.backbone_tls_ca };
+	int n, i;
+
+	if ((n = config_backbone_urls(kd.cfg.backbone, urls,
+	    CONF_BACKBONE_URLS)) <= 0)
+		return 0;
+#ifndef HAVE_NATS
+	snprintf(err, errsz, "backbone = %s: this keochatd was built without "
+	    "cluster mode (libnats-dev was missing at configure time)",
+	    kd.cfg.backbone);
+	return -1;
+#endif
+	for (i = 0; i < 2; i++)
+		if (files[i][0] != '\0' && access(files[i], R_OK) == -1) {
+			snprintf(err, errsz, "%s %s: %s", i == 0 ?
+			    "backbone-password-file" : "backbone-tls-ca",
+			    files[i], strerror(errno));
+			return -1;
+		}
+	if (test)
+		say(0, "backbone: cluster mode over %d NATS server%s, node %s",
+		    n, n == 1 ? "" : "s", kd.cfg.node_name[0] != '\0' ?
+		    kd.cfg.node_name : "(the host name)");
+	return 0;
+}
+
 int
 state_prepare(int test, char *err, size_t errsz)
 {
@@ -159,6 +192,8 @@ state_prepare(int test, char *err, size_t errsz)
 	if (!test && give_to_user(kd.state_dir, err, errsz) == -1)
 		return -1;
 	if (store_ready(test, err, errsz) == -1)
+		return -1;
+	if (backbone_check(test, err, errsz) == -1)
 		return -1;
 	if ((test ? kd.cfg.ntls_listen > 0 : tls_wanted()) &&
 	    state_tls_check(test, err, errsz) == -1)

@@ -247,6 +247,19 @@ history_note(const uint8_t *frame, size_t len)
 }
 
 void
+history_room(const char *name, const struct frame_stamp *st, unsigned kind,
+    const char *account, size_t accountlen, const char *line,
+    size_t linelen)
+{
+	char target[CHAN_MAX * 4 + 1];
+
+	if (H.st == NULL || !history_kind_kept(kind))
+		return;
+	irc_casefold(target, sizeof(target), name);
+	add(target, st, kind, account, accountlen, "", 0, line, linelen);
+}
+
+void
 history_turn(void *arg)
 {
 	(void)arg;

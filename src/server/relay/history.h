@@ -18,12 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct frame_stamp;
+
 int	history_open(void);
 void	history_close(void);
 /* 1 when lines of this enum frame_kind are kept. */
 int	history_kind_kept(unsigned kind);
 /* A frame as it went into the relay log (stamped). */
 void	history_note(const uint8_t *frame, size_t len);
+/* Cluster mode: a QUIT or NICK line of a room this host has no member
+ * in (so no frame of it goes into the log), kept under the room's name. */
+void	history_room(const char *name, const struct frame_stamp *st,
+	    unsigned kind, const char *account, size_t accountlen,
+	    const char *line, size_t linelen);
 /* The loop hook: commit what this turn noted. */
 void	history_turn(void *arg);
 

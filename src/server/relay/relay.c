@@ -43,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "chanop.h"
 #include "ctx.h"
 #include "ev.h"
@@ -113,6 +114,14 @@ static struct relay R;
 
 static void	link_close(struct rlink *l, const char *why);
 
+/* Everything of l's up to this link sequence is kept: routed, and in
+ * cluster mode acknowledged by the stream. */
+static uint64_t
+link_kept(const struct rlink *l)
+{
+	return bridge_kept(l->id, (uint32_t)l->pid, l->lseq);
+}
+
 size_t
 relay_log_bytes(void)
 {
@@ -149,30 +158,48 @@ tail_update(void)
 	ring_release(kd.ring, min);
 }
 
-/* Append an ordered copy of frame for the workers in mask and wake their
- * links; -1 when the log has no room (the caller checked ring_fits). */
+/* Append a copy of frame ordered as id, time_ms and seq for the workers
+ * in mask and wake their links (mask 0: it is only kept in the history);
+ * -1 when the log has no room (the caller checked ring_fits). */
 static int
-log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
+log_put(const uint8_t *frame, size_t len, uint64_t mask, uint64_t id,
+    uint64_t time_ms, uint64_t seq)
 {
+	static uint8_t copy[FRAME_MAX];
 	uint8_t *dst;
 	uint64_t m;
-	int id;
+	int wid;
 
+	if (mask == 0) {
+		if (len <= sizeof(copy)) {
+			memcpy(copy, frame, len);
+			frame_stamp_order(copy, len, id, time_ms, seq);
+			history_note(copy, len);
+		}
+		return 0;
+	}
 	if ((dst = ring_reserve(kd.ring, len)) == NULL)
 		return -1;
 	memcpy(dst, frame, len);
-	frame_stamp_order(dst, len, ring_next_id(kd.ring),
-	    (uint64_t)kd.now_real_ms, seq);
+	frame_stamp_order(dst, len, id, time_ms, seq);
 	history_note(dst, len);		/* committed before the links send */
 	ring_commit(kd.ring, mask);
-	for (m = mask, id = 0; m != 0; m >>= 1, id++) {
-		if (!(m & 1) || R.byid[id] == NULL)
+	for (m = mask, wid = 0; m != 0; m >>= 1, wid++) {
+		if (!(m & 1) || R.byid[wid] == NULL)
 			continue;
-		R.byid[id]->pending += len;
-		if (R.byid[id]->state == L_READY)
-			peer_kick(R.byid[id]->peer);
+		R.byid[wid]->pending += len;
+		if (R.byid[wid]->state == L_READY)
+			peer_kick(R.byid[wid]->peer);
 	}
 	return 0;
+}
+
+/* The same, ordered here and now. */
+static int
+log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
+{
+	return log_put(frame, len, mask, ring_next_id(kd.ring),
+	    (uint64_t)kd.now_real_ms, seq);
 }
 
 /* A frame nobody gets now (a message that waits): stamped like the
@@ -180,14 +207,8 @@ log_frame(const uint8_t *frame, size_t len, uint64_t mask, uint64_t seq)
 static void
 keep_only(const uint8_t *frame, size_t len)
 {
-	static uint8_t copy[FRAME_MAX];
-
-	if (len > sizeof(copy))
-		return;
-	memcpy(copy, frame, len);
-	frame_stamp_order(copy, len, ring_next_id(kd.ring),
+	(void)log_put(frame, len, 0, ring_next_id(kd.ring),
 	    (uint64_t)kd.now_real_ms, 0);
-	history_note(copy, len);
 }
 
 static void
@@ -214,6 +235,8 @@ route_chan(struct rlink *l, const uint8_t *frame, size_t len,
 	*ogen = f.ogen;
 	if (f.flags & FRAME_F_SUB)
 		subs_or_die(f.chan, f.gen, bit, 1);
+	if (bridge_on())	/* in order when the stream gives it back */
+		return bridge_route(l->id, (uint32_t)l->pid, frame, len);
 	if ((mask = subs_mask(R.subs, f.chan, f.gen)) != 0)
 		(void)log_frame(frame, len, mask, ring_next_seq(kd.ring,
 		    f.chan));
@@ -288,6 +311,8 @@ route_multi(struct rlink *l, const uint8_t *frame, size_t len,
 		return -1;
 	*oslot = f.oslot;
 	*ogen = f.ogen;
+	if (bridge_on())
+		return bridge_route(l->id, (uint32_t)l->pid, frame, len);
 	if ((mask = multi_mask(&f)) != 0)
 		(void)log_frame(frame, len, mask, 0);
 	for (i = 0; i < f.n; i++)
@@ -320,6 +345,10 @@ chanop_chan(const struct frame_chan *f, void *arg)
 	int n;
 
 	(void)arg;
+	if (bridge_on()) {
+		bridge_relay_chan(f);
+		return;
+	}
 	if ((n = frame_pack_chan(buf, sizeof(buf), f)) > 0 &&
 	    (mask = subs_mask(R.subs, f->chan, f->gen)) != 0)
 		(void)log_frame(buf, (size_t)n, mask,
@@ -442,15 +471,19 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 	default:
 		return -1;
 	}
-	/* a labeled frame, and every CHANOP: its sender waits for this */
-	if (rc == 0 && oslot != UINT32_MAX && (st.label != 0 ||
-	    frame_open(frame, len, &err) == FRAME_CHANOP))
+	/* a labeled frame, and every CHANOP: its sender waits for this
+	 * (in cluster mode the bridge says it of a published frame, when
+	 * the stream gives it back) */
+	if (rc == 0 && oslot != UINT32_MAX && (frame_open(frame, len, &err) ==
+	    FRAME_CHANOP || (st.label != 0 && !(bridge_on() &&
+	    (frame_open(frame, len, &err) == FRAME_CHAN ||
+	    frame_open(frame, len, &err) == FRAME_MULTI)))))
 		label_done_to(l, &st, oslot, ogen,
 		    frame_open(frame, len, &err) == FRAME_CHANOP);
 	if (rc == 0) {
 		l->lseq = st.lseq;
 		ring_origin_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid,
-		    l->lseq);
+		    link_kept(l));
 	}
 	return rc;
 }
@@ -568,13 +601,13 @@ log_sent(void *arg, size_t niov)
 static void
 send_ack(struct rlink *l)
 {
-	struct frame_ack f = { l->lseq };
+	struct frame_ack f = { link_kept(l) };
 	uint8_t buf[32];
 	int n;
 
 	if ((n = frame_pack_ack(buf, sizeof(buf), &f)) > 0 &&
 	    peer_send(l->peer, buf, (size_t)n) == 0)
-		l->acked = l->lseq;
+		l->acked = f.lseq;
 }
 
 /* The bytes of the entries for l between its cursor and the head (a
@@ -829,6 +862,10 @@ log_quit(const struct frame_multi *f, void *arg)
 	int n;
 
 	(void)arg;
+	if (bridge_on()) {
+		bridge_relay_multi(f);
+		return;
+	}
 	if (mask == 0 || (n = frame_pack_multi(buf, sizeof(buf), f)) == -1)
 		return;
 	if (!ring_fits(kd.ring, (size_t)n)) {
@@ -1044,7 +1081,7 @@ turn_acks(void *arg)
 	(void)arg;
 	for (l = R.links; l != NULL; l = l->next)
 		if (l->peer != NULL && l->state == L_READY &&
-		    l->lseq > l->acked)
+		    link_kept(l) > l->acked)
 			send_ack(l);
 }
 
@@ -1071,6 +1108,99 @@ recover_history(void)
 	history_turn(NULL);
 }
 
+/* --- cluster mode: what the bridge asks of the relay ----------------------------- */
+
+static uint64_t
+br_chan_mask(uint32_t chan, uint32_t gen)
+{
+	return chan < kd.cfg.max_channels ? subs_mask(R.subs, chan, gen) : 0;
+}
+
+static void
+br_unsub(int id, uint32_t chan, uint32_t gen)
+{
+	if (chan < kd.cfg.max_channels)
+		subs_or_die(chan, gen, bit_of(id), 0);
+}
+
+static int
+br_fits(size_t len)
+{
+	return ring_fits(kd.ring, len);
+}
+
+static int
+br_routing(void)
+{
+	return !R.recovering;
+}
+
+static void
+br_put(const uint8_t *frame, size_t len, uint64_t mask, uint64_t id,
+    uint64_t time_ms, uint64_t seq)
+{
+	(void)log_put(frame, len, mask, id, time_ms, seq);
+}
+
+static void
+br_reply(int id, uint32_t slot, uint32_t gen, const char *line, size_t len)
+{
+	struct frame_user f;
+	uint8_t buf[FRAME_MAX];
+	int n;
+
+	if (id < 0 || id >= WORKERS_MAX || R.byid[id] == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.st.origin = FRAME_ORIGIN_RELAY;
+	f.target = (uint8_t)id;
+	f.tslot = slot;
+	f.tgen = gen;
+	f.oslot = UINT32_MAX;
+	f.kind = FRAME_K_REPLY;
+	f.line = line;
+	f.linelen = len;
+	if ((n = frame_pack_user(buf, sizeof(buf), &f)) > 0 &&
+	    ring_fits(kd.ring, (size_t)n))
+		(void)log_frame(buf, (size_t)n, bit_of(id), 0);
+}
+
+static void
+br_label_done(int id, uint32_t pid, const struct frame_stamp *st,
+    uint32_t oslot, uint32_t ogen)
+{
+	struct rlink *l;
+
+	if (id < 0 || id >= WORKERS_MAX || (l = R.byid[id]) == NULL ||
+	    l->pid != (pid_t)pid)
+		return;
+	label_done_to(l, st, oslot, ogen, 0);
+}
+
+static void
+br_kept(int id)
+{
+	struct rlink *l;
+
+	if (id >= 0 && id < WORKERS_MAX && (l = R.byid[id]) != NULL)
+		ring_origin_set(kd.ring, (unsigned)l->id, (uint32_t)l->pid,
+		    link_kept(l));
+}
+
+static void
+br_state(int up)
+{
+	static int told;
+
+	if (up && !told) {
+		told = 1;
+		ctx_tell_ready();	/* READY only once the stream is there */
+	}
+	if (!up)
+		log_warnx("backbone: the stream cannot take messages now; "
+		    "senders are told so");
+}
+
 static void
 relay_init(void)
 {
@@ -1081,10 +1211,15 @@ relay_init(void)
 		fatalx("%s", err);
 	if ((R.subs = subs_new(kd.cfg.max_channels)) == NULL)
 		fatalx("out of memory");
+	static const struct bridge_ops bops = { br_chan_mask, all_mask,
+	    br_unsub, br_fits, br_routing, br_put, br_reply, br_label_done,
+	    br_kept, br_state };
+
 	ctx_child_init(ctl_frame, NULL);
 	begin_recovery();
 	if (history_open() == 0)
 		recover_history();
+	bridge_init(&bops);
 }
 
 int
@@ -1099,16 +1234,19 @@ relay_main(void)
 	    ev_timer_add(kd.ev, TICK_MS, TICK_MS, tick, NULL) == 0 ||
 	    ev_timer_add(kd.ev, 1000, 1000, second, NULL) == 0 ||
 	    ev_hook_add(kd.ev, held_run, NULL) == -1 ||
+	    ev_hook_add(kd.ev, bridge_turn, NULL) == -1 ||
 	    ev_hook_add(kd.ev, turn_acks, NULL) == -1 ||
 	    ev_hook_add(kd.ev, history_turn, NULL) == -1 ||
 	    ev_hook_add(kd.ev, peer_hub_turn, kd.hub) == -1 ||
 	    ev_hook_add(kd.ev, turn_end, NULL) == -1)
 		fatal("event loop");
-	ctx_tell_ready();
+	if (!bridge_on())
+		ctx_tell_ready();	/* in cluster mode: connected first */
 	ctx_heartbeat();
 	/* loop */
 	if (ev_run(kd.ev) == -1)
 		fatal("epoll_wait");
+	bridge_close();
 	history_close();		/* what goes out below is kept */
 	for (l = R.links; l != NULL; l = l->next)
 		if (l->peer != NULL)

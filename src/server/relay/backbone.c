@@ -1,0 +1,1015 @@
+/*
+ * backbone.c -- the NATS link of a relay in cluster mode (backbone.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backbone.h"
+
+#ifndef HAVE_NATS
+
+int
+bb_available(void)
+{
+	return 0;
+}
+
+int
+bb_start(const struct config *cfg, const char *node, uint64_t start,
+    const void *hello, size_t hellolen, const char *msgid,
+    const struct bb_ops *ops, char *err, size_t errsz)
+{
+	(void)cfg;
+	(void)node;
+	(void)start;
+	(void)hello;
+	(void)hellolen;
+	(void)msgid;
+	(void)ops;
+	snprintf(err, errsz, "this keochatd was built without NATS "
+	    "(libnats-dev); backbone must be local");
+	return -1;
+}
+
+int
+bb_drain(void)
+{
+	return 0;
+}
+
+int
+bb_publish(const char *subject, const void *data, size_t len,
+    const char *msgid)
+{
+	(void)subject;
+	(void)data;
+	(void)len;
+	(void)msgid;
+	return -1;
+}
+
+size_t
+bb_inflight(void)
+{
+	return 0;
+}
+
+void
+bb_stop(void)
+{
+}
+
+#else /* HAVE_NATS */
+
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#define PUB_QUEUE_MAX	20000	/* publishes queued or in flight */
+#define IN_QUEUE_MAX	(64u << 20)	/* bytes of stream messages waiting */
+#define PUB_WAIT_MS	1000	/* an answer not come: publish again */
+#define PUB_GIVE_UP_MS	5000	/* still not kept: refused */
+#define API_WAIT_MS	5000	/* stream and consumer requests */
+#define PUB_AGAIN_MS	100	/* between tries of one message */
+#define RETRY_MS	1000	/* between connection and set-up tries */
+#define DUP_WINDOW_NS	(120LL * 1000000000LL)
+#define HEARTBEAT_NS	1000000000LL	/* the consumer's, from the stream */
+#define STALL_MS	1500	/* nothing read while the stream grew:
+				 * read it again from where we are */
+#define CHECK_MS	1000	/* how often that is looked at */
+
+enum item_type { I_MSG, I_ACK, I_STATE, I_LOG };
+
+/* A report for the relay's thread. */
+struct item {
+	struct item	*next;
+	enum item_type	 type;
+	uint64_t	 seq;
+	int64_t		 time_ms;
+	int		 ok, dup, warn;
+	char		 subject[BB_SUBJECT_MAX];
+	char		 msgid[BB_MSGID_MAX];
+	char		 text[160];	/* I_ACK: why refused; I_LOG: the line */
+	size_t		 len;
+	uint8_t		 data[];
+};
+
+/* A publish the stream did not take: tried again (same Nats-Msg-Id, so
+ * a copy it had kept after all is not kept twice) until PUB_GIVE_UP_MS
+ * after the first try. */
+struct again {
+	struct again	*next;
+	natsMsg		*msg;
+	int64_t		 first_ms, due_ms;
+};
+
+/* A publish for the link's thread. */
+struct req {
+	struct req	*next;
+	char		 subject[BB_SUBJECT_MAX];
+	char		 msgid[BB_MSGID_MAX];
+	size_t		 len;
+	uint8_t		 data[];
+};
+
+static struct {
+	struct bb_ops	 ops;
+	struct config	 cfg;
+	char		 node[64];
+	char		 password[256];
+	uint64_t	 start;
+	int		 efd;
+	pthread_t	 thread;
+	int		 running;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* requests arrived, or stop */
+	pthread_cond_t	 room;		/* the relay took stream messages */
+	struct item	*in, **intail;
+	struct item	*left, **lefttail;	/* the relay's: not yet taken */
+	size_t		 inbytes;	/* stream messages in both lists */
+	struct req	*req, **reqtail;
+	struct again	*again, **againtail;
+	size_t		 inflight;	/* queued or not yet acknowledged */
+	int		 stopping;
+	natsConnection	*nc;
+	jsCtx		*js;
+	natsSubscription *sub;
+	uint64_t	 last_seq;	/* the last stream message queued */
+	int64_t		 last_msg_ms;	/* when one last came */
+	int64_t		 checked_ms;	/* when the reader was last checked */
+	uint64_t	 first_last;	/* the stream's last one at set-up */
+	uint8_t		 hello[256];	/* the host's first message */
+	size_t		 hellolen;
+	char		 hello_id[BB_MSGID_MAX];
+} B = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+	.room = PTHREAD_COND_INITIALIZER, .efd = -1 };
+
+int
+bb_available(void)
+{
+	return 1;
+}
+
+/* --- the queue to the relay ------------------------------------------------ */
+
+static void
+wake(void)
+{
+	uint64_t one = 1;
+
+	/* a full counter still wakes the reader: nothing to do on EAGAIN */
+	if (write(B.efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		abort();
+}
+
+/* Called with B.mu held. */
+static void
+push_locked(struct item *it)
+{
+	it->next = NULL;
+	*B.intail = it;
+	B.intail = &it->next;
+	if (it->type == I_MSG)
+		B.inbytes += it->len;
+	wake();
+}
+
+static struct item *
+item_new(enum item_type type, size_t len)
+{
+	struct item *it = calloc(1, sizeof(*it) + len);
+
+	if (it == NULL)
+		abort();	/* libnats's thread: no way to go on */
+	it->type = type;
+	it->len = len;
+	return it;
+}
+
+static void bblog(int, const char *, ...) __attribute__((format(printf, 2,
+    3)));
+
+static void
+bblog(int warn, const char *fmt, ...)
+{
+	struct item *it = item_new(I_LOG, 0);
+	va_list ap;
+
+	it->warn = warn;
+	va_start(ap, fmt);
+	vsnprintf(it->text, sizeof(it->text), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&B.mu);
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
+static void
+post_state(int up, uint64_t last)
+{
+	struct item *it = item_new(I_STATE, 0);
+
+	it->ok = up;
+	it->seq = last;
+	pthread_mutex_lock(&B.mu);
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		abort();
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- libnats's callbacks (its threads) ------------------------------------- */
+
+static void
+on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *arg)
+{
+	jsMsgMetaData *meta = NULL;
+	const char *subj = natsMsg_GetSubject(msg);
+	int len = natsMsg_GetDataLength(msg);
+	struct item *it;
+
+	(void)nc;
+	(void)sub;
+	(void)arg;
+	if (natsMsg_GetMetaData(&meta, msg) != NATS_OK || len < 0 ||
+	    subj == NULL || strlen(subj) >= BB_SUBJECT_MAX) {
+		bblog(1, "backbone: a stream message without its metadata "
+		    "or with a bad subject dropped");
+		natsMsg_Destroy(msg);
+		return;
+	}
+	it = item_new(I_MSG, (size_t)len);
+	it->seq = meta->Sequence.Stream;
+	it->time_ms = meta->Timestamp / 1000000;
+	snprintf(it->subject, sizeof(it->subject), "%s", subj);
+	if (len > 0)
+		memcpy(it->data, natsMsg_GetData(msg), (size_t)len);
+	jsMsgMetaData_Destroy(meta);
+	natsMsg_Destroy(msg);
+	pthread_mutex_lock(&B.mu);
+	/* the relay is behind: hold libnats back (flow control reaches the
+	 * stream) rather than queue without bound */
+	while (B.inbytes > IN_QUEUE_MAX && !B.stopping)
+		pthread_cond_wait(&B.room, &B.mu);
+	if (it->seq > B.last_seq)
+		B.last_seq = it->seq;
+	B.last_msg_ms = mono_ms();
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
+/* When msg was first published (its Keochat-Since header), or -1. */
+static int64_t
+first_try(natsMsg *msg)
+{
+	const char *v = NULL;
+	char *end;
+	long long t;
+
+	if (natsMsgHeader_Get(msg, "Keochat-Since", &v) != NATS_OK ||
+	    v == NULL)
+		return -1;
+	t = strtoll(v, &end, 10);
+	return *end == '\0' ? (int64_t)t : -1;
+}
+
+static void
+on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *arg)
+{
+	const char *id = NULL;
+	struct item *it;
+	struct again *a;
+	int64_t first, now;
+
+	(void)js;
+	(void)arg;
+	if (pae != NULL && (first = first_try(msg)) >= 0 &&
+	    (now = mono_ms()) - first < PUB_GIVE_UP_MS &&
+	    (a = malloc(sizeof(*a))) != NULL) {
+		/* no answer, or no stream to answer yet: again, a bit later */
+		a->next = NULL;
+		a->msg = msg;
+		a->first_ms = first;
+		a->due_ms = now + PUB_AGAIN_MS;
+		pthread_mutex_lock(&B.mu);
+		*B.againtail = a;
+		B.againtail = &a->next;
+		pthread_cond_signal(&B.cv);
+		pthread_mutex_unlock(&B.mu);
+		return;
+	}
+	it = item_new(I_ACK, 0);
+	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK &&
+	    id != NULL)
+		snprintf(it->msgid, sizeof(it->msgid), "%s", id);
+	if (pae == NULL && pa != NULL) {
+		it->ok = 1;
+		it->seq = pa->Sequence;
+		it->dup = pa->Duplicate;
+	} else if (pae != NULL)
+		snprintf(it->text, sizeof(it->text), "%s",
+		    pae->Err == NATS_TIMEOUT ? "the stream did not answer" :
+		    pae->ErrText != NULL ? pae->ErrText :
+		    natsStatus_GetText(pae->Err));
+	else
+		snprintf(it->text, sizeof(it->text), "no answer");
+	natsMsg_Destroy(msg);
+	pthread_mutex_lock(&B.mu);
+	if (B.inflight > 0)
+		B.inflight--;
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
+static void
+on_disconnected(natsConnection *nc, void *arg)
+{
+	(void)nc;
+	(void)arg;
+	bblog(1, "backbone: lost the NATS server; reconnecting");
+	post_state(0, 0);
+}
+
+static void
+on_reconnected(natsConnection *nc, void *arg)
+{
+	char url[256];
+
+	(void)arg;
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
+		snprintf(url, sizeof(url), "?");
+	bblog(0, "backbone: connected again, to %s", url);
+	post_state(1, 0);
+}
+
+static void
+on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, void *arg)
+{
+	(void)nc;
+	(void)sub;
+	(void)arg;
+	bblog(1, "backbone: %s", natsStatus_GetText(s));
+}
+
+/* --- the link's thread ----------------------------------------------------- */
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+stopping(void)
+{
+	int s;
+
+	pthread_mutex_lock(&B.mu);
+	s = B.stopping;
+	pthread_mutex_unlock(&B.mu);
+	return s;
+}
+
+static natsOptions *
+options(void)
+{
+	char urls[CONF_BACKBONE_URLS][CONF_ADDR_MAX + 16];
+	const char *list[CONF_BACKBONE_URLS];
+	natsOptions *o = NULL;
+	int n, i;
+
+	if ((n = config_backbone_urls(B.cfg.backbone, urls,
+	    CONF_BACKBONE_URLS)) <= 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		list[i] = urls[i];
+	if (natsOptions_Create(&o) != NATS_OK)
+		return NULL;
+	if (natsOptions_SetServers(o, list, n) != NATS_OK ||
+	    natsOptions_SetName(o, B.node) != NATS_OK ||
+	    natsOptions_SetMaxReconnect(o, -1) != NATS_OK ||
+	    natsOptions_SetReconnectWait(o, 250) != NATS_OK ||
+	    natsOptions_SetTimeout(o, 2000) != NATS_OK ||
+	    natsOptions_SetPingInterval(o, 2000) != NATS_OK ||
+	    natsOptions_SetMaxPingsOut(o, 2) != NATS_OK ||
+	    natsOptions_SetDisconnectedCB(o, on_disconnected, NULL) !=
+	    NATS_OK ||
+	    natsOptions_SetReconnectedCB(o, on_reconnected, NULL) != NATS_OK ||
+	    natsOptions_SetErrorHandler(o, on_error, NULL) != NATS_OK ||
+	    (B.cfg.backbone_user[0] != '\0' && natsOptions_SetUserInfo(o,
+	    B.cfg.backbone_user, B.password) != NATS_OK) ||
+	    (B.cfg.backbone_tls_ca[0] != '\0' &&
+	    (natsOptions_SetSecure(o, true) != NATS_OK ||
+	    natsOptions_LoadCATrustedCertificates(o, B.cfg.backbone_tls_ca) !=
+	    NATS_OK))) {
+		natsOptions_Destroy(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+connect_once(void)
+{
+	natsOptions *o = options();
+	natsStatus s;
+
+	if (o == NULL) {
+		bblog(1, "backbone: cannot set up the NATS options: %s",
+		    nats_GetLastError(NULL));
+		return -1;
+	}
+	s = natsConnection_Connect(&B.nc, o);
+	natsOptions_Destroy(o);
+	if (s != NATS_OK) {
+		B.nc = NULL;
+		/* the text names the server and the cause, never the password */
+		bblog(1, "backbone: cannot connect to %s: %s", B.cfg.backbone,
+		    natsStatus_GetText(s));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ensure_stream(void)
+{
+	static const char *subjects[] = { "keochat.>" };
+	jsStreamInfo *si = NULL;
+	jsStreamConfig sc;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	s = js_GetStreamInfo(&si, B.js, BB_STREAM, NULL, &jerr);
+	if (s == NATS_OK) {
+		B.first_last = si->State.LastSeq;
+		if (si->Config != NULL && si->Config->Replicas !=
+		    (int64_t)B.cfg.backbone_replicas)
+			bblog(1, "backbone: stream %s has %lld replicas, not the "
+			    "%u of backbone-replicas (kept as it is)",
+			    BB_STREAM, (long long)si->Config->Replicas,
+			    B.cfg.backbone_replicas);
+		jsStreamInfo_Destroy(si);
+		return 0;
+	}
+	if (s != NATS_NOT_FOUND) {
+		bblog(1, "backbone: stream %s: %s (%d)", BB_STREAM,
+		    natsStatus_GetText(s), (int)jerr);
+		return -1;
+	}
+	jsStreamConfig_Init(&sc);
+	sc.Name = BB_STREAM;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_FileStorage;
+	sc.Replicas = (int64_t)B.cfg.backbone_replicas;
+	sc.Duplicates = DUP_WINDOW_NS;
+	sc.MaxAge = (int64_t)B.cfg.history_max_days * 86400LL * 1000000000LL;
+	sc.MaxMsgsPerSubject = B.cfg.history_max_lines > 0 ?
+	    (int64_t)B.cfg.history_max_lines : -1;
+	s = js_AddStream(&si, B.js, &sc, NULL, &jerr);
+	if (s != NATS_OK) {
+		bblog(1, "backbone: cannot make stream %s with %u replicas: "
+		    "%s (%d)", BB_STREAM, B.cfg.backbone_replicas,
+		    nats_GetLastError(NULL) != NULL ? nats_GetLastError(NULL) :
+		    natsStatus_GetText(s), (int)jerr);
+		return -1;
+	}
+	jsStreamInfo_Destroy(si);
+	bblog(0, "backbone: made stream %s (%u replicas)", BB_STREAM,
+	    B.cfg.backbone_replicas);
+	return 0;
+}
+
+static int
+subscribe(void)
+{
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	jsSubOptions_Init(&so);
+	so.Stream = BB_STREAM;
+	so.Ordered = true;
+	so.Config.Heartbeat = HEARTBEAT_NS;
+	so.Config.FlowControl = true;
+	pthread_mutex_lock(&B.mu);
+	if (B.last_seq > 0) {
+		so.Config.DeliverPolicy = js_DeliverByStartSequence;
+		so.Config.OptStartSeq = B.last_seq + 1;
+	} else if (B.start > 0) {
+		so.Config.DeliverPolicy = js_DeliverByStartSequence;
+		so.Config.OptStartSeq = B.start;
+	} else
+		so.Config.DeliverPolicy = js_DeliverAll;
+	B.last_msg_ms = mono_ms();	/* the reader's time starts now */
+	pthread_mutex_unlock(&B.mu);
+	s = js_Subscribe(&B.sub, B.js, "keochat.>", on_msg, NULL, NULL, &so,
+	    &jerr);
+	if (s != NATS_OK) {
+		bblog(1, "backbone: cannot read stream %s: %s (%d)", BB_STREAM,
+		    natsStatus_GetText(s), (int)jerr);
+		B.sub = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* An ordered consumer lives on one NATS server: when that one dies,
+ * libnats does not always make a new one.  Once a second without a
+ * message: if the stream has more than was read, and nothing came for
+ * STALL_MS, read it again from the next message. */
+static void
+check_reader(void)
+{
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	uint64_t last, have;
+	int64_t now = mono_ms(), quiet;
+
+	if (now - B.checked_ms < CHECK_MS || B.js == NULL)
+		return;
+	B.checked_ms = now;
+	pthread_mutex_lock(&B.mu);
+	have = B.last_seq;
+	quiet = now - B.last_msg_ms;
+	pthread_mutex_unlock(&B.mu);
+	if (quiet < STALL_MS || js_GetStreamInfo(&si, B.js, BB_STREAM, NULL,
+	    &jerr) != NATS_OK)
+		return;
+	last = si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
+	if (last <= have)
+		return;
+	bblog(1, "backbone: reading the stream stalled at message %llu of "
+	    "%llu; reading it again from there", (unsigned long long)have,
+	    (unsigned long long)last);
+	if (B.sub != NULL) {
+		(void)natsSubscription_Unsubscribe(B.sub);
+		natsSubscription_Destroy(B.sub);
+		B.sub = NULL;
+	}
+	pthread_mutex_lock(&B.mu);
+	B.last_msg_ms = now;	/* give the new reader its time */
+	pthread_mutex_unlock(&B.mu);
+	(void)subscribe();
+}
+
+/* The host's first message, until the stream keeps it: only then can it
+ * take the relay's (a stream made a moment ago has no responders yet). */
+static int
+say_hello(void)
+{
+	char subject[BB_SUBJECT_MAX];
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	snprintf(subject, sizeof(subject), "keochat.host.%s", B.node);
+	jsPubOptions_Init(&po);
+	po.MaxWait = PUB_WAIT_MS;
+	po.MsgId = B.hello_id;
+	s = js_Publish(&pa, B.js, subject, B.hello, (int)B.hellolen, &po,
+	    &jerr);
+	if (s != NATS_OK)
+		return -1;
+	jsPubAck_Destroy(pa);
+	return 0;
+}
+
+/* Connect, set up the stream and the consumer: retried until it works or
+ * the relay stops. */
+static int
+set_up(void)
+{
+	jsOptions jo;
+
+	while (!stopping()) {
+		if (B.nc == NULL && connect_once() == -1) {
+			sleep_ms(RETRY_MS);
+			continue;
+		}
+		if (B.js == NULL) {
+			jsOptions_Init(&jo);
+			jo.Wait = API_WAIT_MS;
+			jo.PublishAsync.AckHandler = on_ack;
+			jo.PublishAsync.MaxPending = PUB_QUEUE_MAX;
+			jo.PublishAsync.StallWait = 50;
+			if (natsConnection_JetStream(&B.js, B.nc, &jo) !=
+			    NATS_OK) {
+				bblog(1, "backbone: no JetStream context: %s",
+				    nats_GetLastError(NULL));
+				B.js = NULL;
+				sleep_ms(RETRY_MS);
+				continue;
+			}
+		}
+		if (B.sub == NULL && (ensure_stream() == -1 ||
+		    subscribe() == -1)) {
+			sleep_ms(RETRY_MS);
+			continue;
+		}
+		if (say_hello() == -1) {
+			sleep_ms(250);
+			continue;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static void
+refuse(const struct req *r, const char *why)
+{
+	struct item *it = item_new(I_ACK, 0);
+
+	snprintf(it->msgid, sizeof(it->msgid), "%s", r->msgid);
+	snprintf(it->text, sizeof(it->text), "%s", why);
+	pthread_mutex_lock(&B.mu);
+	if (B.inflight > 0)
+		B.inflight--;
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
+static void
+publish(struct req *r)
+{
+	jsPubOptions po;
+	natsMsg *m = NULL;
+	natsStatus s;
+	char since[24];
+
+	jsPubOptions_Init(&po);
+	po.MaxWait = PUB_WAIT_MS;
+
+	snprintf(since, sizeof(since), "%lld", (long long)mono_ms());
+	if (natsMsg_Create(&m, r->subject, NULL, (const char *)r->data,
+	    (int)r->len) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Nats-Msg-Id", r->msgid) != NATS_OK ||
+	    natsMsgHeader_Set(m, "Keochat-Since", since) != NATS_OK) {
+		natsMsg_Destroy(m);
+		refuse(r, "out of memory");
+		return;
+	}
+	/* on success m belongs to libnats, and on_ack reports it */
+	if ((s = js_PublishMsgAsync(B.js, &m, &po)) != NATS_OK) {
+		natsMsg_Destroy(m);
+		refuse(r, natsStatus_GetText(s));
+	}
+}
+
+/* Publish again what is due; the time to wait for the next, -1 none. */
+static int64_t
+again_due(void)
+{
+	struct again *a;
+	jsPubOptions po;
+	natsMsg *m;
+	int64_t now = mono_ms(), wait = -1;
+	char id[BB_MSGID_MAX];
+	const char *v;
+
+	jsPubOptions_Init(&po);
+	po.MaxWait = PUB_WAIT_MS;
+	for (;;) {
+		pthread_mutex_lock(&B.mu);
+		a = B.again;
+		if (a == NULL || a->due_ms > now) {
+			if (a != NULL)
+				wait = a->due_ms - now;
+			pthread_mutex_unlock(&B.mu);
+			return wait;
+		}
+		if ((B.again = a->next) == NULL)
+			B.againtail = &B.again;
+		pthread_mutex_unlock(&B.mu);
+		m = a->msg;
+		if (js_PublishMsgAsync(B.js, &m, &po) != NATS_OK) {
+			/* not even sent: refused when its time is up */
+			if (now - a->first_ms >= PUB_GIVE_UP_MS) {
+				struct req r;
+
+				v = NULL;
+				id[0] = '\0';
+				if (natsMsgHeader_Get(m, "Nats-Msg-Id", &v) ==
+				    NATS_OK && v != NULL)
+					snprintf(id, sizeof(id), "%s", v);
+				memcpy(r.msgid, id, sizeof(r.msgid));
+				refuse(&r, "the cluster cannot be reached");
+				natsMsg_Destroy(m);
+				free(a);
+				continue;
+			}
+			a->due_ms = now + PUB_AGAIN_MS;
+			a->next = NULL;
+			pthread_mutex_lock(&B.mu);
+			*B.againtail = a;
+			B.againtail = &a->next;
+			pthread_mutex_unlock(&B.mu);
+			return PUB_AGAIN_MS;
+		}
+		free(a);
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct timespec ts;
+	struct req *r;
+	int64_t wait;
+
+	(void)arg;
+	if (set_up() == 0)
+		post_state(1, B.first_last);
+	pthread_mutex_lock(&B.mu);
+	for (;;) {
+		while (B.req == NULL && !B.stopping) {
+			pthread_mutex_unlock(&B.mu);
+			wait = again_due();
+			check_reader();
+			pthread_mutex_lock(&B.mu);
+			if (B.req != NULL || B.stopping)
+				break;
+			if (wait < 0 || wait > CHECK_MS)
+				wait = CHECK_MS;
+			if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+				abort();
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			(void)pthread_cond_timedwait(&B.cv, &B.mu, &ts);
+		}
+		if (B.stopping)
+			break;
+		r = B.req;
+		if ((B.req = r->next) == NULL)
+			B.reqtail = &B.req;
+		pthread_mutex_unlock(&B.mu);
+		publish(r);
+		free(r);
+		check_reader();
+		pthread_mutex_lock(&B.mu);
+	}
+	pthread_mutex_unlock(&B.mu);
+	return NULL;
+}
+
+/* --- the relay's side ------------------------------------------------------ */
+
+static int
+read_password(char *err, size_t errsz)
+{
+	FILE *f;
+	size_t n;
+
+	B.password[0] = '\0';
+	if (B.cfg.backbone_password_file[0] == '\0')
+		return 0;
+	if ((f = fopen(B.cfg.backbone_password_file, "r")) == NULL) {
+		snprintf(err, errsz, "backbone-password-file %s: %s",
+		    B.cfg.backbone_password_file, strerror(errno));
+		return -1;
+	}
+	if (fgets(B.password, sizeof(B.password), f) == NULL)
+		B.password[0] = '\0';
+	if (fclose(f) == EOF) {
+		snprintf(err, errsz, "backbone-password-file %s: %s",
+		    B.cfg.backbone_password_file, strerror(errno));
+		return -1;
+	}
+	n = strcspn(B.password, "\r\n");
+	B.password[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errsz, "backbone-password-file %s: no password "
+		    "on its first line", B.cfg.backbone_password_file);
+		return -1;
+	}
+	return 0;
+}
+
+int
+bb_start(const struct config *cfg, const char *node, uint64_t start,
+    const void *hello, size_t hellolen, const char *msgid,
+    const struct bb_ops *ops, char *err, size_t errsz)
+{
+	natsStatus s;
+	int rc;
+
+	if (hellolen > sizeof(B.hello)) {
+		snprintf(err, errsz, "host message too long");
+		return -1;
+	}
+	memcpy(B.hello, hello, hellolen);
+	B.hellolen = hellolen;
+	snprintf(B.hello_id, sizeof(B.hello_id), "%s", msgid);
+	B.cfg = *cfg;
+	B.ops = *ops;
+	B.start = start;
+	snprintf(B.node, sizeof(B.node), "%s", node);
+	B.in = NULL;
+	B.intail = &B.in;
+	B.left = NULL;
+	B.lefttail = &B.left;
+	B.req = NULL;
+	B.reqtail = &B.req;
+	B.again = NULL;
+	B.againtail = &B.again;
+	if (read_password(err, errsz) == -1)
+		return -1;
+	if ((B.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if ((s = nats_Open(-1)) != NATS_OK) {
+		snprintf(err, errsz, "cannot start libnats: %s",
+		    natsStatus_GetText(s));
+		return -1;
+	}
+	if ((rc = pthread_create(&B.thread, NULL, run, NULL)) != 0) {
+		snprintf(err, errsz, "cannot start the backbone thread: %s",
+		    strerror(rc));
+		return -1;
+	}
+	B.running = 1;
+	return B.efd;
+}
+
+int
+bb_drain(void)
+{
+	struct item *it;
+	uint64_t n;
+
+	if (read(B.efd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		return B.left != NULL;
+	pthread_mutex_lock(&B.mu);
+	if (B.in != NULL) {
+		*B.lefttail = B.in;
+		B.lefttail = B.intail;
+		B.in = NULL;
+		B.intail = &B.in;
+	}
+	pthread_mutex_unlock(&B.mu);
+	while ((it = B.left) != NULL) {
+		switch (it->type) {
+		case I_MSG:
+			if (B.ops.msg(it->seq, it->time_ms, it->subject,
+			    it->data, it->len, B.ops.arg) == 1)
+				return 1;	/* it and the rest wait */
+			break;
+		case I_ACK:
+			B.ops.acked(it->msgid, it->ok, it->seq, it->dup,
+			    it->text, B.ops.arg);
+			break;
+		case I_STATE:
+			B.ops.state(it->ok, it->seq, B.ops.arg);
+			break;
+		case I_LOG:
+			B.ops.log(it->warn, it->text, B.ops.arg);
+			break;
+		}
+		if ((B.left = it->next) == NULL)
+			B.lefttail = &B.left;
+		if (it->type == I_MSG) {
+			pthread_mutex_lock(&B.mu);
+			B.inbytes -= it->len;
+			pthread_cond_broadcast(&B.room);
+			pthread_mutex_unlock(&B.mu);
+		}
+		free(it);
+	}
+	return 0;
+}
+
+int
+bb_publish(const char *subject, const void *data, size_t len,
+    const char *msgid)
+{
+	struct req *r;
+
+	if (strlen(subject) >= BB_SUBJECT_MAX ||
+	    strlen(msgid) >= BB_MSGID_MAX || len > (size_t)INT32_MAX)
+		return -1;
+	pthread_mutex_lock(&B.mu);
+	if (B.inflight >= PUB_QUEUE_MAX) {
+		pthread_mutex_unlock(&B.mu);
+		return -1;
+	}
+	B.inflight++;
+	pthread_mutex_unlock(&B.mu);
+	if ((r = malloc(sizeof(*r) + len)) == NULL) {
+		pthread_mutex_lock(&B.mu);
+		B.inflight--;
+		pthread_mutex_unlock(&B.mu);
+		return -1;
+	}
+	r->next = NULL;
+	snprintf(r->subject, sizeof(r->subject), "%s", subject);
+	snprintf(r->msgid, sizeof(r->msgid), "%s", msgid);
+	r->len = len;
+	memcpy(r->data, data, len);
+	pthread_mutex_lock(&B.mu);
+	*B.reqtail = r;
+	B.reqtail = &r->next;
+	pthread_cond_signal(&B.cv);
+	pthread_mutex_unlock(&B.mu);
+	return 0;
+}
+
+size_t
+bb_inflight(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&B.mu);
+	n = B.inflight;
+	pthread_mutex_unlock(&B.mu);
+	return n;
+}
+
+void
+bb_stop(void)
+{
+	struct item *it;
+	struct req *r;
+
+	if (!B.running)
+		return;
+	pthread_mutex_lock(&B.mu);
+	B.stopping = 1;
+	pthread_cond_broadcast(&B.cv);
+	pthread_cond_broadcast(&B.room);
+	pthread_mutex_unlock(&B.mu);
+	(void)pthread_join(B.thread, NULL);
+	B.running = 0;
+	if (B.js != NULL) {
+		jsPubOptions po;
+
+		jsPubOptions_Init(&po);
+		po.MaxWait = 1000;	/* what NATS took by now, at most */
+		(void)js_PublishAsyncComplete(B.js, &po);
+	}
+	if (B.sub != NULL) {
+		(void)natsSubscription_Unsubscribe(B.sub);
+		natsSubscription_Destroy(B.sub);
+	}
+	if (B.js != NULL)
+		jsCtx_Destroy(B.js);
+	if (B.nc != NULL) {
+		natsConnection_Close(B.nc);
+		natsConnection_Destroy(B.nc);
+	}
+	B.sub = NULL;
+	B.js = NULL;
+	B.nc = NULL;
+	nats_Close();
+	while ((it = B.in) != NULL) {
+		B.in = it->next;
+		free(it);
+	}
+	while ((it = B.left) != NULL) {
+		B.left = it->next;
+		free(it);
+	}
+	while ((r = B.req) != NULL) {
+		B.req = r->next;
+		free(r);
+	}
+	while (B.again != NULL) {
+		struct again *a = B.again;
+
+		B.again = a->next;
+		natsMsg_Destroy(a->msg);
+		free(a);
+	}
+	explicit_bzero(B.password, sizeof(B.password));
+	if (B.efd != -1)
+		(void)close(B.efd);
+	B.efd = -1;
+}
+
+#endif /* HAVE_NATS */

@@ -1,0 +1,68 @@
+/*
+ * backbone.h -- the relay's link to a NATS JetStream cluster (cluster mode).
+ *
+ * libnats runs threads of its own; none of them ever touches the relay's
+ * state.  One thread of this module makes every libnats call (connect,
+ * stream set-up, publishes), so the relay's loop never waits on the
+ * network, and everything libnats reports (stream messages in order,
+ * publish acknowledgements, the link going down and up, log lines) comes
+ * back through one queue that wakes the loop on an eventfd.  The caller
+ * drains it with bb_drain() in its own thread.
+ *
+ * The stream: KEOCHAT, subjects keochat.>, backbone-replicas copies,
+ * retention by age (history-max-days) and by count per subject
+ * (history-max-lines), de-duplication by Nats-Msg-Id over two minutes.
+ * It is read back with an ordered push consumer from a given sequence.
+ */
+#ifndef KEO_BACKBONE_H
+#define KEO_BACKBONE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define BB_STREAM	"KEOCHAT"
+#define BB_SUBJECT_MAX	160
+#define BB_MSGID_MAX	128
+
+struct bb_ops {
+	/* a stream message, in the stream's order: 0 taken, 1 not now
+	 * (it and the rest wait for the next bb_drain) */
+	int	(*msg)(uint64_t seq, int64_t time_ms, const char *subject,
+		    const uint8_t *data, size_t len, void *arg);
+	/* a publish is kept (ok, at seq; dup: it was kept before) or
+	 * refused (why) */
+	void	(*acked)(const char *msgid, int ok, uint64_t seq, int dup,
+		    const char *why, void *arg);
+	/* the stream can (1) or cannot (0) take messages now; on the first
+	 * up, last is the stream's last sequence then (what came before
+	 * this host started is history, not news) */
+	void	(*state)(int up, uint64_t last, void *arg);
+	/* a line for the log from the link's threads (level as log.h) */
+	void	(*log)(int warn, const char *line, void *arg);
+	void	*arg;
+};
+
+/* Nonzero when this build has the NATS link. */
+int	 bb_available(void);
+/* Start the link: the servers of backbone, credentials and TLS from cfg,
+ * the consumer from stream sequence start (0: the stream's first).  The
+ * link is up once the stream has kept hello (hellolen bytes) on subject
+ * "keochat.host.NODE", de-duplicated as msgid: the stream answers.  The
+ * eventfd to watch, or -1 with err. */
+int	 bb_start(const struct config *cfg, const char *node, uint64_t start,
+	    const void *hello, size_t hellolen, const char *msgid,
+	    const struct bb_ops *ops, char *err, size_t errsz);
+/* Hand the queued reports to ops, in order (the eventfd was readable,
+ * or the last call left some): nonzero when some are left. */
+int	 bb_drain(void);
+/* Queue a publish; 0, or -1 when the queue is full (try again later). */
+int	 bb_publish(const char *subject, const void *data, size_t len,
+	    const char *msgid);
+/* Publishes queued or in flight. */
+size_t	 bb_inflight(void);
+/* Stop the threads and close the link. */
+void	 bb_stop(void);
+
+#endif

@@ -1,0 +1,914 @@
+/*
+ * bridge.c -- the relay in cluster mode: see bridge.h.
+ */
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backbone.h"
+#include "bbmsg.h"
+#include "bridge.h"
+#include "ctx.h"
+#include "ev.h"
+#include "history.h"
+#include "log.h"
+#include "ring.h"
+#include "roster.h"
+#include "valid.h"
+
+#define DROP_LOG_EVERY	1000	/* foreign messages: one warning per */
+#define ID_SHIFT	24	/* a stream message's id: its sequence << 24,
+				 * and the host's own frames between two
+				 * stream messages count on from there */
+
+/* A worker's frame published and not yet acknowledged by the stream. */
+struct pend {
+	uint64_t lseq;
+	uint32_t oslot, ogen, label;
+	uint8_t	 kind, done;
+	int32_t	 chan;			/* JOIN: the slot, to undo */
+	char	 target[CHAN_MAX + 1];
+	uint8_t	*frame;			/* events: delivered here if refused */
+	size_t	 len;
+};
+
+/* One worker process's publishes, in link order. */
+struct pendq {
+	struct pend *v;
+	size_t	 head, n, cap;
+	uint32_t pid;
+};
+
+/* The name a channel slot had when this relay last saw it: a QUIT names
+ * no room, and the roster has freed the rooms its user was the last
+ * member of here by the time the frame comes. */
+struct slotname {
+	uint32_t gen;
+	uint8_t	 used;
+	char	 name[CHAN_MAX + 1];
+};
+
+static struct {
+	int		 on, up, ever_up;
+	struct slotname	*names;		/* [max_channels] */
+	struct bridge_ops ops;
+	char		 node[BB_NODE_MAX + 1];
+	size_t		 nodelen;
+	uint64_t	 boot;
+	uint64_t	 rseq;		/* the relay's own publishes */
+	struct pendq	 q[WORKERS_MAX];
+	int		 efd;
+	int		 stalled;	/* the log was full: messages wait */
+	uint64_t	 dropped;
+	uint64_t	 news_after;	/* messages up to it are history only */
+	int		 resumed;	/* a respawned relay: all of it is news */
+	uint8_t		 buf[FRAME_MAX];
+	uint8_t		 msg[BB_MSG_MAX];
+} G = { .efd = -1 };
+
+int
+bridge_on(void)
+{
+	return strcmp(kd.cfg.backbone, "local") != 0;
+}
+
+/* --- the pending queues ------------------------------------------------------ */
+
+static struct pend *
+pq_at(struct pendq *q, size_t i)
+{
+	return &q->v[(q->head + i) % q->cap];
+}
+
+static struct pend *
+pq_push(struct pendq *q)
+{
+	struct pend *nv, *p;
+	size_t i;
+
+	if (q->n == q->cap) {
+		size_t ncap = q->cap ? q->cap * 2 : 64;
+
+		if ((nv = calloc(ncap, sizeof(*nv))) == NULL)
+			fatalx("out of memory for the backbone's publishes");
+		for (i = 0; i < q->n; i++)
+			nv[i] = *pq_at(q, i);
+		free(q->v);
+		q->v = nv;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	p = pq_at(q, q->n++);
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+/* The entry for lseq (the queue is in link order), or NULL. */
+static struct pend *
+pq_find(struct pendq *q, uint64_t lseq)
+{
+	size_t lo = 0, hi = q->n, mid;
+	struct pend *p;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		p = pq_at(q, mid);
+		if (p->lseq == lseq)
+			return p;
+		if (p->lseq < lseq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+pq_clear(struct pendq *q, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < q->n; i++)
+		free(pq_at(q, i)->frame);
+	q->head = q->n = 0;
+	q->pid = pid;
+}
+
+static void
+pq_pop_done(struct pendq *q)
+{
+	struct pend *p;
+
+	while (q->n > 0 && (p = pq_at(q, 0))->done) {
+		free(p->frame);
+		p->frame = NULL;
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+}
+
+uint64_t
+bridge_kept(int id, uint32_t pid, uint64_t lseq)
+{
+	struct pendq *q;
+
+	if (!G.on || id < 0 || id >= WORKERS_MAX)
+		return lseq;
+	q = &G.q[id];
+	if (q->pid != pid) {
+		pq_clear(q, pid);
+		return lseq;
+	}
+	return q->n == 0 ? lseq : pq_at(q, 0)->lseq - 1;
+}
+
+/* --- publishing ------------------------------------------------------------------ */
+
+static void
+remember(uint32_t chan, uint32_t gen, const char *name)
+{
+	if (chan >= kd.cfg.max_channels)
+		return;
+	G.names[chan].gen = gen;
+	G.names[chan].used = 1;
+	snprintf(G.names[chan].name, sizeof(G.names[chan].name), "%s", name);
+}
+
+/* The name of channel slot chan of generation gen (the roster's, or the
+ * one it had when this relay last saw it), or -1. */
+static int
+chan_name(uint32_t chan, uint32_t gen, char *name, size_t namesz)
+{
+	struct roster_chan *ch;
+	int rc = -1;
+
+	ctx_roster_lock();
+	if ((ch = roster_chan(kd.roster, (int32_t)chan)) != NULL &&
+	    ch->used && ch->gen == gen) {
+		snprintf(name, namesz, "%s", ch->name);
+		rc = 0;
+	}
+	ctx_roster_unlock();
+	if (rc == 0)
+		remember(chan, gen, name);
+	else if (chan < kd.cfg.max_channels && G.names[chan].used &&
+	    G.names[chan].gen == gen) {
+		snprintf(name, namesz, "%s", G.names[chan].name);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* The slot and generation of channel name on this host, or -1. */
+static int32_t
+chan_local(const char *name, size_t len, uint32_t *gen)
+{
+	char n[CHAN_MAX + 1];
+	struct roster_chan *ch;
+	int32_t idx;
+
+	if (len > CHAN_MAX)
+		return -1;
+	memcpy(n, name, len);
+	n[len] = '\0';
+	ctx_roster_lock();
+	if ((idx = roster_chan_find(kd.roster, n)) >= 0 &&
+	    (ch = roster_chan(kd.roster, idx)) != NULL && ch->used)
+		*gen = ch->gen;
+	else
+		idx = -1;
+	ctx_roster_unlock();
+	return idx;
+}
+
+static void
+origin_of(struct bb_origin *o, int id, uint32_t pid,
+    const struct frame_stamp *st, uint32_t oslot, uint32_t ogen,
+    uint8_t kind, uint8_t flags)
+{
+	o->node = G.node;
+	o->nodelen = G.nodelen;
+	o->boot = G.boot;
+	o->worker = (uint8_t)id;
+	o->pid = pid;
+	o->lseq = st->lseq;
+	o->label = st->label;
+	o->oslot = oslot;
+	o->ogen = ogen;
+	o->kind = kind;
+	o->flags = flags;
+	o->sflags = st->sflags;
+}
+
+/* The message id JetStream de-duplicates by: the same frame sent again
+ * after a relay restart has the same one. */
+static void
+msgid_of(char *dst, size_t dstsz, int id, uint32_t pid, uint64_t lseq)
+{
+	if (id == FRAME_ORIGIN_RELAY)
+		snprintf(dst, dstsz, "%s.%" PRIu64 ".r.%" PRIu64, G.node,
+		    G.boot, ++G.rseq);
+	else
+		snprintf(dst, dstsz, "%s.%" PRIu64 ".%d.%" PRIu32 ".%" PRIu64,
+		    G.node, G.boot, id, pid, lseq);
+}
+
+static int
+room_subject(const char *chan, char *dst, size_t dstsz)
+{
+	char tok[2 * CHAN_MAX + 1];
+
+	if (bbmsg_room_token(chan, tok, sizeof(tok)) == -1)
+		return -1;
+	return snprintf(dst, dstsz, "keochat.room.%s", tok) < (int)dstsz ?
+	    0 : -1;
+}
+
+/* The room a CHAN line is for, from the line (":src CMD #room ..."; an
+ * INVITE names it second): the roster has no name for a room the last
+ * member here has just left, and the other hosts must hear that PART. */
+static int
+line_room(const struct frame_chan *f, char *name, size_t namesz)
+{
+	const char *p = f->line, *end = f->line + f->linelen, *t;
+	int skip = f->kind == FRAME_K_INVITE ? 3 : 2, i;
+	size_t n;
+
+	for (i = 0; i < skip; i++) {
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	if (p < end && *p == ':')
+		p++;
+	for (t = p; p < end && *p != ' '; p++)
+		;
+	n = (size_t)(p - t);
+	if (n == 0 || n >= namesz || n > CHAN_MAX)
+		return -1;
+	memcpy(name, t, n);
+	name[n] = '\0';
+	return chan_check(name) == NAME_OK ? 0 : -1;
+}
+
+static int
+publish_chan(int id, uint32_t pid, const struct frame_chan *f,
+    char *name, size_t namesz, char *msgid, size_t msgidsz)
+{
+	char subject[BB_SUBJECT_MAX];
+	struct bb_chan m;
+	int n;
+
+	if (chan_name(f->chan, f->gen, name, namesz) == -1 &&
+	    line_room(f, name, namesz) == -1)
+		return -2;		/* no room to tell of */
+	memset(&m, 0, sizeof(m));
+	origin_of(&m.o, id, pid, &f->st, f->oslot, f->ogen, f->kind,
+	    f->flags);
+	m.chan = name;
+	m.chanlen = strlen(name);
+	m.sslot = f->sslot;
+	m.sgen = f->sgen;
+	m.tags = f->tags;
+	m.tagslen = f->tagslen;
+	m.line = f->line;
+	m.linelen = f->linelen;
+	m.ext = f->ext;
+	m.extlen = f->extlen;
+	m.away = f->away;
+	m.awaylen = f->awaylen;
+	m.account = f->account;
+	m.accountlen = f->accountlen;
+	if ((n = bbmsg_pack_chan(G.msg, sizeof(G.msg), &m)) == -1 ||
+	    room_subject(name, subject, sizeof(subject)) == -1)
+		return -2;
+	msgid_of(msgid, msgidsz, id, pid, f->st.lseq);
+	return bb_publish(subject, G.msg, (size_t)n, msgid);
+}
+
+static int
+publish_multi(int id, uint32_t pid, const struct frame_multi *f,
+    char *msgid, size_t msgidsz)
+{
+	static char names[CHANS_PER_USER_MAX][CHAN_MAX + 1];
+	static struct bb_multi m;
+	char subject[BB_SUBJECT_MAX];
+	unsigned i;
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	origin_of(&m.o, id, pid, &f->st, f->oslot, f->ogen, f->kind,
+	    f->mflags);
+	for (i = 0; i < f->n && i < CHANS_PER_USER_MAX; i++) {
+		if (chan_name(f->ch[i].chan, f->ch[i].gen, names[m.n],
+		    sizeof(names[0])) == -1)
+			continue;
+		m.ch[m.n].chan = names[m.n];
+		m.ch[m.n].chanlen = strlen(names[m.n]);
+		m.ch[m.n].flags = f->ch[i].flags;
+		m.n++;
+	}
+	m.line = f->line;
+	m.linelen = f->linelen;
+	m.account = f->account;
+	m.accountlen = f->accountlen;
+	if ((n = bbmsg_pack_multi(G.msg, sizeof(G.msg), &m)) == -1)
+		return -2;
+	snprintf(subject, sizeof(subject), "keochat.user.%s", G.node);
+	msgid_of(msgid, msgidsz, id, pid, f->st.lseq);
+	return bb_publish(subject, G.msg, (size_t)n, msgid);
+}
+
+static int
+is_message(unsigned kind)
+{
+	return kind == FRAME_K_PRIVMSG || kind == FRAME_K_NOTICE ||
+	    kind == FRAME_K_TAGMSG;
+}
+
+int
+bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len)
+{
+	static struct frame_multi mf;
+	char name[CHAN_MAX + 1] = "", msgid[BB_MSGID_MAX];
+	struct frame_chan cf;
+	struct frame_stamp st;
+	enum frame_err err;
+	struct pendq *q = &G.q[id];
+	struct pend *p;
+	int type = frame_open(frame, len, &err), rc;
+	uint32_t oslot, ogen;
+	uint8_t kind;
+
+	if (q->pid != pid)
+		pq_clear(q, pid);
+	if (type == FRAME_CHAN) {
+		if (frame_unpack_chan(frame, len, &cf, &err) == -1)
+			return -1;
+		rc = publish_chan(id, pid, &cf, name, sizeof(name), msgid,
+		    sizeof(msgid));
+		st = cf.st;
+		oslot = cf.oslot;
+		ogen = cf.ogen;
+		kind = cf.kind;
+	} else if (type == FRAME_MULTI) {
+		if (frame_unpack_multi(frame, len, &mf, &err) == -1)
+			return -1;
+		rc = publish_multi(id, pid, &mf, msgid, sizeof(msgid));
+		st = mf.st;
+		oslot = mf.oslot;
+		ogen = mf.ogen;
+		kind = mf.kind;
+	} else
+		return -1;
+	if (rc == -1)
+		return 1;		/* the queue is full: later */
+	if (rc == -2)
+		return 0;		/* nothing to publish */
+	p = pq_push(q);
+	p->lseq = st.lseq;
+	p->oslot = oslot;
+	p->ogen = ogen;
+	p->label = st.label;
+	p->kind = kind;
+	p->chan = type == FRAME_CHAN && kind == FRAME_K_JOIN ?
+	    (int32_t)cf.chan : -1;
+	snprintf(p->target, sizeof(p->target), "%s", name);
+	if (!is_message(kind) && kind != FRAME_K_JOIN) {
+		/* an event the stream refuses still happened here */
+		if ((p->frame = malloc(len)) == NULL)
+			fatalx("out of memory for the backbone's publishes");
+		memcpy(p->frame, frame, len);
+		p->len = len;
+	}
+	return 0;
+}
+
+void
+bridge_relay_chan(const struct frame_chan *f)
+{
+	char name[CHAN_MAX + 1], msgid[BB_MSGID_MAX];
+
+	if (publish_chan(FRAME_ORIGIN_RELAY, (uint32_t)getpid(), f, name,
+	    sizeof(name), msgid, sizeof(msgid)) == -1)
+		log_warnx("backbone: publish queue full: a %s line for %s "
+		    "is not sent", f->kind == FRAME_K_MODE ? "MODE" : "room",
+		    name);
+}
+
+void
+bridge_relay_multi(const struct frame_multi *f)
+{
+	char msgid[BB_MSGID_MAX];
+
+	if (publish_multi(FRAME_ORIGIN_RELAY, (uint32_t)getpid(), f, msgid,
+	    sizeof(msgid)) == -1)
+		log_warnx("backbone: publish queue full: a QUIT is not sent");
+}
+
+/* --- acknowledgements ---------------------------------------------------------- */
+
+static const char *
+kind_command(unsigned kind)
+{
+	switch (kind) {
+	case FRAME_K_PRIVMSG:	return "PRIVMSG";
+	case FRAME_K_NOTICE:	return "NOTICE";
+	case FRAME_K_TAGMSG:	return "TAGMSG";
+	case FRAME_K_JOIN:	return "JOIN";
+	case FRAME_K_PART:	return "PART";
+	case FRAME_K_QUIT:	return "QUIT";
+	case FRAME_K_NICK:	return "NICK";
+	default:		return "*";
+	}
+}
+
+/* The stream refused p: its sender hears why, an event still happens
+ * here, a JOIN is undone. */
+static void
+refused(int id, struct pendq *q, struct pend *p, const char *why)
+{
+	char line[IRC_LINE_MAX];
+	int n;
+
+	n = snprintf(line, sizeof(line), ":%s FAIL %s BACKBONE_UNAVAILABLE "
+	    "%s :Not sent: the cluster could not keep it (%s); try again",
+	    kd.cfg.server_name, kind_command(p->kind),
+	    p->target[0] != '\0' ? p->target : "*", why);
+	if (n > 0 && (size_t)n < sizeof(line) && p->oslot != UINT32_MAX)
+		G.ops.reply(id, p->oslot, p->ogen, line, (size_t)n);
+	if (p->chan >= 0) {
+		int gone;
+
+		ctx_roster_lock();
+		if (roster_user_valid(kd.roster, (int32_t)p->oslot, p->ogen))
+			(void)roster_part(kd.roster, (int32_t)p->oslot,
+			    p->chan, &gone);
+		ctx_roster_unlock();
+	}
+	if (p->frame != NULL && G.ops.fits(p->len + 128)) {
+		struct frame_stamp st;
+		uint64_t mask = 0;
+		struct frame_chan cf;
+		static struct frame_multi mf;
+		enum frame_err err;
+		unsigned i;
+
+		if (frame_open(p->frame, p->len, &err) == FRAME_CHAN &&
+		    frame_unpack_chan(p->frame, p->len, &cf, &err) == 0)
+			mask = G.ops.chan_mask(cf.chan, cf.gen);
+		else if (frame_unpack_multi(p->frame, p->len, &mf, &err) == 0)
+			for (i = 0; i < mf.n; i++)
+				mask |= G.ops.chan_mask(mf.ch[i].chan,
+				    mf.ch[i].gen);
+		if (mask != 0 && frame_stamp_get(p->frame, p->len, &st) == 0)
+			G.ops.put(p->frame, p->len, mask, ring_next_id(kd.ring),
+			    (uint64_t)kd.now_real_ms, 0);
+	}
+	if (p->label != 0) {
+		struct frame_stamp st;
+
+		memset(&st, 0, sizeof(st));
+		st.lseq = p->lseq;
+		st.label = p->label;
+		st.origin = (uint8_t)id;
+		st.origin_pid = q->pid;
+		G.ops.label_done(id, q->pid, &st, p->oslot, p->ogen);
+	}
+}
+
+/* "node.boot.worker.pid.lseq" (or "node.boot.r.n"): the worker fields. */
+static int
+msgid_parse(const char *msgid, int *id, uint32_t *pid, uint64_t *lseq)
+{
+	char prefix[BB_NODE_MAX + 32];
+	unsigned long long b, l;
+	unsigned w, p;
+	int n;
+
+	n = snprintf(prefix, sizeof(prefix), "%s.%" PRIu64 ".", G.node, G.boot);
+	if (n <= 0 || (size_t)n >= sizeof(prefix) ||
+	    strncmp(msgid, prefix, (size_t)n) != 0)
+		return -1;
+	msgid += n;
+	if (msgid[0] == 'r' && msgid[1] == '.')
+		return 1;
+	if (sscanf(msgid, "%u.%u.%llu%n", &w, &p, &l, &n) != 3 ||
+	    msgid[n] != '\0' || w >= WORKERS_MAX)
+		return -1;
+	(void)b;
+	*id = (int)w;
+	*pid = p;
+	*lseq = l;
+	return 0;
+}
+
+static void
+on_acked(const char *msgid, int ok, uint64_t seq, int dup, const char *why,
+    void *arg)
+{
+	struct pendq *q;
+	struct pend *p;
+	uint64_t lseq;
+	uint32_t pid;
+	int id, rc;
+
+	(void)arg;
+	(void)seq;
+	(void)dup;
+	if ((rc = msgid_parse(msgid, &id, &pid, &lseq)) != 0) {
+		if (!ok)
+			log_warnx("backbone: a line of the relay's was not kept: "
+			    "%s", why);
+		return;
+	}
+	q = &G.q[id];
+	if (q->pid != pid || (p = pq_find(q, lseq)) == NULL || p->done)
+		return;		/* a process that is gone, or seen */
+	if (!ok) {
+		log_warnx("backbone: worker %d's %s for %s not kept: %s", id,
+		    kind_command(p->kind), p->target[0] ? p->target : "*",
+		    why);
+		refused(id, q, p, why);
+	}
+	p->done = 1;
+	pq_pop_done(q);
+	G.ops.kept(id);
+}
+
+/* --- the stream's messages -------------------------------------------------------- */
+
+static void
+dropped(uint64_t seq, const char *subject, const char *why)
+{
+	if (G.dropped++ % DROP_LOG_EVERY == 0)
+		log_warnx("backbone: stream message %" PRIu64 " on %s dropped: "
+		    "%s (%" PRIu64 " so far)", seq, subject, why, G.dropped);
+}
+
+static int
+own(const struct bb_origin *o)
+{
+	return o->nodelen == G.nodelen && memcmp(o->node, G.node,
+	    G.nodelen) == 0 && o->boot == G.boot;
+}
+
+static void
+stamp_of(struct frame_stamp *st, const struct bb_origin *o, int mine)
+{
+	memset(st, 0, sizeof(*st));
+	st->sflags = o->sflags;
+	if (mine) {
+		st->origin = o->worker;
+		st->origin_pid = o->pid;
+		st->label = o->label;
+		st->lseq = o->lseq;
+	} else
+		st->origin = FRAME_ORIGIN_RELAY;
+}
+
+static int
+deliver_chan(uint64_t seq, int64_t time_ms, const char *subject,
+    const struct bb_chan *m)
+{
+	char want[BB_SUBJECT_MAX], name[CHAN_MAX + 1];
+	struct frame_chan f;
+	uint64_t mask = 0, id;
+	uint32_t gen = 0;
+	int32_t idx;
+	int mine = own(&m->o), n;
+
+	memcpy(name, m->chan, m->chanlen);
+	name[m->chanlen] = '\0';
+	if (room_subject(name, want, sizeof(want)) == -1 ||
+	    strcmp(want, subject) != 0) {
+		dropped(seq, subject, "its room is not its subject's");
+		return 0;
+	}
+	if (mine && m->o.worker == FRAME_ORIGIN_RELAY && m->o.kind ==
+	    FRAME_K_JOIN) {
+		dropped(seq, subject, "a JOIN made by a relay");
+		return 0;
+	}
+	memset(&f, 0, sizeof(f));
+	stamp_of(&f.st, &m->o, mine);
+	idx = chan_local(m->chan, m->chanlen, &gen);
+	f.chan = idx >= 0 ? (uint32_t)idx : 0;
+	f.gen = gen;
+	f.oslot = mine ? m->o.oslot : UINT32_MAX;
+	f.ogen = mine ? m->o.ogen : 0;
+	f.sslot = mine ? m->sslot : UINT32_MAX;
+	f.sgen = mine ? m->sgen : 0;
+	f.kind = m->o.kind;
+	f.tags = m->tags;
+	f.tagslen = m->tagslen;
+	f.line = m->line;
+	f.linelen = m->linelen;
+	f.ext = m->ext;
+	f.extlen = m->extlen;
+	f.away = m->away;
+	f.awaylen = m->awaylen;
+	f.account = m->account;
+	f.accountlen = m->accountlen;
+	if ((n = frame_pack_chan(G.buf, sizeof(G.buf), &f)) == -1) {
+		dropped(seq, subject, "too big for a frame");
+		return 0;
+	}
+	if (idx >= 0)
+		remember((uint32_t)idx, gen, name);
+	if (idx >= 0 && seq > G.news_after)
+		mask = G.ops.chan_mask((uint32_t)idx, gen);
+	if (!G.ops.fits((size_t)n + 256))
+		return 1;
+	id = ring_next_id_at_least(kd.ring, seq << ID_SHIFT);
+	G.ops.put(G.buf, (size_t)n, mask, id, (uint64_t)time_ms, seq);
+	if (mine && m->o.worker != FRAME_ORIGIN_RELAY) {
+		if (idx >= 0 && (m->o.flags & FRAME_F_UNSUB))
+			G.ops.unsub(m->o.worker, (uint32_t)idx, gen);
+		if (m->o.label != 0) {
+			f.st.id = id;
+			f.st.time_ms = (uint64_t)time_ms;
+			G.ops.label_done(m->o.worker, m->o.pid, &f.st,
+			    m->o.oslot, m->o.ogen);
+		}
+	}
+	return 0;
+}
+
+static int
+deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
+    const struct bb_multi *m)
+{
+	static struct frame_multi f;
+	struct frame_stamp st;
+	uint64_t mask = 0, id;
+	uint32_t gens[CHANS_PER_USER_MAX], gen;
+	int32_t idxs[CHANS_PER_USER_MAX], idx;
+	unsigned i, nl = 0;
+	int mine = own(&m->o), n;
+	char name[CHAN_MAX + 1];
+
+	memset(&f, 0, sizeof(f));
+	stamp_of(&f.st, &m->o, mine);
+	f.oslot = mine ? m->o.oslot : UINT32_MAX;
+	f.ogen = mine ? m->o.ogen : 0;
+	f.kind = m->o.kind;
+	f.mflags = m->o.flags & FRAME_M_ALL;
+	f.line = m->line;
+	f.linelen = m->linelen;
+	f.account = m->account;
+	f.accountlen = m->accountlen;
+	for (i = 0; i < m->n; i++) {
+		gen = 0;
+		idx = chan_local(m->ch[i].chan, m->ch[i].chanlen, &gen);
+		idxs[i] = idx;
+		gens[i] = gen;
+		if (idx < 0)
+			continue;
+		f.ch[nl].chan = (uint32_t)idx;
+		f.ch[nl].gen = gen;
+		nl++;
+		mask |= G.ops.chan_mask((uint32_t)idx, gen);
+	}
+	f.n = (uint16_t)nl;
+	if (f.mflags & FRAME_M_ALL)
+		mask = G.ops.all_mask();
+	if (seq <= G.news_after)
+		mask = 0;
+	if ((n = frame_pack_multi(G.buf, sizeof(G.buf), &f)) == -1) {
+		dropped(seq, subject, "too big for a frame");
+		return 0;
+	}
+	if (!G.ops.fits((size_t)n + 256))
+		return 1;
+	id = ring_next_id_at_least(kd.ring, seq << ID_SHIFT);
+	G.ops.put(G.buf, (size_t)n, mask, id, (uint64_t)time_ms, seq);
+	/* the rooms without a member here are kept under their names */
+	st = f.st;
+	st.id = id;
+	st.time_ms = (uint64_t)time_ms;
+	for (i = 0; i < m->n; i++) {
+		if (idxs[i] >= 0)
+			continue;
+		memcpy(name, m->ch[i].chan, m->ch[i].chanlen);
+		name[m->ch[i].chanlen] = '\0';
+		history_room(name, &st, m->o.kind, m->account, m->accountlen,
+		    m->line, m->linelen);
+	}
+	if (mine && m->o.worker != FRAME_ORIGIN_RELAY)
+		for (i = 0; i < m->n; i++)
+			if (idxs[i] >= 0 && (m->ch[i].flags & FRAME_F_UNSUB))
+				G.ops.unsub(m->o.worker, (uint32_t)idxs[i],
+				    gens[i]);
+	return 0;
+}
+
+/* 0 taken (or dropped), 1 the log has no room: the message waits. */
+static int
+on_msg(uint64_t seq, int64_t time_ms, const char *subject,
+    const uint8_t *data, size_t len, void *arg)
+{
+	static struct bb_multi mm;
+	struct bb_chan cm;
+	const char *why = NULL;
+	int rc = 0;
+
+	(void)arg;
+	if (seq <= ring_stream_seq(kd.ring))
+		return 0;	/* logged before this relay started */
+	if (!G.ops.routing()) {
+		G.stalled = 1;
+		return 1;	/* after the recovery */
+	}
+	switch (bbmsg_type(data, len, &why)) {
+	case BB_HOST: {
+		struct bb_host h;
+		char want[BB_SUBJECT_MAX];
+
+		if (bbmsg_unpack_host(data, len, &h, &why) == -1)
+			dropped(seq, subject, why);
+		else if (snprintf(want, sizeof(want), "keochat.host.%.*s",
+		    (int)h.nodelen, h.node) >= (int)sizeof(want) ||
+		    strcmp(want, subject) != 0)
+			dropped(seq, subject, "its node is not its subject's");
+		else if (seq > G.news_after)
+			log_info("backbone: host %.*s started", (int)h.nodelen,
+			    h.node);
+		break;
+	}
+	case BB_CHAN:
+		if (bbmsg_unpack_chan(data, len, &cm, &why) == -1)
+			dropped(seq, subject, why);
+		else
+			rc = deliver_chan(seq, time_ms, subject, &cm);
+		break;
+	case BB_MULTI:
+		if (bbmsg_unpack_multi(data, len, &mm, &why) == -1)
+			dropped(seq, subject, why);
+		else
+			rc = deliver_multi(seq, time_ms, subject, &mm);
+		break;
+	default:
+		dropped(seq, subject, why != NULL ? why : "unknown type");
+		break;
+	}
+	if (rc == 0)
+		ring_stream_seq_set(kd.ring, seq);
+	else
+		G.stalled = 1;
+	return rc;
+}
+
+static void
+on_state(int up, uint64_t last, void *arg)
+{
+	(void)arg;
+	/* a host that starts takes what came before as history; a relay
+	 * that starts again carries on where the last one stopped */
+	if (up && !G.ever_up && !G.resumed)
+		G.news_after = last;
+	if (up == G.up)
+		return;
+	G.up = up;
+	if (up && !G.ever_up) {
+		G.ever_up = 1;
+		log_info("backbone: connected; stream %s from message %" PRIu64,
+		    BB_STREAM, ring_stream_seq(kd.ring) + 1);
+	}
+	G.ops.state(up);
+}
+
+static void
+on_log(int warn, const char *line, void *arg)
+{
+	(void)arg;
+	if (warn)
+		log_warnx("%s", line);
+	else
+		log_info("%s", line);
+}
+
+static void
+on_event(int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	G.stalled = bb_drain() > 0;
+}
+
+void
+bridge_turn(void *arg)
+{
+	(void)arg;
+	if (G.on && G.stalled)
+		G.stalled = bb_drain() > 0;
+}
+
+void
+bridge_init(const struct bridge_ops *ops)
+{
+	static const struct bb_ops bops = { on_msg, on_acked, on_state,
+	    on_log, NULL };
+	char err[256], msgid[BB_MSGID_MAX];
+	uint8_t hello[256];
+	struct bb_host h;
+	int n;
+
+	if (!bridge_on())
+		return;
+	G.on = 1;
+	G.ops = *ops;
+	if ((G.names = calloc(kd.cfg.max_channels, sizeof(*G.names))) == NULL)
+		fatalx("out of memory for the channel names");
+	if (kd.cfg.node_name[0] != '\0')
+		snprintf(G.node, sizeof(G.node), "%s", kd.cfg.node_name);
+	else if (gethostname(G.node, sizeof(G.node)) == -1)
+		fatal("gethostname");
+	G.node[sizeof(G.node) - 1] = '\0';
+	G.nodelen = strlen(G.node);
+	G.boot = ring_boot(kd.ring);
+	G.resumed = ring_stream_seq(kd.ring) > 0;
+	if (ring_ids_fresh(kd.ring))	/* ids count from the stream's */
+		ring_ids_restart(kd.ring, ring_stream_seq(kd.ring) <<
+		    ID_SHIFT);
+	h.node = G.node;
+	h.nodelen = G.nodelen;
+	h.boot = G.boot;
+	if ((n = bbmsg_pack_host(hello, sizeof(hello), &h)) == -1)
+		fatalx("backbone: node-name %s too long", G.node);
+	/* one per start of the host (a respawned relay says it again: the
+	 * stream keeps it once) */
+	snprintf(msgid, sizeof(msgid), "%s.%" PRIu64 ".hello", G.node, G.boot);
+	if ((G.efd = bb_start(&kd.cfg, G.node, ring_stream_seq(kd.ring) + 1,
+	    hello, (size_t)n, msgid, &bops, err, sizeof(err))) == -1)
+		fatalx("backbone: %s", err);
+	if (ev_fd_add(kd.ev, G.efd, EPOLLIN, on_event, NULL) == -1)
+		fatal("event loop");
+	log_info("backbone: node %s joining %s", G.node, kd.cfg.backbone);
+}
+
+void
+bridge_close(void)
+{
+	unsigned i;
+
+	if (!G.on)
+		return;
+	bb_stop();
+	for (i = 0; i < WORKERS_MAX; i++) {
+		pq_clear(&G.q[i], 0);
+		free(G.q[i].v);
+		G.q[i].v = NULL;
+		G.q[i].cap = 0;
+	}
+	free(G.names);
+	G.names = NULL;
+	G.on = 0;
+}
