@@ -7,6 +7,7 @@ what it started.  hosts() starts keochatd hosts (kctest.Server) with
 backbone = the cluster and a node-name each.  Every wait has a deadline.
 """
 import os
+import random
 import shutil
 import signal
 import socket
@@ -19,10 +20,33 @@ from kctest import KEOCHATD, Server, Skip, SLOW, free_port, wait_for
 NATS_SERVER = os.environ.get("NATS_SERVER") or shutil.which("nats-server")
 
 
+def quiet_port():
+    """A free 127.0.0.1 port below the kernel's ephemeral range: a node
+    killed and started again gets its port back, where a port the kernel
+    hands out could meanwhile be any other test's, or a client socket's."""
+    lo = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    for _ in range(200):
+        port = random.randrange(max(1025, lo - 12000), lo)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    return free_port()
+
+
 class NatsCluster:
     live = []
 
-    def __init__(self, n=3, name="kctest"):
+    def __init__(self, n=3, name="kctest", user=None, password=None):
         if not NATS_SERVER:
             raise Skip("nats-server is not installed (apt-get install "
                        "nats-server)")
@@ -35,8 +59,9 @@ class NatsCluster:
         self.dir = tempfile.mkdtemp(prefix="kcnats-")
         self.n = n
         self.name = name
-        self.ports = [free_port() for _ in range(n)]
-        self.cports = [free_port() for _ in range(n)]
+        self.auth = ["--user", user, "--pass", password] if user else []
+        self.ports = [quiet_port() for _ in range(n)]
+        self.cports = [quiet_port() for _ in range(n)]
         self.procs = [None] * n
         self.logs = [os.path.join(self.dir, "nats%d.log" % i)
                      for i in range(n)]
@@ -53,14 +78,27 @@ class NatsCluster:
                           for j, p in enumerate(self.cports) if j != i)
         cmd = [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.ports[i]),
                "-n", "n%d" % i, "-js", "-sd",
-               os.path.join(self.dir, "store%d" % i),
-               "--cluster_name", self.name,
-               "--cluster", "nats://127.0.0.1:%d" % self.cports[i],
-               "--routes", routes, "-l", self.logs[i]]
-        self.procs[i] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
-        wait_for(lambda: self._listening(i), 10, "nats-server %d up" % i)
+               os.path.join(self.dir, "store%d" % i), "-l", self.logs[i]]
+        cmd += self.auth
+        if self.n > 1:
+            cmd += ["--cluster_name", self.name,
+                    "--cluster", "nats://127.0.0.1:%d" % self.cports[i],
+                    "--routes", routes]
+        if os.environ.get("KC_NATS_DEBUG"):
+            cmd.append("-D")
+        for tries in range(3):
+            err = open(self.logs[i] + ".err", "ab")
+            self.procs[i] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                             stdout=err, stderr=err)
+            err.close()
+            try:
+                wait_for(lambda: self._listening(i), 10,
+                         "nats-server %d up" % i)
+                return
+            except AssertionError:
+                if tries == 2 or self.procs[i].poll() is None:
+                    raise
+                time.sleep(0.5)     # its port not free yet: again
 
     def _listening(self, i):
         if self.procs[i].poll() is not None:
@@ -74,14 +112,19 @@ class NatsCluster:
             return False
 
     def log(self, i):
-        try:
-            with open(self.logs[i], "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        text = ""
+        for path in (self.logs[i], self.logs[i] + ".err"):
+            try:
+                with open(path, "rb") as f:
+                    text += f.read().decode("utf-8", "replace")
+            except OSError:
+                pass
+        return text
 
     def wait_cluster(self, timeout=30):
         """Until the JetStream cluster has a meta leader."""
+        if self.n == 1:
+            return
         def leader():
             return any("JetStream cluster new metadata leader" in self.log(i)
                        or "Self is new JetStream cluster metadata leader"
@@ -103,7 +146,12 @@ class NatsCluster:
                                       timeout=5) as s:
             f = s.makefile("rb")
             f.readline()                    # INFO
-            s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n')
+            auth = ""
+            if self.auth:
+                auth = ',"user":"%s","pass":"%s"' % (self.auth[1],
+                                                    self.auth[3])
+            s.sendall(b'CONNECT {"verbose":false,"pedantic":false%s}\r\n'
+                      % auth.encode())
             s.sendall(b"PUB %s %d\r\n" % (subject.encode(), len(payload)) +
                       payload + b"\r\nPING\r\n")
             line = f.readline()
@@ -133,7 +181,9 @@ def hosts(nats, count=3, workers=2, opts=None, **kw):
     """count keochatd hosts on nats, node-names h0, h1, ..."""
     out = []
     for i in range(count):
-        o = {"backbone": nats.urls(), "node-name": "h%d" % i}
+        # no autojoin: a 366 a test waits for is its own JOIN's
+        o = {"backbone": nats.urls(), "node-name": "h%d" % i,
+             "autojoin": ""}
         o.update(opts or {})
         s = Server(workers=workers, opts=o, wait_ready=False, **kw)
         out.append(s)

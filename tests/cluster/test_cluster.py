@@ -6,11 +6,18 @@ killed mid-stream, the NATS majority lost and back, a relay killed
 mid-stream, foreign messages on the stream, and start-up without NATS."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
+# a cluster's answers take longer than one host's, and much longer on a
+# busy machine (a stream leader elected again): every wait three times
+os.environ["KEO_TEST_SLOW"] = str(3 * float(os.environ.get(
+    "KEO_TEST_SLOW", "2" if os.environ.get("KEO_SANITIZERS") == "yes"
+    else "1")))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from kctest import *  # noqa: E402,F401,F403
 from natscluster import NatsCluster, hosts, stop_all  # noqa: E402
@@ -237,7 +244,7 @@ def nats_majority_lost_and_back():
         for i in range(3):
             n.kill(i)
         a.send("PRIVMSG #maj :while down")
-        a.expect(r"FAIL PRIVMSG BACKBONE_UNAVAILABLE #maj :", 20)
+        a.expect(r"FAIL PRIVMSG BACKBONE_UNAVAILABLE #maj :", 30)
         for i in range(3):
             n.start(i)
         n.wait_cluster()
@@ -282,6 +289,81 @@ def relay_killed_mid_stream():
     hs[0].wait_log(r"started relay \(pid", count=2)
     for h in hs:
         h.stop()
+
+
+@case
+def host_killed_its_users_quit():
+    hs = hosts(cluster())
+    a = hs[0].connect("ga", autojoin=False)
+    b = hs[1].connect("gb", autojoin=False)
+    for c in (a, b):
+        c.send("JOIN #gone")
+        c.expect_numeric("366")
+    z = [hs[2].connect("gz%d" % i, autojoin=False) for i in range(3)]
+    for c in z:
+        c.send("JOIN #gone")
+        c.send("JOIN #gone2")
+        c.expect_numeric("366")
+    joined = set()
+    while len(joined) < len(z):
+        joined.add(re.match(r":(gz\d)!", a.expect(r"^:gz\d!\S+ JOIN "
+                                                     r"#gone$")).group(1))
+    z[0].send("NICK gzed")
+    a.expect(r"^:gz0!\S+ NICK :?gzed")
+    t0 = time.monotonic()
+    for pid in hs[2].all_pids():         # kill -9 the whole host
+        os.kill(pid, signal.SIGKILL)
+    hs[2].proc.wait()
+    for who in ("gzed", "gz1", "gz2"):
+        for c in (a, b):
+            c.expect(r"^:%s!\S+ QUIT :h2 left the cluster" % who, 30)
+    diag("the dead host's users quit for the others after %.1f s" %
+         (time.monotonic() - t0))
+    for c in (a, b):
+        c.not_expect(r"QUIT", 1.0)       # once each, though both hosts
+    a.send("PRIVMSG #gone :still flowing")   # saw the lease run out
+    b.expect(r"PRIVMSG #gone :still flowing")
+    hs[2].stop(check=False)
+    for h in hs[:2]:
+        check(h.all_alive(), "a keochatd process died")
+        h.stop()
+
+
+@case
+def credentials_kept_out_of_the_log():
+    pw = "s3cret-Pa55-%d" % os.getpid()
+    n = NatsCluster(1, user="keochat", password=pw)
+    try:
+        d = tempfile.mkdtemp(prefix="kcpw-")
+        good = os.path.join(d, "good")
+        bad = os.path.join(d, "bad")
+        with open(good, "w") as f:
+            f.write(pw + "\n")
+        with open(bad, "w") as f:
+            f.write("not-" + pw + "\n")
+        opts = {"backbone-user": "keochat", "backbone-replicas": "1"}
+        hs = hosts(n, count=2, workers=1, opts=dict(
+            opts, **{"backbone-password-file": good}))
+        a = hs[0].connect("pa", autojoin=False)
+        b = hs[1].connect("pb", autojoin=False)
+        for c in (a, b):
+            c.send("JOIN #pw")
+            c.expect_numeric("366")
+        a.send("PRIVMSG #pw :over a NATS that asks who we are")
+        b.expect("PRIVMSG #pw :over a NATS")
+        # a wrong password: the host says why and waits, not ready
+        w = Server(workers=1, wait_ready=False, opts=dict(
+            opts, **{"backbone": n.urls(), "node-name": "wrong",
+                     "backbone-password-file": bad}))
+        w.wait_log(r"backbone: cannot connect to nats://127\.0\.0\.1:\d+: "
+                   r"\S", timeout=15)
+        check("master: ready:" not in w.log_text(), "ready without NATS")
+        for s in hs + [w]:
+            check(pw not in s.log_text(), "the password is in the log")
+            s.stop()
+        shutil.rmtree(d, ignore_errors=True)
+    finally:
+        n.stop()
 
 
 @case

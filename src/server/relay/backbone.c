@@ -16,12 +16,13 @@ bb_available(void)
 }
 
 int
-bb_start(const struct config *cfg, const char *node, uint64_t start,
-    const void *hello, size_t hellolen, const char *msgid,
+bb_start(const struct config *cfg, const char *node, uint64_t boot,
+    uint64_t start, const void *hello, size_t hellolen, const char *msgid,
     const struct bb_ops *ops, char *err, size_t errsz)
 {
 	(void)cfg;
 	(void)node;
+	(void)boot;
 	(void)start;
 	(void)hello;
 	(void)hellolen;
@@ -75,17 +76,34 @@ bb_stop(void)
 #define PUB_QUEUE_MAX	20000	/* publishes queued or in flight */
 #define IN_QUEUE_MAX	(64u << 20)	/* bytes of stream messages waiting */
 #define PUB_WAIT_MS	1000	/* an answer not come: publish again */
-#define PUB_GIVE_UP_MS	5000	/* still not kept: refused */
+#define PUB_GIVE_UP_MS	15000	/* still not kept: refused (a stream
+				 * leader lost takes NATS 2.9 a few
+				 * seconds to elect again, more on a busy
+				 * machine) */
 #define API_WAIT_MS	5000	/* stream and consumer requests */
 #define PUB_AGAIN_MS	100	/* between tries of one message */
 #define RETRY_MS	1000	/* between connection and set-up tries */
 #define DUP_WINDOW_NS	(120LL * 1000000000LL)
 #define HEARTBEAT_NS	1000000000LL	/* the consumer's, from the stream */
-#define STALL_MS	1500	/* nothing read while the stream grew:
-				 * read it again from where we are */
+#define STALL_MS	8000	/* nothing read while the stream grew
+				 * (libnats makes a new consumer when
+				 * heartbeats stop; this is for when it
+				 * does not): read it again from here */
 #define CHECK_MS	1000	/* how often that is looked at */
+#define TICK_MS		250	/* the thread's clock */
+#define LEASE_EVERY_MS	1000	/* a host says it lives */
+#define LEASE_MS	3000	/* not heard this long: gone */
+#define SELF_FRESH_MS	1500	/* and only if we heard ourselves */
+#define HOSTS_MAX	256	/* hosts whose leases are watched */
 
-enum item_type { I_MSG, I_ACK, I_STATE, I_LOG };
+/* The lease of another host, as last heard. */
+struct lease {
+	char		 node[64];
+	uint64_t	 boot;
+	int64_t		 heard_ms;
+};
+
+enum item_type { I_MSG, I_ACK, I_STATE, I_LOG, I_GONE };
 
 /* A report for the relay's thread. */
 struct item {
@@ -96,7 +114,8 @@ struct item {
 	int		 ok, dup, warn;
 	char		 subject[BB_SUBJECT_MAX];
 	char		 msgid[BB_MSGID_MAX];
-	char		 text[160];	/* I_ACK: why refused; I_LOG: the line */
+	char		 text[160];	/* I_ACK: why refused; I_LOG: the line;
+					 * I_GONE: the host (seq: its boot) */
 	size_t		 len;
 	uint8_t		 data[];
 };
@@ -141,6 +160,14 @@ static struct {
 	natsConnection	*nc;
 	jsCtx		*js;
 	natsSubscription *sub;
+	struct lease	 leases[HOSTS_MAX];
+	unsigned	 nleases;
+	int64_t		 self_ms;	/* our own lease came back */
+	int		 blind;		/* it did not for a while */
+	int64_t		 leased_ms;	/* we last sent it */
+	natsSubscription *lsub;
+	char		 lease_subj[BB_SUBJECT_MAX];
+	uint64_t	 boot;
 	uint64_t	 last_seq;	/* the last stream message queued */
 	int64_t		 last_msg_ms;	/* when one last came */
 	int64_t		 checked_ms;	/* when the reader was last checked */
@@ -366,6 +393,83 @@ on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, void *arg)
 	bblog(1, "backbone: %s", natsStatus_GetText(s));
 }
 
+/* Called with B.mu held: host node's boot is gone. */
+static void
+gone_locked(const char *node, uint64_t boot)
+{
+	struct item *it = item_new(I_GONE, 0);
+
+	snprintf(it->text, sizeof(it->text), "%s", node);
+	it->seq = boot;
+	push_locked(it);
+}
+
+/* "keochat-lease.NODE" with the host's boot in decimal. */
+static void
+on_lease(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *arg)
+{
+	const char *subj = natsMsg_GetSubject(msg), *node;
+	const char *data = natsMsg_GetData(msg);
+	int len = natsMsg_GetDataLength(msg), i;
+	char text[24], *end;
+	unsigned long long boot;
+	struct lease *l = NULL;
+	unsigned k;
+
+	(void)nc;
+	(void)sub;
+	(void)arg;
+	if (subj == NULL || strncmp(subj, "keochat-lease.", 14) != 0 ||
+	    len <= 0 || len >= (int)sizeof(text)) {
+		natsMsg_Destroy(msg);
+		return;
+	}
+	node = subj + 14;
+	memcpy(text, data, (size_t)len);
+	text[len] = '\0';
+	boot = strtoull(text, &end, 10);
+	for (i = 0; node[i] != '\0'; i++)
+		if ((unsigned char)node[i] < 0x21 ||
+		    (unsigned char)node[i] > 0x7e)
+			break;
+	if (*end != '\0' || boot == 0 || node[i] != '\0' || i == 0 ||
+	    i >= (int)sizeof(l->node)) {
+		natsMsg_Destroy(msg);	/* not a lease of ours: ignored */
+		return;
+	}
+	pthread_mutex_lock(&B.mu);
+	if (strcmp(node, B.node) == 0) {
+		if (boot == B.boot)
+			B.self_ms = mono_ms();
+		/* another boot of our node name: a host started again (its
+		 * users are this boot's no more), or two hosts share a name */
+		pthread_mutex_unlock(&B.mu);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	for (k = 0; k < B.nleases; k++)
+		if (strcmp(B.leases[k].node, node) == 0)
+			l = &B.leases[k];
+	if (l != NULL && l->boot != boot) {
+		gone_locked(l->node, l->boot);	/* it started again */
+		l->boot = boot;
+	}
+	if (l == NULL && B.nleases < HOSTS_MAX) {
+		struct item *it = item_new(I_LOG, 0);
+
+		l = &B.leases[B.nleases++];
+		snprintf(l->node, sizeof(l->node), "%s", node);
+		l->boot = boot;
+		snprintf(it->text, sizeof(it->text), "backbone: host %s (boot "
+		    "%llu) holds a lease", node, boot);
+		push_locked(it);
+	}
+	if (l != NULL)
+		l->heard_ms = mono_ms();
+	pthread_mutex_unlock(&B.mu);
+	natsMsg_Destroy(msg);
+}
+
 /* --- the link's thread ----------------------------------------------------- */
 
 static void
@@ -573,6 +677,71 @@ check_reader(void)
 	(void)subscribe();
 }
 
+/* Say we live, and tell the relay of hosts not heard for LEASE_MS, as
+ * long as our own lease comes back (a host cut off from NATS must not
+ * take everyone else for gone). */
+static void
+lease_tick(void)
+{
+	char boot[24];
+	int64_t now = mono_ms();
+	unsigned k;
+
+	if (B.nc == NULL || B.lsub == NULL)
+		return;
+	if (now - B.leased_ms >= LEASE_EVERY_MS) {
+		B.leased_ms = now;
+		snprintf(boot, sizeof(boot), "%llu", (unsigned long long)B.boot);
+		(void)natsConnection_PublishString(B.nc, B.lease_subj, boot);
+	}
+	pthread_mutex_lock(&B.mu);
+	if (now - B.self_ms >= SELF_FRESH_MS) {
+		if (!B.blind) {
+			struct item *it = item_new(I_LOG, 0);
+
+			it->warn = 1;
+			snprintf(it->text, sizeof(it->text), "backbone: this "
+			    "host's own lease does not come back: no other "
+			    "host is taken for gone meanwhile");
+			push_locked(it);
+		}
+		B.blind = 1;	/* we hear no one, ourselves included */
+	} else if (B.blind) {
+		/* back from being cut off: the others get their time again
+		 * before anyone is taken for gone */
+		B.blind = 0;
+		for (k = 0; k < B.nleases; k++)
+			B.leases[k].heard_ms = now;
+	} else
+		for (k = 0; k < B.nleases; k++) {
+			if (now - B.leases[k].heard_ms < LEASE_MS)
+				continue;
+			gone_locked(B.leases[k].node, B.leases[k].boot);
+			B.leases[k--] = B.leases[--B.nleases];
+		}
+	pthread_mutex_unlock(&B.mu);
+}
+
+static int
+lease_subscribe(void)
+{
+	natsStatus s;
+
+	snprintf(B.lease_subj, sizeof(B.lease_subj), "keochat-lease.%s",
+	    B.node);
+	if ((s = natsConnection_Subscribe(&B.lsub, B.nc, "keochat-lease.>",
+	    on_lease, NULL)) != NATS_OK) {
+		bblog(1, "backbone: cannot hear the hosts' leases: %s",
+		    natsStatus_GetText(s));
+		B.lsub = NULL;
+		return -1;
+	}
+	pthread_mutex_lock(&B.mu);
+	B.self_ms = mono_ms();	/* a start is not a silence */
+	pthread_mutex_unlock(&B.mu);
+	return 0;
+}
+
 /* The host's first message, until the stream keeps it: only then can it
  * take the relay's (a stream made a moment ago has no responders yet). */
 static int
@@ -630,6 +799,10 @@ set_up(void)
 		}
 		if (say_hello() == -1) {
 			sleep_ms(250);
+			continue;
+		}
+		if (B.lsub == NULL && lease_subscribe() == -1) {
+			sleep_ms(RETRY_MS);
 			continue;
 		}
 		return 0;
@@ -744,15 +917,18 @@ run(void *arg)
 		post_state(1, B.first_last);
 	pthread_mutex_lock(&B.mu);
 	for (;;) {
-		while (B.req == NULL && !B.stopping) {
+		/* while some wait to be sent again, newer ones wait behind
+		 * them: a sender's lines keep their order */
+		while ((B.req == NULL || B.again != NULL) && !B.stopping) {
 			pthread_mutex_unlock(&B.mu);
 			wait = again_due();
 			check_reader();
+			lease_tick();
 			pthread_mutex_lock(&B.mu);
-			if (B.req != NULL || B.stopping)
+			if ((B.req != NULL && B.again == NULL) || B.stopping)
 				break;
-			if (wait < 0 || wait > CHECK_MS)
-				wait = CHECK_MS;
+			if (wait < 0 || wait > TICK_MS)
+				wait = TICK_MS;
 			if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
 				abort();
 			ts.tv_sec += wait / 1000;
@@ -772,6 +948,7 @@ run(void *arg)
 		publish(r);
 		free(r);
 		check_reader();
+		lease_tick();
 		pthread_mutex_lock(&B.mu);
 	}
 	pthread_mutex_unlock(&B.mu);
@@ -812,8 +989,8 @@ read_password(char *err, size_t errsz)
 }
 
 int
-bb_start(const struct config *cfg, const char *node, uint64_t start,
-    const void *hello, size_t hellolen, const char *msgid,
+bb_start(const struct config *cfg, const char *node, uint64_t boot,
+    uint64_t start, const void *hello, size_t hellolen, const char *msgid,
     const struct bb_ops *ops, char *err, size_t errsz)
 {
 	natsStatus s;
@@ -829,6 +1006,7 @@ bb_start(const struct config *cfg, const char *node, uint64_t start,
 	B.cfg = *cfg;
 	B.ops = *ops;
 	B.start = start;
+	B.boot = boot;
 	snprintf(B.node, sizeof(B.node), "%s", node);
 	B.in = NULL;
 	B.intail = &B.in;
@@ -890,6 +1068,9 @@ bb_drain(void)
 			break;
 		case I_LOG:
 			B.ops.log(it->warn, it->text, B.ops.arg);
+			break;
+		case I_GONE:
+			B.ops.gone(it->text, it->seq, B.ops.arg);
 			break;
 		}
 		if ((B.left = it->next) == NULL)
@@ -977,6 +1158,11 @@ bb_stop(void)
 		(void)natsSubscription_Unsubscribe(B.sub);
 		natsSubscription_Destroy(B.sub);
 	}
+	if (B.lsub != NULL) {
+		(void)natsSubscription_Unsubscribe(B.lsub);
+		natsSubscription_Destroy(B.lsub);
+	}
+	B.lsub = NULL;
 	if (B.js != NULL)
 		jsCtx_Destroy(B.js);
 	if (B.nc != NULL) {

@@ -13,6 +13,11 @@
  * retention by age (history-max-days) and by count per subject
  * (history-max-lines), de-duplication by Nats-Msg-Id over two minutes.
  * It is read back with an ordered push consumer from a given sequence.
+ *
+ * Leases: every host says on core NATS subject keochat-lease.NODE, once a
+ * second, that its boot lives; a host not heard for three seconds (while
+ * this one hears itself) is reported gone, and so is an old boot of a
+ * host that started again.
  */
 #ifndef KEO_BACKBONE_H
 #define KEO_BACKBONE_H
@@ -41,6 +46,8 @@ struct bb_ops {
 	void	(*state)(int up, uint64_t last, void *arg);
 	/* a line for the log from the link's threads (level as log.h) */
 	void	(*log)(int warn, const char *line, void *arg);
+	/* host node's start boot no longer holds its lease: it is gone */
+	void	(*gone)(const char *node, uint64_t boot, void *arg);
 	void	*arg;
 };
 
@@ -51,9 +58,10 @@ int	 bb_available(void);
  * link is up once the stream has kept hello (hellolen bytes) on subject
  * "keochat.host.NODE", de-duplicated as msgid: the stream answers.  The
  * eventfd to watch, or -1 with err. */
-int	 bb_start(const struct config *cfg, const char *node, uint64_t start,
-	    const void *hello, size_t hellolen, const char *msgid,
-	    const struct bb_ops *ops, char *err, size_t errsz);
+int	 bb_start(const struct config *cfg, const char *node, uint64_t boot,
+	    uint64_t start, const void *hello, size_t hellolen,
+	    const char *msgid, const struct bb_ops *ops, char *err,
+	    size_t errsz);
 /* Hand the queued reports to ops, in order (the eventfd was readable,
  * or the last call left some): nonzero when some are left. */
 int	 bb_drain(void);

@@ -53,9 +53,27 @@ struct slotname {
 	char	 name[CHAN_MAX + 1];
 };
 
+/* A user of another host, as this host learnt it from the stream (its
+ * JOINs, PARTs, KICKs, NICKs and QUITs): when its host's lease runs out,
+ * its QUIT goes out for it. */
+struct ruser {
+	struct ruser	*next;
+	char		 node[BB_NODE_MAX + 1];
+	uint64_t	 boot;
+	uint32_t	 slot, gen;	/* on its host */
+	char		 prefix[PREFIX_MAX + 1];	/* nick!user@host */
+	char		 account[NICK_MAX + 1];
+	char		(*rooms)[CHAN_MAX + 1];
+	uint16_t	 n, cap;
+};
+
+#define RUSER_BUCKETS	4096
+#define BB_F_GONE	0x80	/* MULTI QUIT: the user's host is gone */
+
 static struct {
 	int		 on, up, ever_up;
 	struct slotname	*names;		/* [max_channels] */
+	struct ruser	*rusers[RUSER_BUCKETS];
 	struct bridge_ops ops;
 	char		 node[BB_NODE_MAX + 1];
 	size_t		 nodelen;
@@ -582,6 +600,203 @@ on_acked(const char *msgid, int ok, uint64_t seq, int dup, const char *why,
 	G.ops.kept(id);
 }
 
+/* --- the users of other hosts ---------------------------------------------------- */
+
+static unsigned
+ruser_hash(const char *node, size_t nodelen, uint64_t boot, uint32_t slot)
+{
+	uint64_t h = 1469598103934665603ull ^ boot ^ ((uint64_t)slot << 32);
+	size_t i;
+
+	for (i = 0; i < nodelen; i++)
+		h = (h ^ (unsigned char)node[i]) * 1099511628211ull;
+	return (unsigned)(h % RUSER_BUCKETS);
+}
+
+static struct ruser **
+ruser_at(const char *node, size_t nodelen, uint64_t boot, uint32_t slot,
+    uint32_t gen)
+{
+	struct ruser **pp = &G.rusers[ruser_hash(node, nodelen, boot, slot)];
+
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->slot == slot && (*pp)->gen == gen &&
+		    (*pp)->boot == boot && strlen((*pp)->node) == nodelen &&
+		    memcmp((*pp)->node, node, nodelen) == 0)
+			break;
+	return pp;
+}
+
+static void
+ruser_free(struct ruser **pp)
+{
+	struct ruser *u = *pp;
+
+	*pp = u->next;
+	free(u->rooms);
+	free(u);
+}
+
+/* ":nick!user@host CMD ...": the prefix, without the colon. */
+static void
+prefix_of(const char *line, size_t len, char *dst, size_t dstsz)
+{
+	size_t n = 0;
+
+	if (len > 0 && line[0] == ':') {
+		line++;
+		len--;
+	}
+	while (n < len && line[n] != ' ' && n + 1 < dstsz)
+		n++;
+	memcpy(dst, line, n);
+	dst[n] = '\0';
+}
+
+static void
+track_join(const struct bb_origin *o, const char *room, size_t roomlen,
+    const char *line, size_t linelen, const char *acct, size_t acctlen)
+{
+	struct ruser **pp = ruser_at(o->node, o->nodelen, o->boot, o->oslot,
+	    o->ogen), *u = *pp;
+	unsigned i;
+
+	if (u == NULL) {
+		if ((u = calloc(1, sizeof(*u))) == NULL)
+			fatalx("out of memory for another host's user");
+		memcpy(u->node, o->node, o->nodelen);
+		u->boot = o->boot;
+		u->slot = o->oslot;
+		u->gen = o->ogen;
+		*pp = u;
+	}
+	prefix_of(line, linelen, u->prefix, sizeof(u->prefix));
+	if (acctlen < sizeof(u->account)) {
+		memcpy(u->account, acct, acctlen);
+		u->account[acctlen] = '\0';
+	}
+	for (i = 0; i < u->n; i++)
+		if (strlen(u->rooms[i]) == roomlen && memcmp(u->rooms[i], room,
+		    roomlen) == 0)
+			return;
+	if (u->n == u->cap) {
+		uint16_t ncap = u->cap ? (uint16_t)(u->cap * 2) : 4;
+		void *nr;
+
+		if (ncap > CHANS_PER_USER_MAX)
+			return;		/* its host bounds it; so do we */
+		if ((nr = realloc(u->rooms, ncap * sizeof(*u->rooms))) == NULL)
+			fatalx("out of memory for another host's user");
+		u->rooms = nr;
+		u->cap = ncap;
+	}
+	memcpy(u->rooms[u->n], room, roomlen);
+	u->rooms[u->n++][roomlen] = '\0';
+}
+
+static void
+track_part(const struct bb_origin *o, uint32_t slot, uint32_t gen,
+    const char *room, size_t roomlen)
+{
+	struct ruser **pp = ruser_at(o->node, o->nodelen, o->boot, slot, gen),
+	    *u = *pp;
+	unsigned i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < u->n; i++)
+		if (strlen(u->rooms[i]) == roomlen && memcmp(u->rooms[i], room,
+		    roomlen) == 0) {
+			memcpy(u->rooms[i], u->rooms[--u->n], CHAN_MAX + 1);
+			break;
+		}
+	if (u->n == 0)
+		ruser_free(pp);
+}
+
+static void
+track_multi(const struct bb_multi *m)
+{
+	struct ruser **pp = ruser_at(m->o.node, m->o.nodelen, m->o.boot,
+	    m->o.oslot, m->o.ogen);
+	char old[PREFIX_MAX + 1], *bang;
+	const char *p, *end = m->line + m->linelen;
+
+	if (*pp == NULL)
+		return;
+	if (m->o.kind == FRAME_K_QUIT) {
+		ruser_free(pp);
+		return;
+	}
+	if (m->o.kind != FRAME_K_NICK)
+		return;
+	/* ":old!u@h NICK :new": the user is new!u@h from now on */
+	snprintf(old, sizeof(old), "%s", (*pp)->prefix);
+	if ((bang = strchr(old, '!')) == NULL ||
+	    (p = memchr(m->line, ' ', m->linelen)) == NULL ||
+	    (p = memchr(p + 1, ' ', (size_t)(end - p - 1))) == NULL)
+		return;
+	p++;
+	if (p < end && *p == ':')
+		p++;
+	snprintf((*pp)->prefix, sizeof((*pp)->prefix), "%.*s%s",
+	    (int)(end - p), p, bang);
+}
+
+/* Host node's boot is gone: each of its users' QUIT, to the stream on its
+ * behalf.  Every host that saw the lease run out does the same, with the
+ * same message ids: the stream keeps one of each. */
+static void
+on_gone(const char *node, uint64_t boot, void *arg)
+{
+	static struct bb_multi m;
+	char subject[BB_SUBJECT_MAX], msgid[BB_MSGID_MAX];
+	char line[IRC_LINE_MAX];
+	struct ruser **pp, *u;
+	unsigned b, i, count = 0;
+	int n, ln;
+
+	(void)arg;
+	snprintf(subject, sizeof(subject), "keochat.user.%s", node);
+	for (b = 0; b < RUSER_BUCKETS; b++)
+		for (pp = &G.rusers[b]; (u = *pp) != NULL; ) {
+			if (u->boot != boot || strcmp(u->node, node) != 0) {
+				pp = &u->next;
+				continue;
+			}
+			ln = snprintf(line, sizeof(line), ":%s QUIT :%s left "
+			    "the cluster", u->prefix, node);
+			memset(&m, 0, sizeof(m));
+			m.o.node = u->node;
+			m.o.nodelen = strlen(u->node);
+			m.o.boot = u->boot;
+			m.o.worker = FRAME_ORIGIN_RELAY;
+			m.o.oslot = u->slot;
+			m.o.ogen = u->gen;
+			m.o.kind = FRAME_K_QUIT;
+			m.o.flags = BB_F_GONE;
+			for (i = 0; i < u->n; i++) {
+				m.ch[i].chan = u->rooms[i];
+				m.ch[i].chanlen = strlen(u->rooms[i]);
+			}
+			m.n = u->n;
+			m.line = line;
+			m.linelen = ln > 0 && (size_t)ln < sizeof(line) ?
+			    (size_t)ln : 0;
+			m.account = u->account;
+			m.accountlen = strlen(u->account);
+			snprintf(msgid, sizeof(msgid), "gone.%s.%" PRIu64 ".%"
+			    PRIu32 ".%" PRIu32, node, boot, u->slot, u->gen);
+			if (m.linelen > 0 && (n = bbmsg_pack_multi(G.msg,
+			    sizeof(G.msg), &m)) > 0 && bb_publish(subject,
+			    G.msg, (size_t)n, msgid) == 0)
+				count++;
+			ruser_free(pp);
+		}
+	log_warnx("backbone: host %s (boot %" PRIu64 ") holds its lease no "
+	    "more: %u of its users quit", node, boot, count);
+}
+
 /* --- the stream's messages -------------------------------------------------------- */
 
 static void
@@ -668,6 +883,13 @@ deliver_chan(uint64_t seq, int64_t time_ms, const char *subject,
 		return 1;
 	id = ring_next_id_at_least(kd.ring, seq << ID_SHIFT);
 	G.ops.put(G.buf, (size_t)n, mask, id, (uint64_t)time_ms, seq);
+	if (!mine && m->o.kind == FRAME_K_JOIN)
+		track_join(&m->o, m->chan, m->chanlen, m->line, m->linelen,
+		    m->account, m->accountlen);
+	else if (!mine && m->o.kind == FRAME_K_PART)
+		track_part(&m->o, m->o.oslot, m->o.ogen, m->chan, m->chanlen);
+	else if (!mine && m->o.kind == FRAME_K_KICK)
+		track_part(&m->o, m->sslot, m->sgen, m->chan, m->chanlen);
 	if (mine && m->o.worker != FRAME_ORIGIN_RELAY) {
 		if (idx >= 0 && (m->o.flags & FRAME_F_UNSUB))
 			G.ops.unsub(m->o.worker, (uint32_t)idx, gen);
@@ -694,6 +916,15 @@ deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
 	int mine = own(&m->o), n;
 	char name[CHAN_MAX + 1];
 
+	if (!mine)
+		track_multi(m);
+	else if (m->o.flags & BB_F_GONE) {
+		/* the others took this host for gone (cut off from NATS too
+		 * long): its user is gone for them, so it goes here too */
+		G.ops.kill(m->o.oslot, m->o.ogen, "This host was cut off from "
+		    "the cluster");
+		return 0;
+	}
 	memset(&f, 0, sizeof(f));
 	stamp_of(&f.st, &m->o, mine);
 	f.oslot = mine ? m->o.oslot : UINT32_MAX;
@@ -777,7 +1008,7 @@ on_msg(uint64_t seq, int64_t time_ms, const char *subject,
 		    (int)h.nodelen, h.node) >= (int)sizeof(want) ||
 		    strcmp(want, subject) != 0)
 			dropped(seq, subject, "its node is not its subject's");
-		else if (seq > G.news_after)
+		else if (G.ever_up && seq > G.news_after)
 			log_info("backbone: host %.*s started", (int)h.nodelen,
 			    h.node);
 		break;
@@ -855,7 +1086,7 @@ void
 bridge_init(const struct bridge_ops *ops)
 {
 	static const struct bb_ops bops = { on_msg, on_acked, on_state,
-	    on_log, NULL };
+	    on_log, on_gone, NULL };
 	char err[256], msgid[BB_MSGID_MAX];
 	uint8_t hello[256];
 	struct bb_host h;
@@ -886,7 +1117,8 @@ bridge_init(const struct bridge_ops *ops)
 	/* one per start of the host (a respawned relay says it again: the
 	 * stream keeps it once) */
 	snprintf(msgid, sizeof(msgid), "%s.%" PRIu64 ".hello", G.node, G.boot);
-	if ((G.efd = bb_start(&kd.cfg, G.node, ring_stream_seq(kd.ring) + 1,
+	if ((G.efd = bb_start(&kd.cfg, G.node, G.boot,
+	    ring_stream_seq(kd.ring) + 1,
 	    hello, (size_t)n, msgid, &bops, err, sizeof(err))) == -1)
 		fatalx("backbone: %s", err);
 	if (ev_fd_add(kd.ev, G.efd, EPOLLIN, on_event, NULL) == -1)
@@ -910,5 +1142,8 @@ bridge_close(void)
 	}
 	free(G.names);
 	G.names = NULL;
+	for (i = 0; i < RUSER_BUCKETS; i++)
+		while (G.rusers[i] != NULL)
+			ruser_free(&G.rusers[i]);
 	G.on = 0;
 }

@@ -41,6 +41,8 @@ struct bridge_ops {
 	 * ordered as id, time_ms, seq */
 	void	(*put)(const uint8_t *frame, size_t len, uint64_t mask,
 		    uint64_t id, uint64_t time_ms, uint64_t seq);
+	/* close this host's user in slot (of generation gen) for why */
+	void	(*kill)(uint32_t slot, uint32_t gen, const char *why);
 	/* a line for one user of worker id (FAIL) */
 	void	(*reply)(int id, uint32_t slot, uint32_t gen,
 		    const char *line, size_t len);

@@ -1166,6 +1166,35 @@ br_reply(int id, uint32_t slot, uint32_t gen, const char *line, size_t len)
 }
 
 static void
+br_kill(uint32_t slot, uint32_t gen, const char *why)
+{
+	struct roster_user *u;
+	struct frame_user f;
+	uint8_t buf[FRAME_MAX];
+	int n, id = -1;
+
+	ctx_roster_lock();
+	if (roster_user_valid(kd.roster, (int32_t)slot, gen) &&
+	    (u = roster_user(kd.roster, (int32_t)slot)) != NULL)
+		id = u->worker;
+	ctx_roster_unlock();
+	if (id < 0 || id >= WORKERS_MAX || R.byid[id] == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.st.origin = FRAME_ORIGIN_RELAY;
+	f.target = (uint8_t)id;
+	f.tslot = slot;
+	f.tgen = gen;
+	f.oslot = UINT32_MAX;
+	f.kind = FRAME_K_KILL;
+	f.line = why;
+	f.linelen = strlen(why);
+	if ((n = frame_pack_user(buf, sizeof(buf), &f)) > 0 &&
+	    ring_fits(kd.ring, (size_t)n))
+		(void)log_frame(buf, (size_t)n, bit_of(id), 0);
+}
+
+static void
 br_label_done(int id, uint32_t pid, const struct frame_stamp *st,
     uint32_t oslot, uint32_t ogen)
 {
@@ -1212,8 +1241,8 @@ relay_init(void)
 	if ((R.subs = subs_new(kd.cfg.max_channels)) == NULL)
 		fatalx("out of memory");
 	static const struct bridge_ops bops = { br_chan_mask, all_mask,
-	    br_unsub, br_fits, br_routing, br_put, br_reply, br_label_done,
-	    br_kept, br_state };
+	    br_unsub, br_fits, br_routing, br_put, br_kill, br_reply,
+	    br_label_done, br_kept, br_state };
 
 	ctx_child_init(ctl_frame, NULL);
 	begin_recovery();
