@@ -811,11 +811,11 @@ set_up(void)
 }
 
 static void
-refuse(const struct req *r, const char *why)
+refuse(const char *msgid, const char *why)
 {
 	struct item *it = item_new(I_ACK, 0);
 
-	snprintf(it->msgid, sizeof(it->msgid), "%s", r->msgid);
+	snprintf(it->msgid, sizeof(it->msgid), "%s", msgid);
 	snprintf(it->text, sizeof(it->text), "%s", why);
 	pthread_mutex_lock(&B.mu);
 	if (B.inflight > 0)
@@ -841,13 +841,13 @@ publish(struct req *r)
 	    natsMsgHeader_Set(m, "Nats-Msg-Id", r->msgid) != NATS_OK ||
 	    natsMsgHeader_Set(m, "Keochat-Since", since) != NATS_OK) {
 		natsMsg_Destroy(m);
-		refuse(r, "out of memory");
+		refuse(r->msgid, "out of memory");
 		return;
 	}
 	/* on success m belongs to libnats, and on_ack reports it */
 	if ((s = js_PublishMsgAsync(B.js, &m, &po)) != NATS_OK) {
 		natsMsg_Destroy(m);
-		refuse(r, natsStatus_GetText(s));
+		refuse(r->msgid, natsStatus_GetText(s));
 	}
 }
 
@@ -880,15 +880,12 @@ again_due(void)
 		if (js_PublishMsgAsync(B.js, &m, &po) != NATS_OK) {
 			/* not even sent: refused when its time is up */
 			if (now - a->first_ms >= PUB_GIVE_UP_MS) {
-				struct req r;
-
 				v = NULL;
 				id[0] = '\0';
 				if (natsMsgHeader_Get(m, "Nats-Msg-Id", &v) ==
 				    NATS_OK && v != NULL)
 					snprintf(id, sizeof(id), "%s", v);
-				memcpy(r.msgid, id, sizeof(r.msgid));
-				refuse(&r, "the cluster cannot be reached");
+				refuse(id, "the cluster cannot be reached");
 				natsMsg_Destroy(m);
 				free(a);
 				continue;

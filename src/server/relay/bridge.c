@@ -546,7 +546,7 @@ static int
 msgid_parse(const char *msgid, int *id, uint32_t *pid, uint64_t *lseq)
 {
 	char prefix[BB_NODE_MAX + 32];
-	unsigned long long b, l;
+	unsigned long long l;
 	unsigned w, p;
 	int n;
 
@@ -560,7 +560,6 @@ msgid_parse(const char *msgid, int *id, uint32_t *pid, uint64_t *lseq)
 	if (sscanf(msgid, "%u.%u.%llu%n", &w, &p, &l, &n) != 3 ||
 	    msgid[n] != '\0' || w >= WORKERS_MAX)
 		return -1;
-	(void)b;
 	*id = (int)w;
 	*pid = p;
 	*lseq = l;
@@ -575,12 +574,12 @@ on_acked(const char *msgid, int ok, uint64_t seq, int dup, const char *why,
 	struct pend *p;
 	uint64_t lseq;
 	uint32_t pid;
-	int id, rc;
+	int id;
 
 	(void)arg;
 	(void)seq;
 	(void)dup;
-	if ((rc = msgid_parse(msgid, &id, &pid, &lseq)) != 0) {
+	if (msgid_parse(msgid, &id, &pid, &lseq) != 0) {
 		if (!ok)
 			log_warnx("backbone: a line of the relay's was not kept: "
 			    "%s", why);
