@@ -21,7 +21,10 @@
  * not checked: this measures the server, not the PKI).
  *
  * Given the server's pid (-P), it reads the CPU time and memory of the
- * server's whole process tree from /proc.  It prints one line of
+ * server's whole process tree from /proc; given several (a cluster's
+ * keochatd hosts and nats-servers), of all their trees.  Given several
+ * ports (-p), client i connects to the (i mod count)th: senders and
+ * members spread over a cluster's hosts.  It prints one line of
  * key=value pairs and exits non-zero on any loss, duplicate, reordering,
  * disconnect or stall.
  */
@@ -77,11 +80,15 @@ struct sender {
 static struct {
 	const char	*host, *port, *chan, *prefix;
 	int		 n, s, m, b, w, storm, timeout, bans, tls;
+	int		 rate;		/* -r: messages a second per sender */
+	uint64_t	 t_start;	/* when the senders began */
 	int		 nsrc;		/* -A: source addresses 127.0.0.2.. */
 	int		 lo, hi;	/* the clients this process opens */
 	int		 inflight;	/* -i: connections registering at once */
 	SSL_CTX		*ctx;
-	long		 pid;
+	long		 pid;		/* -P: the first; pids[] all */
+	long		 pids[16];
+	int		 npids;
 	int		 ep;
 	struct cl	*cl;
 	struct sender	*snd;
@@ -232,11 +239,13 @@ tree_cpu_ns(void)
 	unsigned long long sum = 0;
 	int n, i;
 
-	if (B.pid <= 0)
-		return 0;
-	n = tree(B.pid, pids, 256);
-	for (i = 0; i < n; i++)
-		sum += proc_cpu_ns(pids[i]);
+	int k;
+
+	for (k = 0; k < B.npids; k++) {
+		n = tree(B.pids[k], pids, 256);
+		for (i = 0; i < n; i++)
+			sum += proc_cpu_ns(pids[i]);
+	}
 	return sum;
 }
 
@@ -251,11 +260,11 @@ tree_mem_kb(unsigned long long *rss, unsigned long long *pss)
 	int n, i;
 	FILE *f;
 
+	int k;
+
 	*rss = *pss = 0;
-	if (B.pid <= 0)
-		return;
-	n = tree(B.pid, pids, 256);
-	for (i = 0; i < n; i++) {
+	for (k = 0; k < B.npids; k++)
+	for (n = tree(B.pids[k], pids, 256), i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pids[i]);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
@@ -402,7 +411,9 @@ sendf(struct cl *c, const char *fmt, ...)
 	queue(c, buf, (size_t)n);
 }
 
-static struct addrinfo *target;
+static struct addrinfo *targets[8];	/* -p P1,P2,...: client i goes to
+					 * targets[i % ntargets] */
+static int ntargets;
 
 static void
 open_cl(int i)
@@ -410,6 +421,8 @@ open_cl(int i)
 	struct cl *c = &B.cl[i];
 	struct epoll_event ev;
 	int one = 1;
+
+	const struct addrinfo *target = targets[i % ntargets];
 
 	c->idx = i;
 	c->fd = socket(target->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -461,7 +474,13 @@ send_next(int s)
 	char head[96];
 	int n;
 
-	while (sd->sent < (uint32_t)B.m && sd->sent - sd->acked < (uint32_t)B.w) {
+	uint64_t allowed = UINT64_MAX;
+
+	if (B.rate > 0)		/* paced: at most rate a second from the start */
+		allowed = (now_ns() - B.t_start) * (uint64_t)B.rate /
+		    1000000000ull + 1;
+	while (sd->sent < (uint32_t)B.m && sd->sent - sd->acked < (uint32_t)B.w &&
+	    sd->sent < allowed) {
 		n = snprintf(head, sizeof(head), "PRIVMSG %s :S%d %u %llu ",
 		    B.chan, s, sd->sent, (unsigned long long)now_ns());
 		queue(c, head, (size_t)n);
@@ -646,17 +665,23 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-"usage: keochat-bench [-H host] [-p port] [-n clients] [-s senders]\n"
-"         [-m messages] [-b bytes] [-w window] [-c channel] [-P server-pid]\n"
+"usage: keochat-bench [-H host] [-p port[,port...]] [-n clients]\n"
+"         [-s senders] [-m messages] [-b bytes] [-w window] [-c channel]\n"
+"         [-P server-pid[,pid...]]\n"
 "         [-S] [-T] [-t timeout] [-x nick-prefix] [-B bans]\n"
-"         [-A addresses] [-i in-flight]\n"
+"         [-A addresses] [-i in-flight] [-r rate]\n"
+"  -r  each sender sends at most rate messages a second (latency at a\n"
+"      load, not throughput)\n"
 "  -S  storm mode: connect, register and join n clients at once\n"
 "      (-c '' registers them and joins nothing)\n"
 "  -A  connect from 127.0.0.2 .. 127.0.0.(1+addresses) in turn\n"
 "  -i  at most that many connections registering at once (default: all\n"
 "      in storm mode, 16 otherwise)\n"
 "  -T  every client over TLS\n"
-"  -B  an operator sets that many bans on the channel first\n");
+"  -B  an operator sets that many bans on the channel first\n"
+"  -p  several ports (a cluster's hosts): client i connects to the\n"
+"      (i mod count)th\n"
+"  -P  several pids: the CPU and memory of all their process trees\n");
 	exit(2);
 }
 
@@ -709,6 +734,7 @@ send_all_fd(int fd, const char *p, size_t n)
 static int
 ban_setter(void)
 {
+	const struct addrinfo *target = targets[0];
 	char line[1024];
 	int fd, i, k, n;
 
@@ -888,7 +914,8 @@ main(int argc, char *argv[])
 	B.b = 100;
 	B.w = 128;
 	B.timeout = 30;
-	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:STt:x:B:A:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "H:p:n:s:m:b:w:c:P:STt:x:B:A:i:r:")) !=
+	    -1) {
 		switch (ch) {
 		case 'H': B.host = optarg; break;
 		case 'p': B.port = optarg; break;
@@ -898,7 +925,20 @@ main(int argc, char *argv[])
 		case 'b': B.b = atoi(optarg); break;
 		case 'w': B.w = atoi(optarg); break;
 		case 'c': B.chan = optarg; break;
-		case 'P': B.pid = atol(optarg); break;
+		case 'P': {
+			char *pp = optarg, *e;
+
+			while (*pp != '\0' && B.npids < 16) {
+				B.pids[B.npids++] = strtol(pp, &e, 10);
+				if (e == pp || B.pids[B.npids - 1] <= 0)
+					die("-P: pids, comma separated");
+				pp = *e == ',' ? e + 1 : e;
+				if (*e != ',' && *e != '\0')
+					die("-P: pids, comma separated");
+			}
+			B.pid = B.pids[0];
+			break;
+		}
 		case 'S': B.storm = 1; break;
 		case 't': B.timeout = atoi(optarg); break;
 		case 'x': B.prefix = optarg; break;
@@ -906,6 +946,7 @@ main(int argc, char *argv[])
 		case 'T': B.tls = 1; break;
 		case 'A': B.nsrc = atoi(optarg); break;
 		case 'i': B.inflight = atoi(optarg); break;
+		case 'r': B.rate = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -948,8 +989,18 @@ main(int argc, char *argv[])
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(B.host, B.port, &hints, &target)) != 0)
-		die("%s:%s: %s", B.host, B.port, gai_strerror(rc));
+	{
+		char ports[256], *pp, *save = NULL;
+
+		snprintf(ports, sizeof(ports), "%s", B.port);
+		for (pp = strtok_r(ports, ",", &save); pp != NULL && ntargets <
+		    8; pp = strtok_r(NULL, ",", &save))
+			if ((rc = getaddrinfo(B.host, pp, &hints,
+			    &targets[ntargets++])) != 0)
+				die("%s:%s: %s", B.host, pp, gai_strerror(rc));
+		if (ntargets == 0)
+			die("-p: no port");
+	}
 	if ((B.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		die("epoll_create1");
 	B.cl = calloc((size_t)B.n, sizeof(*B.cl));
@@ -1036,11 +1087,14 @@ main(int argc, char *argv[])
 	want = (uint64_t)B.s * (uint64_t)B.m * (uint64_t)(B.n - 1);
 	cpu0 = tree_cpu_ns();
 	t1 = now_ns();
+	B.t_start = t1;
 	for (i = 0; i < B.s; i++)
 		send_next(i);
 	last_progress = now_ns();
 	while (B.deliveries < want && B.ndead == 0) {
-		pump(100);
+		pump(B.rate > 0 ? 1000 / B.rate / 2 + 1 : 100);
+		for (i = 0; B.rate > 0 && i < B.s; i++)
+			send_next(i);
 		if (B.deliveries != last_count) {
 			last_count = B.deliveries;
 			last_progress = now_ns();

@@ -16,7 +16,10 @@ worker count of the sweep, history kept and not, the
 fan-out with history kept (the default) against history = no, 100 000
 idle clients on keochatd, plain and TLS (registered, in no room, from
 127.0.0.2-127.0.0.17), the store's own figures and the window's
-(bench/client-bench.py).  The comparison is drawn as a chart (gnuplot):
+(bench/client-bench.py), and the cluster fan-out ("cluster": 3 NATS
+servers and 3 keochatd hosts on loopback, 600 clients in one room spread
+over the hosts, 10 senders, against one host with the same 600; CPU
+summed over every keochatd and nats-server process).  The comparison is drawn as a chart (gnuplot):
 doc/performance.png.
 Environment: BENCH_REPS (default 3, the median is shown), BENCH_WORKERS
 (the sweep's worker counts, default "1 2 4"), BENCH_BASELINE (the path of
@@ -634,6 +637,8 @@ def main():
         failures += split_cpu()
     if want("bans"):
         failures += bans_pair()
+    if want("cluster"):
+        failures += cluster_pair()
     if want("history") and Keochatd().tls_capable():
         failures += history_pair()
         history_store_bench()
@@ -826,6 +831,99 @@ def history_pair():
     print("CPU per delivery with history / without: %s" % ratio_of(
         med(runs["yes"], "cpu_us_per_delivery"),
         med(runs["no"], "cpu_us_per_delivery")))
+    return failures
+
+
+CLUSTER_ARGS = [("flat out, window 16",
+                 ["-n", "600", "-s", "10", "-m", "500", "-b", "100", "-w",
+                  "16"]),
+                ("100 messages/s per sender",
+                 ["-n", "600", "-s", "10", "-m", "300", "-b", "100", "-w",
+                  "1000", "-r", "100"])]
+
+
+def cluster_run(natscluster, args, tag):
+    """One generator run on three keochatd hosts (one worker each) over a
+    fresh 3-node NATS cluster; CPU summed over all nine processes' trees."""
+    nats = natscluster.NatsCluster(3)
+    hosts = []
+    try:
+        for h in range(3):
+            k = Keochatd(workers=1, opts=["backbone=" + nats.urls(),
+                                          "node-name=b%d" % h,
+                                          "log-level=info"])
+            k.start()
+            hosts.append(k)
+        for k in hosts:             # READY: connected to the stream
+            end = time.monotonic() + 60
+            while "master: ready:" not in open(os.path.join(k.dir,
+                                                            "log")).read():
+                if time.monotonic() > end:
+                    raise RuntimeError("cluster host not ready")
+                time.sleep(0.1)
+        pids = [str(k.proc.pid) for k in hosts] + \
+            [str(p.pid) for p in nats.procs]
+        r = subprocess.run(
+            [BENCH, "-p", ",".join(str(k.port) for k in hosts), "-P",
+             ",".join(pids), "-x", tag, "-t", "60", "-c", "#bench", "-i",
+             "100"] + args, capture_output=True, text=True, timeout=600,
+            preexec_fn=client_preexec)
+    finally:
+        for k in hosts:
+            k.stop()
+        nats.stop()
+    line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+    kv = dict(x.split("=", 1) for x in line.split() if "=" in x)
+    kv["exit"] = str(r.returncode)
+    if r.returncode != 0:
+        sys.stderr.write("cluster: exit %d\n%s\n" % (r.returncode,
+                                                     r.stderr[-2000:]))
+    return kv
+
+
+def cluster_pair():
+    """The fan-out, 600 clients in one room and 10 senders, on three
+    keochatd hosts over a 3-node NATS JetStream cluster (backbone =
+    nats://; six keochatd processes and three nats-servers on this
+    machine's cores) against one host with the same clients, interleaved,
+    flat out and paced at 100 messages a second per sender (the issue's
+    latency load).  The generator spreads clients and senders over the
+    hosts (-p P1,P2,P3); CPU per delivery counts every process."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), "..", "tests"))
+    try:
+        import natscluster
+    except ImportError as e:
+        print("\ncluster: cannot load tests/natscluster.py: %s" % e)
+        return 0
+    if not natscluster.NATS_SERVER:
+        print("\ncluster: nats-server is not installed")
+        return 0
+    failures = 0
+    for title, args in CLUSTER_ARGS:
+        runs = {"one host": [], "3 hosts": []}
+        for i in range(REPS):
+            runs["one host"].append(run_one(Keochatd(workers=2), args,
+                                            "K1%d" % i))
+            runs["3 hosts"].append(cluster_run(natscluster, args,
+                                               "K3%d" % i))
+            failures += sum(runs[k][-1]["exit"] != "0" for k in runs)
+        print()
+        print("| fan-out, 600 clients, 10 senders, %s | deliveries/s | "
+              "CPU per delivery | p50 | p99 | max |" % title)
+        print("|---|---|---|---|---|---|")
+        for key in ("one host", "3 hosts"):
+            print("| %s | %s | %s | %s | %s | %s |" % (
+                key, fmt(med(runs[key], "deliveries_per_s"),
+                         "deliveries_per_s"),
+                fmt(med(runs[key], "cpu_us_per_delivery"),
+                    "cpu_us_per_delivery"),
+                fmt(med(runs[key], "p50_us"), "p50_us"),
+                fmt(med(runs[key], "p99_us"), "p99_us"),
+                fmt(med(runs[key], "max_us"), "max_us")))
+        print("CPU per delivery, 3 hosts over NATS / one host: %s" %
+              ratio_of(med(runs["3 hosts"], "cpu_us_per_delivery"),
+                       med(runs["one host"], "cpu_us_per_delivery")))
     return failures
 
 

@@ -310,6 +310,9 @@ def host_killed_its_users_quit():
                                                      r"#gone$")).group(1))
     z[0].send("NICK gzed")
     a.expect(r"^:gz0!\S+ NICK :?gzed")
+    for h in hs[:2]:                     # the others hold h2's lease
+        h.wait_log(r"backbone: host h2 \(boot \d+\) holds a lease",
+                   timeout=20)
     t0 = time.monotonic()
     for pid in hs[2].all_pids():         # kill -9 the whole host
         os.kill(pid, signal.SIGKILL)

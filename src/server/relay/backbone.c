@@ -94,6 +94,8 @@ bb_stop(void)
 #define LEASE_EVERY_MS	1000	/* a host says it lives */
 #define LEASE_MS	3000	/* not heard this long: gone */
 #define SELF_FRESH_MS	1500	/* and only if we heard ourselves */
+#define REGAIN_MS	10000	/* back from being cut off: the others get
+				 * this long to be heard again */
 #define HOSTS_MAX	256	/* hosts whose leases are watched */
 
 /* The lease of another host, as last heard. */
@@ -164,6 +166,7 @@ static struct {
 	unsigned	 nleases;
 	int64_t		 self_ms;	/* our own lease came back */
 	int		 blind;		/* it did not for a while */
+	int		 lease_failed;	/* said once */
 	int64_t		 leased_ms;	/* we last sent it */
 	natsSubscription *lsub;
 	char		 lease_subj[BB_SUBJECT_MAX];
@@ -692,7 +695,12 @@ lease_tick(void)
 	if (now - B.leased_ms >= LEASE_EVERY_MS) {
 		B.leased_ms = now;
 		snprintf(boot, sizeof(boot), "%llu", (unsigned long long)B.boot);
-		(void)natsConnection_PublishString(B.nc, B.lease_subj, boot);
+		if (natsConnection_PublishString(B.nc, B.lease_subj, boot) !=
+		    NATS_OK && !B.lease_failed) {
+			B.lease_failed = 1;
+			bblog(1, "backbone: cannot send this host's lease: %s",
+			    nats_GetLastError(NULL));
+		}
 	}
 	pthread_mutex_lock(&B.mu);
 	if (now - B.self_ms >= SELF_FRESH_MS) {
@@ -711,7 +719,7 @@ lease_tick(void)
 		 * before anyone is taken for gone */
 		B.blind = 0;
 		for (k = 0; k < B.nleases; k++)
-			B.leases[k].heard_ms = now;
+			B.leases[k].heard_ms = now + REGAIN_MS - LEASE_MS;
 	} else
 		for (k = 0; k < B.nleases; k++) {
 			if (now - B.leases[k].heard_ms < LEASE_MS)

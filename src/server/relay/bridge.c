@@ -89,10 +89,15 @@ static struct {
 	uint8_t		 msg[BB_MSG_MAX];
 } G = { .efd = -1 };
 
+/* backbone is not reloadable: decided once, then a load on the hot path */
 int
 bridge_on(void)
 {
-	return strcmp(kd.cfg.backbone, "local") != 0;
+	static int on = -1;
+
+	if (on == -1)
+		on = strcmp(kd.cfg.backbone, "local") != 0;
+	return on;
 }
 
 /* --- the pending queues ------------------------------------------------------ */
