@@ -345,7 +345,7 @@ def case16_resets_and_vanishing_members():
     def back():
         now = {p: proc_fds(p) for p in s.all_pids()}
         return all(now.get(p, 0) <= n for p, n in base.items())
-    wait_for(back, 10, "fds to return to the baseline")
+    wait_for(back, 30, "fds to return to the baseline")
     c = s.connect("counter")
     c.send("LUSERS")
     c.expect(r" 251 counter :There are 1 users")
