@@ -1142,8 +1142,11 @@ br_put(const uint8_t *frame, size_t len, uint64_t mask, uint64_t id,
 	(void)log_put(frame, len, mask, id, time_ms, seq);
 }
 
+/* A line the relay sends one user of worker id: a REPLY (the line goes
+ * to the client as it is) or a KILL (the line is why). */
 static void
-br_reply(int id, uint32_t slot, uint32_t gen, const char *line, size_t len)
+to_user(int id, uint32_t slot, uint32_t gen, uint8_t kind, const char *line,
+    size_t len)
 {
 	struct frame_user f;
 	uint8_t buf[FRAME_MAX];
@@ -1157,7 +1160,7 @@ br_reply(int id, uint32_t slot, uint32_t gen, const char *line, size_t len)
 	f.tslot = slot;
 	f.tgen = gen;
 	f.oslot = UINT32_MAX;
-	f.kind = FRAME_K_REPLY;
+	f.kind = kind;
 	f.line = line;
 	f.linelen = len;
 	if ((n = frame_pack_user(buf, sizeof(buf), &f)) > 0 &&
@@ -1166,32 +1169,23 @@ br_reply(int id, uint32_t slot, uint32_t gen, const char *line, size_t len)
 }
 
 static void
+br_reply(int id, uint32_t slot, uint32_t gen, const char *line, size_t len)
+{
+	to_user(id, slot, gen, FRAME_K_REPLY, line, len);
+}
+
+static void
 br_kill(uint32_t slot, uint32_t gen, const char *why)
 {
 	struct roster_user *u;
-	struct frame_user f;
-	uint8_t buf[FRAME_MAX];
-	int n, id = -1;
+	int id = -1;
 
 	ctx_roster_lock();
 	if (roster_user_valid(kd.roster, (int32_t)slot, gen) &&
 	    (u = roster_user(kd.roster, (int32_t)slot)) != NULL)
 		id = u->worker;
 	ctx_roster_unlock();
-	if (id < 0 || id >= WORKERS_MAX || R.byid[id] == NULL)
-		return;
-	memset(&f, 0, sizeof(f));
-	f.st.origin = FRAME_ORIGIN_RELAY;
-	f.target = (uint8_t)id;
-	f.tslot = slot;
-	f.tgen = gen;
-	f.oslot = UINT32_MAX;
-	f.kind = FRAME_K_KILL;
-	f.line = why;
-	f.linelen = strlen(why);
-	if ((n = frame_pack_user(buf, sizeof(buf), &f)) > 0 &&
-	    ring_fits(kd.ring, (size_t)n))
-		(void)log_frame(buf, (size_t)n, bit_of(id), 0);
+	to_user(id, slot, gen, FRAME_K_KILL, why, strlen(why));
 }
 
 static void
