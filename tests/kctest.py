@@ -239,7 +239,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise AssertionError("keochatd exited with %s:\n%s" %
                                      (self.proc.returncode, self.log_text()))
-            return "ready:" in self.log_text()
+            return "master: ready:" in self.log_text()
         wait_for(ready, timeout, "keochatd ready")
         m = re.search(r"listening on (\S+):(\d+)", self.log_text())
         self.port = int(m.group(2)) if m else None

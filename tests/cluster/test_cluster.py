@@ -3,7 +3,8 @@ nats://...): a private 3-node nats-server cluster on loopback and 3
 keochatd hosts with 2 workers each.  One order per room on all hosts,
 events across hosts, history from the stream on every host, a NATS node
 killed mid-stream, the NATS majority lost and back, a relay killed
-mid-stream, foreign messages on the stream, and start-up without NATS."""
+mid-stream, foreign messages on the stream, start-up without NATS, and
+one nick per name across the hosts (the race for one, 30 times)."""
 import os
 import re
 import shutil
@@ -123,6 +124,65 @@ def events_cross_hosts():
     c.send("PRIVMSG #ev :hi from h2")
     a.expect(r"^:carol!\S+ PRIVMSG #ev :hi from h2")
     for h in hs:
+        h.stop()
+
+
+def outcome(c, timeout=15):
+    """Registration's answer: "001" (welcome) or "433" (nick in use)."""
+    line = c.expect(r"^:\S+ (001|433) ", timeout)
+    return line.split()[1]
+
+
+@case
+def nick_race_across_hosts():
+    """Three hosts race for one nick (in three casings), 30 times: exactly
+    one winner each time, and the losers hear 433."""
+    hs = hosts(cluster())
+    for r in range(30):
+        names = ["Racer%d" % r, "racer%d" % r, "RACER%d" % r]
+        cl = [Client(h.port) for h in hs]
+        for c, n in zip(cl, names):      # as close together as we can
+            c.send_raw(("NICK %s\r\nUSER u 0 * :race\r\n" % n).encode())
+        got = [outcome(c) for c in cl]
+        check(got.count("001") == 1, "round %d: %s" % (r, got))
+        for c in cl:
+            c.close()
+    for h in hs:
+        check(h.all_alive(), "a keochatd process died")
+        h.stop()
+
+
+@case
+def nick_claims_across_hosts():
+    """A nick held on one host is refused on the others (registration and
+    NICK), is free again for them when its user quits, and its own user
+    may change its case."""
+    hs = hosts(cluster())
+    a = hs[0].connect("Keeper", autojoin=False)
+    b = Client(hs[1].port)
+    b.send("NICK keeper")
+    b.send("USER u 0 * :b")
+    check(outcome(b) == "433", "a second keeper registered")
+    c = hs[2].connect("other", autojoin=False)
+    c.send("NICK KEEPER")
+    c.expect(r" 433 other KEEPER :")
+    a.send("NICK KEEPER")                 # its own, another case
+    a.expect(r"^:Keeper!\S+ NICK :?KEEPER")
+    a.send("QUIT :bye")
+    a.wait_closed()
+    # the nick is free on every host once the quit is through
+    def taken():
+        c.send("NICK keeper")
+        line = c.expect(r"( 433 other keeper :|^:other!\S+ NICK :?keeper)",
+                        15)
+        return "NICK" in line
+    wait_for(taken, timeout=10, what="keeper free again",
+             interval=0.2)
+    b.send("USER u 0 * :b")              # and c's old nick is free too
+    wait_for(lambda: b.send("NICK other") or outcome(b) == "001",
+             timeout=10, what="other free after the change", interval=0.2)
+    for h in hs:
+        check(h.all_alive(), "a keochatd process died")
         h.stop()
 
 
@@ -326,6 +386,14 @@ def host_killed_its_users_quit():
         c.not_expect(r"QUIT", 1.0)       # once each, though both hosts
     a.send("PRIVMSG #gone :still flowing")   # saw the lease run out
     b.expect(r"PRIVMSG #gone :still flowing")
+    # the dead host's nicks are free for the living
+    def free_again():
+        b.send("NICK gz1")
+        return "NICK" in b.expect(r"( 433 gb gz1 :|^:gb!\S+ NICK :?gz1)", 15)
+    t0 = time.monotonic()
+    wait_for(free_again, timeout=15, what="gz1 free", interval=0.3)
+    diag("a dead host's nick was free again %.1f s after its QUIT" %
+         (time.monotonic() - t0))
     hs[2].stop(check=False)
     for h in hs[:2]:
         check(h.all_alive(), "a keochatd process died")

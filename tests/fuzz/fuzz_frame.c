@@ -39,6 +39,7 @@ one_frame(const uint8_t *data, size_t size)
 	struct frame_stamp st;
 	struct frame_chanop co;
 	struct frame_labeldone ld;
+	struct frame_nick ni;
 	enum frame_err err;
 	int type;
 
@@ -110,6 +111,11 @@ one_frame(const uint8_t *data, size_t size)
 		if (frame_unpack_labeldone(data, size, &ld, &err) == 0)
 			same(frame_pack_labeldone(again, sizeof(again), &ld),
 			    data, size);
+		break;
+	case FRAME_NICK:
+		if (frame_unpack_nick(data, size, &ni, &err) == 0)
+			same(frame_pack_nick(again, sizeof(again), &ni), data,
+			    size);
 		break;
 	case FRAME_REHASH:
 		(void)frame_unpack_rehash(data, size, &err);

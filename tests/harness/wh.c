@@ -457,7 +457,7 @@ wh_setup(unsigned nworkers, void (*tweak)(struct config *))
 	static const struct client_hooks hooks = { dispatch_line,
 	    session_gone, label_capture };
 	struct deliver_ops ops = { to_relay, to_relay_sync, session_join_info,
-	    NULL, NULL };
+	    NULL, session_nick_answer, NULL };
 	char err[128];
 	unsigned w;
 

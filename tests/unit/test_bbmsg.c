@@ -252,11 +252,34 @@ room_tokens(void **state)
 	assert_int_equal(bbmsg_room_token("", tok, sizeof(tok)), -1);
 }
 
+static void
+nick_keys(void **state)
+{
+	char key[2 * NICK_MAX + 1], nick[NICK_MAX + 2];
+
+	(void)state;
+	/* KE0 and ke0 are one nick; so are [ and { */
+	assert_int_equal(bbmsg_nick_key("KE0", key, sizeof(key)), 0);
+	assert_string_equal(key, "6b6530");
+	assert_int_equal(bbmsg_nick_key("a[b]", key, sizeof(key)), 0);
+	assert_string_equal(key, "617b627d");
+	/* a nick may be longer than a room name, not longer than NICK_MAX */
+	memset(nick, 'n', NICK_MAX);
+	nick[NICK_MAX] = '\0';
+	assert_int_equal(bbmsg_nick_key(nick, key, sizeof(key)), 0);
+	assert_int_equal(strlen(key), 2 * NICK_MAX);
+	nick[NICK_MAX] = 'n';
+	nick[NICK_MAX + 1] = '\0';
+	assert_int_equal(bbmsg_nick_key(nick, key, sizeof(key)), -1);
+	assert_int_equal(bbmsg_nick_key("", key, sizeof(key)), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chan_round_trip),
+		cmocka_unit_test(nick_keys),
 		cmocka_unit_test(multi_round_trip),
 		cmocka_unit_test(damage),
 		cmocka_unit_test(host_message),

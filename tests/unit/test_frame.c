@@ -75,6 +75,14 @@ pack_labeldone(void *b, size_t cap)
 }
 
 static int
+pack_nick(void *b, size_t cap)
+{
+	struct frame_nick f = { stamp0, 42, 9, FRAME_NICK_CLAIM, "KE0", 3 };
+
+	return frame_pack_nick(b, cap, &f);
+}
+
+static int
 pack_rehash(void *b, size_t cap)
 {
 	return frame_pack_rehash(b, cap);
@@ -197,8 +205,10 @@ unpack_as(unsigned type, const void *b, size_t len, enum frame_err *err)
 	struct frame_ack ac;
 	struct frame_chanop co;
 	struct frame_labeldone ld;
+	struct frame_nick ni;
 
 	switch (type) {
+	case FRAME_NICK: return frame_unpack_nick(b, len, &ni, err);
 	case FRAME_CHANOP: return frame_unpack_chanop(b, len, &co, err);
 	case FRAME_LABELDONE: return frame_unpack_labeldone(b, len, &ld, err);
 	case FRAME_REHASH: return frame_unpack_rehash(b, len, err);
@@ -245,6 +255,7 @@ static const struct sample {
 	{ FRAME_CHANOP, pack_chanop },
 	{ FRAME_LABELDONE, pack_labeldone },
 	{ FRAME_REHASH, pack_rehash },
+	{ FRAME_NICK, pack_nick },
 };
 
 static void
@@ -519,6 +530,8 @@ unpackers_refuse_out_of_range(void **state)
 	expect_range(pack_multi, FRAME_MULTI, st + 12 + 8, FRAME_F_SUB);
 	expect_range(pack_chanop, FRAME_CHANOP, st + 16, 0);
 	expect_range(pack_chanop, FRAME_CHANOP, st + 16, FRAME_OP_KIND_MAX);
+	expect_range(pack_nick, FRAME_NICK, st + 8, 0);
+	expect_range(pack_nick, FRAME_NICK, st + 8, FRAME_NICK_OP_MAX);
 	expect_range(pack_worker_gone, FRAME_WORKER_GONE, FRAME_HDR_SIZE,
 	    WORKERS_MAX);
 	expect_range(pack_hello, FRAME_HELLO, FRAME_HDR_SIZE + 2,

@@ -398,16 +398,16 @@ bbmsg_unpack_host(const uint8_t *buf, size_t len, struct bb_host *m,
 	return br_end(&r, why);
 }
 
-int
-bbmsg_room_token(const char *chan, char *dst, size_t dstsz)
+static int
+name_token(const char *name, size_t max, char *dst, size_t dstsz)
 {
 	static const char hex[] = "0123456789abcdef";
-	char fold[CHAN_MAX + 1];
+	char fold[NICK_MAX > CHAN_MAX ? NICK_MAX + 1 : CHAN_MAX + 1];
 	size_t i, n;
 
-	if (strlen(chan) > CHAN_MAX)
+	if (strlen(name) > max)
 		return -1;
-	irc_casefold(fold, sizeof(fold), chan);
+	irc_casefold(fold, sizeof(fold), name);
 	n = strlen(fold);
 	if (n == 0 || dstsz < 2 * n + 1)
 		return -1;
@@ -417,4 +417,16 @@ bbmsg_room_token(const char *chan, char *dst, size_t dstsz)
 	}
 	dst[2 * n] = '\0';
 	return 0;
+}
+
+int
+bbmsg_room_token(const char *chan, char *dst, size_t dstsz)
+{
+	return name_token(chan, CHAN_MAX, dst, dstsz);
+}
+
+int
+bbmsg_nick_key(const char *nick, char *dst, size_t dstsz)
+{
+	return name_token(nick, NICK_MAX, dst, dstsz);
 }

@@ -111,5 +111,7 @@ int	 bbmsg_unpack_host(const uint8_t *buf, size_t len, struct bb_host *m,
 /* The subject token of a room: its casefolded name in lowercase hex
  * ("#a" -> "2361"); NATS tokens cannot hold '.', '*', '>' or blanks. */
 int	 bbmsg_room_token(const char *chan, char *dst, size_t dstsz);
+/* The key of a nick in the nick bucket, the same way: "KE0" -> "6b6530". */
+int	 bbmsg_nick_key(const char *nick, char *dst, size_t dstsz);
 
 #endif

@@ -318,6 +318,12 @@ check_path(const char *v, char *err, size_t errsz)
 
 /* "local", or a comma list of nats://HOST:PORT or tls://HOST:PORT. */
 int
+config_cluster(const struct config *cfg)
+{
+	return strcmp(cfg->backbone, "local") != 0;
+}
+
+int
 config_backbone_urls(const char *v, char urls[][CONF_ADDR_MAX + 16], int max)
 {
 	const char *p = v, *end, *hp;

@@ -147,6 +147,8 @@ int		 config_set(struct config *c, const char *key, const char *value,
 		    enum conf_origin origin, const char *where, unsigned line,
 		    char *err, size_t errsz);
 
+/* Nonzero when backbone names NATS servers (cluster mode). */
+int		 config_cluster(const struct config *cfg);
 /* backbone's NATS servers, split: how many (0 for "local"), or -1 */
 int		 config_backbone_urls(const char *v,
 		    char urls[][CONF_ADDR_MAX + 16], int max);

@@ -31,6 +31,7 @@ static const char *const type_names[FRAME_TYPE_MAX] = {
 	[FRAME_CHANOP] = "CHANOP",
 	[FRAME_LABELDONE] = "LABELDONE",
 	[FRAME_REHASH] = "REHASH",
+	[FRAME_NICK] = "NICK",
 };
 
 #define REASON_MAX	200	/* REPLACE reason bytes */
@@ -408,7 +409,7 @@ frame_is_routed(unsigned type)
 {
 	return type == FRAME_SUB || type == FRAME_UNSUB || type == FRAME_CHAN ||
 	    type == FRAME_USER || type == FRAME_MULTI || type == FRAME_CHANOP ||
-	    type == FRAME_LABELDONE;
+	    type == FRAME_LABELDONE || type == FRAME_NICK;
 }
 
 static int
@@ -958,6 +959,40 @@ frame_unpack_labeldone(const void *buf, size_t len,
 	r_stamp(&r, &f->st);
 	f->oslot = r_u32(&r);
 	f->ogen = r_u32(&r);
+	return r_end(&r, err);
+}
+
+int
+frame_pack_nick(void *buf, size_t cap, const struct frame_nick *f)
+{
+	struct wr w;
+
+	if (f->op == 0 || f->op >= FRAME_NICK_OP_MAX || f->nicklen == 0 ||
+	    f->nicklen > NICK_MAX)
+		return -1;
+	w_begin(&w, buf, cap, FRAME_NICK);
+	w_stamp(&w, &f->st);
+	w_u32(&w, f->oslot);
+	w_u32(&w, f->ogen);
+	w_u8(&w, f->op);
+	w_str(&w, f->nick, f->nicklen);
+	return w_end(&w);
+}
+
+int
+frame_unpack_nick(const void *buf, size_t len, struct frame_nick *f,
+    enum frame_err *err)
+{
+	struct rd r;
+
+	r_begin(&r, buf, len, FRAME_NICK);
+	r_stamp(&r, &f->st);
+	f->oslot = r_u32(&r);
+	f->ogen = r_u32(&r);
+	f->op = r_u8(&r);
+	f->nick = r_str(&r, &f->nicklen, NICK_MAX);
+	r_range(&r, f->op > 0 && f->op < FRAME_NICK_OP_MAX &&
+	    f->nicklen > 0);
 	return r_end(&r, err);
 }
 

@@ -21,7 +21,7 @@
  *   u16 type      enum frame_type
  *   u32 len       payload bytes after the header
  *
- * Routed frames (SUB, UNSUB, CHAN, USER, MULTI, CHANOP, LABELDONE) begin
+ * Routed frames (SUB, UNSUB, CHAN, USER, MULTI, CHANOP, LABELDONE, NICK) begin
  * with a stamp (struct frame_stamp, 48 bytes): the worker's link fills the origin
  * fields and its link sequence when it queues the frame; the relay fills
  * the message id, the time and the channel sequence in place when it
@@ -37,7 +37,7 @@
 #include "bounds.h"
 #include "config.h"
 
-#define FRAME_VERSION		4
+#define FRAME_VERSION		5
 #define FRAME_HDR_SIZE		8
 #define FRAME_STAMP_SIZE	48
 #define FRAME_MAX		32768	/* one frame, header included (a RELOAD
@@ -66,6 +66,8 @@ enum frame_type {
 	FRAME_CHANOP,		/* worker -> relay: change a channel, in order */
 	FRAME_LABELDONE,	/* relay -> worker: a labeled frame is done */
 	FRAME_REHASH,		/* worker -> master: an oper asked to reload */
+	FRAME_NICK,		/* worker <-> relay: a nick claimed across
+				 * the cluster, and the answer */
 	FRAME_TYPE_MAX		/* one past the last type */
 };
 
@@ -102,6 +104,17 @@ enum frame_chanop_kind {
 	FRAME_OP_TOPIC,		/* args: the new topic */
 	FRAME_OP_KICK,		/* args: "nick reason" */
 	FRAME_OP_KIND_MAX
+};
+
+/* NICK operations: the worker asks (CLAIM, FREE), the relay answers a
+ * CLAIM (OK, TAKEN, FAILED).  Only in cluster mode. */
+enum frame_nick_op {
+	FRAME_NICK_CLAIM = 1,	/* hold this nick for the user, everywhere */
+	FRAME_NICK_FREE,	/* the user no longer holds it */
+	FRAME_NICK_OK,		/* it is the user's */
+	FRAME_NICK_TAKEN,	/* a user on some host holds it */
+	FRAME_NICK_FAILED,	/* the cluster could not be asked */
+	FRAME_NICK_OP_MAX
 };
 
 /* Stamp flags about the sender (struct frame_stamp.sflags). */
@@ -270,6 +283,14 @@ struct frame_labeldone {
 	uint32_t oslot, ogen;	/* the client that sent it */
 };
 
+struct frame_nick {
+	struct frame_stamp st;
+	uint32_t oslot, ogen;	/* the user */
+	uint8_t	 op;		/* enum frame_nick_op */
+	const char *nick;	/* not empty */
+	size_t	 nicklen;	/* <= NICK_MAX */
+};
+
 const char	*frame_strerror(enum frame_err e);
 const char	*frame_type_name(unsigned type);
 
@@ -350,6 +371,9 @@ int	frame_unpack_chanop(const void *, size_t, struct frame_chanop *,
 	    enum frame_err *);
 int	frame_pack_labeldone(void *, size_t, const struct frame_labeldone *);
 int	frame_unpack_labeldone(const void *, size_t, struct frame_labeldone *,
+	    enum frame_err *);
+int	frame_pack_nick(void *, size_t, const struct frame_nick *);
+int	frame_unpack_nick(const void *, size_t, struct frame_nick *,
 	    enum frame_err *);
 int	frame_pack_rehash(void *, size_t);
 int	frame_unpack_rehash(const void *, size_t, enum frame_err *);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backbone.h"
+#include "bounds.h"
 
 #ifndef HAVE_NATS
 
@@ -47,6 +48,26 @@ bb_publish(const char *subject, const void *data, size_t len,
 	(void)data;
 	(void)len;
 	(void)msgid;
+	return -1;
+}
+
+int
+bb_nick(enum bb_nick_op op, const char *key, const char *owner,
+    uint64_t rev, const char *token)
+{
+	(void)op;
+	(void)key;
+	(void)owner;
+	(void)rev;
+	(void)token;
+	return -1;
+}
+
+int
+bb_alive(const char *node, uint64_t boot)
+{
+	(void)node;
+	(void)boot;
 	return -1;
 }
 
@@ -97,6 +118,11 @@ bb_stop(void)
 #define REGAIN_MS	10000	/* back from being cut off: the others get
 				 * this long to be heard again */
 #define HOSTS_MAX	256	/* hosts whose leases are watched */
+#define NICK_WAIT_MS	5000	/* a claim waits this long for the bucket */
+#define FREE_AGAIN_MS	1000	/* a FREE that failed: again after */
+#define FREE_GIVE_UP_MS	600000	/* and at most for */
+#define NICK_TRIES	4	/* writes of one claim (a key freed or
+				 * taken meanwhile) */
 
 /* The lease of another host, as last heard. */
 struct lease {
@@ -105,7 +131,7 @@ struct lease {
 	int64_t		 heard_ms;
 };
 
-enum item_type { I_MSG, I_ACK, I_STATE, I_LOG, I_GONE };
+enum item_type { I_MSG, I_ACK, I_STATE, I_LOG, I_GONE, I_NICK };
 
 /* A report for the relay's thread. */
 struct item {
@@ -117,7 +143,11 @@ struct item {
 	char		 subject[BB_SUBJECT_MAX];
 	char		 msgid[BB_MSGID_MAX];
 	char		 text[160];	/* I_ACK: why refused; I_LOG: the line;
-					 * I_GONE: the host (seq: its boot) */
+					 * I_GONE: the host (seq: its boot);
+					 * I_NICK: the holder, or why not
+					 * (subject: the key, msgid: the
+					 * token, ok: the answer, seq: the
+					 * revision) */
 	size_t		 len;
 	uint8_t		 data[];
 };
@@ -138,6 +168,17 @@ struct req {
 	char		 msgid[BB_MSGID_MAX];
 	size_t		 len;
 	uint8_t		 data[];
+};
+
+/* A nick operation for the claims thread. */
+struct nreq {
+	struct nreq	*next;
+	enum bb_nick_op	 op;
+	char		 key[2 * NICK_MAX + 1];
+	char		 owner[BB_OWNER_MAX];
+	char		 token[BB_MSGID_MAX];
+	uint64_t	 rev;
+	int64_t		 since_ms, due_ms;
 };
 
 static struct {
@@ -178,8 +219,15 @@ static struct {
 	uint8_t		 hello[256];	/* the host's first message */
 	size_t		 hellolen;
 	char		 hello_id[BB_MSGID_MAX];
+	kvStore		*kv;		/* the nick bucket, once set up */
+	pthread_t	 nthread;	/* the claims thread */
+	int		 nrunning;
+	pthread_cond_t	 ncv;		/* nick requests, the bucket, stop */
+	struct nreq	*nreq, **nreqtail;
+	int64_t		 leases_since;	/* we have listened since */
 } B = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
-	.room = PTHREAD_COND_INITIALIZER, .efd = -1 };
+	.room = PTHREAD_COND_INITIALIZER, .ncv = PTHREAD_COND_INITIALIZER,
+	.efd = -1 };
 
 int
 bb_available(void)
@@ -606,6 +654,44 @@ ensure_stream(void)
 	return 0;
 }
 
+/* The nick bucket: made by the first host, used as it is by the rest. */
+static int
+ensure_nicks(void)
+{
+	kvStore *kv = NULL;
+	kvConfig kc;
+	natsStatus s;
+
+	if ((s = js_KeyValue(&kv, B.js, BB_NICKS)) != NATS_OK) {
+		if (s != NATS_NOT_FOUND) {
+			bblog(1, "backbone: bucket %s: %s", BB_NICKS,
+			    natsStatus_GetText(s));
+			return -1;
+		}
+		kvConfig_Init(&kc);
+		kc.Bucket = BB_NICKS;
+		kc.Description = "keochat nick claims: nick -> NODE BOOT SLOT GEN";
+		kc.History = 1;
+		kc.MaxValueSize = BB_OWNER_MAX;
+		kc.StorageType = js_FileStorage;
+		kc.Replicas = (int)B.cfg.backbone_replicas;
+		if ((s = js_CreateKeyValue(&kv, B.js, &kc)) != NATS_OK) {
+			bblog(1, "backbone: cannot make bucket %s with %u "
+			    "replicas: %s", BB_NICKS, B.cfg.backbone_replicas,
+			    nats_GetLastError(NULL) != NULL ?
+			    nats_GetLastError(NULL) : natsStatus_GetText(s));
+			return -1;
+		}
+		bblog(0, "backbone: made bucket %s (%u replicas)", BB_NICKS,
+		    B.cfg.backbone_replicas);
+	}
+	pthread_mutex_lock(&B.mu);
+	B.kv = kv;
+	pthread_cond_broadcast(&B.ncv);
+	pthread_mutex_unlock(&B.mu);
+	return 0;
+}
+
 static int
 subscribe(void)
 {
@@ -746,6 +832,8 @@ lease_subscribe(void)
 	}
 	pthread_mutex_lock(&B.mu);
 	B.self_ms = mono_ms();	/* a start is not a silence */
+	if (B.leases_since == 0)
+		B.leases_since = B.self_ms;
 	pthread_mutex_unlock(&B.mu);
 	return 0;
 }
@@ -802,6 +890,10 @@ set_up(void)
 		}
 		if (B.sub == NULL && (ensure_stream() == -1 ||
 		    subscribe() == -1)) {
+			sleep_ms(RETRY_MS);
+			continue;
+		}
+		if (B.kv == NULL && ensure_nicks() == -1) {
 			sleep_ms(RETRY_MS);
 			continue;
 		}
@@ -910,10 +1002,26 @@ again_due(void)
 	}
 }
 
+/* Wait on cv (B.mu held) for at most ms. */
+static void
+cond_wait_ms(pthread_cond_t *cv, int64_t ms)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		abort();
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(cv, &B.mu, &ts);
+}
+
 static void *
 run(void *arg)
 {
-	struct timespec ts;
 	struct req *r;
 	int64_t wait;
 
@@ -934,15 +1042,7 @@ run(void *arg)
 				break;
 			if (wait < 0 || wait > TICK_MS)
 				wait = TICK_MS;
-			if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-				abort();
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			(void)pthread_cond_timedwait(&B.cv, &B.mu, &ts);
+			cond_wait_ms(&B.cv, wait);
 		}
 		if (B.stopping)
 			break;
@@ -954,6 +1054,198 @@ run(void *arg)
 		free(r);
 		check_reader();
 		lease_tick();
+		pthread_mutex_lock(&B.mu);
+	}
+	pthread_mutex_unlock(&B.mu);
+	return NULL;
+}
+
+/* --- the claims thread --------------------------------------------------- */
+
+static void
+nick_answer(const struct nreq *r, int rc, uint64_t rev, const char *text,
+    int64_t age_ms)
+{
+	struct item *it = item_new(I_NICK, 0);
+
+	it->time_ms = age_ms;
+	snprintf(it->msgid, sizeof(it->msgid), "%s", r->token);
+	snprintf(it->subject, sizeof(it->subject), "%s", r->key);
+	snprintf(it->text, sizeof(it->text), "%s", text);
+	it->ok = rc;
+	it->seq = rev;
+	pthread_mutex_lock(&B.mu);
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
+/* The key's holder into owner ("" free) and its revision: 1, 0 when there
+ * is no such key, -1 when the bucket did not answer. */
+static int
+holder(kvStore *kv, const char *key, char *owner, size_t ownersz,
+    uint64_t *rev, int64_t *age_ms)
+{
+	struct timespec ts;
+	kvEntry *e = NULL;
+	natsStatus s;
+	int64_t now;
+	int n;
+
+	if ((s = kvStore_Get(&e, kv, key)) == NATS_NOT_FOUND)
+		return 0;
+	if (s != NATS_OK)
+		return -1;
+	n = kvEntry_ValueLen(e);
+	if (n < 0 || (size_t)n >= ownersz)
+		n = (int)ownersz - 1;
+	memcpy(owner, kvEntry_Value(e), (size_t)n);
+	owner[n] = '\0';
+	*rev = kvEntry_Revision(e);
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		abort();
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	*age_ms = now - kvEntry_Created(e) / 1000000;
+	kvEntry_Destroy(e);
+	return 1;
+}
+
+/* CLAIM: write if absent, or over a free (empty) value at its revision;
+ * a key that changes between the look and the write is looked at again. */
+static void
+nick_claim(kvStore *kv, const struct nreq *r)
+{
+	char owner[BB_OWNER_MAX];
+	uint64_t rev = 0, last = 0;
+	int64_t age = 0;
+	int tries, h;
+
+	const char *why = "the nick changed hands too often while asked";
+	natsStatus s;
+
+	for (tries = 0; tries < NICK_TRIES; tries++) {
+		if ((s = kvStore_Update(&rev, kv, r->key, r->owner,
+		    (int)strlen(r->owner), last)) == NATS_OK) {
+			nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
+			return;
+		}
+		if ((h = holder(kv, r->key, owner, sizeof(owner), &rev, &age)) ==
+		    -1) {
+			why = natsStatus_GetText(s);
+			break;
+		}
+		if (h == 0) {
+			last = 0;
+			continue;
+		}
+		if (owner[0] != '\0' && strcmp(owner, r->owner) != 0) {
+			nick_answer(r, BB_NICK_HELD, rev, owner, age);
+			return;
+		}
+		last = rev;	/* free, or ours already (sent again) */
+		if (owner[0] != '\0') {
+			nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
+			return;
+		}
+	}
+	nick_answer(r, BB_NICK_FAILED, 0, why, 0);
+}
+
+/* TAKE: over the stale claim at r->rev, if no one was quicker. */
+static void
+nick_take(kvStore *kv, const struct nreq *r)
+{
+	char owner[BB_OWNER_MAX];
+	uint64_t rev = 0;
+	int64_t age = 0;
+	int h;
+
+	if (kvStore_Update(&rev, kv, r->key, r->owner, (int)strlen(r->owner),
+	    r->rev) == NATS_OK) {
+		nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
+		return;
+	}
+	if ((h = holder(kv, r->key, owner, sizeof(owner), &rev, &age)) == 1 &&
+	    strcmp(owner, r->owner) == 0)
+		nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
+	else if (h == 1 && owner[0] != '\0')
+		nick_answer(r, BB_NICK_HELD, rev, owner, age);
+	else if (h == -1)
+		nick_answer(r, BB_NICK_FAILED, 0, "the nick bucket does not "
+		    "answer", 0);
+	else	/* freed meanwhile: the relay asks again */
+		nick_answer(r, BB_NICK_HELD, rev, "", age);
+}
+
+/* FREE: the empty value over the caller's own claim; 0 done (or nothing
+ * to do), -1 the bucket did not answer. */
+static int
+nick_free(kvStore *kv, const struct nreq *r)
+{
+	char owner[BB_OWNER_MAX];
+	uint64_t rev = 0;
+	int64_t age = 0;
+	int h;
+
+	if ((h = holder(kv, r->key, owner, sizeof(owner), &rev, &age)) != 1)
+		return h;
+	if (strcmp(owner, r->owner) != 0)
+		return 0;	/* taken over: not ours to free */
+	if (kvStore_Update(NULL, kv, r->key, "", 0, rev) == NATS_OK)
+		return 0;
+	/* changed under us (taken over), or no answer: look again */
+	return holder(kv, r->key, owner, sizeof(owner), &rev, &age) == 1 &&
+	    strcmp(owner, r->owner) != 0 ? 0 : -1;
+}
+
+static void *
+run_nicks(void *arg)
+{
+	struct nreq *r, **pp;
+	kvStore *kv;
+	int64_t now, wait;
+
+	(void)arg;
+	pthread_mutex_lock(&B.mu);
+	while (!B.stopping) {
+		now = mono_ms();
+		wait = TICK_MS;
+		/* the first request that is due; a claim waiting for the
+		 * bucket too long is answered FAILED */
+		for (pp = &B.nreq; (r = *pp) != NULL; pp = &r->next) {
+			if (r->due_ms > now) {
+				if (r->due_ms - now < wait)
+					wait = r->due_ms - now;
+				continue;
+			}
+			if (B.kv != NULL || (r->op != BB_NICK_FREE &&
+			    now - r->since_ms >= NICK_WAIT_MS))
+				break;
+		}
+		if (r == NULL) {
+			cond_wait_ms(&B.ncv, wait);
+			continue;
+		}
+		if ((*pp = r->next) == NULL)
+			B.nreqtail = pp;
+		kv = B.kv;
+		pthread_mutex_unlock(&B.mu);
+		if (kv == NULL)
+			nick_answer(r, BB_NICK_FAILED, 0, "the cluster cannot "
+			    "be reached", 0);
+		else if (r->op == BB_NICK_CLAIM)
+			nick_claim(kv, r);
+		else if (r->op == BB_NICK_TAKE)
+			nick_take(kv, r);
+		else if (nick_free(kv, r) == -1 &&
+		    now - r->since_ms < FREE_GIVE_UP_MS) {
+			r->due_ms = mono_ms() + FREE_AGAIN_MS;
+			r->next = NULL;
+			pthread_mutex_lock(&B.mu);
+			*B.nreqtail = r;
+			B.nreqtail = &r->next;
+			continue;
+		}
+		free(r);
 		pthread_mutex_lock(&B.mu);
 	}
 	pthread_mutex_unlock(&B.mu);
@@ -1021,6 +1313,8 @@ bb_start(const struct config *cfg, const char *node, uint64_t boot,
 	B.reqtail = &B.req;
 	B.again = NULL;
 	B.againtail = &B.again;
+	B.nreq = NULL;
+	B.nreqtail = &B.nreq;
 	if (read_password(err, errsz) == -1)
 		return -1;
 	if ((B.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
@@ -1038,6 +1332,12 @@ bb_start(const struct config *cfg, const char *node, uint64_t boot,
 		return -1;
 	}
 	B.running = 1;
+	if ((rc = pthread_create(&B.nthread, NULL, run_nicks, NULL)) != 0) {
+		snprintf(err, errsz, "cannot start the claims thread: %s",
+		    strerror(rc));
+		return -1;
+	}
+	B.nrunning = 1;
 	return B.efd;
 }
 
@@ -1076,6 +1376,10 @@ bb_drain(void)
 			break;
 		case I_GONE:
 			B.ops.gone(it->text, it->seq, B.ops.arg);
+			break;
+		case I_NICK:
+			B.ops.nick(it->msgid, it->subject, it->ok, it->seq,
+			    it->text, it->time_ms, B.ops.arg);
 			break;
 		}
 		if ((B.left = it->next) == NULL)
@@ -1126,6 +1430,60 @@ bb_publish(const char *subject, const void *data, size_t len,
 	return 0;
 }
 
+int
+bb_nick(enum bb_nick_op op, const char *key, const char *owner,
+    uint64_t rev, const char *token)
+{
+	struct nreq *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -1;
+	if (strlen(key) >= sizeof(r->key) || strlen(owner) >=
+	    sizeof(r->owner) || strlen(token) >= sizeof(r->token)) {
+		free(r);
+		return -1;
+	}
+	r->op = op;
+	memcpy(r->key, key, strlen(key) + 1);
+	memcpy(r->owner, owner, strlen(owner) + 1);
+	memcpy(r->token, token, strlen(token) + 1);
+	r->rev = rev;
+	r->since_ms = r->due_ms = mono_ms();
+	pthread_mutex_lock(&B.mu);
+	*B.nreqtail = r;
+	B.nreqtail = &r->next;
+	pthread_cond_signal(&B.ncv);
+	pthread_mutex_unlock(&B.mu);
+	return 0;
+}
+
+int
+bb_alive(const char *node, uint64_t boot)
+{
+	int64_t now = mono_ms();
+	unsigned k;
+	int rc = -1;
+
+	pthread_mutex_lock(&B.mu);
+	if (strcmp(node, B.node) == 0)
+		rc = boot == B.boot;
+	else if (B.blind || B.leases_since == 0)
+		rc = -1;
+	else {
+		for (k = 0; k < B.nleases; k++)
+			if (strcmp(B.leases[k].node, node) == 0)
+				break;
+		if (k < B.nleases)	/* a lease not yet run out */
+			rc = B.leases[k].boot == boot ? 1 :
+			    B.leases[k].boot > boot ? 0 : -1;
+		else	/* not heard for as long as a lease lasts */
+			rc = now - B.leases_since >= LEASE_MS + LEASE_EVERY_MS ?
+			    0 : -1;
+	}
+	pthread_mutex_unlock(&B.mu);
+	return rc;
+}
+
 size_t
 bb_inflight(void)
 {
@@ -1149,9 +1507,13 @@ bb_stop(void)
 	B.stopping = 1;
 	pthread_cond_broadcast(&B.cv);
 	pthread_cond_broadcast(&B.room);
+	pthread_cond_broadcast(&B.ncv);
 	pthread_mutex_unlock(&B.mu);
 	(void)pthread_join(B.thread, NULL);
 	B.running = 0;
+	if (B.nrunning)
+		(void)pthread_join(B.nthread, NULL);
+	B.nrunning = 0;
 	if (B.js != NULL) {
 		jsPubOptions po;
 
@@ -1168,6 +1530,15 @@ bb_stop(void)
 		natsSubscription_Destroy(B.lsub);
 	}
 	B.lsub = NULL;
+	if (B.kv != NULL)
+		kvStore_Destroy(B.kv);
+	B.kv = NULL;
+	while (B.nreq != NULL) {
+		struct nreq *nr = B.nreq;
+
+		B.nreq = nr->next;
+		free(nr);
+	}
 	if (B.js != NULL)
 		jsCtx_Destroy(B.js);
 	if (B.nc != NULL) {

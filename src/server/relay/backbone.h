@@ -14,6 +14,14 @@
  * (history-max-lines), de-duplication by Nats-Msg-Id over two minutes.
  * It is read back with an ordered push consumer from a given sequence.
  *
+ * Nick claims: a KV bucket (KEOCHAT_NICKS, backbone-replicas copies, one
+ * revision per key) maps a casefolded nick to its holder, "NODE BOOT SLOT
+ * GEN".  A claim is a write that expects the key to be absent (or free:
+ * an empty value), so two hosts racing for a nick end with one winner;
+ * taking over a stale claim expects its revision; freeing writes the
+ * empty value only over the caller's own claim.  A second thread makes
+ * these calls, so a slow answer never holds up the stream.
+ *
  * Leases: every host says on core NATS subject keochat-lease.NODE, once a
  * second, that its boot lives; a host not heard for three seconds (while
  * this one hears itself) is reported gone, and so is an old boot of a
@@ -28,6 +36,8 @@
 #include "config.h"
 
 #define BB_STREAM	"KEOCHAT"
+#define BB_NICKS	"KEOCHAT_NICKS"	/* the KV bucket of nick claims */
+#define BB_OWNER_MAX	128	/* a claim's value: "NODE BOOT SLOT GEN" */
 #define BB_SUBJECT_MAX	160
 #define BB_MSGID_MAX	128
 
@@ -48,6 +58,12 @@ struct bb_ops {
 	void	(*log)(int warn, const char *line, void *arg);
 	/* host node's start boot no longer holds its lease: it is gone */
 	void	(*gone)(const char *node, uint64_t boot, void *arg);
+	/* the answer to bb_nick(token, ...): BB_NICK_OK (owner holds key at
+	 * revision rev), BB_NICK_HELD (owner, another, holds it at rev,
+	 * written age_ms ago) or BB_NICK_FAILED (why) */
+	void	(*nick)(const char *token, const char *key, int rc,
+		    uint64_t rev, const char *owner, int64_t age_ms,
+		    void *arg);
 	void	*arg;
 };
 
@@ -68,6 +84,22 @@ int	 bb_drain(void);
 /* Queue a publish; 0, or -1 when the queue is full (try again later). */
 int	 bb_publish(const char *subject, const void *data, size_t len,
 	    const char *msgid);
+enum bb_nick_op {
+	BB_NICK_CLAIM = 1,	/* owner takes key if no one holds it */
+	BB_NICK_TAKE,		/* owner takes key over, if still at rev */
+	BB_NICK_FREE		/* key is free again, if owner holds it */
+};
+enum bb_nick_rc { BB_NICK_OK = 0, BB_NICK_HELD, BB_NICK_FAILED };
+
+/* Queue a nick operation; CLAIM and TAKE are answered through ops.nick
+ * with token, a FREE is tried again until it is done (or for ten
+ * minutes).  0, or -1 when a field is too long or memory is short. */
+int	 bb_nick(enum bb_nick_op op, const char *key, const char *owner,
+	    uint64_t rev, const char *token);
+/* Whether boot of host node holds its lease: 1 yes, 0 no (gone, or an
+ * older boot of a host that started again), -1 this host cannot tell
+ * (it has not listened long enough, or hears no one). */
+int	 bb_alive(const char *node, uint64_t boot);
 /* Publishes queued or in flight. */
 size_t	 bb_inflight(void);
 /* Stop the threads and close the link. */

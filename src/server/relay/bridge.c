@@ -31,8 +31,10 @@ struct pend {
 	uint64_t lseq;
 	uint32_t oslot, ogen, label;
 	uint8_t	 kind, done;
+	uint8_t	 nick;			/* a nick claim: target is the nick */
+	uint8_t	 tries;			/* its writes so far */
 	int32_t	 chan;			/* JOIN: the slot, to undo */
-	char	 target[CHAN_MAX + 1];
+	char	 target[NICK_MAX > CHAN_MAX ? NICK_MAX + 1 : CHAN_MAX + 1];
 	uint8_t	*frame;			/* events: delivered here if refused */
 	size_t	 len;
 };
@@ -96,7 +98,7 @@ bridge_on(void)
 	static int on = -1;
 
 	if (on == -1)
-		on = strcmp(kd.cfg.backbone, "local") != 0;
+		on = config_cluster(&kd.cfg);
 	return on;
 }
 
@@ -604,6 +606,206 @@ on_acked(const char *msgid, int ok, uint64_t seq, int dup, const char *why,
 	G.ops.kept(id);
 }
 
+/* --- nick claims ------------------------------------------------------------------ */
+
+#define NICK_TRIES	4	/* writes of one claim before TAKEN */
+#define CLAIM_FRESH_MS	5000	/* a claim younger than this, of a host
+				 * not heard: its lease may be on its way */
+
+/* What a claim of this host's user says: "NODE BOOT SLOT GEN". */
+static void
+owner_of(char *dst, size_t dstsz, uint32_t slot, uint32_t gen)
+{
+	snprintf(dst, dstsz, "%s %" PRIu64 " %" PRIu32 " %" PRIu32, G.node,
+	    G.boot, slot, gen);
+}
+
+/* The holder of a claim, as some host wrote it: 0, or -1 when it is not
+ * one of ours (another program wrote there). */
+static int
+owner_parse(const char *owner, char *node, size_t nodesz, uint64_t *boot,
+    uint32_t *slot, uint32_t *gen)
+{
+	unsigned long long b;
+	unsigned sl, gn;
+	size_t n = strcspn(owner, " ");
+	int used = 0;
+
+	if (n == 0 || n >= nodesz || n > BB_NODE_MAX)
+		return -1;
+	memcpy(node, owner, n);
+	node[n] = '\0';
+	if (sscanf(owner + n, " %llu %u %u%n", &b, &sl, &gn, &used) != 3 ||
+	    owner[n + (size_t)used] != '\0' || b == 0)
+		return -1;
+	*boot = b;
+	*slot = sl;
+	*gen = gn;
+	return 0;
+}
+
+static void
+free_claim(const char *key, const char *owner)
+{
+	if (bb_nick(BB_NICK_FREE, key, owner, 0, "") == -1)
+		log_warnx("backbone: out of memory: a nick claim is not freed");
+}
+
+void
+bridge_nick_free(const char *nick, uint32_t slot, uint32_t gen)
+{
+	char key[2 * NICK_MAX + 1], owner[BB_OWNER_MAX];
+
+	if (!G.on || bbmsg_nick_key(nick, key, sizeof(key)) == -1)
+		return;
+	owner_of(owner, sizeof(owner), slot, gen);
+	free_claim(key, owner);
+}
+
+/* The claim of p is decided: its worker hears it. */
+static void
+nick_done(int id, struct pendq *q, struct pend *p, enum frame_nick_op op)
+{
+	struct frame_nick f;
+	uint8_t buf[256];
+	int n;
+
+	memset(&f, 0, sizeof(f));
+	f.st.origin = FRAME_ORIGIN_RELAY;
+	f.oslot = p->oslot;
+	f.ogen = p->ogen;
+	f.op = (uint8_t)op;
+	f.nick = p->target;
+	f.nicklen = strlen(p->target);
+	if ((n = frame_pack_nick(buf, sizeof(buf), &f)) > 0)
+		G.ops.put(buf, (size_t)n, 1ull << id, ring_next_id(kd.ring),
+		    (uint64_t)kd.now_real_ms, 0);
+	p->done = 1;
+	pq_pop_done(q);
+	G.ops.kept(id);
+}
+
+/* Whether this host's user in slot (of generation gen) is still there:
+ * a claim of a user who is there is good (while it changes its nick to
+ * the claim's, the roster still has the old one). */
+static int
+alive(uint32_t slot, uint32_t gen)
+{
+	int rc;
+
+	ctx_roster_lock();
+	rc = roster_user_valid(kd.roster, (int32_t)slot, gen);
+	ctx_roster_unlock();
+	return rc;
+}
+
+/* Someone holds the key p wants: is that claim still good? */
+static int
+claim_stale(const char *key, const char *owner, int64_t age_ms)
+{
+	char node[BB_NODE_MAX + 1];
+	uint64_t boot;
+	uint32_t slot, gen;
+
+	if (owner_parse(owner, node, sizeof(node), &boot, &slot, &gen) ==
+	    -1) {
+		log_warnx("backbone: nick claim %s holds foreign bytes: taken "
+		    "over", key);
+		return 1;
+	}
+	if (strcmp(node, G.node) == 0)	/* ours: an old boot, or a user gone */
+		return boot != G.boot || !alive(slot, gen);
+	return bb_alive(node, boot) == 0 && age_ms >= CLAIM_FRESH_MS;
+}
+
+static void
+on_nick(const char *token, const char *key, int rc, uint64_t rev,
+    const char *owner, int64_t age_ms, void *arg)
+{
+	char mine[BB_OWNER_MAX];
+	struct pendq *q;
+	struct pend *p = NULL;
+	uint64_t lseq;
+	uint32_t pid;
+	int id;
+
+	(void)arg;
+	if (msgid_parse(token, &id, &pid, &lseq) == 0) {
+		q = &G.q[id];
+		if (q->pid != pid || (p = pq_find(q, lseq)) == NULL ||
+		    p->done || !p->nick)
+			p = NULL;
+	}
+	if (p == NULL) {	/* its process is gone: so is its claim */
+		if (rc == BB_NICK_OK)
+			free_claim(key, owner);
+		return;
+	}
+	owner_of(mine, sizeof(mine), p->oslot, p->ogen);
+	if (rc == BB_NICK_OK) {
+		if (!alive(p->oslot, p->ogen)) {
+			/* the user went (or took another nick) meanwhile */
+			free_claim(key, mine);
+			nick_done(id, q, p, FRAME_NICK_TAKEN);
+			return;
+		}
+		nick_done(id, q, p, FRAME_NICK_OK);
+		return;
+	}
+	if (rc == BB_NICK_FAILED) {
+		log_warnx("backbone: nick %s not claimed: %s", p->target, owner);
+		nick_done(id, q, p, FRAME_NICK_FAILED);
+		return;
+	}
+	if (++p->tries < NICK_TRIES && (owner[0] == '\0' ||
+	    claim_stale(key, owner, age_ms))) {
+		if (bb_nick(owner[0] == '\0' ? BB_NICK_CLAIM : BB_NICK_TAKE, key,
+		    mine, rev, token) == 0)
+			return;
+	}
+	nick_done(id, q, p, FRAME_NICK_TAKEN);
+}
+
+int
+bridge_nick(int id, uint32_t pid, const uint8_t *frame, size_t len)
+{
+	char key[2 * NICK_MAX + 1], owner[BB_OWNER_MAX], token[BB_MSGID_MAX];
+	char nick[NICK_MAX + 1];
+	struct frame_nick f;
+	enum frame_err err;
+	struct pendq *q;
+	struct pend *p;
+
+	if (!G.on || id < 0 || id >= WORKERS_MAX ||
+	    frame_unpack_nick(frame, len, &f, &err) == -1 ||
+	    (f.op != FRAME_NICK_CLAIM && f.op != FRAME_NICK_FREE))
+		return -1;
+	memcpy(nick, f.nick, f.nicklen);
+	nick[f.nicklen] = '\0';
+	if (nick_check(nick, NICK_MAX) != NAME_OK ||
+	    bbmsg_nick_key(nick, key, sizeof(key)) == -1)
+		return -1;
+	owner_of(owner, sizeof(owner), f.oslot, f.ogen);
+	if (f.op == FRAME_NICK_FREE) {
+		free_claim(key, owner);
+		return 0;
+	}
+	q = &G.q[id];
+	if (q->pid != pid)
+		pq_clear(q, pid);
+	p = pq_push(q);
+	p->lseq = f.st.lseq;
+	p->oslot = f.oslot;
+	p->ogen = f.ogen;
+	p->nick = 1;
+	p->chan = -1;
+	snprintf(p->target, sizeof(p->target), "%s", nick);
+	msgid_of(token, sizeof(token), id, pid, f.st.lseq);
+	if (bb_nick(BB_NICK_CLAIM, key, owner, 0, token) == -1)
+		nick_done(id, q, p, FRAME_NICK_FAILED);
+	return 0;
+}
+
 /* --- the users of other hosts ---------------------------------------------------- */
 
 static unsigned
@@ -1090,7 +1292,7 @@ void
 bridge_init(const struct bridge_ops *ops)
 {
 	static const struct bb_ops bops = { on_msg, on_acked, on_state,
-	    on_log, on_gone, NULL };
+	    on_log, on_gone, on_nick, NULL };
 	char err[256], msgid[BB_MSGID_MAX];
 	uint8_t hello[256];
 	struct bb_host h;

@@ -64,6 +64,12 @@ void	 bridge_close(void);
 /* A worker's routed CHAN or MULTI frame: 0 published (the relay sends
  * nothing of it now), 1 no room (try again later), -1 malformed. */
 int	 bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len);
+/* A worker's routed NICK frame (CLAIM or FREE): 0 taken (a CLAIM is
+ * answered with a NICK frame to the worker, and counts as kept then),
+ * -1 malformed. */
+int	 bridge_nick(int id, uint32_t pid, const uint8_t *frame, size_t len);
+/* This host's user in slot (of generation gen) no longer holds nick. */
+void	 bridge_nick_free(const char *nick, uint32_t slot, uint32_t gen);
 /* What the relay made itself (the results of a CHANOP, the QUITs of a
  * dead worker's users): published like a worker's. */
 void	 bridge_relay_chan(const struct frame_chan *f);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge.h"
 #include "ctx.h"
 #include "frame.h"
 #include "log.h"
@@ -17,6 +18,7 @@
 struct gone_user {
 	char	 prefix[PREFIX_MAX + 1];
 	char	 nick[NICK_MAX + 1];
+	uint32_t slot, ugen;		/* its roster slot, before the purge */
 	int	 registered;
 	unsigned n;
 	uint32_t chan[CHANS_PER_USER_MAX];
@@ -52,6 +54,8 @@ collect(struct roster *r, int32_t slot, void *arg)
 	snprintf(g->prefix, sizeof(g->prefix), "%s!%s@%s", u->nick, u->user,
 	    u->host);
 	snprintf(g->nick, sizeof(g->nick), "%s", u->nick);
+	g->slot = (uint32_t)slot;
+	g->ugen = u->gen;
 	g->registered = u->state == ROSTER_REG;
 	g->n = 0;
 	for (k = 0; k < u->nchans && k < CHANS_PER_USER_MAX; k++) {
@@ -111,8 +115,13 @@ purge_pid(pid_t pid, const char *why,
 	if (n > 0)
 		log_info("purged %u connection(s) of pid %ld (%s)", n,
 		    (long)pid, why);
-	for (i = 0; i < gl.n; i++)
+	for (i = 0; i < gl.n; i++) {
 		quit_one(&gl.v[i], rc.registered, quit, arg);
+		/* cluster mode: the nick is free on every host */
+		if (gl.v[i].nick[0] != '\0')
+			bridge_nick_free(gl.v[i].nick, gl.v[i].slot,
+			    gl.v[i].ugen);
+	}
 	free(gl.v);
 	return n;
 }

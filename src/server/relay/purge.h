@@ -11,7 +11,8 @@ struct frame_multi;
 
 /* Free every roster slot owned by pid (taking the roster lock) and call
  * quit() with a MULTI QUIT frame for each registered user among them, its
- * channels filled in.  why is for the log.  Returns how many slots. */
+ * channels filled in; in cluster mode their nick claims are freed.  why
+ * is for the log.  Returns how many slots. */
 unsigned	 purge_pid(pid_t pid, const char *why,
 		    void (*quit)(const struct frame_multi *, void *), void *arg);
 /* The pids that own roster slots but no longer exist (at relay start);

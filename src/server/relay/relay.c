@@ -468,6 +468,9 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 	case FRAME_UNSUB:
 		rc = route_sub(l, frame, len);
 		break;
+	case FRAME_NICK:	/* cluster mode: a nick claim */
+		rc = bridge_nick(l->id, (uint32_t)l->pid, frame, len);
+		break;
 	default:
 		return -1;
 	}

@@ -77,6 +77,7 @@ enum client_state {
 #define CF_CAPTURE	0x2000	/* a labeled command is running: its
 				 * replies go to the label, not out */
 #define CF_AUTH_WAIT	0x4000	/* a login job runs: registration waits */
+#define CF_NICK_WAIT	0x8000	/* cluster mode: a nick claim is out */
 
 /* Connection I/O: plain TCP (client.c) or TLS (tls.c).  read and writev
  * behave like the syscalls (-1 with EAGAIN: later); a TLS read that finds
@@ -142,6 +143,8 @@ struct client {
 	char		*reason;	/* close reason (owned), set when dying */
 	char		*account;	/* logged in as (owned), NULL: not */
 	struct sasl	*sasl;		/* an AUTHENTICATE exchange (owned) */
+	struct nickclaim *claim;	/* cluster mode: its nick across the
+					 * hosts (session.c's, owned) */
 	int64_t		 guard_ms;	/* a registered nick without its
 					 * account: renamed then, 0: no */
 	char		*realname;	/* from USER until registration (owned) */

@@ -1152,9 +1152,11 @@ recover_try(void *arg)
 	    (rc = session_set_nick(c, r->nick, 0, banned, sizeof(banned))) ==
 	    NICK_OK)
 		account_nick_changed(c);
+	/* NICK_PENDING: the cluster's answer changes the nick */
 	if (c == NULL || c->state != CL_REG || rc != NICK_IN_USE ||
 	    kd.now_ms >= r->until_ms) {
-		if (c != NULL && c->state == CL_REG && rc != NICK_OK)
+		if (c != NULL && c->state == CL_REG && rc != NICK_OK &&
+		    rc != NICK_PENDING)
 			account_notice(c, "NickServ", "%s is still in use; "
 			    "try /nick %s in a moment.", r->nick, r->nick);
 		ev_timer_del(kd.ev, r->timer);
@@ -1578,6 +1580,7 @@ void
 account_guard(struct client *c)
 {
 	char nick[NICK_MAX + 1], banned[CHAN_MAX + 1];
+	enum nick_rc rc;
 	uint8_t rnd[4];
 	unsigned tries;
 
@@ -1595,8 +1598,9 @@ account_guard(struct client *c)
 		(void)RAND_bytes(rnd, sizeof(rnd));
 		memcpy(&v, rnd, sizeof(v));
 		snprintf(nick, sizeof(nick), "Guest%05u", v % 100000);
-		if (session_set_nick(c, nick, 1, banned, sizeof(banned)) ==
-		    NICK_OK) {
+		/* NICK_PENDING (cluster mode): a refusal closes it */
+		if ((rc = session_set_nick(c, nick, 1, banned,
+		    sizeof(banned))) == NICK_OK || rc == NICK_PENDING) {
 			account_notice(c, "NickServ", "You did not log in in "
 			    "time: your nick is now %s.", nick);
 			log_info("nick enforcement: renamed to %s", nick);

@@ -80,6 +80,10 @@ cmd_nick(struct client *c, struct irc_msg *m)
 		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use",
 		    nick);
 		return;
+	case NICK_PENDING:	/* cluster mode: the answer does the rest */
+		if (c->state != CL_REG)
+			c->flags |= CF_GOT_NICK;
+		return;
 	case NICK_OK:
 		break;
 	}

@@ -849,6 +849,23 @@ on_labeldone(const uint8_t *frame, size_t len)
 	return 0;
 }
 
+static int
+on_nick(const uint8_t *frame, size_t len)
+{
+	char nick[NICK_MAX + 1];
+	struct frame_nick f;
+	enum frame_err err;
+
+	if (frame_unpack_nick(frame, len, &f, &err) == -1)
+		return -1;
+	memcpy(nick, f.nick, f.nicklen);
+	nick[f.nicklen] = '\0';
+	if (kd.lchans->ops.nick_answer != NULL)
+		kd.lchans->ops.nick_answer((int32_t)f.oslot, f.ogen, f.op, nick,
+		    kd.lchans->ops.arg);
+	return 0;
+}
+
 int
 deliver_frame(const uint8_t *frame, size_t len)
 {
@@ -867,6 +884,9 @@ deliver_frame(const uint8_t *frame, size_t len)
 		break;
 	case FRAME_LABELDONE:
 		rc = on_labeldone(frame, len);
+		break;
+	case FRAME_NICK:
+		rc = on_nick(frame, len);
 		break;
 	default:
 		log_warnx("unexpected %s frame from the relay",
@@ -1017,6 +1037,22 @@ send_multi_for(int32_t slot, uint32_t gen, struct client *origin,
 	f.linelen = o->len;
 	sender_account(origin, &f.account, &f.accountlen);
 	queue_frame(buf, frame_pack_multi(buf, sizeof(buf), &f));
+}
+
+void
+send_nick(int32_t slot, uint32_t gen, enum frame_nick_op op,
+    const char *nick)
+{
+	struct frame_nick f;
+	uint8_t buf[256];
+
+	memset(&f, 0, sizeof(f));
+	f.oslot = (uint32_t)slot;
+	f.ogen = gen;
+	f.op = (uint8_t)op;
+	f.nick = nick;
+	f.nicklen = strlen(nick);
+	queue_frame(buf, frame_pack_nick(buf, sizeof(buf), &f));
 }
 
 void

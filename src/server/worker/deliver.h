@@ -40,6 +40,10 @@ struct deliver_ops {
 	void	(*joined)(struct client *c, int32_t chan, void *arg);
 	/* the relay applied a channel change c sent (may be NULL) */
 	void	(*chanop_done)(struct client *c, void *arg);
+	/* cluster mode: the answer to a nick claim of slot (of generation
+	 * gen), op FRAME_NICK_OK, _TAKEN or _FAILED (may be NULL) */
+	void	(*nick_answer)(int32_t slot, uint32_t gen, unsigned op,
+		    const char *nick, void *arg);
 	void	 *arg;
 };
 
@@ -98,6 +102,9 @@ void		 send_multi(struct client *origin,
 void		 send_multi_for(int32_t slot, uint32_t gen,
 		    struct client *origin, const struct frame_multi_chan *ch,
 		    unsigned n, const struct out_line *o);
+/* Cluster mode: claim nick for slot, or free it (FRAME_NICK_*). */
+void		 send_nick(int32_t slot, uint32_t gen, enum frame_nick_op op,
+		    const char *nick);
 void		 send_chanop(int32_t idx, uint32_t gen, struct client *origin,
 		    enum frame_chanop_kind op, const char *args, size_t len);
 /* The same with stamp flags (FRAME_S_SERVICE: ChanServ acts for origin). */

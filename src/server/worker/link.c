@@ -237,7 +237,7 @@ link_frame(struct peer *p, const uint8_t *frame, size_t len, void *arg)
 		return;
 	}
 	if ((type != FRAME_CHAN && type != FRAME_USER && type != FRAME_MULTI &&
-	    type != FRAME_LABELDONE) || frame_stamp_get(frame, len, &st) == -1) {
+	    type != FRAME_LABELDONE && type != FRAME_NICK) || frame_stamp_get(frame, len, &st) == -1) {
 		log_warnx("unexpected %s frame from the relay",
 		    frame_type_name((unsigned)type));
 		return;

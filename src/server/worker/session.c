@@ -6,6 +6,11 @@
  * messages.  Replies that list many things (names) are collected under the
  * lock and sent after it is released.  A nick is claimed in the roster the
  * moment NICK is accepted, so registration here only marks the slot.
+ *
+ * In cluster mode a nick is also claimed across the hosts (the relay asks
+ * the NATS nick bucket, DESIGN.md section 9): the client's input waits for
+ * the answer, registration waits for it, and a registered user's nick
+ * changes only when the claim is its.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +148,7 @@ session_try_register(struct client *c)
 
 	if (c->state != CL_UNREG || !(c->flags & CF_GOT_NICK) ||
 	    !(c->flags & CF_GOT_USER) || (c->flags & (CF_CAP_NEG |
-	    CF_AUTH_WAIT)))
+	    CF_AUTH_WAIT | CF_NICK_WAIT)))
 		return;
 	if (!(c->flags & CF_PASS_OK)) {
 		reply(c, ERR_PASSWDMISMATCH, ":Password incorrect");
@@ -218,15 +223,15 @@ banned_somewhere(struct client *c, char *chan, size_t chansz)
 	return 0;
 }
 
-enum nick_rc
-session_set_nick(struct client *c, const char *nick, int forced, char *banned,
+/* The nick change itself, on this host. */
+static enum nick_rc
+set_nick_here(struct client *c, const char *nick, int forced, char *banned,
     size_t bannedsz)
 {
 	struct frame_multi_chan ch[CHANS_PER_USER_MAX];
 	enum roster_err rc;
 	unsigned n = 0;
 
-	banned[0] = '\0';
 	ctx_roster_lock();
 	if (!forced && c->state == CL_REG && banned_somewhere(c, banned,
 	    bannedsz)) {
@@ -246,6 +251,159 @@ session_set_nick(struct client *c, const char *nick, int forced, char *banned,
 	else
 		snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	return NICK_OK;
+}
+
+/* --- nick claims across the cluster ---------------------------------------- */
+
+struct nickclaim {
+	char	 held[NICK_MAX + 1];	/* the cluster's answer was OK, "" */
+	char	 want[NICK_MAX + 1];	/* the claim out, "" none */
+	uint8_t	 forced;		/* a rename by the server */
+};
+
+static int
+cluster(void)
+{
+	static int on = -1;
+
+	if (on == -1)
+		on = config_cluster(&kd.cfg);
+	return on;
+}
+
+/* Ask the cluster for nick: the client's input and its registration wait
+ * for the answer (session_nick_answer).  An unregistered client holds the
+ * nick on this host meanwhile; a registered one keeps its old nick until
+ * the answer. */
+static enum nick_rc
+claim(struct client *c, const char *nick, int forced, char *banned,
+    size_t bannedsz)
+{
+	enum roster_err rc = ROSTER_OK;
+	int32_t other;
+
+	if ((c->flags & CF_NICK_WAIT) || (c->claim == NULL &&
+	    (c->claim = calloc(1, sizeof(*c->claim))) == NULL))
+		return NICK_IN_USE;
+	ctx_roster_lock();
+	if (!forced && c->state == CL_REG && banned_somewhere(c, banned,
+	    bannedsz)) {
+		ctx_roster_unlock();
+		return NICK_BANNED;
+	}
+	if (c->state == CL_REG) {
+		if ((other = roster_find_nick(kd.roster, nick)) >= 0 &&
+		    other != c->slot)
+			rc = ROSTER_NICK_IN_USE;
+	} else
+		rc = roster_user_set_nick(kd.roster, c->slot, nick);
+	ctx_roster_unlock();
+	if (rc != ROSTER_OK)
+		return NICK_IN_USE;
+	if (c->state != CL_REG)
+		snprintf(c->nick, sizeof(c->nick), "%s", nick);
+	snprintf(c->claim->want, sizeof(c->claim->want), "%s", nick);
+	c->claim->forced = (uint8_t)forced;
+	c->flags |= CF_NICK_WAIT;
+	if (c->opwait++ == 0)
+		c->opwait_ms = kd.now_ms;
+	send_nick(c->slot, c->gen, FRAME_NICK_CLAIM, nick);
+	return NICK_PENDING;
+}
+
+/* A claim that did not come through: an unregistered client has no nick
+ * again (it sends another). */
+static void
+unclaimed(struct client *c)
+{
+	if (c->state == CL_REG)
+		return;
+	ctx_roster_lock();
+	roster_user_clear_nick(kd.roster, c->slot);
+	ctx_roster_unlock();
+	c->nick[0] = '\0';
+	c->flags &= ~(uint32_t)CF_GOT_NICK;
+	if (c->claim->held[0] != '\0')
+		send_nick(c->slot, c->gen, FRAME_NICK_FREE, c->claim->held);
+	c->claim->held[0] = '\0';
+}
+
+void
+session_nick_answer(int32_t slot, uint32_t gen, unsigned op,
+    const char *nick, void *arg)
+{
+	struct client *c = client_by_slot(slot, gen);
+	char banned[CHAN_MAX + 1];
+	enum nick_rc rc;
+	int forced;
+
+	(void)arg;
+	if (c == NULL || c->claim == NULL || !(c->flags & CF_NICK_WAIT) ||
+	    strcmp(c->claim->want, nick) != 0) {
+		/* no one waits for it (the client is gone): free again */
+		if (op == FRAME_NICK_OK)
+			send_nick(slot, gen, FRAME_NICK_FREE, nick);
+		return;
+	}
+	c->flags &= ~(uint32_t)CF_NICK_WAIT;
+	c->claim->want[0] = '\0';
+	forced = c->claim->forced;
+	if (c->opwait > 0 && --c->opwait == 0)
+		client_wake(c);
+	if (op == FRAME_NICK_OK) {
+		if (c->state == CL_REG && (rc = set_nick_here(c, nick, forced,
+		    banned, sizeof(banned))) != NICK_OK) {
+			send_nick(slot, gen, FRAME_NICK_FREE, nick);
+			if (rc == NICK_BANNED)
+				reply(c, ERR_BANNICKCHANGE, "%s %s :Cannot "
+				    "change nickname while banned on channel",
+				    nick, banned);
+			else
+				reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is "
+				    "already in use", nick);
+			return;
+		}
+		if (c->claim->held[0] != '\0' && irc_casecmp(c->claim->held,
+		    nick) != 0)
+			send_nick(slot, gen, FRAME_NICK_FREE, c->claim->held);
+		snprintf(c->claim->held, sizeof(c->claim->held), "%s", nick);
+		if (c->state == CL_REG)
+			account_nick_changed(c);
+		else
+			session_try_register(c);
+		return;
+	}
+	if (forced && c->state == CL_REG) {
+		client_close(c, "Nickname enforcement");
+		return;
+	}
+	if (op == FRAME_NICK_TAKEN) {
+		reply(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use",
+		    nick);
+		unclaimed(c);
+		return;
+	}
+	client_sendf(c, ":%s FAIL NICK BACKBONE_UNAVAILABLE %s :The cluster "
+	    "cannot be asked whether the nick is free; try again",
+	    kd.cfg.server_name, nick);
+	if (c->state != CL_REG) {
+		unclaimed(c);
+		client_close(c, "The cluster cannot be reached; try again "
+		    "later");
+	}
+}
+
+enum nick_rc
+session_set_nick(struct client *c, const char *nick, int forced, char *banned,
+    size_t bannedsz)
+{
+	banned[0] = '\0';
+	/* a nick held across the cluster already (only its case changes)
+	 * needs no claim */
+	if (cluster() && (c->claim == NULL || c->claim->held[0] == '\0' ||
+	    irc_casecmp(c->claim->held, nick) != 0))
+		return claim(c, nick, forced, banned, bannedsz);
+	return set_nick_here(c, nick, forced, banned, bannedsz);
 }
 
 /* --- names and topics ---------------------------------------------------- */
@@ -624,6 +782,15 @@ session_gone(struct client *c, const char *reason)
 	monitor_clear(c);
 	label_free(c);
 	account_forget(c);
+	if (c->claim != NULL) {
+		/* its nick is free on every host (a claim still out is freed
+		 * when its answer comes and finds no one) */
+		if (c->claim->held[0] != '\0')
+			send_nick(c->slot, c->gen, FRAME_NICK_FREE,
+			    c->claim->held);
+		free(c->claim);
+		c->claim = NULL;
+	}
 	if (!registered)
 		return;
 	len = snprintf(line, sizeof(line), ":%s QUIT :%s", c->prefix, reason);

@@ -56,9 +56,14 @@ void		 session_prefix(unsigned priv, int multi, char *out);
  * registered client NICK to itself and its channels.  A banned member
  * may not change its nick unless forced (a service renames it); the
  * channel is then in banned. */
-enum nick_rc { NICK_OK, NICK_IN_USE, NICK_BANNED };
+/* NICK_PENDING: cluster mode, the cluster is asked; the change (or a 433
+ * to the client) comes with the answer, session_nick_answer(). */
+enum nick_rc { NICK_OK, NICK_IN_USE, NICK_BANNED, NICK_PENDING };
 enum nick_rc	 session_set_nick(struct client *c, const char *nick,
 		    int forced, char *banned, size_t bannedsz);
+/* The relay's answer to a nick claim (the deliver_ops hook). */
+void		 session_nick_answer(int32_t slot, uint32_t gen, unsigned op,
+		    const char *nick, void *arg);
 /* The end of c's session: out of the roster and its channels, a QUIT to
  * the others (the client table's gone callback). */
 void		 session_gone(struct client *c, const char *reason);

@@ -450,7 +450,8 @@ static const struct client_hooks client_hooks = {
 	dispatch_line, session_gone, label_capture
 };
 static const struct deliver_ops deliver_ops = {
-	to_relay, to_relay_sync, on_joined, on_chanop_done, NULL
+	to_relay, to_relay_sync, on_joined, on_chanop_done,
+	session_nick_answer, NULL
 };
 static const struct link_cb link_cb = {
 	on_link_frame, on_link_congested, on_link_resync, NULL
