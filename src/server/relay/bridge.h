@@ -14,7 +14,8 @@
  *
  * Relayed across hosts here: CHAN frames (messages, JOIN, PART, the
  * results of MODE, TOPIC and KICK) and MULTI frames (QUIT, NICK, AWAY,
- * ...).  Private messages, and the roster views (NAMES, WHO, WHOIS), are
+ * ...); a worker's NICK frames claim and free nicks in the cluster's nick
+ * bucket (one nick per name on all hosts).  Private messages, and the roster views (NAMES, WHO, WHOIS), are
  * still each host's own (doc/CLUSTER.md says what is shared so far).
  */
 #ifndef KEO_BRIDGE_H
