@@ -187,6 +187,46 @@ def nick_claims_across_hosts():
 
 
 @case
+def private_messages_across_hosts():
+    """PRIVMSG, NOTICE and TAGMSG reach a user on another host, with
+    echo-message to the sender; a nick no host has is 401; a user who
+    quit is 401 again."""
+    hs = hosts(cluster())
+    a = hs[0].connect("pa", autojoin=False,
+                      caps=["echo-message", "message-tags"])
+    b = hs[1].connect("pb", autojoin=False, caps=["message-tags"])
+    c = hs[2].connect("pc", autojoin=False)
+    a.send("PRIVMSG pb :hello over there")
+    b.expect(r"^(@\S+ )?:pa!\S+ PRIVMSG pb :hello over there")
+    a.expect(r"^(@\S+ )?:pa!\S+ PRIVMSG pb :hello over there")  # echo
+    a.not_expect(r"PRIVMSG pb :hello", 0.5)          # the echo once
+    b.not_expect(r"PRIVMSG pb :hello", 0.1)          # and the line once
+    c.send("NOTICE PB :a notice, any case")
+    b.expect(r":pc!\S+ NOTICE PB :a notice, any case")
+    a.send("@+typing=active TAGMSG pb")
+    b.expect(r"^@\S*\+typing=active\S* :pa!\S+ TAGMSG pb")
+    # replies come back the same way, in order
+    for k in range(20):
+        b.send("PRIVMSG pa :back %d" % k)
+    got = texts(a, r"PRIVMSG pa :back \d+", 20)
+    check([body(l) for l in got] == ["back %d" % k for k in range(20)],
+          "replies out of order: %r" % [body(l) for l in got])
+    a.send("PRIVMSG nobody_here :anyone?")
+    a.expect(r" 401 pa nobody_here :No such nick")
+    c.send("QUIT :bye")
+    c.wait_closed()
+    def gone_for_a():
+        a.send("PRIVMSG pc :still there?")
+        return " 401 pa pc " in a.expect(r"( 401 pa pc |PRIVMSG pc :still)",
+                                          15)
+    wait_for(gone_for_a, timeout=10, what="401 for a user who quit",
+             interval=0.2)
+    for h in hs:
+        check(h.all_alive(), "a keochatd process died")
+        h.stop()
+
+
+@case
 def history_on_every_host():
     hs = hosts(cluster())
     a = hs[0].connect("hista", autojoin=False)

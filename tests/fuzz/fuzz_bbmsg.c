@@ -4,7 +4,7 @@
  * subjects.  Properties: no crash; a message that unpacks packs again to
  * the very same bytes; nothing it yields holds NUL, CR or LF; its room
  * names are valid and its lines start with ':'.  Every type is read:
- * BB_CHAN, BB_MULTI and BB_HOST.
+ * BB_CHAN, BB_MULTI, BB_HOST and BB_USER.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct bb_multi mm;
 	struct bb_chan cm;
 	struct bb_host hm;
+	struct bb_user um;
 	const char *why;
 	unsigned i;
 	int n;
@@ -62,6 +63,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		clean(hm.node, hm.nodelen);
 		n = bbmsg_pack_host(again, sizeof(again), &hm);
+		break;
+	case BB_USER:
+		if (bbmsg_unpack_user(data, size, &um, &why) == -1)
+			return 0;
+		clean(um.tnode, um.tnodelen);
+		clean(um.tags, um.tagslen);
+		clean(um.line, um.linelen);
+		clean(um.account, um.accountlen);
+		if (um.linelen == 0 || um.line[0] != ':' || um.tnodelen == 0)
+			abort();
+		n = bbmsg_pack_user(again, sizeof(again), &um);
 		break;
 	default:
 		if (why == NULL)

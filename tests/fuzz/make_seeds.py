@@ -140,6 +140,10 @@ def bb_seeds():
     yield b"KCB\x01\x03" + bb_str(b"edge-1") + struct.pack(">Q", 99)
     yield (bb_origin(2, 7, worker=255) + struct.pack(">H", 2) + rooms +
            bb_str(b":a!~a@h QUIT :gone") + bb_str(b""))
+    # BB_USER: a private message to a user of host-2, with echo
+    yield (bb_origin(4, 1, flags=1) + bb_str(b"host-2") +
+           struct.pack(">QII", 5678, 3, 9) + bb_str(b"+typing=active") +
+           bb_str(b":a!~a@h PRIVMSG Bob :psst") + bb_str(b"acct"))
 
 
 def main():

@@ -253,6 +253,66 @@ room_tokens(void **state)
 }
 
 static void
+user_round_trip(void **state)
+{
+	uint8_t buf[BB_MSG_MAX];
+	struct bb_chan c = sample_chan();
+	struct bb_user m, r;
+	const char *why = "unset";
+	int n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.o = c.o;
+	m.o.flags = FRAME_U_ECHO;
+	m.tnode = "host-2";
+	m.tnodelen = 6;
+	m.tboot = 77;
+	m.tslot = 3;
+	m.tgen = 9;
+	m.line = ":alice!~a@h PRIVMSG Bob :psst";
+	m.linelen = strlen(m.line);
+	m.account = "alice";
+	m.accountlen = 5;
+	n = bbmsg_pack_user(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_int_equal(bbmsg_type(buf, (size_t)n, &why), BB_USER);
+	assert_int_equal(bbmsg_unpack_user(buf, (size_t)n, &r, &why), 0);
+	assert_int_equal(r.tnodelen, 6);
+	assert_memory_equal(r.tnode, "host-2", 6);
+	assert_int_equal(r.tboot, 77);
+	assert_int_equal(r.tslot, 3);
+	assert_int_equal(r.tgen, 9);
+	assert_int_equal(r.o.flags, FRAME_U_ECHO);
+	assert_int_equal(r.linelen, m.linelen);
+	assert_memory_equal(r.line, m.line, m.linelen);
+	/* not a room message, and a room message is not one */
+	assert_int_equal(bbmsg_unpack_chan(buf, (size_t)n, &c, &why), -1);
+	/* only the private kinds, only the echo flag */
+	m.o.kind = FRAME_K_JOIN;
+	m.line = ":alice!~a@h JOIN #x";
+	m.linelen = strlen(m.line);
+	n = bbmsg_pack_user(buf, sizeof(buf), &m);
+	assert_int_equal(bbmsg_unpack_user(buf, (size_t)n, &r, &why), -1);
+	assert_string_equal(why, "bad kind for a private message");
+	m.o.kind = FRAME_K_NOTICE;
+	m.line = ":alice!~a@h NOTICE Bob :x";
+	m.linelen = strlen(m.line);
+	m.o.flags = FRAME_U_KEEP;
+	n = bbmsg_pack_user(buf, sizeof(buf), &m);
+	assert_int_equal(bbmsg_unpack_user(buf, (size_t)n, &r, &why), -1);
+	assert_string_equal(why, "bad flags");
+	/* the line must be the kind's, the target host must be named */
+	m.o.flags = 0;
+	m.line = ":alice!~a@h PRIVMSG Bob :x";
+	m.linelen = strlen(m.line);
+	n = bbmsg_pack_user(buf, sizeof(buf), &m);
+	assert_int_equal(bbmsg_unpack_user(buf, (size_t)n, &r, &why), -1);
+	m.tnodelen = 0;
+	assert_int_equal(bbmsg_pack_user(buf, sizeof(buf), &m), -1);
+}
+
+static void
 nick_keys(void **state)
 {
 	char key[2 * NICK_MAX + 1], nick[NICK_MAX + 2];
@@ -280,6 +340,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chan_round_trip),
 		cmocka_unit_test(nick_keys),
+		cmocka_unit_test(user_round_trip),
 		cmocka_unit_test(multi_round_trip),
 		cmocka_unit_test(damage),
 		cmocka_unit_test(host_message),

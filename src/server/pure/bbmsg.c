@@ -125,6 +125,24 @@ bbmsg_pack_host(uint8_t *buf, size_t cap, const struct bb_host *m)
 	return w.bad ? -1 : (int)w.n;
 }
 
+int
+bbmsg_pack_user(uint8_t *buf, size_t cap, const struct bb_user *m)
+{
+	struct bw w = { buf, cap, 0, 0 };
+
+	bw_origin(&w, BB_USER, &m->o);
+	if (m->tnodelen == 0)
+		return -1;
+	bw_str(&w, m->tnode, m->tnodelen, BB_NODE_MAX);
+	bw_be(&w, m->tboot, 8);
+	bw_be(&w, m->tslot, 4);
+	bw_be(&w, m->tgen, 4);
+	bw_str(&w, m->tags, m->tagslen, IRC_TAGS_MAX);
+	bw_str(&w, m->line, m->linelen, IRC_LINE_MAX - 2);
+	bw_str(&w, m->account, m->accountlen, NICK_MAX);
+	return w.bad ? -1 : (int)w.n;
+}
+
 /* --- reading ------------------------------------------------------------- */
 
 struct br {
@@ -395,6 +413,33 @@ bbmsg_unpack_host(const uint8_t *buf, size_t len, struct bb_host *m,
 	if (br_header(&r, &type) == 0 && type != BB_HOST)
 		br_fail(&r, "not a host message");
 	m->node = br_node(&r, &m->nodelen, &m->boot);
+	return br_end(&r, why);
+}
+
+int
+bbmsg_unpack_user(const uint8_t *buf, size_t len, struct bb_user *m,
+    const char **why)
+{
+	struct br r = { buf, len, 0, NULL };
+	unsigned type = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (br_header(&r, &type) == 0 && type != BB_USER)
+		br_fail(&r, "not a private message");
+	br_origin(&r, &m->o);
+	if (r.why == NULL && m->o.kind != FRAME_K_PRIVMSG &&
+	    m->o.kind != FRAME_K_NOTICE && m->o.kind != FRAME_K_TAGMSG)
+		br_fail(&r, "bad kind for a private message");
+	if (r.why == NULL && (m->o.flags & ~FRAME_U_ECHO) != 0)
+		br_fail(&r, "bad flags");
+	m->tnode = br_node(&r, &m->tnodelen, &m->tboot);
+	m->tslot = (uint32_t)br_be(&r, 4);
+	m->tgen = (uint32_t)br_be(&r, 4);
+	m->tags = br_str(&r, &m->tagslen, IRC_TAGS_MAX, "tags too long");
+	m->line = br_str(&r, &m->linelen, IRC_LINE_MAX - 2, "line too long");
+	m->account = br_str(&r, &m->accountlen, NICK_MAX,
+	    "account too long");
+	(void)br_line(&r, m->line, m->linelen, m->o.kind);
 	return br_end(&r, why);
 }
 

@@ -4,8 +4,9 @@
  * In cluster mode (backbone = nats://...) a relay publishes what its
  * workers route to the room stream, and every host's relay reads the
  * stream back in its one order.  These are the bodies of those stream
- * messages: a room's line (BB_CHAN, from a worker's CHAN frame) and a
- * user's line for all its rooms (BB_MULTI: QUIT, NICK).  They cross
+ * messages: a room's line (BB_CHAN, from a worker's CHAN frame), a
+ * user's line for all its rooms (BB_MULTI: QUIT, NICK) and a private
+ * message to a user of another host (BB_USER: PRIVMSG, NOTICE, TAGMSG).  They cross
  * machines, so every integer is big-endian and every layout carries
  * BB_VERSION; they come from a network anyone with the NATS credentials
  * can publish on, so bbmsg_unpack checks every field (sizes, ranges, no
@@ -18,6 +19,8 @@
  *   BB_CHAN:  str chan  u32 sslot u32 sgen  str tags str line str ext
  *             str away  str account
  *   BB_MULTI: u16 n, n x (str chan, u8 flags)  str line  str account
+ *   BB_USER:  str tnode u64 tboot u32 tslot u32 tgen  str tags str line
+ *             str account
  *   BB_HOST:  "KCB" u8 version u8 type  str node  u64 boot
  *
  * (str: u16 length, then the bytes.)  Pure code: no I/O.
@@ -39,6 +42,7 @@ enum bb_type {
 	BB_CHAN = 1,		/* a line for one room's members */
 	BB_MULTI,		/* one line for the rooms of one user */
 	BB_HOST,		/* a host started (its first message) */
+	BB_USER,		/* a private message to one user */
 	BB_TYPE_MAX
 };
 
@@ -54,7 +58,8 @@ struct bb_origin {
 	uint32_t label;		/* labeled-response token, 0 */
 	uint32_t oslot, ogen;	/* the user on the origin host */
 	uint8_t	 kind;		/* enum frame_kind */
-	uint8_t	 flags;		/* BB_CHAN: FRAME_F_*; BB_MULTI: FRAME_M_* */
+	uint8_t	 flags;		/* BB_CHAN: FRAME_F_*; BB_MULTI: FRAME_M_*;
+				 * BB_USER: FRAME_U_ECHO */
 	uint8_t	 sflags;	/* FRAME_S_* */
 };
 
@@ -84,6 +89,17 @@ struct bb_multi {
 	const char *account;	size_t accountlen;
 };
 
+struct bb_user {
+	struct bb_origin o;
+	const char *tnode;	/* the target's host */
+	size_t	 tnodelen;
+	uint64_t tboot;
+	uint32_t tslot, tgen;	/* the target on its host */
+	const char *tags;	size_t tagslen;
+	const char *line;	size_t linelen;
+	const char *account;	size_t accountlen;
+};
+
 struct bb_host {
 	const char *node;
 	size_t	 nodelen;
@@ -95,6 +111,7 @@ struct bb_host {
 int	 bbmsg_pack_chan(uint8_t *buf, size_t cap, const struct bb_chan *m);
 int	 bbmsg_pack_multi(uint8_t *buf, size_t cap, const struct bb_multi *m);
 int	 bbmsg_pack_host(uint8_t *buf, size_t cap, const struct bb_host *m);
+int	 bbmsg_pack_user(uint8_t *buf, size_t cap, const struct bb_user *m);
 
 /* The type of a message, or -1 with a reason in *why (a static string)
  * when it is not a well-formed one of ours. */
@@ -106,6 +123,8 @@ int	 bbmsg_unpack_chan(const uint8_t *buf, size_t len, struct bb_chan *m,
 int	 bbmsg_unpack_multi(const uint8_t *buf, size_t len,
 	    struct bb_multi *m, const char **why);
 int	 bbmsg_unpack_host(const uint8_t *buf, size_t len, struct bb_host *m,
+	    const char **why);
+int	 bbmsg_unpack_user(const uint8_t *buf, size_t len, struct bb_user *m,
 	    const char **why);
 
 /* The subject token of a room: its casefolded name in lowercase hex

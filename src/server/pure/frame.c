@@ -740,7 +740,8 @@ line_ok(size_t n)
 static int
 target_ok(uint8_t target)
 {
-	return target < WORKERS_MAX || target == FRAME_ALL_WORKERS;
+	return target < WORKERS_MAX || target == FRAME_ALL_WORKERS ||
+	    target == FRAME_REMOTE_USER;
 }
 
 int

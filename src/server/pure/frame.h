@@ -46,6 +46,8 @@
 					 * bigger by itself */
 #define FRAME_ORIGIN_RELAY	255	/* origin of frames the relay makes */
 #define FRAME_ALL_WORKERS	255	/* USER target: every worker */
+#define FRAME_REMOTE_USER	254	/* USER target (cluster mode): the user
+					 * the line names, on another host */
 
 enum frame_type {
 	FRAME_READY = 1,	/* child -> master: initialised */

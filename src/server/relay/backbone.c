@@ -123,6 +123,7 @@ bb_stop(void)
 #define FREE_GIVE_UP_MS	600000	/* and at most for */
 #define NICK_TRIES	4	/* writes of one claim (a key freed or
 				 * taken meanwhile) */
+#define NICK_QUEUE_MAX	20000	/* nick operations waiting */
 
 /* The lease of another host, as last heard. */
 struct lease {
@@ -224,6 +225,7 @@ static struct {
 	int		 nrunning;
 	pthread_cond_t	 ncv;		/* nick requests, the bucket, stop */
 	struct nreq	*nreq, **nreqtail;
+	size_t		 nreqs;		/* in the list */
 	int64_t		 leases_since;	/* we have listened since */
 } B = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
 	.room = PTHREAD_COND_INITIALIZER, .ncv = PTHREAD_COND_INITIALIZER,
@@ -1197,6 +1199,22 @@ nick_free(kvStore *kv, const struct nreq *r)
 	    strcmp(owner, r->owner) != 0 ? 0 : -1;
 }
 
+/* LOOKUP: the key's holder, "" for no one. */
+static void
+nick_lookup(kvStore *kv, const struct nreq *r)
+{
+	char owner[BB_OWNER_MAX] = "";
+	uint64_t rev = 0;
+	int64_t age = 0;
+	int h;
+
+	if ((h = holder(kv, r->key, owner, sizeof(owner), &rev, &age)) == -1)
+		nick_answer(r, BB_NICK_FAILED, 0, "the nick bucket does not "
+		    "answer", 0);
+	else
+		nick_answer(r, BB_NICK_HELD, rev, h == 1 ? owner : "", age);
+}
+
 static void *
 run_nicks(void *arg)
 {
@@ -1227,6 +1245,7 @@ run_nicks(void *arg)
 		}
 		if ((*pp = r->next) == NULL)
 			B.nreqtail = pp;
+		B.nreqs--;
 		kv = B.kv;
 		pthread_mutex_unlock(&B.mu);
 		if (kv == NULL)
@@ -1236,6 +1255,8 @@ run_nicks(void *arg)
 			nick_claim(kv, r);
 		else if (r->op == BB_NICK_TAKE)
 			nick_take(kv, r);
+		else if (r->op == BB_NICK_LOOKUP)
+			nick_lookup(kv, r);
 		else if (nick_free(kv, r) == -1 &&
 		    now - r->since_ms < FREE_GIVE_UP_MS) {
 			r->due_ms = mono_ms() + FREE_AGAIN_MS;
@@ -1243,6 +1264,7 @@ run_nicks(void *arg)
 			pthread_mutex_lock(&B.mu);
 			*B.nreqtail = r;
 			B.nreqtail = &r->next;
+			B.nreqs++;
 			continue;
 		}
 		free(r);
@@ -1315,6 +1337,7 @@ bb_start(const struct config *cfg, const char *node, uint64_t boot,
 	B.againtail = &B.again;
 	B.nreq = NULL;
 	B.nreqtail = &B.nreq;
+	B.nreqs = 0;
 	if (read_password(err, errsz) == -1)
 		return -1;
 	if ((B.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
@@ -1450,8 +1473,14 @@ bb_nick(enum bb_nick_op op, const char *key, const char *owner,
 	r->rev = rev;
 	r->since_ms = r->due_ms = mono_ms();
 	pthread_mutex_lock(&B.mu);
+	if (op != BB_NICK_FREE && B.nreqs >= NICK_QUEUE_MAX) {
+		pthread_mutex_unlock(&B.mu);
+		free(r);
+		return -1;
+	}
 	*B.nreqtail = r;
 	B.nreqtail = &r->next;
+	B.nreqs++;
 	pthread_cond_signal(&B.ncv);
 	pthread_mutex_unlock(&B.mu);
 	return 0;

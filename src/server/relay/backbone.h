@@ -87,13 +87,16 @@ int	 bb_publish(const char *subject, const void *data, size_t len,
 enum bb_nick_op {
 	BB_NICK_CLAIM = 1,	/* owner takes key if no one holds it */
 	BB_NICK_TAKE,		/* owner takes key over, if still at rev */
-	BB_NICK_FREE		/* key is free again, if owner holds it */
+	BB_NICK_FREE,		/* key is free again, if owner holds it */
+	BB_NICK_LOOKUP		/* who holds key: answered HELD, owner "" for
+				 * no one */
 };
 enum bb_nick_rc { BB_NICK_OK = 0, BB_NICK_HELD, BB_NICK_FAILED };
 
-/* Queue a nick operation; CLAIM and TAKE are answered through ops.nick
- * with token, a FREE is tried again until it is done (or for ten
- * minutes).  0, or -1 when a field is too long or memory is short. */
+/* Queue a nick operation; CLAIM, TAKE and LOOKUP are answered through
+ * ops.nick with token, a FREE is tried again until it is done (or for ten
+ * minutes).  0, or -1 when a field is too long, memory is short or (not
+ * for a FREE) too many wait already. */
 int	 bb_nick(enum bb_nick_op op, const char *key, const char *owner,
 	    uint64_t rev, const char *token);
 /* Whether boot of host node holds its lease: 1 yes, 0 no (gone, or an

@@ -32,6 +32,9 @@ struct pend {
 	uint32_t oslot, ogen, label;
 	uint8_t	 kind, done;
 	uint8_t	 nick;			/* a nick claim: target is the nick */
+	uint8_t	 lookup;		/* a private message waiting for its
+					 * target's host: target is the nick,
+					 * frame the message */
 	uint8_t	 tries;			/* its writes so far */
 	int32_t	 chan;			/* JOIN: the slot, to undo */
 	char	 target[NICK_MAX > CHAN_MAX ? NICK_MAX + 1 : CHAN_MAX + 1];
@@ -294,15 +297,15 @@ room_subject(const char *chan, char *dst, size_t dstsz)
 	    0 : -1;
 }
 
-/* The room a CHAN line is for, from the line (":src CMD #room ..."; an
- * INVITE names it second): the roster has no name for a room the last
- * member here has just left, and the other hosts must hear that PART. */
+/* Word skip of ":src CMD a b ..." (0 is src; a ':' before it dropped)
+ * into dst: 0, or -1 when it is empty or longer than max. */
 static int
-line_room(const struct frame_chan *f, char *name, size_t namesz)
+line_word(const char *line, size_t len, int skip, char *dst, size_t dstsz,
+    size_t max)
 {
-	const char *p = f->line, *end = f->line + f->linelen, *t;
-	int skip = f->kind == FRAME_K_INVITE ? 3 : 2, i;
+	const char *p = line, *end = line + len, *t;
 	size_t n;
+	int i;
 
 	for (i = 0; i < skip; i++) {
 		while (p < end && *p != ' ')
@@ -315,11 +318,22 @@ line_room(const struct frame_chan *f, char *name, size_t namesz)
 	for (t = p; p < end && *p != ' '; p++)
 		;
 	n = (size_t)(p - t);
-	if (n == 0 || n >= namesz || n > CHAN_MAX)
+	if (n == 0 || n >= dstsz || n > max)
 		return -1;
-	memcpy(name, t, n);
-	name[n] = '\0';
-	return chan_check(name) == NAME_OK ? 0 : -1;
+	memcpy(dst, t, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/* The room a CHAN line is for, from the line (":src CMD #room ..."; an
+ * INVITE names it second): the roster has no name for a room the last
+ * member here has just left, and the other hosts must hear that PART. */
+static int
+line_room(const struct frame_chan *f, char *name, size_t namesz)
+{
+	return line_word(f->line, f->linelen, f->kind == FRAME_K_INVITE ? 3 :
+	    2, name, namesz, CHAN_MAX) == 0 && chan_check(name) == NAME_OK ?
+	    0 : -1;
 }
 
 static int
@@ -397,6 +411,44 @@ is_message(unsigned kind)
 	    kind == FRAME_K_TAGMSG;
 }
 
+/* --- private messages to users of other hosts ------------------------------ */
+
+/* A worker's private message to a nick it does not have: the nick
+ * bucket says which host holds it, then it goes to keochat.pm.NODE. */
+static int
+route_user(int id, uint32_t pid, struct pendq *q, const uint8_t *frame,
+    size_t len)
+{
+	char nick[NICK_MAX + 1], key[2 * NICK_MAX + 1], token[BB_MSGID_MAX];
+	struct frame_user f;
+	enum frame_err err;
+	struct pend *p;
+
+	if (!G.on || frame_unpack_user(frame, len, &f, &err) == -1 ||
+	    f.target != FRAME_REMOTE_USER || !is_message(f.kind))
+		return -1;
+	if (line_word(f.line, f.linelen, 2, nick, sizeof(nick), NICK_MAX) ==
+	    -1 || nick_check(nick, NICK_MAX) != NAME_OK ||
+	    bbmsg_nick_key(nick, key, sizeof(key)) == -1)
+		return -1;
+	msgid_of(token, sizeof(token), id, pid, f.st.lseq);
+	if (bb_nick(BB_NICK_LOOKUP, key, "", 0, token) == -1)
+		return 1;		/* too many wait: later */
+	p = pq_push(q);
+	p->lseq = f.st.lseq;
+	p->oslot = f.oslot;
+	p->ogen = f.ogen;
+	p->kind = f.kind;
+	p->chan = -1;
+	p->lookup = 1;
+	snprintf(p->target, sizeof(p->target), "%s", nick);
+	if ((p->frame = malloc(len)) == NULL)
+		fatalx("out of memory for the backbone's publishes");
+	memcpy(p->frame, frame, len);
+	p->len = len;
+	return 0;
+}
+
 int
 bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len)
 {
@@ -430,7 +482,9 @@ bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len)
 		oslot = mf.oslot;
 		ogen = mf.ogen;
 		kind = mf.kind;
-	} else
+	} else if (type == FRAME_USER)
+		return route_user(id, pid, q, frame, len);
+	else
 		return -1;
 	if (rc == -1)
 		return 1;		/* the queue is full: later */
@@ -718,6 +772,81 @@ claim_stale(const char *key, const char *owner, int64_t age_ms)
 	return bb_alive(node, boot) == 0 && age_ms >= CLAIM_FRESH_MS;
 }
 
+/* The holder of p's target is known (owner, "" for no one): publish the
+ * message for its host, or tell the sender there is no such nick. */
+static void
+lookup_done(int id, struct pendq *q, struct pend *p, int rc,
+    const char *owner)
+{
+	char node[BB_NODE_MAX + 1], subject[BB_SUBJECT_MAX];
+	char msgid[BB_MSGID_MAX], line[IRC_LINE_MAX], sender[NICK_MAX + 1];
+	struct frame_user f;
+	struct bb_user m;
+	enum frame_err err;
+	uint64_t boot;
+	uint32_t slot, gen;
+	int n;
+
+	p->lookup = 0;
+	if (rc == BB_NICK_FAILED || frame_unpack_user(p->frame, p->len, &f,
+	    &err) == -1) {
+		free(p->frame);
+		p->frame = NULL;
+		refused(id, q, p, rc == BB_NICK_FAILED ? owner : "malformed");
+		goto done;
+	}
+	if (owner[0] == '\0' || owner_parse(owner, node, sizeof(node), &boot,
+	    &slot, &gen) == -1 || (strcmp(node, G.node) != 0 &&
+	    bb_alive(node, boot) == 0)) {
+		/* no one holds the nick, or a host that is gone */
+		if (f.kind == FRAME_K_PRIVMSG && line_word(f.line, f.linelen, 0,
+		    sender, sizeof(sender), NICK_MAX) == 0) {
+			sender[strcspn(sender, "!")] = '\0';
+			n = snprintf(line, sizeof(line), ":%s 401 %s %s :No such "
+			    "nick/channel", kd.cfg.server_name, sender,
+			    p->target);
+			if (n > 0 && (size_t)n < sizeof(line))
+				G.ops.reply(id, p->oslot, p->ogen, line,
+				    (size_t)n);
+		}
+		free(p->frame);
+		p->frame = NULL;
+		goto done;
+	}
+	memset(&m, 0, sizeof(m));
+	origin_of(&m.o, id, q->pid, &f.st, f.oslot, f.ogen, f.kind,
+	    f.uflags & FRAME_U_ECHO);
+	m.tnode = node;
+	m.tnodelen = strlen(node);
+	m.tboot = boot;
+	m.tslot = slot;
+	m.tgen = gen;
+	m.tags = f.tags;
+	m.tagslen = f.tagslen;
+	m.line = f.line;
+	m.linelen = f.linelen;
+	m.account = f.account;
+	m.accountlen = f.accountlen;
+	n = bbmsg_pack_user(G.msg, sizeof(G.msg), &m);
+	free(p->frame);
+	p->frame = NULL;
+	msgid_of(msgid, sizeof(msgid), id, q->pid, p->lseq);
+	if (n == -1 || snprintf(subject, sizeof(subject), "keochat.pm.%s",
+	    node) >= (int)sizeof(subject)) {
+		refused(id, q, p, "it does not fit a backbone message");
+		goto done;
+	}
+	if (bb_publish(subject, G.msg, (size_t)n, msgid) == -1) {
+		refused(id, q, p, "the publish queue is full");
+		goto done;
+	}
+	return;			/* done when the stream has it */
+done:
+	p->done = 1;
+	pq_pop_done(q);
+	G.ops.kept(id);
+}
+
 static void
 on_nick(const char *token, const char *key, int rc, uint64_t rev,
     const char *owner, int64_t age_ms, void *arg)
@@ -733,8 +862,12 @@ on_nick(const char *token, const char *key, int rc, uint64_t rev,
 	if (msgid_parse(token, &id, &pid, &lseq) == 0) {
 		q = &G.q[id];
 		if (q->pid != pid || (p = pq_find(q, lseq)) == NULL ||
-		    p->done || !p->nick)
+		    p->done || (!p->nick && !p->lookup))
 			p = NULL;
+	}
+	if (p != NULL && p->lookup) {
+		lookup_done(id, q, p, rc, owner);
+		return;
 	}
 	if (p == NULL) {	/* its process is gone: so is its claim */
 		if (rc == BB_NICK_OK)
@@ -1187,6 +1320,67 @@ deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
 }
 
 /* 0 taken (or dropped), 1 the log has no room: the message waits. */
+/* A private message from the stream: for a user of this host, and the
+ * echo for its sender when the sender is of this host. */
+static int
+deliver_user(uint64_t seq, int64_t time_ms, const char *subject,
+    const struct bb_user *m)
+{
+	char want[BB_SUBJECT_MAX];
+	struct frame_user f;
+	struct roster_user *u;
+	uint64_t mask = 0;
+	int mine = own(&m->o), n;
+	int forme = m->tnodelen == G.nodelen && memcmp(m->tnode, G.node,
+	    G.nodelen) == 0 && m->tboot == G.boot;
+
+	if (snprintf(want, sizeof(want), "keochat.pm.%.*s", (int)m->tnodelen,
+	    m->tnode) >= (int)sizeof(want) || strcmp(want, subject) != 0) {
+		dropped(seq, subject, "its host is not its subject's");
+		return 0;
+	}
+	if ((!mine && !forme) || seq <= G.news_after)
+		return 0;	/* another host's, or old */
+	memset(&f, 0, sizeof(f));
+	stamp_of(&f.st, &m->o, mine);
+	f.tslot = UINT32_MAX;
+	f.oslot = mine ? m->o.oslot : UINT32_MAX;
+	f.ogen = mine ? m->o.ogen : 0;
+	f.kind = m->o.kind;
+	f.uflags = mine ? (m->o.flags & FRAME_U_ECHO) : 0;
+	f.tags = m->tags;
+	f.tagslen = m->tagslen;
+	f.line = m->line;
+	f.linelen = m->linelen;
+	f.account = m->account;
+	f.accountlen = m->accountlen;
+	if (forme) {
+		ctx_roster_lock();
+		if (roster_user_valid(kd.roster, (int32_t)m->tslot, m->tgen) &&
+		    (u = roster_user(kd.roster, (int32_t)m->tslot)) != NULL &&
+		    u->worker < WORKERS_MAX) {
+			f.target = u->worker;
+			f.tslot = m->tslot;
+			f.tgen = m->tgen;
+			mask |= 1ull << u->worker;
+		}
+		ctx_roster_unlock();
+	}
+	if (f.uflags & FRAME_U_ECHO) {
+		if (mask == 0)
+			f.target = m->o.worker;
+		mask |= 1ull << m->o.worker;
+	}
+	if (mask == 0 || (n = frame_pack_user(G.buf, sizeof(G.buf), &f)) ==
+	    -1)
+		return 0;
+	if (!G.ops.fits((size_t)n + 256))
+		return 1;
+	G.ops.put(G.buf, (size_t)n, mask, ring_next_id_at_least(kd.ring,
+	    seq << ID_SHIFT), (uint64_t)time_ms, 0);
+	return 0;
+}
+
 static int
 on_msg(uint64_t seq, int64_t time_ms, const char *subject,
     const uint8_t *data, size_t len, void *arg)
@@ -1231,6 +1425,15 @@ on_msg(uint64_t seq, int64_t time_ms, const char *subject,
 		else
 			rc = deliver_multi(seq, time_ms, subject, &mm);
 		break;
+	case BB_USER: {
+		struct bb_user um;
+
+		if (bbmsg_unpack_user(data, len, &um, &why) == -1)
+			dropped(seq, subject, why);
+		else
+			rc = deliver_user(seq, time_ms, subject, &um);
+		break;
+	}
 	default:
 		dropped(seq, subject, why != NULL ? why : "unknown type");
 		break;

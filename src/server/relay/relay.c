@@ -270,6 +270,8 @@ route_user(struct rlink *l, const uint8_t *frame, size_t len,
 		return -1;
 	*oslot = f.oslot;
 	*ogen = f.ogen;
+	if (f.target == FRAME_REMOTE_USER)	/* cluster mode: through NATS */
+		return bridge_route(l->id, (uint32_t)l->pid, frame, len);
 	if (f.uflags & FRAME_U_KEEP)
 		mask = 0;		/* for the store only, and the echo */
 	else if (f.target == FRAME_ALL_WORKERS)

@@ -5,7 +5,9 @@
  * +n, +m and the bans, the sender's ban state cached in the roster) and
  * goes to the relay, which stamps it and sends it to every worker with
  * members there, this one included.  A private message goes through the
- * relay to the target's worker (and back to this one for echo-message).  The relayed line is
+ * relay to the target's worker (and back to this one for echo-message);
+ * in cluster mode one to a nick this host does not have goes to the relay,
+ * which finds the nick's host through the cluster.  The relayed line is
  * cut so that it never exceeds 512 bytes with the sender's prefix.
  * NOTICE never gets an error reply (RFC 2812 3.3.2).
  */
@@ -193,6 +195,18 @@ to_nick(struct client *c, const struct outmsg *o, const char *target)
 			    roster_user_ext(kd.roster, slot)->away);
 	}
 	ctx_roster_unlock();
+	if (slot < 0 && config_cluster(&kd.cfg) && nick_check(target,
+	    NICK_MAX) == NAME_OK) {
+		/* cluster mode: the relay asks which host has the nick (and
+		 * answers 401 when none has) */
+		if ((len = format_line(c, o, target, line, sizeof(line))) >= 0)
+			send_user(FRAME_REMOTE_USER, -1, 0, c, &(struct
+			    out_line){ .kind = o->kind, .flags = (c->caps &
+			    CAP_ECHO_MESSAGE) ? FRAME_U_ECHO : 0, .tags =
+			    o->tags, .tagslen = o->tagslen, .line = line,
+			    .len = (size_t)len });
+		return;
+	}
 	if (slot < 0 && to_away_account(c, o, target))
 		return;
 	if (slot < 0) {
