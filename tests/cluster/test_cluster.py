@@ -226,6 +226,70 @@ def private_messages_across_hosts():
         h.stop()
 
 
+def names_of(c, room):
+    c.send("NAMES %s" % room)
+    names = set()
+    while True:
+        line = c.expect(r" (353|366) ")
+        if " 366 " in line:
+            return names
+        names |= set(n.lstrip("@+") for n in line.split(" :", 1)[1].split())
+
+
+@case
+def roster_views_across_hosts():
+    """NAMES, WHOIS, ISON and AWAY show the users of every host; a user
+    who parts is still found, one who quits is not; a relay killed and
+    started again knows them again."""
+    hs = hosts(cluster())
+    a = hs[0].connect("va", autojoin=False)
+    b = hs[1].connect("vb", autojoin=False)
+    c = hs[2].connect("vc", autojoin=False)
+    for x in (a, b, c):
+        x.send("JOIN #view")
+        x.expect_numeric("366")
+    for who in ("vb", "vc"):
+        a.expect(r"^:%s!\S+ JOIN #view" % who, 15)
+    check(names_of(a, "#view") == {"va", "vb", "vc"},
+          "NAMES on h0: %r" % names_of(a, "#view"))
+    a.send("WHOIS vb")
+    a.expect(r" 311 va vb ~u 127\.0\.0\.1 \* :Test User")
+    a.expect(r" 319 va vb :\S*#view")
+    a.expect(r" 318 va vb ")
+    a.send("ISON vb vc nobody")
+    line = a.expect(r" 303 va :")
+    check(set(line.split(" :", 1)[1].split()) == {"vb", "vc"}, line)
+    b.send("AWAY :out for lunch")
+    b.expect(r" 306 ")
+    def away_seen():
+        a.send("WHOIS vb")
+        line = a.expect(r" (301|318) va vb ")
+        if " 301 " in line:
+            a.expect(r" 318 va vb ")
+            return "out for lunch" in line
+        return False
+    wait_for(away_seen, timeout=10, what="vb away on h0", interval=0.2)
+    b.send("PART #view")
+    a.expect(r"^:vb!\S+ PART #view")
+    check(names_of(a, "#view") == {"va", "vc"}, "vb still in NAMES")
+    a.send("WHOIS vb")                    # in no room, still there
+    a.expect(r" 311 va vb ")
+    # the relay of h0 dies: the new one knows the others' users again
+    relay = hs[0].children()["relay"]
+    os.kill(relay, signal.SIGKILL)
+    hs[0].wait_log(r"started relay \(pid", count=2, timeout=30)
+    hs[0].wait_log(r"user\(s\) of other hosts known again", timeout=30)
+    check(names_of(a, "#view") == {"va", "vc"}, "NAMES after the relay")
+    c.send("QUIT :bye")
+    a.expect(r"^:vc!\S+ QUIT :Quit: bye", 15)
+    a.send("WHOIS vc")
+    a.expect(r" 401 va vc ")
+    check(names_of(a, "#view") == {"va"}, "vc still in NAMES")
+    for h in hs:
+        check(h.all_alive(), "a keochatd process died")
+        h.stop()
+
+
 @case
 def history_on_every_host():
     hs = hosts(cluster())
@@ -434,6 +498,10 @@ def host_killed_its_users_quit():
     wait_for(free_again, timeout=15, what="gz1 free", interval=0.3)
     diag("a dead host's nick was free again %.1f s after its QUIT" %
          (time.monotonic() - t0))
+    a.expect(r"^:gb!\S+ NICK :?gz1", 15)       # b is gz1 now
+    check(names_of(a, "#gone") == {"ga", "gz1"},
+          "the dead host's users are still in NAMES: %r" %
+          names_of(a, "#gone"))
     hs[2].stop(check=False)
     for h in hs[:2]:
         check(h.all_alive(), "a keochatd process died")

@@ -594,6 +594,9 @@ roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
 	r->ext[s].realname[0] = r->ext[s].away[0] = '\0';
 	memset(r->ext[s].certfp, 0, sizeof(r->ext[s].certfp));
 	r->ext[s].account[0] = '\0';
+	r->ext[s].rnode[0] = '\0';
+	r->ext[s].rboot = 0;
+	r->ext[s].rslot = r->ext[s].rgen = 0;
 	u->state = ROSTER_UNREG;
 	u->worker = worker;
 	u->pid = pid;
@@ -636,6 +639,26 @@ int32_t
 roster_user_limit(struct roster *r)
 {
 	return (int32_t)r->h->hw_user;
+}
+
+int32_t
+roster_remote_new(struct roster *r, const char *node, uint64_t boot,
+    uint32_t rslot, uint32_t rgen, const char *host)
+{
+	static const uint8_t none[16];
+	struct roster_user_ext *e;
+	enum roster_err err;
+	int32_t s;
+
+	if ((s = roster_user_new(r, ROSTER_REMOTE, 0, none, host, 0, &err)) <
+	    0)
+		return -1;
+	e = &r->ext[s];
+	snprintf(e->rnode, sizeof(e->rnode), "%s", node);
+	e->rboot = boot;
+	e->rslot = rslot;
+	e->rgen = rgen;
+	return s;
 }
 
 void

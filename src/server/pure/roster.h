@@ -31,7 +31,10 @@
 
 #define ROSTER_MAGIC	0x4b454f52u	/* "KEOR" */
 #define ROSTER_COUNTERS	64		/* command counters per worker */
-#define ROSTER_VERSION	4
+#define ROSTER_VERSION	5
+#define ROSTER_REMOTE	254		/* worker of a user of another host
+					 * (cluster mode; == FRAME_REMOTE_USER) */
+#define ROSTER_NODE_MAX	63		/* its host's node-name */
 
 enum roster_state { ROSTER_FREE = 0, ROSTER_UNREG, ROSTER_REG };
 
@@ -105,6 +108,10 @@ struct roster_user_ext {
 	uint8_t	 certfp[32];		/* SHA-256 of its TLS client
 					 * certificate; all zero: none */
 	char	 account[NICK_MAX + 1];	/* logged in as, "" none */
+	/* ROSTER_REMOTE: who it is on its own host */
+	char	 rnode[ROSTER_NODE_MAX + 1];
+	uint64_t rboot;
+	uint32_t rslot, rgen;
 };
 
 /* One channel; exists while it has members. */
@@ -186,6 +193,11 @@ unsigned	 roster_repairs(struct roster *r);
 int32_t		 roster_user_new(struct roster *r, uint8_t worker, int32_t pid,
 		    const uint8_t addr[16], const char *host, unsigned per_ip,
 		    enum roster_err *err);
+/* A slot for a user of another host (cluster mode): worker ROSTER_REMOTE,
+ * no pid, no address; who it is there in the ext fields.  -1 when full. */
+int32_t		 roster_remote_new(struct roster *r, const char *node,
+		    uint64_t boot, uint32_t rslot, uint32_t rgen,
+		    const char *host);
 /* Free a slot: parts every channel, drops the nick and address count. */
 void		 roster_user_free(struct roster *r, int32_t slot);
 struct roster_user *roster_user(struct roster *r, int32_t slot);

@@ -70,6 +70,9 @@ struct ruser {
 	char		 account[NICK_MAX + 1];
 	char		(*rooms)[CHAN_MAX + 1];
 	uint16_t	 n, cap;
+	int32_t		 ms;		/* its mirror in this host's roster */
+	uint32_t	 mg;		/* (slot and generation), ms -1: none */
+	uint8_t		 stale;		/* a sweep found its host gone */
 };
 
 #define RUSER_BUCKETS	4096
@@ -404,6 +407,21 @@ publish_multi(int id, uint32_t pid, const struct frame_multi *f,
 	return bb_publish(subject, G.msg, (size_t)n, msgid);
 }
 
+static const char *
+kind_command(unsigned kind)
+{
+	switch (kind) {
+	case FRAME_K_PRIVMSG:	return "PRIVMSG";
+	case FRAME_K_NOTICE:	return "NOTICE";
+	case FRAME_K_TAGMSG:	return "TAGMSG";
+	case FRAME_K_JOIN:	return "JOIN";
+	case FRAME_K_PART:	return "PART";
+	case FRAME_K_QUIT:	return "QUIT";
+	case FRAME_K_NICK:	return "NICK";
+	default:		return "*";
+	}
+}
+
 static int
 is_message(unsigned kind)
 {
@@ -425,8 +443,14 @@ route_user(int id, uint32_t pid, struct pendq *q, const uint8_t *frame,
 	struct pend *p;
 
 	if (!G.on || frame_unpack_user(frame, len, &f, &err) == -1 ||
-	    f.target != FRAME_REMOTE_USER || !is_message(f.kind))
+	    f.target != FRAME_REMOTE_USER)
 		return -1;
+	if (!is_message(f.kind)) {
+		log_warnx("backbone: worker %d's %s frame for a user of another "
+		    "host dropped (not sent across hosts)", id,
+		    kind_command(f.kind));
+		return 0;
+	}
 	if (line_word(f.line, f.linelen, 2, nick, sizeof(nick), NICK_MAX) ==
 	    -1 || nick_check(nick, NICK_MAX) != NAME_OK ||
 	    bbmsg_nick_key(nick, key, sizeof(key)) == -1)
@@ -533,20 +557,6 @@ bridge_relay_multi(const struct frame_multi *f)
 
 /* --- acknowledgements ---------------------------------------------------------- */
 
-static const char *
-kind_command(unsigned kind)
-{
-	switch (kind) {
-	case FRAME_K_PRIVMSG:	return "PRIVMSG";
-	case FRAME_K_NOTICE:	return "NOTICE";
-	case FRAME_K_TAGMSG:	return "TAGMSG";
-	case FRAME_K_JOIN:	return "JOIN";
-	case FRAME_K_PART:	return "PART";
-	case FRAME_K_QUIT:	return "QUIT";
-	case FRAME_K_NICK:	return "NICK";
-	default:		return "*";
-	}
-}
 
 /* The stream refused p: its sender hears why, an event still happens
  * here, a JOIN is undone. */
@@ -966,11 +976,84 @@ ruser_at(const char *node, size_t nodelen, uint64_t boot, uint32_t slot,
 	return pp;
 }
 
+/* --- mirrors: the users of other hosts in this host's roster ------------------ */
+
+/* Each user of another host that this host knows (from its JOINs) has a
+ * slot in this host's roster, worker ROSTER_REMOTE, so that NAMES, WHO,
+ * WHOIS, ISON, LUSERS and LIST show the whole cluster, and a private
+ * message to it finds it.  The roster lock is taken by the caller. */
+
+#define SWEEP_MS	10000	/* ghosts of gone hosts (from the history)
+				 * are looked for this often */
+
+static int
+mirror_valid(const struct ruser *u)
+{
+	return u->ms >= 0 && roster_user_valid(kd.roster, u->ms, u->mg);
+}
+
+static void
+mirror_drop(struct ruser *u)
+{
+	if (mirror_valid(u))
+		roster_user_free(kd.roster, u->ms);
+	u->ms = -1;
+}
+
+/* nick!user@host of u into the roster slot: 0, or -1 when the nick is
+ * held here (a local client racing for it: the nick bucket decides). */
+static int
+mirror_names(struct ruser *u, char *nick, size_t nicksz, char *user,
+    size_t usersz, char *host, size_t hostsz)
+{
+	const char *bang = strchr(u->prefix, '!'), *at;
+
+	if (bang == NULL || (at = strchr(bang, '@')) == NULL ||
+	    (size_t)(bang - u->prefix) >= nicksz || (size_t)(at - bang - 1) >=
+	    usersz || strlen(at + 1) >= hostsz || bang == u->prefix)
+		return -1;
+	memcpy(nick, u->prefix, (size_t)(bang - u->prefix));
+	nick[bang - u->prefix] = '\0';
+	memcpy(user, bang + 1, (size_t)(at - bang - 1));
+	user[at - bang - 1] = '\0';
+	snprintf(host, hostsz, "%s", at + 1);
+	return nick_check(nick, NICK_MAX) == NAME_OK ? 0 : -1;
+}
+
+static void
+mirror_make(struct ruser *u, const char *real, size_t reallen)
+{
+	char nick[NICK_MAX + 1], user[USER_MAX + 1], host[HOST_MAX + 1];
+	char realname[REALNAME_MAX + 1];
+	int32_t s;
+
+	if (mirror_valid(u))
+		return;
+	u->ms = -1;
+	if (mirror_names(u, nick, sizeof(nick), user, sizeof(user), host,
+	    sizeof(host)) == -1 || (s = roster_remote_new(kd.roster, u->node,
+	    u->boot, u->slot, u->gen, host)) < 0)
+		return;
+	if (roster_user_set_nick(kd.roster, s, nick) != ROSTER_OK) {
+		roster_user_free(kd.roster, s);
+		return;
+	}
+	snprintf(realname, sizeof(realname), "%.*s", (int)reallen, real);
+	roster_user_register(kd.roster, s, user, realname, kd.now);
+	snprintf(roster_user_ext(kd.roster, s)->account,
+	    sizeof(roster_user_ext(kd.roster, s)->account), "%s", u->account);
+	u->ms = s;
+	u->mg = roster_user(kd.roster, s)->gen;
+}
+
 static void
 ruser_free(struct ruser **pp)
 {
 	struct ruser *u = *pp;
 
+	ctx_roster_lock();
+	mirror_drop(u);
+	ctx_roster_unlock();
 	*pp = u->next;
 	free(u->rooms);
 	free(u);
@@ -992,13 +1075,32 @@ prefix_of(const char *line, size_t len, char *dst, size_t dstsz)
 	dst[n] = '\0';
 }
 
+/* The realname of a JOIN's extended-join text " account :realname". */
+static const char *
+ext_realname(const char *ext, size_t extlen, size_t *len)
+{
+	const char *p = memchr(ext, ':', extlen);
+
+	if (p == NULL) {
+		*len = 0;
+		return "";
+	}
+	*len = extlen - (size_t)(p + 1 - ext);
+	return p + 1;
+}
+
 static void
 track_join(const struct bb_origin *o, const char *room, size_t roomlen,
-    const char *line, size_t linelen, const char *acct, size_t acctlen)
+    const struct bb_chan *m)
 {
 	struct ruser **pp = ruser_at(o->node, o->nodelen, o->boot, o->oslot,
 	    o->ogen), *u = *pp;
+	char name[CHAN_MAX + 1];
+	const char *real;
+	size_t reallen;
+	int32_t chan;
 	unsigned i;
+	int created;
 
 	if (u == NULL) {
 		if ((u = calloc(1, sizeof(*u))) == NULL)
@@ -1007,13 +1109,23 @@ track_join(const struct bb_origin *o, const char *room, size_t roomlen,
 		u->boot = o->boot;
 		u->slot = o->oslot;
 		u->gen = o->ogen;
+		u->ms = -1;
 		*pp = u;
 	}
-	prefix_of(line, linelen, u->prefix, sizeof(u->prefix));
-	if (acctlen < sizeof(u->account)) {
-		memcpy(u->account, acct, acctlen);
-		u->account[acctlen] = '\0';
+	prefix_of(m->line, m->linelen, u->prefix, sizeof(u->prefix));
+	if (m->accountlen < sizeof(u->account)) {
+		memcpy(u->account, m->account, m->accountlen);
+		u->account[m->accountlen] = '\0';
 	}
+	memcpy(name, room, roomlen);
+	name[roomlen] = '\0';
+	real = ext_realname(m->ext, m->extlen, &reallen);
+	ctx_roster_lock();
+	mirror_make(u, real, reallen);
+	if (mirror_valid(u))
+		(void)roster_join(kd.roster, u->ms, name, CHANS_PER_USER_MAX,
+		    kd.now, &chan, &created);
+	ctx_roster_unlock();
 	for (i = 0; i < u->n; i++)
 		if (strlen(u->rooms[i]) == roomlen && memcmp(u->rooms[i], room,
 		    roomlen) == 0)
@@ -1039,7 +1151,10 @@ track_part(const struct bb_origin *o, uint32_t slot, uint32_t gen,
 {
 	struct ruser **pp = ruser_at(o->node, o->nodelen, o->boot, slot, gen),
 	    *u = *pp;
+	char name[CHAN_MAX + 1];
+	int32_t chan;
 	unsigned i;
+	int gone;
 
 	if (u == NULL)
 		return;
@@ -1049,8 +1164,13 @@ track_part(const struct bb_origin *o, uint32_t slot, uint32_t gen,
 			memcpy(u->rooms[i], u->rooms[--u->n], CHAN_MAX + 1);
 			break;
 		}
-	if (u->n == 0)
-		ruser_free(pp);
+	/* a user in no room is still there (WHOIS finds it) until it quits */
+	memcpy(name, room, roomlen);
+	name[roomlen] = '\0';
+	ctx_roster_lock();
+	if (mirror_valid(u) && (chan = roster_chan_find(kd.roster, name)) >= 0)
+		(void)roster_part(kd.roster, u->ms, chan, &gone);
+	ctx_roster_unlock();
 }
 
 static void
@@ -1067,6 +1187,27 @@ track_multi(const struct bb_multi *m)
 		ruser_free(pp);
 		return;
 	}
+	if (m->o.kind == FRAME_K_AWAY || m->o.kind == FRAME_K_SETNAME) {
+		/* ":n!u@h AWAY :text" (or no text: back), ":n!u@h SETNAME
+		 * :real" */
+		char text[REALNAME_MAX > AWAY_MAX ? REALNAME_MAX + 1 :
+		    AWAY_MAX + 1] = "";
+
+		if ((p = memchr(m->line, ' ', m->linelen)) != NULL &&
+		    (p = memchr(p + 1, ' ', (size_t)(end - p - 1))) != NULL) {
+			p++;
+			if (p < end && *p == ':')
+				p++;
+			snprintf(text, sizeof(text), "%.*s", (int)(end - p), p);
+		}
+		ctx_roster_lock();
+		if (mirror_valid(*pp) && m->o.kind == FRAME_K_AWAY)
+			roster_user_set_away(kd.roster, (*pp)->ms, text);
+		else if (mirror_valid(*pp))
+			roster_user_set_realname(kd.roster, (*pp)->ms, text);
+		ctx_roster_unlock();
+		return;
+	}
 	if (m->o.kind != FRAME_K_NICK)
 		return;
 	/* ":old!u@h NICK :new": the user is new!u@h from now on */
@@ -1080,6 +1221,96 @@ track_multi(const struct bb_multi *m)
 		p++;
 	snprintf((*pp)->prefix, sizeof((*pp)->prefix), "%.*s%s",
 	    (int)(end - p), p, bang);
+	snprintf(old, sizeof(old), "%.*s", (int)(end - p), p);
+	ctx_roster_lock();
+	if (mirror_valid(*pp) && roster_user_set_nick(kd.roster, (*pp)->ms,
+	    old) != ROSTER_OK)
+		mirror_drop(*pp);	/* held here meanwhile: not shown */
+	ctx_roster_unlock();
+}
+
+/* A relay that starts again finds the mirrors its predecessor made in
+ * the roster (it outlives relays): the users of other hosts, again. */
+static void
+mirrors_adopt(void)
+{
+	struct roster_user *ru;
+	struct roster_user_ext *e;
+	struct roster_chan *ch;
+	struct ruser **pp, *u;
+	int32_t sl, lim;
+	unsigned k, n = 0;
+
+	ctx_roster_lock();
+	lim = roster_user_limit(kd.roster);
+	for (sl = 0; sl < lim; sl++) {
+		if ((ru = roster_user(kd.roster, sl)) == NULL ||
+		    ru->worker != ROSTER_REMOTE)
+			continue;
+		e = roster_user_ext(kd.roster, sl);
+		pp = ruser_at(e->rnode, strlen(e->rnode), e->rboot, e->rslot,
+		    e->rgen);
+		if (*pp != NULL || e->rnode[0] == '\0' ||
+		    (u = calloc(1, sizeof(*u))) == NULL) {
+			roster_user_free(kd.roster, sl);	/* a twin */
+			continue;
+		}
+		snprintf(u->node, sizeof(u->node), "%s", e->rnode);
+		u->boot = e->rboot;
+		u->slot = e->rslot;
+		u->gen = e->rgen;
+		snprintf(u->prefix, sizeof(u->prefix), "%s!%s@%s", ru->nick,
+		    ru->user, ru->host);
+		snprintf(u->account, sizeof(u->account), "%s", e->account);
+		u->ms = sl;
+		u->mg = ru->gen;
+		if (ru->nchans > 0 && (u->rooms = calloc(ru->nchans,
+		    sizeof(*u->rooms))) != NULL) {
+			u->cap = ru->nchans;
+			for (k = 0; k < ru->nchans && k < CHANS_PER_USER_MAX; k++)
+				if ((ch = roster_chan(kd.roster, e->chans[k])) !=
+				    NULL)
+					snprintf(u->rooms[u->n++], CHAN_MAX + 1,
+					    "%s", ch->name);
+		}
+		*pp = u;
+		n++;
+	}
+	ctx_roster_unlock();
+	if (n > 0)
+		log_info("backbone: %u user(s) of other hosts known again", n);
+}
+
+/* Users of hosts that are gone, learnt from the history (a QUIT older
+ * than the stream keeps, say): out of the views.  A user is dropped at
+ * the second sweep that finds its host gone, so that the QUITs of a host
+ * whose lease just ran out go out first (on_gone). */
+static void
+mirrors_sweep(void)
+{
+	static int64_t last;
+	struct ruser **pp, *u;
+	unsigned b, n = 0;
+
+	if (kd.now_ms - last < SWEEP_MS)
+		return;
+	last = kd.now_ms;
+	for (b = 0; b < RUSER_BUCKETS; b++)
+		for (pp = &G.rusers[b]; (u = *pp) != NULL; ) {
+			if (bb_alive(u->node, u->boot) != 0) {
+				u->stale = 0;
+				pp = &u->next;
+			} else if (!u->stale) {
+				u->stale = 1;
+				pp = &u->next;
+			} else {
+				ruser_free(pp);
+				n++;
+			}
+		}
+	if (n > 0)
+		log_info("backbone: %u user(s) of hosts that are gone forgotten",
+		    n);
 }
 
 /* Host node's boot is gone: each of its users' QUIT, to the stream on its
@@ -1223,8 +1454,7 @@ deliver_chan(uint64_t seq, int64_t time_ms, const char *subject,
 	id = ring_next_id_at_least(kd.ring, seq << ID_SHIFT);
 	G.ops.put(G.buf, (size_t)n, mask, id, (uint64_t)time_ms, seq);
 	if (!mine && m->o.kind == FRAME_K_JOIN)
-		track_join(&m->o, m->chan, m->chanlen, m->line, m->linelen,
-		    m->account, m->accountlen);
+		track_join(&m->o, m->chan, m->chanlen, m);
 	else if (!mine && m->o.kind == FRAME_K_PART)
 		track_part(&m->o, m->o.oslot, m->o.ogen, m->chan, m->chanlen);
 	else if (!mine && m->o.kind == FRAME_K_KICK)
@@ -1489,6 +1719,8 @@ bridge_turn(void *arg)
 	(void)arg;
 	if (G.on && G.stalled)
 		G.stalled = bb_drain() > 0;
+	if (G.on && G.up)
+		mirrors_sweep();
 }
 
 void
@@ -1518,6 +1750,7 @@ bridge_init(const struct bridge_ops *ops)
 	if (ring_ids_fresh(kd.ring))	/* ids count from the stream's */
 		ring_ids_restart(kd.ring, ring_stream_seq(kd.ring) <<
 		    ID_SHIFT);
+	mirrors_adopt();
 	h.node = G.node;
 	h.nodelen = G.nodelen;
 	h.boot = G.boot;

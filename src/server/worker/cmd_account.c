@@ -1184,6 +1184,8 @@ ghost_done(struct client *c, struct login *l)
 		account_notice(c, "NickServ", "%s is not online.", l->target);
 		return;
 	}
+	if (session_remote(c, worker, slot, "GHOST", l->target))
+		return;
 	n = snprintf(why, sizeof(why), "Killed (NickServ (GHOST command used "
 	    "by %s))", c->nick);
 	log_info("GHOST %s by %s (account %s)", l->target, c->prefix, l->name);

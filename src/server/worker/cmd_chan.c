@@ -508,7 +508,8 @@ cmd_invite(struct client *c, struct irc_msg *m)
 		    m->params[0] : "*");
 		return;
 	}
-	if (no_channel(c, &v))
+	if (no_channel(c, &v) || session_remote(c, worker, slot, "INVITE",
+	    nick))
 		return;
 	if (v.priv < 0) {
 		reply(c, ERR_NOTONCHANNEL, "%s :You're not on that channel",

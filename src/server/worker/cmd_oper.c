@@ -120,6 +120,8 @@ cmd_kill(struct client *c, struct irc_msg *m)
 		    m->params[0] : "*");
 		return;
 	}
+	if (session_remote(c, worker, slot, "KILL", nick))
+		return;
 	rl = utf8_prefix(m->params[1], strlen(m->params[1]), 300);
 	n = snprintf(why, sizeof(why), "Killed (%s (%.*s))", c->nick, (int)rl,
 	    m->params[1]);

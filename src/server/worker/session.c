@@ -328,6 +328,25 @@ unclaimed(struct client *c)
 	c->claim->held[0] = '\0';
 }
 
+int
+session_remote(struct client *c, uint8_t worker, int32_t slot,
+    const char *cmd, const char *nick)
+{
+	char node[ROSTER_NODE_MAX + 1] = "";
+
+	if (worker != ROSTER_REMOTE)
+		return 0;
+	ctx_roster_lock();
+	if (roster_user_ext(kd.roster, slot) != NULL)
+		snprintf(node, sizeof(node), "%s",
+		    roster_user_ext(kd.roster, slot)->rnode);
+	ctx_roster_unlock();
+	client_sendf(c, ":%s FAIL %s ON_ANOTHER_HOST %s :%s is on host %s of "
+	    "the cluster; %s reaches users of this host only", kd.cfg.server_name,
+	    cmd, nick, nick, node[0] ? node : "*", cmd);
+	return 1;
+}
+
 void
 session_nick_answer(int32_t slot, uint32_t gen, unsigned op,
     const char *nick, void *arg)

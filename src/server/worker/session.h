@@ -61,6 +61,10 @@ void		 session_prefix(unsigned priv, int multi, char *out);
 enum nick_rc { NICK_OK, NICK_IN_USE, NICK_BANNED, NICK_PENDING };
 enum nick_rc	 session_set_nick(struct client *c, const char *nick,
 		    int forced, char *banned, size_t bannedsz);
+/* Cluster mode: what cmd cannot do to a user of another host (worker
+ * ROSTER_REMOTE, in slot) is refused with FAIL; 1 when so. */
+int		 session_remote(struct client *c, uint8_t worker, int32_t slot,
+		    const char *cmd, const char *nick);
 /* The relay's answer to a nick claim (the deliver_ops hook). */
 void		 session_nick_answer(int32_t slot, uint32_t gen, unsigned op,
 		    const char *nick, void *arg);
