@@ -291,6 +291,59 @@ def roster_views_across_hosts():
 
 
 @case
+def channel_changes_on_every_host():
+    """MODE, TOPIC, bans and KICK made on one host hold on every host:
+    every host applies them in the stream's order."""
+    hs = hosts(cluster())
+    op = hs[0].connect("cop", autojoin=False)
+    op.send("JOIN #state")
+    op.expect_numeric("366")
+    b = hs[1].connect("cb", autojoin=False)
+    c = hs[2].connect("cc", autojoin=False)
+    for x in (b, c):
+        x.send("JOIN #state")
+        x.expect_numeric("366")
+    seen = set()
+    while len(seen) < 2:
+        seen.add(re.match(r":(c[bc])!", op.expect(r"^:c[bc]!\S+ JOIN "
+                                                 r"#state", 15)).group(1))
+    # the room's maker is its operator on every host
+    b.send("NAMES #state")
+    check("@cop" in b.expect(r" 353 cb "), "cop is not @ on h1")
+    op.send("MODE #state +m")
+    for x in (b, c):
+        x.expect(r"^:cop!\S+ MODE #state \+m")
+    b.send("PRIVMSG #state :may I?")
+    b.expect(r" 404 cb #state ")          # h1 holds +m too
+    op.send("MODE #state +v cb")
+    b.expect(r"^:cop!\S+ MODE #state \+v cb")
+    b.send("PRIVMSG #state :now I may")
+    c.expect(r":cb!\S+ PRIVMSG #state :now I may")
+    c.send("MODE #state +o cc")           # not an operator, on h2 either
+    c.expect(r" 482 cc #state ")
+    op.send("TOPIC #state :one topic for all")
+    c.expect(r"TOPIC #state :one topic for all")
+    d = hs[2].connect("cd", autojoin=False)
+    d.send("TOPIC #state")
+    d.expect(r" 332 cd #state :one topic for all")
+    op.send("MODE #state +b cd!*@*")
+    c.expect(r"MODE #state \+b cd!\*@\*")
+    d.send("JOIN #state")
+    d.expect(r" 474 cd #state ")         # h2 holds the ban
+    op.send("KICK #state cc :out you go")
+    c.expect(r"^:cop!\S+ KICK #state cc :out you go")
+    b.expect(r"^:cop!\S+ KICK #state cc :out you go")
+    c.send("PRIVMSG #state :still here?")
+    c.expect(r" 404 cc #state ")         # out of the room on h2 too
+    for x in (op, b):
+        check(names_of(x, "#state") == {"cop", "cb"},
+              "NAMES after the KICK: %r" % names_of(x, "#state"))
+    for h in hs:
+        check(h.all_alive(), "a keochatd process died")
+        h.stop()
+
+
+@case
 def history_on_every_host():
     hs = hosts(cluster())
     a = hs[0].connect("hista", autojoin=False)
@@ -481,9 +534,12 @@ def host_killed_its_users_quit():
     for pid in hs[2].all_pids():         # kill -9 the whole host
         os.kill(pid, signal.SIGKILL)
     hs[2].proc.wait()
-    for who in ("gzed", "gz1", "gz2"):
-        for c in (a, b):
-            c.expect(r"^:%s!\S+ QUIT :h2 left the cluster" % who, 30)
+    for c in (a, b):                     # in no particular order
+        quit_ = set()
+        while len(quit_) < 3:
+            quit_.add(re.match(r":(\w+)!", c.expect(
+                r"^:(gzed|gz1|gz2)!\S+ QUIT :h2 left the cluster",
+                30)).group(1))
     diag("the dead host's users quit for the others after %.1f s" %
          (time.monotonic() - t0))
     for c in (a, b):

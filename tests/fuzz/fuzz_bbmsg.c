@@ -4,12 +4,13 @@
  * subjects.  Properties: no crash; a message that unpacks packs again to
  * the very same bytes; nothing it yields holds NUL, CR or LF; its room
  * names are valid and its lines start with ':'.  Every type is read:
- * BB_CHAN, BB_MULTI, BB_HOST and BB_USER.
+ * BB_CHAN, BB_MULTI, BB_HOST, BB_USER and BB_CHANOP.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "bbmsg.h"
+#include "frame.h"
 #include "fuzz.h"
 #include "valid.h"
 
@@ -30,6 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bb_chan cm;
 	struct bb_host hm;
 	struct bb_user um;
+	struct bb_chanop om;
 	const char *why;
 	unsigned i;
 	int n;
@@ -74,6 +76,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (um.linelen == 0 || um.line[0] != ':' || um.tnodelen == 0)
 			abort();
 		n = bbmsg_pack_user(again, sizeof(again), &um);
+		break;
+	case BB_CHANOP:
+		if (bbmsg_unpack_chanop(data, size, &om, &why) == -1)
+			return 0;
+		clean(om.chan, om.chanlen);
+		clean(om.args, om.argslen);
+		if (om.chanlen == 0 || om.op == 0 || om.op >= FRAME_OP_KIND_MAX)
+			abort();
+		n = bbmsg_pack_chanop(again, sizeof(again), &om);
 		break;
 	default:
 		if (why == NULL)

@@ -313,6 +313,53 @@ user_round_trip(void **state)
 }
 
 static void
+chanop_round_trip(void **state)
+{
+	uint8_t buf[BB_MSG_MAX];
+	struct bb_chan c = sample_chan();
+	struct bb_chanop m, r;
+	const char *why = "unset";
+	int n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.o = c.o;
+	m.o.kind = FRAME_K_MODE;
+	m.o.sflags = FRAME_S_OPER;
+	m.chan = "#Lobby";
+	m.chanlen = 6;
+	m.op = FRAME_OP_MODE;
+	m.args = "+ob-k alice bob";
+	m.argslen = strlen(m.args);
+	n = bbmsg_pack_chanop(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_int_equal(bbmsg_type(buf, (size_t)n, &why), BB_CHANOP);
+	assert_int_equal(bbmsg_unpack_chanop(buf, (size_t)n, &r, &why), 0);
+	assert_int_equal(r.op, FRAME_OP_MODE);
+	assert_int_equal(r.o.sflags, FRAME_S_OPER);
+	assert_int_equal(r.chanlen, 6);
+	assert_memory_equal(r.chan, "#Lobby", 6);
+	assert_int_equal(r.argslen, m.argslen);
+	assert_memory_equal(r.args, m.args, m.argslen);
+	/* an op out of range, a room that is not one, a line break */
+	buf[n - 2 - (int)m.argslen - 1] = FRAME_OP_KIND_MAX;
+	assert_int_equal(bbmsg_unpack_chanop(buf, (size_t)n, &r, &why), -1);
+	assert_string_equal(why, "bad channel change");
+	m.chan = "lobby";
+	m.chanlen = 5;
+	n = bbmsg_pack_chanop(buf, sizeof(buf), &m);
+	assert_int_equal(bbmsg_unpack_chanop(buf, (size_t)n, &r, &why), -1);
+	m.chan = "#Lobby";
+	m.chanlen = 6;
+	m.args = "x\r\nQUIT";
+	m.argslen = strlen(m.args);
+	n = bbmsg_pack_chanop(buf, sizeof(buf), &m);
+	assert_int_equal(bbmsg_unpack_chanop(buf, (size_t)n, &r, &why), -1);
+	m.op = 0;
+	assert_int_equal(bbmsg_pack_chanop(buf, sizeof(buf), &m), -1);
+}
+
+static void
 nick_keys(void **state)
 {
 	char key[2 * NICK_MAX + 1], nick[NICK_MAX + 2];
@@ -341,6 +388,7 @@ main(void)
 		cmocka_unit_test(chan_round_trip),
 		cmocka_unit_test(nick_keys),
 		cmocka_unit_test(user_round_trip),
+		cmocka_unit_test(chanop_round_trip),
 		cmocka_unit_test(multi_round_trip),
 		cmocka_unit_test(damage),
 		cmocka_unit_test(host_message),

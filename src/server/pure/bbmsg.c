@@ -143,6 +143,20 @@ bbmsg_pack_user(uint8_t *buf, size_t cap, const struct bb_user *m)
 	return w.bad ? -1 : (int)w.n;
 }
 
+int
+bbmsg_pack_chanop(uint8_t *buf, size_t cap, const struct bb_chanop *m)
+{
+	struct bw w = { buf, cap, 0, 0 };
+
+	if (m->op == 0 || m->op >= FRAME_OP_KIND_MAX)
+		return -1;
+	bw_origin(&w, BB_CHANOP, &m->o);
+	bw_str(&w, m->chan, m->chanlen, CHAN_MAX);
+	bw_be(&w, m->op, 1);
+	bw_str(&w, m->args, m->argslen, IRC_LINE_MAX - 2);
+	return w.bad ? -1 : (int)w.n;
+}
+
 /* --- reading ------------------------------------------------------------- */
 
 struct br {
@@ -440,6 +454,27 @@ bbmsg_unpack_user(const uint8_t *buf, size_t len, struct bb_user *m,
 	m->account = br_str(&r, &m->accountlen, NICK_MAX,
 	    "account too long");
 	(void)br_line(&r, m->line, m->linelen, m->o.kind);
+	return br_end(&r, why);
+}
+
+int
+bbmsg_unpack_chanop(const uint8_t *buf, size_t len, struct bb_chanop *m,
+    const char **why)
+{
+	struct br r = { buf, len, 0, NULL };
+	unsigned type = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (br_header(&r, &type) == 0 && type != BB_CHANOP)
+		br_fail(&r, "not a channel change");
+	br_origin(&r, &m->o);
+	m->chan = br_str(&r, &m->chanlen, CHAN_MAX, "room name too long");
+	(void)br_chan_name(&r, m->chan, m->chanlen);
+	m->op = (uint8_t)br_be(&r, 1);
+	if (r.why == NULL && (m->op == 0 || m->op >= FRAME_OP_KIND_MAX))
+		br_fail(&r, "bad channel change");
+	m->args = br_str(&r, &m->argslen, IRC_LINE_MAX - 2,
+	    "change too long");
 	return br_end(&r, why);
 }
 

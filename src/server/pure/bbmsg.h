@@ -21,6 +21,7 @@
  *   BB_MULTI: u16 n, n x (str chan, u8 flags)  str line  str account
  *   BB_USER:  str tnode u64 tboot u32 tslot u32 tgen  str tags str line
  *             str account
+ *   BB_CHANOP: str chan  u8 op  str args
  *   BB_HOST:  "KCB" u8 version u8 type  str node  u64 boot
  *
  * (str: u16 length, then the bytes.)  Pure code: no I/O.
@@ -43,6 +44,8 @@ enum bb_type {
 	BB_MULTI,		/* one line for the rooms of one user */
 	BB_HOST,		/* a host started (its first message) */
 	BB_USER,		/* a private message to one user */
+	BB_CHANOP,		/* a channel change (MODE, TOPIC, KICK) that
+				 * every host applies in the stream's order */
 	BB_TYPE_MAX
 };
 
@@ -100,6 +103,13 @@ struct bb_user {
 	const char *account;	size_t accountlen;
 };
 
+struct bb_chanop {
+	struct bb_origin o;	/* kind: MODE, TOPIC or KICK, as op */
+	const char *chan;	size_t chanlen;
+	uint8_t	 op;		/* enum frame_chanop_kind */
+	const char *args;	size_t argslen;	/* <= IRC_LINE_MAX - 2 */
+};
+
 struct bb_host {
 	const char *node;
 	size_t	 nodelen;
@@ -112,6 +122,7 @@ int	 bbmsg_pack_chan(uint8_t *buf, size_t cap, const struct bb_chan *m);
 int	 bbmsg_pack_multi(uint8_t *buf, size_t cap, const struct bb_multi *m);
 int	 bbmsg_pack_host(uint8_t *buf, size_t cap, const struct bb_host *m);
 int	 bbmsg_pack_user(uint8_t *buf, size_t cap, const struct bb_user *m);
+int	 bbmsg_pack_chanop(uint8_t *buf, size_t cap, const struct bb_chanop *m);
 
 /* The type of a message, or -1 with a reason in *why (a static string)
  * when it is not a well-formed one of ours. */
@@ -126,6 +137,8 @@ int	 bbmsg_unpack_host(const uint8_t *buf, size_t len, struct bb_host *m,
 	    const char **why);
 int	 bbmsg_unpack_user(const uint8_t *buf, size_t len, struct bb_user *m,
 	    const char **why);
+int	 bbmsg_unpack_chanop(const uint8_t *buf, size_t len,
+	    struct bb_chanop *m, const char **why);
 
 /* The subject token of a room: its casefolded name in lowercase hex
  * ("#a" -> "2361"); NATS tokens cannot hold '.', '*', '>' or blanks. */

@@ -297,7 +297,9 @@ chanop_apply(struct roster *r, const struct frame_chanop *op,
 	x.a.gen = op->ogen;
 	x.a.worker = u->worker;
 	x.a.priv = roster_member_priv(r, x.a.slot, x.chan);
-	x.a.oper = (u->flags & ROSTER_UF_OPER) != 0;
+	/* a user of another host (cluster mode): its host said */
+	x.a.oper = (u->flags & ROSTER_UF_OPER) != 0 ||
+	    (u->worker == ROSTER_REMOTE && (op->st.sflags & FRAME_S_OPER));
 	snprintf(x.a.nick, sizeof(x.a.nick), "%s", u->nick);
 	if (op->st.sflags & FRAME_S_SERVICE)
 		snprintf(x.a.prefix, sizeof(x.a.prefix),

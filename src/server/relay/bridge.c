@@ -13,6 +13,7 @@
 #include "backbone.h"
 #include "bbmsg.h"
 #include "bridge.h"
+#include "chanop.h"
 #include "ctx.h"
 #include "ev.h"
 #include "history.h"
@@ -36,6 +37,8 @@ struct pend {
 					 * target's host: target is the nick,
 					 * frame the message */
 	uint8_t	 tries;			/* its writes so far */
+	uint8_t	 chanop;		/* a CHANOP (its op): the sender's
+					 * input waits for it */
 	int32_t	 chan;			/* JOIN: the slot, to undo */
 	char	 target[NICK_MAX > CHAN_MAX ? NICK_MAX + 1 : CHAN_MAX + 1];
 	uint8_t	*frame;			/* events: delivered here if refused */
@@ -55,6 +58,9 @@ struct pendq {
 struct slotname {
 	uint32_t gen;
 	uint8_t	 used;
+	uint8_t	 made;		/* made here by a JOIN not yet back from
+				 * the stream: by this user */
+	uint32_t mslot, mgen;
 	char	 name[CHAN_MAX + 1];
 };
 
@@ -205,6 +211,8 @@ remember(uint32_t chan, uint32_t gen, const char *name)
 {
 	if (chan >= kd.cfg.max_channels)
 		return;
+	if (G.names[chan].gen != gen || !G.names[chan].used)
+		G.names[chan].made = 0;
 	G.names[chan].gen = gen;
 	G.names[chan].used = 1;
 	snprintf(G.names[chan].name, sizeof(G.names[chan].name), "%s", name);
@@ -339,6 +347,30 @@ line_room(const struct frame_chan *f, char *name, size_t namesz)
 	    0 : -1;
 }
 
+/* A JOIN that made its room here (its joiner the only member): until it
+ * comes back from the stream, a JOIN of another host's user may come
+ * first (first_join). */
+static void
+made_here(const struct frame_chan *f, const char *name)
+{
+	struct roster_chan *ch;
+	struct slotname *sn;
+
+	if (f->chan >= kd.cfg.max_channels || f->oslot == UINT32_MAX)
+		return;
+	sn = &G.names[f->chan];
+	ctx_roster_lock();
+	if ((ch = roster_chan(kd.roster, (int32_t)f->chan)) != NULL &&
+	    ch->used && ch->gen == f->gen && ch->nmembers == 1 &&
+	    roster_member_user(kd.roster, ch->head) == (int32_t)f->oslot) {
+		remember(f->chan, f->gen, name);
+		sn->made = 1;
+		sn->mslot = f->oslot;
+		sn->mgen = f->ogen;
+	}
+	ctx_roster_unlock();
+}
+
 static int
 publish_chan(int id, uint32_t pid, const struct frame_chan *f,
     char *name, size_t namesz, char *msgid, size_t msgidsz)
@@ -371,6 +403,8 @@ publish_chan(int id, uint32_t pid, const struct frame_chan *f,
 	    room_subject(name, subject, sizeof(subject)) == -1)
 		return -2;
 	msgid_of(msgid, msgidsz, id, pid, f->st.lseq);
+	if (f->kind == FRAME_K_JOIN)
+		made_here(f, name);
 	return bb_publish(subject, G.msg, (size_t)n, msgid);
 }
 
@@ -427,6 +461,53 @@ is_message(unsigned kind)
 {
 	return kind == FRAME_K_PRIVMSG || kind == FRAME_K_NOTICE ||
 	    kind == FRAME_K_TAGMSG;
+}
+
+/* --- channel changes ------------------------------------------------------------ */
+
+/* A CHANOP is not applied where it is made: it goes to the room's subject
+ * and every host applies it when the stream gives it back, in the room's
+ * order, against its own roster (the other hosts' users are mirrors
+ * there), so that modes, bans, topics and kicks are the same on every
+ * host. */
+
+/* The sender's next line waits for its CHANOP: it is done. */
+static void
+label_chanop(int id, uint32_t pid, const struct frame_stamp *st0,
+    uint32_t oslot, uint32_t ogen)
+{
+	struct frame_stamp st = *st0;
+
+	st.sflags |= FRAME_S_CHANOP;
+	st.origin = (uint8_t)id;
+	st.origin_pid = pid;
+	G.ops.label_done(id, pid, &st, oslot, ogen);
+}
+
+static int
+publish_chanop(int id, uint32_t pid, const struct frame_chanop *f,
+    char *name, size_t namesz, char *msgid, size_t msgidsz)
+{
+	char subject[BB_SUBJECT_MAX];
+	struct bb_chanop m;
+	int n;
+
+	if (chan_name(f->chan, f->gen, name, namesz) == -1 ||
+	    room_subject(name, subject, sizeof(subject)) == -1)
+		return -2;
+	memset(&m, 0, sizeof(m));
+	origin_of(&m.o, id, pid, &f->st, f->oslot, f->ogen, f->op ==
+	    FRAME_OP_MODE ? FRAME_K_MODE : f->op == FRAME_OP_TOPIC ?
+	    FRAME_K_TOPIC : FRAME_K_KICK, 0);
+	m.chan = name;
+	m.chanlen = strlen(name);
+	m.op = f->op;
+	m.args = f->args;
+	m.argslen = f->argslen;
+	if ((n = bbmsg_pack_chanop(G.msg, sizeof(G.msg), &m)) == -1)
+		return -2;
+	msgid_of(msgid, msgidsz, id, pid, f->st.lseq);
+	return bb_publish(subject, G.msg, (size_t)n, msgid) == -1 ? -1 : 0;
 }
 
 /* --- private messages to users of other hosts ------------------------------ */
@@ -506,6 +587,34 @@ bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len)
 		oslot = mf.oslot;
 		ogen = mf.ogen;
 		kind = mf.kind;
+	} else if (type == FRAME_CHANOP) {
+		struct frame_chanop of;
+
+		if (frame_unpack_chanop(frame, len, &of, &err) == -1)
+			return -1;
+		rc = publish_chanop(id, pid, &of, name, sizeof(name), msgid,
+		    sizeof(msgid));
+		st = of.st;
+		oslot = of.oslot;
+		ogen = of.ogen;
+		kind = of.op == FRAME_OP_MODE ? FRAME_K_MODE : of.op ==
+		    FRAME_OP_TOPIC ? FRAME_K_TOPIC : FRAME_K_KICK;
+		if (rc == -2) {		/* no room: nothing to wait for */
+			label_chanop(id, pid, &of.st, of.oslot, of.ogen);
+			return 0;
+		}
+		if (rc == 0) {
+			p = pq_push(q);
+			p->lseq = st.lseq;
+			p->oslot = oslot;
+			p->ogen = ogen;
+			p->label = st.label;
+			p->kind = kind;
+			p->chan = -1;
+			p->chanop = of.op;
+			snprintf(p->target, sizeof(p->target), "%s", name);
+			return 0;
+		}
 	} else if (type == FRAME_USER)
 		return route_user(id, pid, q, frame, len);
 	else
@@ -534,18 +643,6 @@ bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len)
 }
 
 void
-bridge_relay_chan(const struct frame_chan *f)
-{
-	char name[CHAN_MAX + 1], msgid[BB_MSGID_MAX];
-
-	if (publish_chan(FRAME_ORIGIN_RELAY, (uint32_t)getpid(), f, name,
-	    sizeof(name), msgid, sizeof(msgid)) == -1)
-		log_warnx("backbone: publish queue full: a %s line for %s "
-		    "is not sent", f->kind == FRAME_K_MODE ? "MODE" : "room",
-		    name);
-}
-
-void
 bridge_relay_multi(const struct frame_multi *f)
 {
 	char msgid[BB_MSGID_MAX];
@@ -568,7 +665,9 @@ refused(int id, struct pendq *q, struct pend *p, const char *why)
 
 	n = snprintf(line, sizeof(line), ":%s FAIL %s BACKBONE_UNAVAILABLE "
 	    "%s :Not sent: the cluster could not keep it (%s); try again",
-	    kd.cfg.server_name, kind_command(p->kind),
+	    kd.cfg.server_name, p->chanop == FRAME_OP_MODE ? "MODE" :
+	    p->chanop == FRAME_OP_TOPIC ? "TOPIC" : p->chanop ==
+	    FRAME_OP_KICK ? "KICK" : kind_command(p->kind),
 	    p->target[0] != '\0' ? p->target : "*", why);
 	if (n > 0 && (size_t)n < sizeof(line) && p->oslot != UINT32_MAX)
 		G.ops.reply(id, p->oslot, p->ogen, line, (size_t)n);
@@ -600,7 +699,7 @@ refused(int id, struct pendq *q, struct pend *p, const char *why)
 			G.ops.put(p->frame, p->len, mask, ring_next_id(kd.ring),
 			    (uint64_t)kd.now_real_ms, 0);
 	}
-	if (p->label != 0) {
+	if (p->label != 0 || p->chanop) {
 		struct frame_stamp st;
 
 		memset(&st, 0, sizeof(st));
@@ -608,6 +707,7 @@ refused(int id, struct pendq *q, struct pend *p, const char *why)
 		st.label = p->label;
 		st.origin = (uint8_t)id;
 		st.origin_pid = q->pid;
+		st.sflags = p->chanop ? FRAME_S_CHANOP : 0;
 		G.ops.label_done(id, q->pid, &st, p->oslot, p->ogen);
 	}
 }
@@ -1145,6 +1245,20 @@ track_join(const struct bb_origin *o, const char *room, size_t roomlen,
 	u->rooms[u->n++][roomlen] = '\0';
 }
 
+/* u is in room no more (its mirror's roster membership is the
+ * caller's). */
+static void
+ruser_room_gone(struct ruser *u, const char *room)
+{
+	unsigned i;
+
+	for (i = 0; i < u->n; i++)
+		if (strcmp(u->rooms[i], room) == 0) {
+			memcpy(u->rooms[i], u->rooms[--u->n], CHAN_MAX + 1);
+			break;
+		}
+}
+
 static void
 track_part(const struct bb_origin *o, uint32_t slot, uint32_t gen,
     const char *room, size_t roomlen)
@@ -1153,20 +1267,14 @@ track_part(const struct bb_origin *o, uint32_t slot, uint32_t gen,
 	    *u = *pp;
 	char name[CHAN_MAX + 1];
 	int32_t chan;
-	unsigned i;
 	int gone;
 
-	if (u == NULL)
+	if (u == NULL || roomlen > CHAN_MAX)
 		return;
-	for (i = 0; i < u->n; i++)
-		if (strlen(u->rooms[i]) == roomlen && memcmp(u->rooms[i], room,
-		    roomlen) == 0) {
-			memcpy(u->rooms[i], u->rooms[--u->n], CHAN_MAX + 1);
-			break;
-		}
 	/* a user in no room is still there (WHOIS finds it) until it quits */
 	memcpy(name, room, roomlen);
 	name[roomlen] = '\0';
+	ruser_room_gone(u, name);
 	ctx_roster_lock();
 	if (mirror_valid(u) && (chan = roster_chan_find(kd.roster, name)) >= 0)
 		(void)roster_part(kd.roster, u->ms, chan, &gone);
@@ -1398,6 +1506,71 @@ stamp_of(struct frame_stamp *st, const struct bb_origin *o, int mine)
 		st->origin = FRAME_ORIGIN_RELAY;
 }
 
+/* The first JOIN of a room in the stream's order makes its joiner the
+ * room's operator on every host.  A user of this host who made the room
+ * here a moment before (its JOIN is later in the stream than one of
+ * another host's user) got the @ when it joined: it goes to the other
+ * one, and the members here hear it. */
+static void
+first_join(uint32_t idx, uint32_t gen, int mine, const struct bb_origin *o,
+    uint64_t seq, int64_t time_ms)
+{
+	struct slotname *sn;
+	struct frame_chan f;
+	struct ruser *u;
+	struct roster_user *ru;
+	char line[IRC_LINE_MAX];
+	int32_t joiner = -1, maker;
+	int n, p;
+
+	if (idx >= kd.cfg.max_channels || (sn = &G.names[idx])->gen != gen ||
+	    !sn->made)
+		return;
+	sn->made = 0;
+	if (mine)
+		return;		/* ours was first: it is the operator */
+	if ((u = *ruser_at(o->node, o->nodelen, o->boot, o->oslot,
+	    o->ogen)) == NULL || u->ms < 0)
+		return;
+	joiner = u->ms;
+	maker = (int32_t)sn->mslot;
+	ctx_roster_lock();
+	if (!roster_user_valid(kd.roster, joiner, u->mg) ||
+	    (p = roster_member_priv(kd.roster, joiner, (int32_t)idx)) < 0) {
+		ctx_roster_unlock();
+		return;
+	}
+	roster_member_set_priv(kd.roster, joiner, (int32_t)idx,
+	    (unsigned)p | MEMBER_OP);
+	if (!roster_user_valid(kd.roster, maker, sn->mgen) ||
+	    (p = roster_member_priv(kd.roster, maker, (int32_t)idx)) < 0 ||
+	    !(p & MEMBER_OP) || (ru = roster_user(kd.roster, maker)) ==
+	    NULL) {
+		ctx_roster_unlock();
+		return;
+	}
+	roster_member_set_priv(kd.roster, maker, (int32_t)idx, (unsigned)p &
+	    ~(unsigned)MEMBER_OP);
+	n = snprintf(line, sizeof(line), ":%s MODE %s -o %s",
+	    kd.cfg.server_name, sn->name, ru->nick);
+	ctx_roster_unlock();
+	if (n <= 0 || (size_t)n >= sizeof(line) ||
+	    !G.ops.fits((size_t)n + 256))
+		return;
+	memset(&f, 0, sizeof(f));
+	f.st.origin = FRAME_ORIGIN_RELAY;
+	f.chan = idx;
+	f.gen = gen;
+	f.oslot = f.sslot = UINT32_MAX;
+	f.kind = FRAME_K_MODE;
+	f.line = line;
+	f.linelen = (size_t)n;
+	if ((n = frame_pack_chan(G.buf, sizeof(G.buf), &f)) > 0)
+		G.ops.put(G.buf, (size_t)n, G.ops.chan_mask(idx, gen),
+		    ring_next_id_at_least(kd.ring, seq << ID_SHIFT),
+		    (uint64_t)time_ms, 0);
+}
+
 static int
 deliver_chan(uint64_t seq, int64_t time_ms, const char *subject,
     const struct bb_chan *m)
@@ -1455,6 +1628,8 @@ deliver_chan(uint64_t seq, int64_t time_ms, const char *subject,
 	G.ops.put(G.buf, (size_t)n, mask, id, (uint64_t)time_ms, seq);
 	if (!mine && m->o.kind == FRAME_K_JOIN)
 		track_join(&m->o, m->chan, m->chanlen, m);
+	if (m->o.kind == FRAME_K_JOIN && idx >= 0)
+		first_join((uint32_t)idx, gen, mine, &m->o, seq, time_ms);
 	else if (!mine && m->o.kind == FRAME_K_PART)
 		track_part(&m->o, m->o.oslot, m->o.ogen, m->chan, m->chanlen);
 	else if (!mine && m->o.kind == FRAME_K_KICK)
@@ -1550,6 +1725,129 @@ deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
 }
 
 /* 0 taken (or dropped), 1 the log has no room: the message waits. */
+/* What a CHANOP from the stream produces here. */
+struct applied {
+	const char *room;
+	uint64_t seq, mask;	/* the stream message; its members here */
+	int64_t	 time_ms;
+	int	 mine, full;
+	int	 worker;	/* the sender's, when mine */
+};
+
+/* The lines of a change for the members here (history only for an old
+ * one), each with its own id after the stream message's. */
+static void
+applied_chan(const struct frame_chan *f, void *arg)
+{
+	struct applied *a = arg;
+	struct roster_user_ext *e;
+	struct ruser *u;
+	uint8_t buf[FRAME_MAX];
+	int n;
+
+	if ((n = frame_pack_chan(buf, sizeof(buf), f)) == -1)
+		return;
+	if (!G.ops.fits((size_t)n + 256)) {
+		a->full = 1;
+		log_warnx("backbone: relay log full: a %s line of %.*s is "
+		    "history only", f->kind == FRAME_K_KICK ? "KICK" : "MODE",
+		    (int)f->linelen, f->line);
+	}
+	G.ops.put(buf, (size_t)n, a->full ? 0 : a->mask,
+	    ring_next_id_at_least(kd.ring, a->seq << ID_SHIFT),
+	    (uint64_t)a->time_ms, a->seq);
+	/* a mirror kicked out: its host's user is in one room less */
+	if (f->kind == FRAME_K_KICK && f->sslot != UINT32_MAX &&
+	    (e = roster_user_ext(kd.roster, (int32_t)f->sslot)) != NULL &&
+	    roster_user(kd.roster, (int32_t)f->sslot)->worker ==
+	    ROSTER_REMOTE && (u = *ruser_at(e->rnode, strlen(e->rnode),
+	    e->rboot, e->rslot, e->rgen)) != NULL)
+		ruser_room_gone(u, a->room);
+}
+
+/* The sender's numerics, on its host only. */
+static void
+applied_user(const struct frame_user *f, void *arg)
+{
+	struct applied *a = arg;
+	uint8_t buf[FRAME_MAX];
+	int n;
+
+	if (!a->mine || a->worker < 0 || a->worker >= WORKERS_MAX ||
+	    (n = frame_pack_user(buf, sizeof(buf), f)) == -1 ||
+	    !G.ops.fits((size_t)n + 256))
+		return;
+	G.ops.put(buf, (size_t)n, 1ull << a->worker, ring_next_id(kd.ring),
+	    (uint64_t)a->time_ms, 0);
+}
+
+static int
+deliver_chanop(uint64_t seq, int64_t time_ms, const char *subject,
+    const struct bb_chanop *m)
+{
+	static const struct chanop_out out0 = { applied_chan, applied_user,
+	    NULL };
+	char want[BB_SUBJECT_MAX], name[CHAN_MAX + 1];
+	struct chanop_out out = out0;
+	struct chanop_result res;
+	struct frame_chanop f;
+	struct applied a;
+	struct ruser *u;
+	int32_t idx;
+	uint32_t gen = 0;
+
+	memcpy(name, m->chan, m->chanlen);
+	name[m->chanlen] = '\0';
+	if (room_subject(name, want, sizeof(want)) == -1 ||
+	    strcmp(want, subject) != 0) {
+		dropped(seq, subject, "its room is not its subject's");
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.room = name;
+	a.seq = seq;
+	a.time_ms = time_ms;
+	a.mine = own(&m->o);
+	a.worker = a.mine ? m->o.worker : -1;
+	if (!G.ops.fits(4 * (IRC_LINE_MAX + 256)))
+		return 1;		/* later, with room for its lines */
+	memset(&f, 0, sizeof(f));
+	stamp_of(&f.st, &m->o, a.mine);
+	f.op = m->op;
+	f.args = m->args;
+	f.argslen = m->argslen;
+	if (a.mine) {
+		f.oslot = m->o.oslot;
+		f.ogen = m->o.ogen;
+	} else if ((u = *ruser_at(m->o.node, m->o.nodelen, m->o.boot,
+	    m->o.oslot, m->o.ogen)) != NULL && u->ms >= 0) {
+		f.oslot = (uint32_t)u->ms;	/* its mirror here */
+		f.ogen = u->mg;
+	} else
+		f.oslot = UINT32_MAX;	/* not known here: nothing to apply */
+	idx = chan_local(m->chan, m->chanlen, &gen);
+	out.arg = &a;
+	if (idx >= 0 && f.oslot != UINT32_MAX) {
+		f.chan = (uint32_t)idx;
+		f.gen = gen;
+		if (seq > G.news_after)
+			a.mask = G.ops.chan_mask((uint32_t)idx, gen);
+		ctx_roster_lock();
+		if (chanop_apply(kd.roster, &f, kd.cfg.server_name, kd.now,
+		    &out, &res) == -1)
+			dropped(seq, subject, "a malformed channel change");
+		ctx_roster_unlock();
+		if (a.mine && res.override)
+			log_info("oper %s used operator override on %s (%s)",
+			    res.who, res.chan, f.op == FRAME_OP_MODE ? "MODE" :
+			    f.op == FRAME_OP_TOPIC ? "TOPIC" : "KICK");
+	}
+	if (a.mine && m->o.worker != FRAME_ORIGIN_RELAY)
+		label_chanop(m->o.worker, m->o.pid, &f.st, m->o.oslot,
+		    m->o.ogen);
+	return 0;
+}
+
 /* A private message from the stream: for a user of this host, and the
  * echo for its sender when the sender is of this host. */
 static int
@@ -1655,6 +1953,15 @@ on_msg(uint64_t seq, int64_t time_ms, const char *subject,
 		else
 			rc = deliver_multi(seq, time_ms, subject, &mm);
 		break;
+	case BB_CHANOP: {
+		struct bb_chanop om;
+
+		if (bbmsg_unpack_chanop(data, len, &om, &why) == -1)
+			dropped(seq, subject, why);
+		else
+			rc = deliver_chanop(seq, time_ms, subject, &om);
+		break;
+	}
 	case BB_USER: {
 		struct bb_user um;
 

@@ -12,11 +12,13 @@
  * workers do not know which backbone runs: the frames they get and send
  * are the same in both modes.
  *
- * Relayed across hosts here: CHAN frames (messages, JOIN, PART, the
- * results of MODE, TOPIC and KICK) and MULTI frames (QUIT, NICK, AWAY,
- * ...); a worker's NICK frames claim and free nicks in the cluster's nick
- * bucket (one nick per name on all hosts).  Private messages, and the roster views (NAMES, WHO, WHOIS), are
- * still each host's own (doc/CLUSTER.md says what is shared so far).
+ * Relayed across hosts here: CHAN frames (messages, JOIN, PART), CHANOP
+ * frames (MODE, TOPIC, KICK: every host applies them in the stream's
+ * order), MULTI frames (QUIT, NICK, AWAY, ...) and private messages to the
+ * users of other hosts; a worker's NICK frames claim and free nicks in
+ * the cluster's nick bucket.  The other hosts' users are mirrored in this
+ * host's roster, so the roster views (NAMES, WHO, WHOIS) show them
+ * (doc/CLUSTER.md says what is shared so far).
  */
 #ifndef KEO_BRIDGE_H
 #define KEO_BRIDGE_H
@@ -62,8 +64,10 @@ int	 bridge_on(void);
 /* Start the link (cluster mode only; fatal when it cannot start). */
 void	 bridge_init(const struct bridge_ops *ops);
 void	 bridge_close(void);
-/* A worker's routed CHAN or MULTI frame: 0 published (the relay sends
- * nothing of it now), 1 no room (try again later), -1 malformed. */
+/* A worker's routed CHAN, MULTI or CHANOP frame (or a USER frame for a
+ * user of another host): 0 published (the relay sends nothing of it now;
+ * a CHANOP is applied by every host when the stream gives it back), 1 no
+ * room (try again later), -1 malformed. */
 int	 bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len);
 /* A worker's routed NICK frame (CLAIM or FREE): 0 taken (a CLAIM is
  * answered with a NICK frame to the worker, and counts as kept then),
@@ -71,9 +75,8 @@ int	 bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len);
 int	 bridge_nick(int id, uint32_t pid, const uint8_t *frame, size_t len);
 /* This host's user in slot (of generation gen) no longer holds nick. */
 void	 bridge_nick_free(const char *nick, uint32_t slot, uint32_t gen);
-/* What the relay made itself (the results of a CHANOP, the QUITs of a
- * dead worker's users): published like a worker's. */
-void	 bridge_relay_chan(const struct frame_chan *f);
+/* What the relay made itself (the QUITs of a dead worker's users):
+ * published like a worker's. */
 void	 bridge_relay_multi(const struct frame_multi *f);
 /* Worker id's process pid has been routed up to lseq: the link sequence
  * up to which all of it is kept (lseq, or less while publishes wait). */

@@ -347,10 +347,6 @@ chanop_chan(const struct frame_chan *f, void *arg)
 	int n;
 
 	(void)arg;
-	if (bridge_on()) {
-		bridge_relay_chan(f);
-		return;
-	}
 	if ((n = frame_pack_chan(buf, sizeof(buf), f)) > 0 &&
 	    (mask = subs_mask(R.subs, f->chan, f->gen)) != 0)
 		(void)log_frame(buf, (size_t)n, mask,
@@ -373,8 +369,8 @@ chanop_user(const struct frame_user *f, void *arg)
  * every member sees changes and messages in one order and two operators
  * acting at once end in the state that order gives. */
 static int
-route_chanop(const uint8_t *frame, size_t len, uint32_t *oslot,
-    uint32_t *ogen)
+route_chanop(struct rlink *l, const uint8_t *frame, size_t len,
+    uint32_t *oslot, uint32_t *ogen)
 {
 	static const struct chanop_out out = { chanop_chan, chanop_user,
 	    NULL };
@@ -388,6 +384,8 @@ route_chanop(const uint8_t *frame, size_t len, uint32_t *oslot,
 		return -1;
 	*oslot = f.oslot;
 	*ogen = f.ogen;
+	if (bridge_on())	/* every host applies it, from the stream */
+		return bridge_route(l->id, (uint32_t)l->pid, frame, len);
 	ctx_roster_lock();
 	rc = chanop_apply(kd.roster, &f, kd.cfg.server_name, kd.now, &out,
 	    &res);
@@ -464,7 +462,7 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 		rc = route_multi(l, frame, len, &oslot, &ogen);
 		break;
 	case FRAME_CHANOP:
-		rc = route_chanop(frame, len, &oslot, &ogen);
+		rc = route_chanop(l, frame, len, &oslot, &ogen);
 		break;
 	case FRAME_SUB:
 	case FRAME_UNSUB:
@@ -479,10 +477,11 @@ route(struct rlink *l, const uint8_t *frame, size_t len)
 	/* a labeled frame, and every CHANOP: its sender waits for this
 	 * (in cluster mode the bridge says it of a published frame, when
 	 * the stream gives it back) */
-	if (rc == 0 && oslot != UINT32_MAX && (frame_open(frame, len, &err) ==
-	    FRAME_CHANOP || (st.label != 0 && !(bridge_on() &&
+	if (rc == 0 && oslot != UINT32_MAX && !(bridge_on() &&
 	    (frame_open(frame, len, &err) == FRAME_CHAN ||
-	    frame_open(frame, len, &err) == FRAME_MULTI)))))
+	    frame_open(frame, len, &err) == FRAME_MULTI ||
+	    frame_open(frame, len, &err) == FRAME_CHANOP)) &&
+	    (frame_open(frame, len, &err) == FRAME_CHANOP || st.label != 0))
 		label_done_to(l, &st, oslot, ogen,
 		    frame_open(frame, len, &err) == FRAME_CHANOP);
 	if (rc == 0) {
@@ -1202,7 +1201,7 @@ br_label_done(int id, uint32_t pid, const struct frame_stamp *st,
 	if (id < 0 || id >= WORKERS_MAX || (l = R.byid[id]) == NULL ||
 	    l->pid != (pid_t)pid)
 		return;
-	label_done_to(l, st, oslot, ogen, 0);
+	label_done_to(l, st, oslot, ogen, (st->sflags & FRAME_S_CHANOP) != 0);
 }
 
 static void
