@@ -265,6 +265,16 @@ br_header(struct br *r, unsigned *type)
 	return r->why != NULL ? -1 : 0;
 }
 
+/* The header of a message that must be of type want (else: what). */
+static void
+br_open(struct br *r, unsigned want, const char *what)
+{
+	unsigned type = 0;
+
+	if (br_header(r, &type) == 0 && type != want)
+		br_fail(r, what);
+}
+
 static const char *
 br_node(struct br *r, size_t *len, uint64_t *boot)
 {
@@ -369,11 +379,9 @@ bbmsg_unpack_chan(const uint8_t *buf, size_t len, struct bb_chan *m,
     const char **why)
 {
 	struct br r = { buf, len, 0, NULL };
-	unsigned type = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (br_header(&r, &type) == 0 && type != BB_CHAN)
-		br_fail(&r, "not a room message");
+	br_open(&r, BB_CHAN, "not a room message");
 	br_origin(&r, &m->o);
 	m->chan = br_str(&r, &m->chanlen, CHAN_MAX, "room name too long");
 	(void)br_chan_name(&r, m->chan, m->chanlen);
@@ -394,11 +402,10 @@ bbmsg_unpack_multi(const uint8_t *buf, size_t len, struct bb_multi *m,
     const char **why)
 {
 	struct br r = { buf, len, 0, NULL };
-	unsigned type = 0, i;
+	unsigned i;
 
 	memset(m, 0, sizeof(*m));
-	if (br_header(&r, &type) == 0 && type != BB_MULTI)
-		br_fail(&r, "not a user message");
+	br_open(&r, BB_MULTI, "not a user message");
 	br_origin(&r, &m->o);
 	m->n = (uint16_t)br_be(&r, 2);
 	if (r.why == NULL && m->n > CHANS_PER_USER_MAX)
@@ -421,11 +428,9 @@ bbmsg_unpack_host(const uint8_t *buf, size_t len, struct bb_host *m,
     const char **why)
 {
 	struct br r = { buf, len, 0, NULL };
-	unsigned type = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (br_header(&r, &type) == 0 && type != BB_HOST)
-		br_fail(&r, "not a host message");
+	br_open(&r, BB_HOST, "not a host message");
 	m->node = br_node(&r, &m->nodelen, &m->boot);
 	return br_end(&r, why);
 }
@@ -435,11 +440,9 @@ bbmsg_unpack_user(const uint8_t *buf, size_t len, struct bb_user *m,
     const char **why)
 {
 	struct br r = { buf, len, 0, NULL };
-	unsigned type = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (br_header(&r, &type) == 0 && type != BB_USER)
-		br_fail(&r, "not a private message");
+	br_open(&r, BB_USER, "not a private message");
 	br_origin(&r, &m->o);
 	if (r.why == NULL && m->o.kind != FRAME_K_PRIVMSG &&
 	    m->o.kind != FRAME_K_NOTICE && m->o.kind != FRAME_K_TAGMSG)
@@ -462,11 +465,9 @@ bbmsg_unpack_chanop(const uint8_t *buf, size_t len, struct bb_chanop *m,
     const char **why)
 {
 	struct br r = { buf, len, 0, NULL };
-	unsigned type = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (br_header(&r, &type) == 0 && type != BB_CHANOP)
-		br_fail(&r, "not a channel change");
+	br_open(&r, BB_CHANOP, "not a channel change");
 	br_origin(&r, &m->o);
 	m->chan = br_str(&r, &m->chanlen, CHAN_MAX, "room name too long");
 	(void)br_chan_name(&r, m->chan, m->chanlen);

@@ -261,6 +261,14 @@ push_locked(struct item *it)
 	wake();
 }
 
+static void
+push(struct item *it)
+{
+	pthread_mutex_lock(&B.mu);
+	push_locked(it);
+	pthread_mutex_unlock(&B.mu);
+}
+
 static struct item *
 item_new(enum item_type type, size_t len)
 {
@@ -286,9 +294,7 @@ bblog(int warn, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(it->text, sizeof(it->text), fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&B.mu);
-	push_locked(it);
-	pthread_mutex_unlock(&B.mu);
+	push(it);
 }
 
 static void
@@ -298,9 +304,7 @@ post_state(int up, uint64_t last)
 
 	it->ok = up;
 	it->seq = last;
-	pthread_mutex_lock(&B.mu);
-	push_locked(it);
-	pthread_mutex_unlock(&B.mu);
+	push(it);
 }
 
 static int64_t
@@ -368,6 +372,20 @@ first_try(natsMsg *msg)
 	return *end == '\0' ? (int64_t)t : -1;
 }
 
+/* a goes to the end of the publishes to try again, due PUB_AGAIN_MS
+ * after now. */
+static void
+again_push(struct again *a, int64_t now)
+{
+	a->next = NULL;
+	a->due_ms = now + PUB_AGAIN_MS;
+	pthread_mutex_lock(&B.mu);
+	*B.againtail = a;
+	B.againtail = &a->next;
+	pthread_cond_signal(&B.cv);
+	pthread_mutex_unlock(&B.mu);
+}
+
 static void
 on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *arg)
 {
@@ -382,15 +400,9 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *arg)
 	    (now = mono_ms()) - first < PUB_GIVE_UP_MS &&
 	    (a = malloc(sizeof(*a))) != NULL) {
 		/* no answer, or no stream to answer yet: again, a bit later */
-		a->next = NULL;
 		a->msg = msg;
 		a->first_ms = first;
-		a->due_ms = now + PUB_AGAIN_MS;
-		pthread_mutex_lock(&B.mu);
-		*B.againtail = a;
-		B.againtail = &a->next;
-		pthread_cond_signal(&B.cv);
-		pthread_mutex_unlock(&B.mu);
+		again_push(a, now);
 		return;
 	}
 	it = item_new(I_ACK, 0);
@@ -992,12 +1004,7 @@ again_due(void)
 				free(a);
 				continue;
 			}
-			a->due_ms = now + PUB_AGAIN_MS;
-			a->next = NULL;
-			pthread_mutex_lock(&B.mu);
-			*B.againtail = a;
-			B.againtail = &a->next;
-			pthread_mutex_unlock(&B.mu);
+			again_push(a, now);
 			return PUB_AGAIN_MS;
 		}
 		free(a);
@@ -1076,9 +1083,7 @@ nick_answer(const struct nreq *r, int rc, uint64_t rev, const char *text,
 	snprintf(it->text, sizeof(it->text), "%s", text);
 	it->ok = rc;
 	it->seq = rev;
-	pthread_mutex_lock(&B.mu);
-	push_locked(it);
-	pthread_mutex_unlock(&B.mu);
+	push(it);
 }
 
 /* The key's holder into owner ("" free) and its revision: 1, 0 when there
