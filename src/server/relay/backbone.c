@@ -1116,6 +1116,32 @@ holder(kvStore *kv, const char *key, char *owner, size_t ownersz,
 	return 1;
 }
 
+/* Write r's owner over its key at revision last (0: the key absent): 0
+ * done (*rev), 1 the key is not at last (someone wrote it), -1 no write
+ * in time.  A write that fails while a look finds the key unchanged is
+ * the bucket being busy (reads are served by any copy, writes wait for a
+ * leader, elected again after a NATS server went): tried again. */
+static int
+write_at(kvStore *kv, const struct nreq *r, uint64_t last, uint64_t *rev)
+{
+	char owner[BB_OWNER_MAX];
+	uint64_t now_rev = 0;
+	int64_t age = 0;
+	int h;
+
+	for (;;) {
+		if (kvStore_Update(rev, kv, r->key, r->owner,
+		    (int)strlen(r->owner), last) == NATS_OK)
+			return 0;
+		h = holder(kv, r->key, owner, sizeof(owner), &now_rev, &age);
+		if ((h == 1 && now_rev != last) || (h == 0 && last != 0))
+			return 1;
+		if (mono_ms() - r->since_ms >= NICK_WAIT_MS || stopping())
+			return -1;
+		sleep_ms(100);
+	}
+}
+
 /* CLAIM: write if absent, or over a free (empty) value at its revision;
  * a key that changes between the look and the write is looked at again. */
 static void
@@ -1124,21 +1150,18 @@ nick_claim(kvStore *kv, const struct nreq *r)
 	char owner[BB_OWNER_MAX];
 	uint64_t rev = 0, last = 0;
 	int64_t age = 0;
-	int tries, h;
-
-	const char *why = "the nick changed hands too often while asked";
-	natsStatus s;
+	int tries, h, w;
 
 	for (tries = 0; tries < NICK_TRIES; tries++) {
-		if ((s = kvStore_Update(&rev, kv, r->key, r->owner,
-		    (int)strlen(r->owner), last)) == NATS_OK) {
+		if ((w = write_at(kv, r, last, &rev)) == 0) {
 			nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
 			return;
 		}
-		if ((h = holder(kv, r->key, owner, sizeof(owner), &rev, &age)) ==
-		    -1) {
-			why = natsStatus_GetText(s);
-			break;
+		if (w == -1 || (h = holder(kv, r->key, owner, sizeof(owner),
+		    &rev, &age)) == -1) {
+			nick_answer(r, BB_NICK_FAILED, 0, "the nick bucket "
+			    "takes no writes", 0);
+			return;
 		}
 		if (h == 0) {
 			last = 0;
@@ -1154,7 +1177,8 @@ nick_claim(kvStore *kv, const struct nreq *r)
 			return;
 		}
 	}
-	nick_answer(r, BB_NICK_FAILED, 0, why, 0);
+	nick_answer(r, BB_NICK_FAILED, 0, "the nick changed hands too often "
+	    "while asked", 0);
 }
 
 /* TAKE: over the stale claim at r->rev, if no one was quicker. */
@@ -1164,21 +1188,20 @@ nick_take(kvStore *kv, const struct nreq *r)
 	char owner[BB_OWNER_MAX];
 	uint64_t rev = 0;
 	int64_t age = 0;
-	int h;
+	int h, w;
 
-	if (kvStore_Update(&rev, kv, r->key, r->owner, (int)strlen(r->owner),
-	    r->rev) == NATS_OK) {
+	if ((w = write_at(kv, r, r->rev, &rev)) == 0) {
 		nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
 		return;
 	}
-	if ((h = holder(kv, r->key, owner, sizeof(owner), &rev, &age)) == 1 &&
-	    strcmp(owner, r->owner) == 0)
+	if (w == -1 || (h = holder(kv, r->key, owner, sizeof(owner), &rev,
+	    &age)) == -1)
+		nick_answer(r, BB_NICK_FAILED, 0, "the nick bucket takes no "
+		    "writes", 0);
+	else if (h == 1 && strcmp(owner, r->owner) == 0)
 		nick_answer(r, BB_NICK_OK, rev, r->owner, 0);
 	else if (h == 1 && owner[0] != '\0')
 		nick_answer(r, BB_NICK_HELD, rev, owner, age);
-	else if (h == -1)
-		nick_answer(r, BB_NICK_FAILED, 0, "the nick bucket does not "
-		    "answer", 0);
 	else	/* freed meanwhile: the relay asks again */
 		nick_answer(r, BB_NICK_HELD, rev, "", age);
 }
@@ -1534,9 +1557,21 @@ bb_stop(void)
 {
 	struct item *it;
 	struct req *r;
+	size_t n;
+	int i;
 
 	if (!B.running)
 		return;
+	/* a clean stop frees its users' nicks for the others at once (a
+	 * second at most; what is left the others take over later) */
+	for (i = 0; i < 20; i++) {
+		pthread_mutex_lock(&B.mu);
+		n = B.kv != NULL ? B.nreqs : 0;
+		pthread_mutex_unlock(&B.mu);
+		if (n == 0)
+			break;
+		sleep_ms(50);
+	}
 	pthread_mutex_lock(&B.mu);
 	B.stopping = 1;
 	pthread_cond_broadcast(&B.cv);
