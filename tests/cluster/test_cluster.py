@@ -202,7 +202,7 @@ def private_messages_across_hosts():
     a.not_expect(r"PRIVMSG pb :hello", 0.5)          # the echo once
     b.not_expect(r"PRIVMSG pb :hello", 0.1)          # and the line once
     c.send("NOTICE PB :a notice, any case")
-    b.expect(r":pc!\S+ NOTICE PB :a notice, any case")
+    b.expect(r":pc!\S+ NOTICE (PB|pb) :a notice, any case")
     a.send("@+typing=active TAGMSG pb")
     b.expect(r"^@\S*\+typing=active\S* :pa!\S+ TAGMSG pb")
     # replies come back the same way, in order
@@ -274,6 +274,16 @@ def roster_views_across_hosts():
     check(names_of(a, "#view") == {"va", "vc"}, "vb still in NAMES")
     a.send("WHOIS vb")                    # in no room, still there
     a.expect(r" 311 va vb ")
+    # a user who never joins a room is known too, and MONITOR sees users
+    # of other hosts come and go
+    a.send("MONITOR + vlone")
+    a.expect(r" 731 va :vlone")
+    lone = hs[1].connect("vlone", autojoin=False)
+    a.expect(r" 730 va :vlone!\S+@\S+", 15)
+    a.send("WHOIS vlone")
+    a.expect(r" 311 va vlone ~u 127\.0\.0\.1 \* :Test User")
+    lone.send("QUIT :gone")
+    a.expect(r" 731 va :vlone", 15)
     # the relay of h0 dies: the new one knows the others' users again
     relay = hs[0].children()["relay"]
     os.kill(relay, signal.SIGKILL)

@@ -144,6 +144,9 @@ def bb_seeds():
     yield (bb_origin(4, 1, flags=1) + bb_str(b"host-2") +
            struct.pack(">QII", 5678, 3, 9) + bb_str(b"+typing=active") +
            bb_str(b":a!~a@h PRIVMSG Bob :psst") + bb_str(b"acct"))
+    # ONLINE: a registration, a MULTI of no room
+    yield (bb_origin(2, 17, flags=1) + struct.pack(">H", 0) +
+           bb_str(b":a!~a@h ONLINE :Alice A.") + bb_str(b""))
     # BB_CHANOP: a MODE for every host to apply
     yield (bb_origin(5, 10) + bb_str(b"#lobby") + b"\x01" +
            bb_str(b"+ob-k a b"))

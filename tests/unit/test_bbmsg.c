@@ -359,6 +359,36 @@ chanop_round_trip(void **state)
 	assert_int_equal(bbmsg_pack_chanop(buf, sizeof(buf), &m), -1);
 }
 
+/* A registration told to the other hosts: a MULTI of no room. */
+static void
+online_message(void **state)
+{
+	static struct bb_multi m, r;
+	uint8_t buf[BB_MSG_MAX];
+	struct bb_chan c = sample_chan();
+	const char *why = "unset";
+	int n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.o = c.o;
+	m.o.kind = FRAME_K_ONLINE;
+	m.o.flags = FRAME_M_ALL;
+	m.line = ":alice!~a@h ONLINE :Alice A.";
+	m.linelen = strlen(m.line);
+	n = bbmsg_pack_multi(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_int_equal(bbmsg_unpack_multi(buf, (size_t)n, &r, &why), 0);
+	assert_int_equal(r.o.kind, FRAME_K_ONLINE);
+	assert_int_equal(r.n, 0);
+	/* the line must say ONLINE */
+	m.line = ":alice!~a@h QUIT :x";
+	m.linelen = strlen(m.line);
+	n = bbmsg_pack_multi(buf, sizeof(buf), &m);
+	assert_int_equal(bbmsg_unpack_multi(buf, (size_t)n, &r, &why), -1);
+	assert_string_equal(why, "line and kind disagree");
+}
+
 static void
 nick_keys(void **state)
 {
@@ -389,6 +419,7 @@ main(void)
 		cmocka_unit_test(nick_keys),
 		cmocka_unit_test(user_round_trip),
 		cmocka_unit_test(chanop_round_trip),
+		cmocka_unit_test(online_message),
 		cmocka_unit_test(multi_round_trip),
 		cmocka_unit_test(damage),
 		cmocka_unit_test(host_message),

@@ -321,7 +321,7 @@ br_line(struct br *r, const char *line, size_t n, unsigned kind)
 		[FRAME_K_AWAY] = "AWAY", [FRAME_K_MODE] = "MODE",
 		[FRAME_K_KICK] = "KICK", [FRAME_K_INVITE] = "INVITE",
 		[FRAME_K_SETNAME] = "SETNAME", [FRAME_K_CHGHOST] = "CHGHOST",
-		[FRAME_K_ACCOUNT] = "ACCOUNT",
+		[FRAME_K_ACCOUNT] = "ACCOUNT", [FRAME_K_ONLINE] = "ONLINE",
 	};
 	const char *sp, *c;
 	size_t cl;

@@ -5,7 +5,8 @@
  * workers route to the room stream, and every host's relay reads the
  * stream back in its one order.  These are the bodies of those stream
  * messages: a room's line (BB_CHAN, from a worker's CHAN frame), a
- * user's line for all its rooms (BB_MULTI: QUIT, NICK) and a private
+ * user's line for all its rooms (BB_MULTI: QUIT, NICK, ..., and ONLINE:
+ * a user registered) and a private
  * message to a user of another host (BB_USER: PRIVMSG, NOTICE, TAGMSG).  They cross
  * machines, so every integer is big-endian and every layout carries
  * BB_VERSION; they come from a network anyone with the NATS credentials

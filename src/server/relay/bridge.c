@@ -463,6 +463,43 @@ is_message(unsigned kind)
 	    kind == FRAME_K_TAGMSG;
 }
 
+/* --- registrations ---------------------------------------------------------------- */
+
+void
+bridge_online(int id, uint32_t pid, const struct frame_user *f)
+{
+	char line[IRC_LINE_MAX], msgid[BB_MSGID_MAX], subject[BB_SUBJECT_MAX];
+	struct roster_user *u;
+	struct bb_multi *m;
+	int n = -1;
+
+	if (!G.on || f->oslot == UINT32_MAX)
+		return;
+	ctx_roster_lock();
+	if (roster_user_valid(kd.roster, (int32_t)f->oslot, f->ogen) &&
+	    (u = roster_user(kd.roster, (int32_t)f->oslot)) != NULL)
+		n = snprintf(line, sizeof(line), ":%s!%s@%s ONLINE :%s",
+		    u->nick, u->user, u->host,
+		    roster_user_ext(kd.roster, (int32_t)f->oslot)->realname);
+	ctx_roster_unlock();
+	if (n <= 0 || (size_t)n >= IRC_LINE_MAX - 2 ||
+	    (m = calloc(1, sizeof(*m))) == NULL)
+		return;
+	origin_of(&m->o, id, pid, &f->st, f->oslot, f->ogen, FRAME_K_ONLINE,
+	    FRAME_M_ALL);
+	m->line = line;
+	m->linelen = (size_t)n;
+	m->account = f->account;
+	m->accountlen = f->accountlen;
+	snprintf(subject, sizeof(subject), "keochat.user.%s", G.node);
+	msgid_of(msgid, sizeof(msgid), id, pid, f->st.lseq);
+	if ((n = bbmsg_pack_multi(G.msg, sizeof(G.msg), m)) == -1 ||
+	    bb_publish(subject, G.msg, (size_t)n, msgid) == -1)
+		log_warnx("backbone: %s's registration is not told to the "
+		    "other hosts (the publish queue is full)", line + 1);
+	free(m);
+}
+
 /* --- channel changes ------------------------------------------------------------ */
 
 /* A CHANOP is not applied where it is made: it goes to the room's subject
@@ -1421,6 +1458,41 @@ mirrors_sweep(void)
 		    n);
 }
 
+/* ":nick!user@host ONLINE :realname": a user of another host registered
+ * (it is known, and seen by WHOIS, before it joins any room). */
+static void
+track_online(const struct bb_multi *m)
+{
+	struct ruser **pp = ruser_at(m->o.node, m->o.nodelen, m->o.boot,
+	    m->o.oslot, m->o.ogen), *u = *pp;
+	const char *real = memmem(m->line, m->linelen, " :", 2);
+	size_t reallen = 0;
+
+	if (u == NULL) {
+		if ((u = calloc(1, sizeof(*u))) == NULL)
+			fatalx("out of memory for another host's user");
+		memcpy(u->node, m->o.node, m->o.nodelen);
+		u->boot = m->o.boot;
+		u->slot = m->o.oslot;
+		u->gen = m->o.ogen;
+		u->ms = -1;
+		*pp = u;
+	}
+	prefix_of(m->line, m->linelen, u->prefix, sizeof(u->prefix));
+	if (m->accountlen < sizeof(u->account)) {
+		memcpy(u->account, m->account, m->accountlen);
+		u->account[m->accountlen] = '\0';
+	}
+	if (real != NULL) {
+		real += 2;
+		reallen = m->linelen - (size_t)(real - m->line);
+	} else
+		real = "";
+	ctx_roster_lock();
+	mirror_make(u, real, reallen);
+	ctx_roster_unlock();
+}
+
 /* Host node's boot is gone: each of its users' QUIT, to the stream on its
  * behalf.  Every host that saw the lease run out does the same, with the
  * same message ids: the stream keeps one of each. */
@@ -1647,6 +1719,36 @@ deliver_chan(uint64_t seq, int64_t time_ms, const char *subject,
 	return 0;
 }
 
+/* A user of another host registered: a mirror, and MONITOR's 730 for the
+ * watchers here (the line the workers take: "nick!user@host"). */
+static int
+online_here(uint64_t seq, int64_t time_ms, const struct bb_multi *m)
+{
+	struct frame_user f;
+	char prefix[PREFIX_MAX + 1];
+	int n;
+
+	track_online(m);
+	if (seq <= G.news_after)
+		return 0;
+	prefix_of(m->line, m->linelen, prefix, sizeof(prefix));
+	memset(&f, 0, sizeof(f));
+	f.st.origin = FRAME_ORIGIN_RELAY;
+	f.target = FRAME_ALL_WORKERS;
+	f.tslot = f.oslot = UINT32_MAX;
+	f.kind = FRAME_K_ONLINE;
+	f.line = prefix;
+	f.linelen = strlen(prefix);
+	if (f.linelen == 0 || (n = frame_pack_user(G.buf, sizeof(G.buf),
+	    &f)) == -1)
+		return 0;
+	if (!G.ops.fits((size_t)n + 256))
+		return 1;
+	G.ops.put(G.buf, (size_t)n, G.ops.all_mask(), ring_next_id_at_least(
+	    kd.ring, seq << ID_SHIFT), (uint64_t)time_ms, 0);
+	return 0;
+}
+
 static int
 deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
     const struct bb_multi *m)
@@ -1660,6 +1762,11 @@ deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
 	int mine = own(&m->o), n;
 	char name[CHAN_MAX + 1];
 
+	if (m->o.kind == FRAME_K_ONLINE) {
+		if (!mine)
+			return online_here(seq, time_ms, m);
+		return 0;		/* its own workers heard it already */
+	}
 	if (!mine)
 		track_multi(m);
 	else if (m->o.flags & BB_F_GONE) {
@@ -1724,7 +1831,6 @@ deliver_multi(uint64_t seq, int64_t time_ms, const char *subject,
 	return 0;
 }
 
-/* 0 taken (or dropped), 1 the log has no room: the message waits. */
 /* What a CHANOP from the stream produces here. */
 struct applied {
 	const char *room;
@@ -1909,6 +2015,7 @@ deliver_user(uint64_t seq, int64_t time_ms, const char *subject,
 	return 0;
 }
 
+/* 0 taken (or dropped), 1 the log has no room: the message waits. */
 static int
 on_msg(uint64_t seq, int64_t time_ms, const char *subject,
     const uint8_t *data, size_t len, void *arg)

@@ -75,6 +75,9 @@ int	 bridge_route(int id, uint32_t pid, const uint8_t *frame, size_t len);
 int	 bridge_nick(int id, uint32_t pid, const uint8_t *frame, size_t len);
 /* This host's user in slot (of generation gen) no longer holds nick. */
 void	 bridge_nick_free(const char *nick, uint32_t slot, uint32_t gen);
+/* A user of this host registered (the ONLINE frame of worker id): the
+ * other hosts hear of it. */
+void	 bridge_online(int id, uint32_t pid, const struct frame_user *f);
 /* What the relay made itself (the QUITs of a dead worker's users):
  * published like a worker's. */
 void	 bridge_relay_multi(const struct frame_multi *f);

@@ -280,6 +280,8 @@ route_user(struct rlink *l, const uint8_t *frame, size_t len,
 		mask = bit_of(f.target);
 	if (f.uflags & FRAME_U_ECHO)
 		mask |= bit_of(l->id);
+	if (f.kind == FRAME_K_ONLINE && bridge_on())
+		bridge_online(l->id, (uint32_t)l->pid, &f);
 	if (mask != 0)
 		(void)log_frame(frame, len, mask, 0);
 	else if (f.uflags & FRAME_U_KEEP)
